@@ -1,0 +1,5 @@
+//! `ari-codegen`: turns Asterisk's ARI Swagger specs into Rust.
+//!
+//! Stages, each pure and separately tested:
+//! `spec` (serde mirror of the dialect) → `fixups` (known upstream defects) →
+//! `ir` (normalised, multi-version model) → `emit` (IR → tokens) → `render` (tokens → formatted text).

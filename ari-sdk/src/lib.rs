@@ -1,0 +1,2 @@
+//! `ari-sdk`: a typed client for the Asterisk REST Interface (ARI).
+#![warn(missing_docs)]

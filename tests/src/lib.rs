@@ -1,0 +1,1 @@
+//! Shared helpers for the live suite: connection settings and unique names.

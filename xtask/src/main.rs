@@ -1,0 +1,43 @@
+//! `cargo xtask`: the project's automation, one subcommand per job.
+//!
+//! Each area lives in its own module with its own clap subcommand enum, so the
+//! areas can grow independently.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+mod specs;
+
+/// Project automation for ari-sdk.
+#[derive(Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import, verify, pull and summarise Asterisk's ARI spec files.
+    #[command(subcommand)]
+    Specs(specs::SpecsCommand),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result: Result<()> = match cli.command {
+        Command::Specs(cmd) => specs::run(cmd),
+    };
+    if let Err(err) = result {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+/// The workspace root (the parent of this crate's directory).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
