@@ -3,3 +3,6 @@
 //! Stages, each pure and separately tested:
 //! `spec` (serde mirror of the dialect) → `fixups` (known upstream defects) →
 //! `ir` (normalised, multi-version model) → `emit` (IR → tokens) → `render` (tokens → formatted text).
+#![warn(missing_docs)]
+
+pub mod ir;

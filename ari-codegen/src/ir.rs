@@ -1,0 +1,278 @@
+//! The normalised intermediate representation (IR) of the ARI specs.
+//!
+//! One [`Api`] holds the union of every imported Asterisk version. Every item
+//! that may be missing from some versions carries a [`VersionSet`] naming the
+//! versions it exists in. All collections are ordered deterministically
+//! (sorted `Vec`s or `BTreeMap`s), so emitting the same IR twice gives
+//! byte-identical output.
+//!
+//! Names: every item keeps its *wire* name exactly as the spec spells it (used
+//! for serde renames, query keys, JSON body keys and the `type` discriminator)
+//! and a *Rust* name produced by the `naming` module (snake_case for fields,
+//! params and operations; UpperCamelCase for types and variants; keywords
+//! escaped with `r#` or a suffix as the naming module decides).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// An Asterisk version such as `22.10.1`, ordered numerically.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Version {
+    /// Numeric components, e.g. `[22, 10, 1]`.
+    pub parts: Vec<u32>,
+}
+
+/// The set of versions an item exists in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VersionSet(pub BTreeSet<Version>);
+
+/// The whole lowered API: the union of all imported versions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// Every version lowered into this IR, ascending.
+    pub versions: Vec<Version>,
+    /// REST resources (one per api-docs file with operations), sorted by name.
+    pub resources: Vec<Resource>,
+    /// Every model that is neither `Message` nor one of its descendants, by wire name.
+    pub models: BTreeMap<String, Model>,
+    /// The event hierarchy (`Message`, `Event`, and all subtypes).
+    pub events: EventTree,
+    /// Every enum (from `allowableValues` lists and from prose fixups), by Rust name.
+    pub enums: BTreeMap<String, Enum>,
+    /// Type changes between versions that were detected while merging.
+    /// Each is a human-readable report line; the merge keeps the newest type.
+    pub conflicts: Vec<String>,
+}
+
+/// One REST resource, e.g. `channels`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    /// The api-docs file stem, e.g. `channels`, `deviceStates`.
+    pub wire_name: String,
+    /// snake_case Rust name, e.g. `channels`, `device_states`.
+    pub rust_name: String,
+    /// Description from resources.json.
+    pub description: String,
+    /// Operations, sorted by (path, method).
+    pub operations: Vec<Operation>,
+    /// Versions this resource exists in.
+    pub versions: VersionSet,
+}
+
+/// HTTP methods used by ARI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HttpMethod {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// DELETE
+    Delete,
+}
+
+/// One REST operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// The spec's `nickname`, e.g. `getChannelVars`; unique across the API.
+    pub nickname: String,
+    /// snake_case Rust name, e.g. `get_channel_vars`.
+    pub rust_name: String,
+    /// HTTP method.
+    pub method: HttpMethod,
+    /// The path template exactly as the spec writes it, e.g. `/channels/{channelId}/answer`.
+    pub path: String,
+    /// The template split into segments.
+    pub segments: Vec<PathSegment>,
+    /// `summary`.
+    pub summary: String,
+    /// `notes`, if any.
+    pub notes: Option<String>,
+    /// Parameters in spec order: path params first as they appear in the path, then the rest.
+    pub params: Vec<Param>,
+    /// What a successful call returns.
+    pub response: ResponseType,
+    /// Error responses, sorted by status.
+    pub errors: Vec<ErrorResponse>,
+    /// `true` for the WebSocket upgrade operation (`GET /events`), which is not a REST call.
+    pub is_websocket: bool,
+    /// Versions this operation exists in.
+    pub versions: VersionSet,
+}
+
+/// One segment of a path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSegment {
+    /// A literal segment such as `channels`.
+    Literal(String),
+    /// A parameter segment; the string is the param's wire name, e.g. `channelId`.
+    Param(String),
+}
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ParamLocation {
+    /// In the URL path (always required).
+    Path,
+    /// In the query string.
+    Query,
+    /// The JSON request body.
+    Body,
+}
+
+/// One operation parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// The spec's name, sent on the wire as-is.
+    pub wire_name: String,
+    /// snake_case Rust name.
+    pub rust_name: String,
+    /// Path, query or body.
+    pub location: ParamLocation,
+    /// The parameter's type (for `allowMultiple`, the element type; see `allow_multiple`).
+    pub ty: TypeRef,
+    /// Required (path params always are).
+    pub required: bool,
+    /// `defaultValue`, normalised to JSON (bool/int/string as the spec wrote it).
+    pub default: Option<serde_json::Value>,
+    /// `allowMultiple`: the value is a list sent as one comma-separated query value.
+    pub allow_multiple: bool,
+    /// `allowableValues` of kind RANGE, if any (LIST values become an enum in `ty`).
+    pub range: Option<Range>,
+    /// Description (after fixups).
+    pub description: String,
+    /// Versions this parameter exists in (a subset of its operation's).
+    pub versions: VersionSet,
+}
+
+/// A numeric range constraint (`allowableValues` of kind RANGE).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Range {
+    /// Minimum, inclusive.
+    pub min: Option<f64>,
+    /// Maximum, inclusive.
+    pub max: Option<f64>,
+}
+
+/// A type reference.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TypeRef {
+    /// `string`
+    String,
+    /// `boolean`
+    Boolean,
+    /// `int` (carried as i64 in Rust).
+    Int,
+    /// `long` (i64).
+    Long,
+    /// `double` (f64).
+    Double,
+    /// `Date`: an Asterisk timestamp.
+    Date,
+    /// `object` or `containers`: free-form JSON.
+    Object,
+    /// `List[X]`
+    List(Box<TypeRef>),
+    /// A model, by wire name (`Channel`, `RTPstat`, ...).
+    Model(String),
+    /// An enum, by its Rust name (key of [`Api::enums`]).
+    Enum(String),
+}
+
+/// What a successful operation returns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseType {
+    /// No body (`void`): 204, 202 or 200 with an empty body.
+    Void,
+    /// Raw bytes (`binary`), e.g. a recording file.
+    Binary,
+    /// A JSON value of this type.
+    Json(TypeRef),
+}
+
+/// One documented error response of an operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// The spec's reason text.
+    pub reason: String,
+    /// Versions in which the operation documents this status.
+    pub versions: VersionSet,
+}
+
+/// A model (object type).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// Wire name / spec id, e.g. `RTPstat`.
+    pub wire_name: String,
+    /// UpperCamelCase Rust name, e.g. `RtpStat`.
+    pub rust_name: String,
+    /// Description.
+    pub description: String,
+    /// Fields, sorted by wire name. For events: only the event's own fields
+    /// (the inherited ones are in [`EventTree`]).
+    pub fields: Vec<Field>,
+    /// The api-docs file (resource) that defines it, e.g. `channels`.
+    pub defined_in: String,
+    /// Versions this model exists in.
+    pub versions: VersionSet,
+}
+
+/// One model field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Wire name (JSON key).
+    pub wire_name: String,
+    /// snake_case Rust name.
+    pub rust_name: String,
+    /// Type.
+    pub ty: TypeRef,
+    /// `required: true` in the spec. Note the server omits some required fields
+    /// in practice (see ARI-FACTS); the emitter decides how lenient to be.
+    pub required: bool,
+    /// Description.
+    pub description: String,
+    /// Versions this field exists in (a subset of its model's).
+    pub versions: VersionSet,
+}
+
+/// The `Message` → `Event` → concrete events hierarchy from events.json.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventTree {
+    /// The `Message` base model (fields: `type`, `asterisk_id`).
+    pub message: Model,
+    /// The `Event` base model (fields: `application`, `timestamp`).
+    pub event: Model,
+    /// Direct `Message` subtypes that are not `Event` (e.g. `MissingParams`), sorted by wire name.
+    pub messages: Vec<Model>,
+    /// Concrete `Event` subtypes (e.g. `StasisStart`), sorted by wire name; their
+    /// `type` discriminator value is the wire name.
+    pub events: Vec<Model>,
+}
+
+/// An enumeration of allowed string values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enum {
+    /// UpperCamelCase Rust name, e.g. `PlaybackState`, `BridgeType`.
+    pub rust_name: String,
+    /// Description (what it is and where it is used).
+    pub description: String,
+    /// Values, in first-seen spec order.
+    pub values: Vec<EnumValue>,
+    /// Where the enum is used: `Model.field` or `operationNickname.param` strings, sorted.
+    pub used_by: Vec<String>,
+    /// `true` when the values come from prose (a fixup), not an `allowableValues` list.
+    pub from_prose: bool,
+}
+
+/// One enum value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumValue {
+    /// The wire string, e.g. `dtmf_events`.
+    pub wire: String,
+    /// UpperCamelCase variant name, e.g. `DtmfEvents`.
+    pub rust_name: String,
+    /// Versions in which the value is allowed.
+    pub versions: VersionSet,
+}
