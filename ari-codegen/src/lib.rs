@@ -5,4 +5,6 @@
 //! `ir` (normalised, multi-version model) → `emit` (IR → tokens) → `render` (tokens → formatted text).
 #![warn(missing_docs)]
 
+pub mod emit;
 pub mod ir;
+pub mod render;
