@@ -5,6 +5,8 @@
 //! description of one call that generated operations build.
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod __private;
 mod client;
 mod error;
 pub mod request;
@@ -13,5 +15,5 @@ mod timestamp;
 
 pub use client::{Client, ClientBuilder};
 pub use error::{BoxError, Error, Result};
-pub use response::{Binary, BinaryStream};
+pub use response::{Binary, BinaryStream, ResponseFuture};
 pub use timestamp::{ParseTimestampError, Timestamp};

@@ -16,7 +16,13 @@ const CONCERNS: &[(&str, &str, &str, &str, &str)] = &[
     ("Channel", "id", "channels", "channel_ids", "channel"),
     ("Bridge", "id", "bridges", "bridge_ids", "bridge"),
     ("Playback", "id", "playbacks", "playback_ids", "playback"),
-    ("LiveRecording", "name", "recordings", "recording_names", "live recording"),
+    (
+        "LiveRecording",
+        "name",
+        "recordings",
+        "recording_names",
+        "live recording",
+    ),
 ];
 
 /// How deep the accessors look into nested models (e.g. `ChannelTransfer.refer_to.destination_channel`).
@@ -154,7 +160,8 @@ fn emit_enum(cx: &Cx<'_>, msgs: &[Message<'_>]) -> Result<TokenStream, EmitError
                 let expr = match find(m, wire) {
                     None => quote!(None),
                     Some(f) => {
-                        let id = ident(&f.rust_name, String::new).expect("checked by field emission");
+                        let id =
+                            ident(&f.rust_name, String::new).expect("checked by field emission");
                         let optional = types::presence(m.model, f) == Presence::Optional;
                         match (kind, optional) {
                             (Accessor::Str, false) => quote!(Some(e.#id.as_str())),
@@ -340,7 +347,9 @@ fn paths_to(
             _ => continue,
         };
         let step = Step {
-            ident: ident(&f.rust_name, || format!("{}.{}", owner.wire_name, f.wire_name))?,
+            ident: ident(&f.rust_name, || {
+                format!("{}.{}", owner.wire_name, f.wire_name)
+            })?,
             presence: types::presence(owner, f),
             list,
         };
@@ -360,7 +369,16 @@ fn paths_to(
         prefix.push(step);
         visiting.push(model_name.clone());
         let inner_fields: Vec<&Field> = inner.fields.iter().collect();
-        paths_to(cx, inner, &inner_fields, target, depth + 1, prefix, out, visiting)?;
+        paths_to(
+            cx,
+            inner,
+            &inner_fields,
+            target,
+            depth + 1,
+            prefix,
+            out,
+            visiting,
+        )?;
         visiting.pop();
         prefix.pop();
     }
@@ -407,7 +425,16 @@ fn concern_accessors(
     let mut arms = Vec::new();
     for m in msgs {
         let mut out = Vec::new();
-        paths_to(cx, m.model, &m.fields, target, 0, &mut Vec::new(), &mut out, &mut Vec::new())?;
+        paths_to(
+            cx,
+            m.model,
+            &m.fields,
+            target,
+            0,
+            &mut Vec::new(),
+            &mut out,
+            &mut Vec::new(),
+        )?;
         let name = &m.ident;
         let body = match out.split_first() {
             None => continue,
@@ -425,7 +452,9 @@ fn concern_accessors(
         " Every {noun} this message carries, in field order, including those nested in other \
          models (such as a transfer's `refer_to`); empty for [`Event::Unknown`]."
     );
-    let ids_doc = format!(" The `{id_field}` of every {noun} this message carries (see [`Self::{models_fn}`]).");
+    let ids_doc = format!(
+        " The `{id_field}` of every {noun} this message carries (see [`Self::{models_fn}`])."
+    );
     let catch_all = (arms.len() < msgs.len()).then(|| quote!(_ => Vec::new(),));
     let catch_all = catch_all.unwrap_or_else(|| quote!(Self::Unknown(_) => Vec::new(),));
     Ok(Some(quote! {
