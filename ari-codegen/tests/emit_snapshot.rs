@@ -121,9 +121,27 @@ pub fn fixture_api() -> Api {
             "Playback",
             "Object representing the playback of media to a channel",
             vec![
-                field("id", "id", TypeRef::String, true, "ID for this playback operation"),
-                field("state", "state", TypeRef::Enum("PlaybackState".into()), true, "Current state of the playback operation."),
-                field("target_uri", "target_uri", TypeRef::String, true, "URI for the channel or bridge to play the media on"),
+                field(
+                    "id",
+                    "id",
+                    TypeRef::String,
+                    true,
+                    "ID for this playback operation",
+                ),
+                field(
+                    "state",
+                    "state",
+                    TypeRef::Enum("PlaybackState".into()),
+                    true,
+                    "Current state of the playback operation.",
+                ),
+                field(
+                    "target_uri",
+                    "target_uri",
+                    TypeRef::String,
+                    true,
+                    "URI for the channel or bridge to play the media on",
+                ),
             ],
         ),
     );
@@ -133,8 +151,20 @@ pub fn fixture_api() -> Api {
             "LiveRecording",
             "A recording that is in progress",
             vec![
-                field("name", "name", TypeRef::String, true, "Base name for the recording"),
-                field("duration", "duration", TypeRef::Int, false, "Duration in seconds of the recording"),
+                field(
+                    "name",
+                    "name",
+                    TypeRef::String,
+                    true,
+                    "Base name for the recording",
+                ),
+                field(
+                    "duration",
+                    "duration",
+                    TypeRef::Int,
+                    false,
+                    "Duration in seconds of the recording",
+                ),
             ],
         ),
     );
@@ -144,38 +174,89 @@ pub fn fixture_api() -> Api {
             "LogChannel",
             "Details of an Asterisk log channel",
             vec![
-                field("channel", "channel", TypeRef::String, true, "The log channel path"),
-                field("type", "r#type", TypeRef::String, true, "Types of logs for the log channel"),
-                field("status", "status", TypeRef::String, true, "Whether or not a log type is enabled"),
+                field(
+                    "channel",
+                    "channel",
+                    TypeRef::String,
+                    true,
+                    "The log channel path",
+                ),
+                field(
+                    "type",
+                    "r#type",
+                    TypeRef::String,
+                    true,
+                    "Types of logs for the log channel",
+                ),
+                field(
+                    "status",
+                    "status",
+                    TypeRef::String,
+                    true,
+                    "Whether or not a log type is enabled",
+                ),
             ],
         ),
     );
-    models.insert(
-        "RTPstat".into(),
-        {
-            let mut m = model(
-                "RTPstat",
-                "A statistics of a RTP. See <https://example.invalid/rtp> and [RFC 3550] `txcount` *.",
-                vec![
-                    field("txcount", "txcount", TypeRef::Int, true, "Number of packets transmitted."),
-                    field("local_ssrc", "local_ssrc", TypeRef::Long, true, "Our SSRC. Exceeds i32: http://example.invalid/ssrc."),
-                    field("rxjitter", "rxjitter", TypeRef::Double, false, "Jitter on received packets."),
-                ],
-            );
-            m.rust_name = "RtpStat".into();
-            m.versions = vs(&[NEW]);
-            m
-        },
-    );
+    models.insert("RTPstat".into(), {
+        let mut m = model(
+            "RTPstat",
+            "A statistics of a RTP. See <https://example.invalid/rtp> and [RFC 3550] `txcount` *.",
+            vec![
+                field(
+                    "txcount",
+                    "txcount",
+                    TypeRef::Int,
+                    true,
+                    "Number of packets transmitted.",
+                ),
+                field(
+                    "local_ssrc",
+                    "local_ssrc",
+                    TypeRef::Long,
+                    true,
+                    "Our SSRC. Exceeds i32: http://example.invalid/ssrc.",
+                ),
+                field(
+                    "rxjitter",
+                    "rxjitter",
+                    TypeRef::Double,
+                    false,
+                    "Jitter on received packets.",
+                ),
+            ],
+        );
+        m.rust_name = "RtpStat".into();
+        m.versions = vs(&[NEW]);
+        m
+    });
     models.insert(
         "ReferTo".into(),
         model(
             "ReferTo",
             "Information about the target of a REFER",
             vec![
-                field("requested_destination", "requested_destination", TypeRef::String, true, ""),
-                field("destination_channel", "destination_channel", model_ref("Channel"), false, "The Channel Object, that is to be replaced"),
-                field("bridge", "bridge", model_ref("Bridge"), false, "Bridge connecting both destination channels"),
+                field(
+                    "requested_destination",
+                    "requested_destination",
+                    TypeRef::String,
+                    true,
+                    "",
+                ),
+                field(
+                    "destination_channel",
+                    "destination_channel",
+                    model_ref("Channel"),
+                    false,
+                    "The Channel Object, that is to be replaced",
+                ),
+                field(
+                    "bridge",
+                    "bridge",
+                    model_ref("Bridge"),
+                    false,
+                    "Bridge connecting both destination channels",
+                ),
             ],
         ),
     );
@@ -184,28 +265,64 @@ pub fn fixture_api() -> Api {
         "Message",
         "Base type for errors and events",
         vec![
-            field("type", "r#type", TypeRef::String, true, "Indicates the type of this message."),
-            field("asterisk_id", "asterisk_id", TypeRef::String, false, "The unique ID for the Asterisk instance that raised this event."),
+            field(
+                "type",
+                "r#type",
+                TypeRef::String,
+                true,
+                "Indicates the type of this message.",
+            ),
+            field(
+                "asterisk_id",
+                "asterisk_id",
+                TypeRef::String,
+                false,
+                "The unique ID for the Asterisk instance that raised this event.",
+            ),
         ],
     );
     let event = model(
         "Event",
         "Base type for asynchronous events from Asterisk.",
         vec![
-            field("application", "application", TypeRef::String, true, "Name of the application receiving the event."),
-            field("timestamp", "timestamp", TypeRef::Date, true, "Time at which this event was created."),
+            field(
+                "application",
+                "application",
+                TypeRef::String,
+                true,
+                "Name of the application receiving the event.",
+            ),
+            field(
+                "timestamp",
+                "timestamp",
+                TypeRef::Date,
+                true,
+                "Time at which this event was created.",
+            ),
         ],
     );
     let missing = model(
         "MissingParams",
         "Error event sent when required params are missing.",
-        vec![field("params", "params", TypeRef::List(Box::new(TypeRef::String)), true, "A list of the missing parameters")],
+        vec![field(
+            "params",
+            "params",
+            TypeRef::List(Box::new(TypeRef::String)),
+            true,
+            "A list of the missing parameters",
+        )],
     );
     let mut transfer = model(
         "ChannelTransfer",
         "transfer on a channel.",
         vec![
-            field("refer_to", "refer_to", model_ref("ReferTo"), true, "Refer-To information with optionally both affected channels"),
+            field(
+                "refer_to",
+                "refer_to",
+                model_ref("ReferTo"),
+                true,
+                "Refer-To information with optionally both affected channels",
+            ),
             field("state", "state", TypeRef::String, false, "Transfer State"),
         ],
     );
@@ -224,29 +341,77 @@ pub fn fixture_api() -> Api {
             "Dial",
             "Dialing state has changed.",
             vec![
-                field("caller", "caller", model_ref("Channel"), false, "The calling channel."),
-                field("peer", "peer", model_ref("Channel"), true, "The dialed channel."),
-                field("forwarded", "forwarded", model_ref("Channel"), false, "Channel that the caller has been forwarded to."),
-                field("dialstatus", "dialstatus", TypeRef::String, true, "Current status of the dialing attempt to the peer."),
+                field(
+                    "caller",
+                    "caller",
+                    model_ref("Channel"),
+                    false,
+                    "The calling channel.",
+                ),
+                field(
+                    "peer",
+                    "peer",
+                    model_ref("Channel"),
+                    true,
+                    "The dialed channel.",
+                ),
+                field(
+                    "forwarded",
+                    "forwarded",
+                    model_ref("Channel"),
+                    false,
+                    "Channel that the caller has been forwarded to.",
+                ),
+                field(
+                    "dialstatus",
+                    "dialstatus",
+                    TypeRef::String,
+                    true,
+                    "Current status of the dialing attempt to the peer.",
+                ),
             ],
         ),
         model(
             "PlaybackStarted",
             "Event showing the start of a media playback operation.",
-            vec![field("playback", "playback", model_ref("Playback"), true, "Playback control object")],
+            vec![field(
+                "playback",
+                "playback",
+                model_ref("Playback"),
+                true,
+                "Playback control object",
+            )],
         ),
         model(
             "RecordingFinished",
             "Event showing the completion of a recording operation.",
-            vec![field("recording", "recording", model_ref("LiveRecording"), true, "Recording control object")],
+            vec![field(
+                "recording",
+                "recording",
+                model_ref("LiveRecording"),
+                true,
+                "Recording control object",
+            )],
         ),
         model(
             "StasisStart",
             "Notification that a channel has entered a Stasis application.",
             vec![
-                field("args", "args", TypeRef::List(Box::new(TypeRef::String)), true, "Arguments to the application"),
+                field(
+                    "args",
+                    "args",
+                    TypeRef::List(Box::new(TypeRef::String)),
+                    true,
+                    "Arguments to the application",
+                ),
                 field("channel", "channel", model_ref("Channel"), true, ""),
-                field("replace_channel", "replace_channel", model_ref("Channel"), false, ""),
+                field(
+                    "replace_channel",
+                    "replace_channel",
+                    model_ref("Channel"),
+                    false,
+                    "",
+                ),
             ],
         ),
     ];
@@ -275,8 +440,14 @@ pub fn fixture_api() -> Api {
         "BridgeType".into(),
         Enum {
             rust_name: "BridgeType".into(),
-            description: "Bridge type: mixing, holding, dtmf_events, proxy_media, video_sfu, …".into(),
-            values: vec![value("mixing", "Mixing"), value("holding", "Holding"), value("dtmf_events", "DtmfEvents"), sfu],
+            description: "Bridge type: mixing, holding, dtmf_events, proxy_media, video_sfu, …"
+                .into(),
+            values: vec![
+                value("mixing", "Mixing"),
+                value("holding", "Holding"),
+                value("dtmf_events", "DtmfEvents"),
+                sfu,
+            ],
             used_by: vec!["Bridge.bridge_type".into(), "create.type".into()],
             from_prose: true,
         },
@@ -286,7 +457,11 @@ pub fn fixture_api() -> Api {
         Enum {
             rust_name: "PlaybackState".into(),
             description: String::new(),
-            values: vec![value("queued", "Queued"), value("playing", "Playing"), value("done", "Done")],
+            values: vec![
+                value("queued", "Queued"),
+                value("playing", "Playing"),
+                value("done", "Done"),
+            ],
             used_by: vec!["Playback.state".into()],
             from_prose: false,
         },
@@ -311,10 +486,30 @@ pub fn fixture_api() -> Api {
         rust_name: "channels".into(),
         description: "Channel resources".into(),
         operations: vec![
-            op("list", HttpMethod::Get, "/channels", ResponseType::Json(TypeRef::List(Box::new(model_ref("Channel"))))),
-            op("get", HttpMethod::Get, "/channels/{channelId}", ResponseType::Json(model_ref("Channel"))),
-            op("hangup", HttpMethod::Delete, "/channels/{channelId}", ResponseType::Void),
-            op("getVariable", HttpMethod::Get, "/channels/{channelId}/variable", ResponseType::Json(TypeRef::Object)),
+            op(
+                "list",
+                HttpMethod::Get,
+                "/channels",
+                ResponseType::Json(TypeRef::List(Box::new(model_ref("Channel")))),
+            ),
+            op(
+                "get",
+                HttpMethod::Get,
+                "/channels/{channelId}",
+                ResponseType::Json(model_ref("Channel")),
+            ),
+            op(
+                "hangup",
+                HttpMethod::Delete,
+                "/channels/{channelId}",
+                ResponseType::Void,
+            ),
+            op(
+                "getVariable",
+                HttpMethod::Get,
+                "/channels/{channelId}/variable",
+                ResponseType::Json(TypeRef::Object),
+            ),
         ],
         versions: all(),
     }];
@@ -338,7 +533,16 @@ pub fn fixture_api() -> Api {
 fn snapshot() {
     let files = generate(&fixture_api()).expect("fixture emits");
     let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(names, ["mod.rs", "enums.rs", "events.rs", "models.rs", "responses.rs"]);
+    assert_eq!(
+        names,
+        [
+            "mod.rs",
+            "enums.rs",
+            "events.rs",
+            "models.rs",
+            "responses.rs"
+        ]
+    );
     for f in &files {
         let expect = match f.path.as_str() {
             "mod.rs" => expect_file!["../../ari-sdk/tests/emit_fixture/mod.rs"],
@@ -404,6 +608,10 @@ fn a_value_named_other_moves_the_fallback() {
         .values
         .push(value("other", "Other"));
     let files = generate(&api).unwrap();
-    let enums = &files.iter().find(|f| f.path == "enums.rs").unwrap().contents;
+    let enums = &files
+        .iter()
+        .find(|f| f.path == "enums.rs")
+        .unwrap()
+        .contents;
     assert!(enums.contains("Unlisted(String)"), "{enums}");
 }

@@ -108,7 +108,10 @@ impl<'de, T: Tagged<'de>> Visitor<'de> for TaggedVisitor<T> {
             Err(rest) => {
                 let mut raw = Map::new();
                 raw.extend(rest.prefix);
-                raw.insert("type".to_owned(), Value::String(type_name.clone().into_owned()));
+                raw.insert(
+                    "type".to_owned(),
+                    Value::String(type_name.clone().into_owned()),
+                );
                 let mut map = rest.rest;
                 while let Some((key, value)) = map.next_entry::<String, Value>()? {
                     raw.insert(key, value);
@@ -151,7 +154,11 @@ impl Visitor<'_> for KeySeed {
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Key, E> {
-        Ok(if v == "type" { Key::Type } else { Key::Other(v) })
+        Ok(if v == "type" {
+            Key::Type
+        } else {
+            Key::Other(v)
+        })
     }
 }
 
@@ -161,7 +168,10 @@ struct CowStrSeed;
 impl<'de> DeserializeSeed<'de> for CowStrSeed {
     type Value = Cow<'de, str>;
 
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_str(self)
     }
 }

@@ -99,9 +99,8 @@ fn emit_enum(e: &Enum) -> Result<TokenStream, EmitError> {
         paras.push(format!("Used by: {list}."));
     }
     if e.from_prose {
-        paras.push(
-            "The specs list these values only in prose; the SDK lists them here.".to_owned(),
-        );
+        paras
+            .push("The specs list these values only in prose; the SDK lists them here.".to_owned());
     }
     let doc = docs::doc_attrs(paras);
     let expecting = format!("a {} string", e.rust_name);

@@ -16,7 +16,13 @@ const CONCERNS: &[(&str, &str, &str, &str, &str)] = &[
     ("Channel", "id", "channels", "channel_ids", "channel"),
     ("Bridge", "id", "bridges", "bridge_ids", "bridge"),
     ("Playback", "id", "playbacks", "playback_ids", "playback"),
-    ("LiveRecording", "name", "recordings", "recording_names", "live recording"),
+    (
+        "LiveRecording",
+        "name",
+        "recordings",
+        "recording_names",
+        "live recording",
+    ),
 ];
 
 /// How deep the accessors look into nested models (e.g. `ChannelTransfer.refer_to.destination_channel`).
@@ -154,7 +160,8 @@ fn emit_enum(cx: &Cx<'_>, msgs: &[Message<'_>]) -> Result<TokenStream, EmitError
                 let expr = match find(m, wire) {
                     None => quote!(None),
                     Some(f) => {
-                        let id = ident(&f.rust_name, String::new).expect("checked by field emission");
+                        let id =
+                            ident(&f.rust_name, String::new).expect("checked by field emission");
                         let optional = types::presence(m.model, f) == Presence::Optional;
                         match (kind, optional) {
                             (Accessor::Str, false) => quote!(Some(e.#id.as_str())),
@@ -318,53 +325,56 @@ struct Step {
     list: bool,
 }
 
-/// Paths (within one message) to every field typed `target` or `List[target]`,
-/// looking through other models up to [`MAX_DEPTH`].
-fn paths_to(
-    cx: &Cx<'_>,
-    owner: &Model,
-    fields: &[&Field],
-    target: &str,
-    depth: usize,
-    prefix: &mut Vec<Step>,
-    out: &mut Vec<Vec<Step>>,
-    visiting: &mut Vec<String>,
-) -> Result<(), EmitError> {
-    for f in fields {
-        let (model_name, list) = match &f.ty {
-            TypeRef::Model(n) => (n, false),
-            TypeRef::List(inner) => match inner.as_ref() {
-                TypeRef::Model(n) => (n, true),
+/// Finds paths (within one message) to every field typed `target` or
+/// `List[target]`, looking through other models up to [`MAX_DEPTH`].
+struct PathFinder<'c, 'a> {
+    cx: &'c Cx<'a>,
+    target: &'c str,
+    prefix: Vec<Step>,
+    visiting: Vec<String>,
+    out: Vec<Vec<Step>>,
+}
+
+impl PathFinder<'_, '_> {
+    fn walk(&mut self, owner: &Model, fields: &[&Field], depth: usize) -> Result<(), EmitError> {
+        for f in fields {
+            let (model_name, list) = match &f.ty {
+                TypeRef::Model(n) => (n, false),
+                TypeRef::List(inner) => match inner.as_ref() {
+                    TypeRef::Model(n) => (n, true),
+                    _ => continue,
+                },
                 _ => continue,
-            },
-            _ => continue,
-        };
-        let step = Step {
-            ident: ident(&f.rust_name, || format!("{}.{}", owner.wire_name, f.wire_name))?,
-            presence: types::presence(owner, f),
-            list,
-        };
-        if model_name == target {
-            let mut p = prefix.clone();
-            p.push(step);
-            out.push(p);
-            continue;
+            };
+            let step = Step {
+                ident: ident(&f.rust_name, || {
+                    format!("{}.{}", owner.wire_name, f.wire_name)
+                })?,
+                presence: types::presence(owner, f),
+                list,
+            };
+            if model_name == self.target {
+                let mut p = self.prefix.clone();
+                p.push(step);
+                self.out.push(p);
+                continue;
+            }
+            let is_concern = CONCERNS.iter().any(|c| c.0 == model_name);
+            if is_concern || depth + 1 >= MAX_DEPTH || self.visiting.contains(model_name) {
+                continue;
+            }
+            let Some(inner) = self.cx.api.models.get(model_name) else {
+                continue;
+            };
+            self.prefix.push(step);
+            self.visiting.push(model_name.clone());
+            let inner_fields: Vec<&Field> = inner.fields.iter().collect();
+            self.walk(inner, &inner_fields, depth + 1)?;
+            self.visiting.pop();
+            self.prefix.pop();
         }
-        let is_concern = CONCERNS.iter().any(|c| c.0 == model_name);
-        if is_concern || depth + 1 >= MAX_DEPTH || visiting.contains(model_name) {
-            continue;
-        }
-        let Some(inner) = cx.api.models.get(model_name) else {
-            continue;
-        };
-        prefix.push(step);
-        visiting.push(model_name.clone());
-        let inner_fields: Vec<&Field> = inner.fields.iter().collect();
-        paths_to(cx, inner, &inner_fields, target, depth + 1, prefix, out, visiting)?;
-        visiting.pop();
-        prefix.pop();
+        Ok(())
     }
-    Ok(())
 }
 
 /// An iterator expression over `&Target` for one path rooted at `e`.
@@ -406,8 +416,15 @@ fn concern_accessors(
 
     let mut arms = Vec::new();
     for m in msgs {
-        let mut out = Vec::new();
-        paths_to(cx, m.model, &m.fields, target, 0, &mut Vec::new(), &mut out, &mut Vec::new())?;
+        let mut finder = PathFinder {
+            cx,
+            target,
+            prefix: Vec::new(),
+            visiting: Vec::new(),
+            out: Vec::new(),
+        };
+        finder.walk(m.model, &m.fields, 0)?;
+        let out = finder.out;
         let name = &m.ident;
         let body = match out.split_first() {
             None => continue,
@@ -425,7 +442,9 @@ fn concern_accessors(
         " Every {noun} this message carries, in field order, including those nested in other \
          models (such as a transfer's `refer_to`); empty for [`Event::Unknown`]."
     );
-    let ids_doc = format!(" The `{id_field}` of every {noun} this message carries (see [`Self::{models_fn}`]).");
+    let ids_doc = format!(
+        " The `{id_field}` of every {noun} this message carries (see [`Self::{models_fn}`])."
+    );
     let catch_all = (arms.len() < msgs.len()).then(|| quote!(_ => Vec::new(),));
     let catch_all = catch_all.unwrap_or_else(|| quote!(Self::Unknown(_) => Vec::new(),));
     Ok(Some(quote! {

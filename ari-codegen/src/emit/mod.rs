@@ -91,10 +91,11 @@ pub fn generate(api: &Api) -> Result<Vec<GeneratedFile>, EmitError> {
             } else {
                 format!("{}.rs", m.name)
             };
-            let contents = render::render(&header, m.tokens).map_err(|e| EmitError::Unparsable {
-                module: path.clone(),
-                message: e.to_string(),
-            })?;
+            let contents =
+                render::render(&header, m.tokens).map_err(|e| EmitError::Unparsable {
+                    module: path.clone(),
+                    message: e.to_string(),
+                })?;
             Ok(GeneratedFile { path, contents })
         })
         .collect()
@@ -217,7 +218,10 @@ mod tests {
     #[test]
     fn idents() {
         assert_eq!(ident("r#type", String::new).unwrap().to_string(), "r#type");
-        assert_eq!(ident("channel_id", String::new).unwrap().to_string(), "channel_id");
+        assert_eq!(
+            ident("channel_id", String::new).unwrap().to_string(),
+            "channel_id"
+        );
         assert!(ident("type", || "x".into()).is_err());
         assert!(ident("r#self", || "x".into()).is_err());
         assert!(ident("2x", || "x".into()).is_err());

@@ -38,11 +38,15 @@ pub(crate) fn rust_type(
             quote!(Vec<#inner>)
         }
         TypeRef::Model(name) => {
-            let model = cx.api.models.get(name).ok_or_else(|| EmitError::UnknownType {
-                kind: "model",
-                name: name.clone(),
-                what: what(),
-            })?;
+            let model = cx
+                .api
+                .models
+                .get(name)
+                .ok_or_else(|| EmitError::UnknownType {
+                    kind: "model",
+                    name: name.clone(),
+                    what: what(),
+                })?;
             let id = ident(&model.rust_name, || format!("model {name}"))?;
             match place {
                 Place::Models => quote!(#id),
@@ -50,11 +54,15 @@ pub(crate) fn rust_type(
             }
         }
         TypeRef::Enum(name) => {
-            let e = cx.api.enums.get(name).ok_or_else(|| EmitError::UnknownType {
-                kind: "enum",
-                name: name.clone(),
-                what: what(),
-            })?;
+            let e = cx
+                .api
+                .enums
+                .get(name)
+                .ok_or_else(|| EmitError::UnknownType {
+                    kind: "enum",
+                    name: name.clone(),
+                    what: what(),
+                })?;
             let id = ident(&e.rust_name, || format!("enum {name}"))?;
             quote!(super::enums::#id)
         }
@@ -134,7 +142,7 @@ pub(crate) fn field(
     }
     let doc = docs::doc_attrs(paras);
 
-    let rename = (unraw(&f.rust_name) != f.wire_name).then(|| f.wire_name.as_str());
+    let rename = (unraw(&f.rust_name) != f.wire_name).then_some(f.wire_name.as_str());
     let mut serde_args: Vec<TokenStream> = Vec::new();
     if let Some(wire) = rename {
         serde_args.push(quote!(rename = #wire));
