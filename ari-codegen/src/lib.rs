@@ -5,4 +5,8 @@
 //! `ir` (normalised, multi-version model) → `emit` (IR → tokens) → `render` (tokens → formatted text).
 #![warn(missing_docs)]
 
+pub mod error;
 pub mod ir;
+pub mod spec;
+
+pub use error::{Error, Warning};
