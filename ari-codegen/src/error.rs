@@ -43,6 +43,9 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// Naming or merging failed (e.g. curated enum names that contradict each other).
+    #[error("{0}")]
+    Naming(String),
     /// The imported specs are missing or incomplete.
     #[error("{0}")]
     Missing(String),
