@@ -94,10 +94,15 @@ fn import(specs_root: &Path, args: &ImportArgs) -> Result<()> {
     // Verify everything before touching specs/.
     let mut plan: Vec<(Version, BTreeMap<String, PathBuf>)> = Vec::new();
     let mut added = false;
+    let mut problems = Vec::new();
     for (version, dir) in &sources {
         let files = lock::collect_files(dir)?;
         match lock.get(version) {
-            Some(locked) => lock::verify(locked, dir, &files)?,
+            Some(locked) => {
+                if let Err(err) = lock::verify(locked, dir, &files) {
+                    problems.push(err.to_string());
+                }
+            }
             None if args.add_to_lock => {
                 let Some(commit) = args.commit.clone() else {
                     bail!("--add-to-lock needs --commit (the upstream commit of Asterisk {version})");
@@ -119,6 +124,12 @@ fn import(specs_root: &Path, args: &ImportArgs) -> Result<()> {
             ),
         }
         plan.push((version.clone(), files));
+    }
+    if !problems.is_empty() {
+        bail!(
+            "the spec files do not match specs/lock.json; nothing was imported:\n{}",
+            problems.join("\n")
+        );
     }
 
     std::fs::create_dir_all(specs_root).with_context(|| specs_root.display().to_string())?;
