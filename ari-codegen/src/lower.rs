@@ -179,6 +179,8 @@ pub fn lower_version(spec: &SpecVersion) -> Result<ir::Api, Error> {
         let mut operations = Vec::new();
         let mut nicknames = BTreeSet::new();
         for (a, api) in file.decl.apis.iter().enumerate() {
+            parse_path(&api.path)
+                .map_err(|m| Error::spec(&file.display, format!("/apis/{a}/path"), m))?;
             for (o, op) in api.operations.iter().enumerate() {
                 let base = format!("/apis/{a}/operations/{o}");
                 if !nicknames.insert(op.nickname.clone()) {
