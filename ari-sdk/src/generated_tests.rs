@@ -46,9 +46,18 @@ fn operation_for(method: &str, path: &str) -> Option<&'static ResponseType> {
 
 #[test]
 fn template_matching_prefers_literals() {
-    assert_eq!(template_match("/channels/{channelId}", "/channels/create"), Some(1));
-    assert_eq!(template_match("/channels/create", "/channels/create"), Some(2));
-    assert_eq!(template_match("/channels/{channelId}", "/channels/a/b"), None);
+    assert_eq!(
+        template_match("/channels/{channelId}", "/channels/create"),
+        Some(1)
+    );
+    assert_eq!(
+        template_match("/channels/create", "/channels/create"),
+        Some(2)
+    );
+    assert_eq!(
+        template_match("/channels/{channelId}", "/channels/a/b"),
+        None
+    );
     assert_eq!(template_match("/channels/{channelId}", "/channels/"), None);
 }
 
@@ -69,7 +78,10 @@ fn every_2xx_json_response_decodes_as_its_declared_type() {
         let full = rec["path"].as_str().expect("path");
         let path = full.split('?').next().unwrap_or(full);
         let Some(op) = operation_for(method, path) else {
-            failures.push(format!("line {}: {method} {full}: no JSON operation matches", n + 1));
+            failures.push(format!(
+                "line {}: {method} {full}: no JSON operation matches",
+                n + 1
+            ));
             continue;
         };
         let expected: Value = serde_json::from_str(body).expect("response is JSON");

@@ -20,7 +20,8 @@ mod timestamp;
 
 pub use client::{Client, ClientBuilder};
 pub use error::{BoxError, Error, Result};
+pub use generated::events as event_types;
 pub use generated::events::{Event, UnknownEvent};
-pub use generated::{enums, events, models};
+pub use generated::{enums, models};
 pub use response::{Binary, BinaryStream};
 pub use timestamp::{ParseTimestampError, Timestamp};

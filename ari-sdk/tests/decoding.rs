@@ -3,7 +3,7 @@
 //! fields, missing optional fields, Asterisk's timestamp shapes, malformed input.
 
 use ari_sdk::enums::{ChannelState, PlaybackState};
-use ari_sdk::events::ChannelStateChange;
+use ari_sdk::event_types::ChannelStateChange;
 use ari_sdk::models::{Channel, Playback};
 use ari_sdk::Event;
 use serde_json::{json, Value};
@@ -60,7 +60,10 @@ fn unknown_enum_values_keep_their_string() {
     }))
     .unwrap();
     assert_eq!(pb.state.as_str(), "paused");
-    assert_eq!("playing".parse::<PlaybackState>(), Ok(PlaybackState::Playing));
+    assert_eq!(
+        "playing".parse::<PlaybackState>(),
+        Ok(PlaybackState::Playing)
+    );
 }
 
 #[test]
@@ -103,10 +106,26 @@ fn optional_fields_may_be_missing_and_stay_missing() {
 #[test]
 fn asterisk_timestamps() {
     for (wire, written, unix) in [
-        ("2026-11-26T05:06:00.285+0000", "2026-11-26T05:06:00.285+0000", 1_795_669_560),
-        ("2026-11-26T05:06:00+0000", "2026-11-26T05:06:00.000+0000", 1_795_669_560),
-        ("2026-11-26T00:06:00.285-0500", "2026-11-26T00:06:00.285-0500", 1_795_669_560),
-        ("2026-11-26T01:36:00-0330", "2026-11-26T01:36:00.000-0330", 1_795_669_560),
+        (
+            "2026-11-26T05:06:00.285+0000",
+            "2026-11-26T05:06:00.285+0000",
+            1_795_669_560,
+        ),
+        (
+            "2026-11-26T05:06:00+0000",
+            "2026-11-26T05:06:00.000+0000",
+            1_795_669_560,
+        ),
+        (
+            "2026-11-26T00:06:00.285-0500",
+            "2026-11-26T00:06:00.285-0500",
+            1_795_669_560,
+        ),
+        (
+            "2026-11-26T01:36:00-0330",
+            "2026-11-26T01:36:00.000-0330",
+            1_795_669_560,
+        ),
     ] {
         let event: Event = serde_json::from_value(state_change("Up", wire)).unwrap();
         let t = event.timestamp().expect("events carry a timestamp");
@@ -147,10 +166,17 @@ fn malformed_input_is_an_error_not_a_panic() {
     ];
     for text in cases {
         assert!(serde_json::from_str::<Event>(text).is_err(), "{text:?}");
-        assert!(serde_json::from_slice::<Event>(text.as_bytes()).is_err(), "{text:?}");
+        assert!(
+            serde_json::from_slice::<Event>(text.as_bytes()).is_err(),
+            "{text:?}"
+        );
     }
     // Deep nesting is refused by serde_json's recursion limit, not a stack overflow.
-    let deep = format!("{{\"type\": \"Nope\", \"x\": {}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+    let deep = format!(
+        "{{\"type\": \"Nope\", \"x\": {}{}}}",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
     assert!(serde_json::from_str::<Event>(&deep).is_err());
     // Invalid UTF-8.
     assert!(serde_json::from_slice::<Event>(b"{\"type\": \"\xff\"}").is_err());
@@ -162,7 +188,13 @@ fn every_event_type_is_listed_once() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), Event::TYPE_NAMES.len());
-    for t in ["StasisStart", "MissingParams", "RESTResponse", "ChannelTransfer", "CallBroadcast"] {
+    for t in [
+        "StasisStart",
+        "MissingParams",
+        "RESTResponse",
+        "ChannelTransfer",
+        "CallBroadcast",
+    ] {
         assert!(Event::TYPE_NAMES.contains(&t), "{t}");
     }
 }

@@ -46,8 +46,8 @@ fn every_line_decodes_typed_and_round_trips() {
     let mut type_not_first = 0;
     for (n, line) in lines.iter().enumerate() {
         let want: Value = serde_json::from_str(line).unwrap();
-        let event: Event = serde_json::from_str(line)
-            .unwrap_or_else(|e| panic!("line {}: {e}\n{line}", n + 1));
+        let event: Event =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("line {}: {e}\n{line}", n + 1));
         assert!(
             !matches!(event, Event::Unknown(_)),
             "line {}: fell back to Unknown",
@@ -63,7 +63,12 @@ fn every_line_decodes_typed_and_round_trips() {
         assert_eq!(back, want, "line {}: round trip differs", n + 1);
 
         // The accessors agree with the raw JSON.
-        assert_eq!(Some(event.type_name()), str_at(&want, "type"), "line {}", n + 1);
+        assert_eq!(
+            Some(event.type_name()),
+            str_at(&want, "type"),
+            "line {}",
+            n + 1
+        );
         assert_eq!(event.application(), str_at(&want, "application"));
         assert_eq!(event.asterisk_id(), str_at(&want, "asterisk_id"));
         assert_eq!(
@@ -71,14 +76,33 @@ fn every_line_decodes_typed_and_round_trips() {
             str_at(&want, "timestamp")
         );
         let channel_keys = ["channel", "peer", "caller", "forwarded", "replace_channel"];
-        assert_eq!(sorted(event.channel_ids()), ids(&want, &channel_keys, "id"), "line {}", n + 1);
-        assert_eq!(sorted(event.bridge_ids()), ids(&want, &["bridge"], "id"), "line {}", n + 1);
-        assert_eq!(sorted(event.playback_ids()), ids(&want, &["playback"], "id"));
-        assert_eq!(sorted(event.recording_names()), ids(&want, &["recording"], "name"));
+        assert_eq!(
+            sorted(event.channel_ids()),
+            ids(&want, &channel_keys, "id"),
+            "line {}",
+            n + 1
+        );
+        assert_eq!(
+            sorted(event.bridge_ids()),
+            ids(&want, &["bridge"], "id"),
+            "line {}",
+            n + 1
+        );
+        assert_eq!(
+            sorted(event.playback_ids()),
+            ids(&want, &["playback"], "id")
+        );
+        assert_eq!(
+            sorted(event.recording_names()),
+            ids(&want, &["recording"], "name")
+        );
     }
     assert_eq!(typed, 271);
     // Both dispatch paths are exercised by the real traffic.
-    assert!(type_not_first > 0 && type_not_first < 271, "{type_not_first}");
+    assert!(
+        type_not_first > 0 && type_not_first < 271,
+        "{type_not_first}"
+    );
 }
 
 #[test]
@@ -106,7 +130,10 @@ fn key_order_and_input_kind_do_not_matter() {
         last.insert("type".into(), obj["type"].clone());
         let moved = serde_json::to_string(&last).unwrap();
         assert_eq!(serde_json::from_str::<Event>(&moved).unwrap(), direct);
-        assert_eq!(serde_json::from_reader::<_, Event>(line.as_bytes()).unwrap(), direct);
+        assert_eq!(
+            serde_json::from_reader::<_, Event>(line.as_bytes()).unwrap(),
+            direct
+        );
         assert_eq!(serde_json::from_value::<Event>(v).unwrap(), direct);
     }
 }

@@ -35,6 +35,18 @@ pub enum Change {
     Extra(PathBuf),
 }
 
+impl Change {
+    /// The same change with its path relative to `base` (for messages).
+    pub fn relative_to(&self, base: &Path) -> Change {
+        let rel = |p: &PathBuf| p.strip_prefix(base).unwrap_or(p).to_owned();
+        match self {
+            Change::Missing(p) => Change::Missing(rel(p)),
+            Change::Stale(p) => Change::Stale(rel(p)),
+            Change::Extra(p) => Change::Extra(rel(p)),
+        }
+    }
+}
+
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -50,7 +62,10 @@ pub fn run(check: bool) -> Result<()> {
     let root = crate::workspace_root();
     let mode = if check { Mode::Check } else { Mode::Write };
     let generated = generate(&root)?;
-    let changes = sync(&root.join(GENERATED_DIR), &generated.files, mode)?;
+    let changes: Vec<Change> = sync(&root.join(GENERATED_DIR), &generated.files, mode)?
+        .iter()
+        .map(|c| c.relative_to(&root))
+        .collect();
     println!(
         "codegen: {} files from {} spec versions ({}) in {} ms (load+lower+union {} ms, emit+render {} ms)",
         generated.files.len(),
@@ -124,7 +139,11 @@ pub fn generate(root: &Path) -> Result<Generated> {
     let emit = start.elapsed();
     Ok(Generated {
         files,
-        versions: api.versions.iter().map(ari_codegen::emit::version_string).collect(),
+        versions: api
+            .versions
+            .iter()
+            .map(ari_codegen::emit::version_string)
+            .collect(),
         load,
         emit,
     })
@@ -135,7 +154,11 @@ pub fn generate(root: &Path) -> Result<Generated> {
 pub fn sync(dir: &Path, files: &[GeneratedFile], mode: Mode) -> Result<Vec<Change>> {
     let mut changes = Vec::new();
     for f in files {
-        changes.extend(ensure_file_contents(&dir.join(&f.path), Some(&f.contents), mode)?);
+        changes.extend(ensure_file_contents(
+            &dir.join(&f.path),
+            Some(&f.contents),
+            mode,
+        )?);
     }
     let wanted: std::collections::BTreeSet<PathBuf> =
         files.iter().map(|f| dir.join(&f.path)).collect();
@@ -217,8 +240,11 @@ mod tests {
     fn generated_code_is_fresh() {
         let root = crate::workspace_root();
         let generated = generate(&root).expect("generation succeeds");
-        let changes = sync(&root.join(GENERATED_DIR), &generated.files, Mode::Check)
-            .expect("comparing the generated files");
+        let changes: Vec<Change> = sync(&root.join(GENERATED_DIR), &generated.files, Mode::Check)
+            .expect("comparing the generated files")
+            .iter()
+            .map(|c| c.relative_to(&root))
+            .collect();
         assert!(
             changes.is_empty(),
             "generated code is out of date; run `cargo xtask codegen`:\n{}",
@@ -245,7 +271,11 @@ mod tests {
         std::fs::write(dir.join("a.rs"), "old").unwrap();
         std::fs::write(dir.join("same.rs"), "same").unwrap();
         std::fs::write(dir.join("sub/extra.rs"), "x").unwrap();
-        let files = [file("a.rs", "new"), file("b.rs", "b"), file("same.rs", "same")];
+        let files = [
+            file("a.rs", "new"),
+            file("b.rs", "b"),
+            file("same.rs", "same"),
+        ];
 
         let check = sync(&dir, &files, Mode::Check).unwrap();
         assert_eq!(
