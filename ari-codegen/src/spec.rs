@@ -14,7 +14,7 @@
 //! a value of the wrong type, a missing required key, an unknown enum word
 //! such as a `paramType` of `header` — is an [`Error::Spec`] naming the file
 //! and the JSON Pointer of the offending value. Checks that need the whole
-//! version (type names, model references) happen in [`crate::lower`].
+//! version (type names, model references) happen in [`mod@crate::lower`].
 //!
 //! Implementation: `serde` derives, with `serde_path_to_error` tracking the
 //! path of a failure and `serde_ignored` reporting unknown keys.

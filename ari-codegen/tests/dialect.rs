@@ -177,14 +177,15 @@ fn parameters_types_defaults_and_order() {
         Some("The new channel is created immediately.")
     );
     assert_eq!(originate.response, ResponseType::Json(model("Channel")));
-    let p: Vec<(
-        &str,
+    type Row<'a> = (
+        &'a str,
         ParamLocation,
-        &TypeRef,
+        &'a TypeRef,
         bool,
         bool,
-        Option<&serde_json::Value>,
-    )> = originate
+        Option<&'a serde_json::Value>,
+    );
+    let p: Vec<Row> = originate
         .params
         .iter()
         .map(|p| {

@@ -47,12 +47,36 @@ pub fn run(cmd: SpecsCommand) -> Result<()> {
     let specs_root = crate::workspace_root().join("specs");
     match cmd {
         SpecsCommand::Import(args) => import(&specs_root, &args),
-        SpecsCommand::Summary => {
-            let api = ari_codegen::load_union(&specs_root)?;
-            print!("{}", ari_codegen::summary::render(&api));
-            Ok(())
-        }
+        SpecsCommand::Summary => summary(&specs_root),
     }
+}
+
+/// Prints the summary, then what the fixups did and any unknown keys.
+fn summary(specs_root: &Path) -> Result<()> {
+    let loaded = ari_codegen::load_specs(specs_root)?;
+    let specs: Vec<_> = loaded.iter().map(|l| l.spec.clone()).collect();
+    let api = ari_codegen::lower(&specs)?;
+    print!("{}", ari_codegen::summary::render(&api));
+    println!();
+    println!("Fixups applied:");
+    for l in &loaded {
+        let done: Vec<String> = l
+            .fixups
+            .iter()
+            .map(|a| format!("{} ({})", a.fixup, a.count))
+            .collect();
+        println!("  {}: {}", l.spec.version, done.join(", "));
+    }
+    let warnings: Vec<String> = loaded
+        .iter()
+        .flat_map(|l| l.spec.warnings.iter().map(ToString::to_string))
+        .collect();
+    println!();
+    println!("Unknown keys and other warnings ({}):", warnings.len());
+    for w in warnings {
+        println!("  {w}");
+    }
+    Ok(())
 }
 
 /// The versions to import: (version, source directory).
