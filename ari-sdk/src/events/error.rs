@@ -59,10 +59,11 @@ pub enum EventsError {
         timeout: Duration,
     },
 
-    /// The server closed the WebSocket (with a close frame, or by closing the TCP connection).
+    /// The server closed the WebSocket: with a close frame, or by closing the TCP connection (then there is no
+    /// code).
     #[error("the server closed the event WebSocket{}", fmt_close(*.code, .reason))]
     ClosedByServer {
-        /// The close code, if a close frame was received.
+        /// The close code, if the server sent one.
         code: Option<u16>,
         /// The close reason, possibly empty.
         reason: String,
@@ -126,7 +127,7 @@ fn fmt_message(message: &str) -> String {
 
 fn fmt_close(code: Option<u16>, reason: &str) -> String {
     match (code, reason.is_empty()) {
-        (None, _) => " without a close frame".to_owned(),
+        (None, _) => String::new(),
         (Some(c), true) => format!(" (code {c})"),
         (Some(c), false) => format!(" (code {c}: {reason})"),
     }

@@ -312,7 +312,7 @@ pub struct EventStream<E: EventPayload> {
 impl<E: EventPayload> fmt::Debug for EventStream<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventStream")
-            .field("buffered", &self.queue.len())
+            .field("queued", &self.queue.len())
             .field("terminated", &self.terminated)
             .finish_non_exhaustive()
     }
@@ -325,7 +325,7 @@ impl<E: EventPayload> EventStream<E> {
     }
 
     /// How many items wait in this stream's buffer (never more than the configured capacity).
-    pub fn buffered(&self) -> usize {
+    pub fn queued(&self) -> usize {
         self.queue.len()
     }
 
