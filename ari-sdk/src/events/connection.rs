@@ -146,9 +146,9 @@ async fn run<E: EventPayload>(
     loop {
         let lost = match drive(&mut ws, &settings, &hub, &mut commands).await {
             Ended::Shutdown => {
+                finish(&state, &hub, None);
                 close_gracefully(&mut ws, settings.close_timeout).await;
                 tracing::info!(%url, "ARI events connection closed");
-                finish(&state, &hub, None);
                 return;
             }
             Ended::Lost(error) => error,
@@ -312,7 +312,12 @@ fn dispatch_text<E: EventPayload>(hub: &Hub<E>, text: &str) {
 async fn close_gracefully(ws: &mut Ws, limit: Duration) {
     let _ = tokio::time::timeout(limit, async {
         if ws.close(None).await.is_ok() {
-            while let Some(Ok(_)) = ws.next().await {}
+            // Until the server's close frame; then dropping the socket ends the TCP connection.
+            while let Some(Ok(message)) = ws.next().await {
+                if message.is_close() {
+                    break;
+                }
+            }
         }
     })
     .await;

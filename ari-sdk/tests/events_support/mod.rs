@@ -32,7 +32,11 @@ impl Accepted {
     pub async fn expect_close(&mut self) -> bool {
         while let Some(msg) = self.ws.next().await {
             match msg {
-                Ok(Message::Close(_)) => return true,
+                Ok(Message::Close(_)) => {
+                    // reading on sends tungstenite's close reply and sees the end
+                    while let Some(Ok(_)) = self.ws.next().await {}
+                    return true;
+                }
                 Ok(_) => continue,
                 Err(_) => return false,
             }
