@@ -623,3 +623,84 @@ async fn never_reconnect_ends_on_the_first_loss() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn wss_uses_the_given_tls_config() {
+    use std::sync::Arc;
+    use tokio_rustls::rustls;
+
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert = certified.cert.der().clone();
+    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server_config = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key.into())
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let mut served = 0;
+        loop {
+            let (tcp, _) = listener.accept().await.unwrap();
+            // The client without our certificate fails the TLS handshake; the next one succeeds.
+            let Ok(tls) = acceptor.accept(tcp).await else {
+                continue;
+            };
+            let mut ws = tokio_tungstenite::accept_hdr_async(
+                tls,
+                |_: &tokio_tungstenite::tungstenite::handshake::server::Request,
+                 mut resp: tokio_tungstenite::tungstenite::handshake::server::Response| {
+                    resp.headers_mut().insert("Sec-WebSocket-Protocol", "ari".parse().unwrap());
+                    Ok(resp)
+                },
+            )
+            .await
+            .unwrap();
+            futures::SinkExt::send(
+                &mut ws,
+                tokio_tungstenite::tungstenite::Message::text(seq_event(7)),
+            )
+            .await
+            .unwrap();
+            served += 1;
+            // keep the connection open until the client is done
+            while let Some(Ok(_)) = ws.next().await {}
+            if served == 1 {
+                return;
+            }
+        }
+    });
+
+    let base = format!("https://localhost:{port}/ari");
+    // the default configuration (webpki roots) does not trust a self-signed certificate
+    let err = EventsBuilder::<RawEvent>::new(base.as_str())
+        .app("a")
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EventsError::Connect { .. }), "{err}");
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert).unwrap();
+    let client_config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let mut events = EventsBuilder::<RawEvent>::new(base.as_str())
+        .app("a")
+        .tls_config(Arc::new(client_config))
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(seq_of(&next_event(&mut events).await), 7);
+    events.handle().close();
+    tokio::time::timeout(HANG, server)
+        .await
+        .expect("server ended")
+        .unwrap();
+}
