@@ -650,16 +650,9 @@ async fn wss_uses_the_given_tls_config() {
             let Ok(tls) = acceptor.accept(tcp).await else {
                 continue;
             };
-            let mut ws = tokio_tungstenite::accept_hdr_async(
-                tls,
-                |_: &tokio_tungstenite::tungstenite::handshake::server::Request,
-                 mut resp: tokio_tungstenite::tungstenite::handshake::server::Response| {
-                    resp.headers_mut().insert("Sec-WebSocket-Protocol", "ari".parse().unwrap());
-                    Ok(resp)
-                },
-            )
-            .await
-            .unwrap();
+            let mut ws = tokio_tungstenite::accept_hdr_async(tls, events_support::answer_ari)
+                .await
+                .unwrap();
             futures::SinkExt::send(
                 &mut ws,
                 tokio_tungstenite::tungstenite::Message::text(seq_event(7)),

@@ -129,6 +129,15 @@ impl Drop for TestServer {
     }
 }
 
+/// A handshake callback that accepts with the `ari` subprotocol.
+// The callback's signature is tungstenite's; its error type is what it is.
+#[allow(clippy::result_large_err)]
+pub fn answer_ari(_: &Request, mut resp: Response) -> Result<Response, ErrorResponse> {
+    resp.headers_mut()
+        .insert("Sec-WebSocket-Protocol", HeaderValue::from_static("ari"));
+    Ok(resp)
+}
+
 /// The real events of a call flow recorded from Asterisk 22.10.1.
 pub fn fixture_lines() -> Vec<String> {
     let path = concat!(
