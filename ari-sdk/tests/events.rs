@@ -697,3 +697,79 @@ async fn wss_uses_the_given_tls_config() {
         .expect("server ended")
         .unwrap();
 }
+
+#[tokio::test]
+async fn start_connects_in_the_background_and_early_subscribers_see_the_first_events() {
+    let mut server = TestServer::start().await;
+    server.reject_with(503, "not yet");
+    let handle = builder(&server)
+        .reconnect(fast_reconnect())
+        .start()
+        .unwrap();
+    let mut all = handle.subscribe();
+    let mut chan = handle.channel("early");
+    let mut states = handle.watch_state();
+    let state = tokio::time::timeout(
+        HANG,
+        states.wait_for(
+            |s| matches!(s, ConnectionState::Connecting { attempt, .. } if *attempt >= 2),
+        ),
+    )
+    .await
+    .expect("hung")
+    .unwrap()
+    .clone();
+    match state {
+        ConnectionState::Connecting {
+            last_error: Some(e),
+            ..
+        } => assert_eq!(e.status(), Some(503)),
+        other => panic!("{other:?}"),
+    }
+    server.accept_all();
+    let mut conn = server.accept().await;
+    conn.send(r#"{"type":"StasisStart","channel":{"id":"early"}}"#)
+        .await;
+    // no gap for the first connection: nothing existed to be missed
+    assert_eq!(next_event(&mut all).await.type_name(), "StasisStart");
+    assert_eq!(next_event(&mut chan).await.type_name(), "StasisStart");
+    assert!(handle.state().is_connected());
+}
+
+#[tokio::test]
+async fn start_gives_up_by_the_policy() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let handle = EventsBuilder::<RawEvent>::new(format!("http://127.0.0.1:{port}/ari"))
+        .app("a")
+        .reconnect(fast_reconnect().max_attempts(Some(1)))
+        .start()
+        .unwrap();
+    let mut stream = handle.subscribe();
+    match next(&mut stream).await {
+        Some(Err(EventsError::ReconnectGaveUp {
+            attempts: 2,
+            last_error,
+        })) => {
+            assert!(
+                matches!(*last_error, EventsError::Connect { .. }),
+                "{last_error}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        handle.closed().await,
+        ConnectionState::Closed { error: Some(_) }
+    ));
+}
+
+#[test]
+fn outside_a_tokio_runtime_is_an_error_not_a_panic() {
+    let b = EventsBuilder::<RawEvent>::new("http://127.0.0.1:1/ari").app("a");
+    let err = futures::executor::block_on(b.clone().connect()).unwrap_err();
+    assert!(matches!(err, EventsError::InvalidConfig(_)), "{err}");
+    assert!(matches!(b.start(), Err(EventsError::InvalidConfig(_))));
+}

@@ -11,7 +11,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use super::backoff::ReconnectPolicy;
 use super::error::EventsError;
 use super::payload::EventPayload;
-use super::stream::EventStream;
+use super::stream::{EventStream, EventsHandle};
 
 /// The longest application name Asterisk accepts on the events WebSocket.
 pub const MAX_APP_NAME_LEN: usize = 73;
@@ -202,9 +202,20 @@ impl<E: EventPayload> EventsBuilder<E> {
 
     /// Connects (once; an error here is returned as it is, for example a 401 or an unreachable server) and starts
     /// the connection task, which from then on reconnects by itself. Returns the stream of all events; more
-    /// subscriptions come from [`EventStream::handle`]. Must be called within a Tokio runtime.
+    /// subscriptions come from [`EventStream::handle`]. Must be called within a Tokio runtime (otherwise an
+    /// [`EventsError::InvalidConfig`]).
     pub async fn connect(self) -> Result<EventStream<E>, EventsError> {
-        super::connection::start(self.settings).await
+        super::connection::connect(self.settings).await
+    }
+
+    /// Starts the connection task without waiting: the first connection is made in the background, retried
+    /// under the reconnect policy (state [`Connecting`](super::ConnectionState::Connecting)), so an application
+    /// may start before Asterisk does. Subscriptions taken from the handle before the connection is up see every
+    /// event from the first one. Only configuration errors are returned here; connection errors show in the
+    /// state, and as the final error of every stream if the policy gives up. Must be called within a Tokio
+    /// runtime.
+    pub fn start(self) -> Result<EventsHandle<E>, EventsError> {
+        super::connection::start(self.settings)
     }
 }
 

@@ -27,22 +27,52 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 const SUBPROTOCOL: &str = "ari";
 
 /// Connects once, then spawns the task that keeps the connection.
-pub(crate) async fn start<E: EventPayload>(
+pub(crate) async fn connect<E: EventPayload>(
     settings: Settings,
 ) -> Result<EventStream<E>, EventsError> {
+    ensure_runtime()?;
     let ws = handshake(&settings).await?;
+    let (_, stream) = spawn(Some(ws), settings, ConnectionState::Connected, true);
+    stream.ok_or_else(|| EventsError::InvalidConfig("internal: no stream".to_owned()))
+}
+
+/// Spawns the task, which makes the first connection in the background.
+pub(crate) fn start<E: EventPayload>(settings: Settings) -> Result<EventsHandle<E>, EventsError> {
+    ensure_runtime()?;
+    settings.target()?;
+    let initial = ConnectionState::Connecting {
+        attempt: 1,
+        last_error: None,
+    };
+    Ok(spawn(None, settings, initial, false).0)
+}
+
+fn ensure_runtime() -> Result<(), EventsError> {
+    tokio::runtime::Handle::try_current()
+        .map(drop)
+        .map_err(|_| {
+            EventsError::InvalidConfig("the event stream needs a Tokio runtime".to_owned())
+        })
+}
+
+/// Spawns the connection task; with `subscribe`, a stream of all events is registered before it starts reading.
+fn spawn<E: EventPayload>(
+    ws: Option<Ws>,
+    settings: Settings,
+    initial: ConnectionState,
+    subscribe: bool,
+) -> (EventsHandle<E>, Option<EventStream<E>>) {
     let hub = Arc::new(Hub::new(settings.capacity));
-    let (state_tx, state_rx) = watch::channel(ConnectionState::Connected);
+    let (state_tx, state_rx) = watch::channel(initial);
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let handle = EventsHandle {
         hub: Arc::clone(&hub),
         guard: Arc::new(Guard { commands: cmd_tx }),
         state: state_rx,
     };
-    // Subscribe before the task reads anything, so the first event is not missed.
-    let stream = handle.subscribe();
+    let stream = subscribe.then(|| handle.subscribe());
     tokio::spawn(run(ws, settings, hub, state_tx, cmd_rx));
-    Ok(stream)
+    (handle, stream)
 }
 
 /// One connection attempt: TCP, TLS, WebSocket upgrade with the `ari` subprotocol and the credentials.
@@ -135,13 +165,21 @@ enum Ended {
 
 /// The connection task: keeps a connection, reconnecting as the policy allows, until shut down or given up.
 async fn run<E: EventPayload>(
-    mut ws: Ws,
+    first: Option<Ws>,
     settings: Settings,
     hub: Arc<Hub<E>>,
     state: watch::Sender<ConnectionState>,
     mut commands: mpsc::UnboundedReceiver<Command>,
 ) {
     let url = settings.target().map(|t| t.redacted).unwrap_or_default();
+    let mut ws = match first {
+        Some(ws) => ws,
+        None => match establish(&settings, &hub, &state, &mut commands, None).await {
+            Some(ws) => ws,
+            None => return,
+        },
+    };
+    state.send_replace(ConnectionState::Connected);
     tracing::info!(%url, "ARI events connected");
     loop {
         let lost = match drive(&mut ws, &settings, &hub, &mut commands).await {
@@ -157,60 +195,103 @@ async fn run<E: EventPayload>(
         let lost_start = Instant::now();
         let lost_at = SystemTime::now();
         tracing::warn!(%url, error = %lost, "ARI events connection lost; reconnecting");
-
-        let mut last_error = lost;
-        let mut attempt: u32 = 0;
-        ws = loop {
-            if settings
-                .reconnect
-                .attempt_limit()
-                .is_some_and(|max| attempt >= max)
-            {
-                let error = EventsError::ReconnectGaveUp {
-                    attempts: attempt,
-                    last_error: Box::new(last_error),
-                };
-                tracing::error!(%url, %error, "ARI events: giving up");
-                finish(&state, &hub, Some(error));
-                return;
-            }
-            attempt += 1;
-            state.send_replace(ConnectionState::Reconnecting {
-                attempt,
-                last_error: last_error.clone(),
-            });
-            let delay = settings.reconnect.delay(attempt, fastrand::f64());
-            tokio::select! {
-                biased;
-                command = commands.recv() => match command {
-                    None | Some(Command::Close) => {
-                        finish(&state, &hub, None);
-                        return;
-                    }
-                },
-                () = tokio::time::sleep(delay) => {}
-            }
-            tokio::select! {
-                biased;
-                command = commands.recv() => match command {
-                    None | Some(Command::Close) => {
-                        finish(&state, &hub, None);
-                        return;
-                    }
-                },
-                result = handshake(&settings) => match result {
-                    Ok(new) => break new,
-                    Err(error) => {
-                        tracing::debug!(%url, attempt, %error, "ARI events reconnect attempt failed");
-                        last_error = error;
-                    }
-                },
-            }
+        ws = match establish(&settings, &hub, &state, &mut commands, Some(lost)).await {
+            Some(ws) => ws,
+            None => return,
         };
         let now = Instant::now();
         state.send_replace(ConnectionState::Connected);
         hub.dispatch_gap(lost_start, lost_at, now);
-        tracing::info!(%url, attempt, gap = ?now.duration_since(lost_start), "ARI events reconnected");
+        tracing::info!(%url, gap = ?now.duration_since(lost_start), "ARI events reconnected");
+    }
+}
+
+/// Makes connection attempts with backoff until one succeeds (`Some`), the policy gives up or shutdown is asked
+/// for (`None`, after closing the hub). `lost` is why the previous connection ended; `None` for the first
+/// connection, whose first attempt is made at once and whose retries follow the same policy.
+async fn establish<E: EventPayload>(
+    settings: &Settings,
+    hub: &Hub<E>,
+    state: &watch::Sender<ConnectionState>,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    lost: Option<EventsError>,
+) -> Option<Ws> {
+    let initial = lost.is_none();
+    let mut last_error = lost;
+    let mut failures: u32 = 0;
+    loop {
+        // The first connection's first attempt is always made; every other attempt is a retry the policy allows.
+        let retries = if initial {
+            failures.saturating_sub(1)
+        } else {
+            failures
+        };
+        let must_try = initial && failures == 0;
+        let may_retry = settings
+            .reconnect
+            .attempt_limit()
+            .is_none_or(|max| retries < max);
+        if !must_try && !may_retry {
+            let last = last_error.unwrap_or(EventsError::ClosedByServer {
+                code: None,
+                reason: String::new(),
+            });
+            let error = EventsError::ReconnectGaveUp {
+                attempts: failures,
+                last_error: Box::new(last),
+            };
+            tracing::error!(%error, "ARI events: giving up");
+            finish(state, hub, Some(error));
+            return None;
+        }
+        let attempt = failures + 1;
+        let delay = if initial {
+            state.send_replace(ConnectionState::Connecting {
+                attempt,
+                last_error: last_error.clone(),
+            });
+            if failures == 0 {
+                Duration::ZERO
+            } else {
+                settings.reconnect.delay(failures, fastrand::f64())
+            }
+        } else {
+            state.send_replace(ConnectionState::Reconnecting {
+                attempt,
+                last_error: last_error.clone().unwrap_or(EventsError::ClosedByServer {
+                    code: None,
+                    reason: String::new(),
+                }),
+            });
+            settings.reconnect.delay(attempt, fastrand::f64())
+        };
+        tokio::select! {
+            biased;
+            command = commands.recv() => match command {
+                None | Some(Command::Close) => {
+                    finish(state, hub, None);
+                    return None;
+                }
+            },
+            () = tokio::time::sleep(delay) => {}
+        }
+        tokio::select! {
+            biased;
+            command = commands.recv() => match command {
+                None | Some(Command::Close) => {
+                    finish(state, hub, None);
+                    return None;
+                }
+            },
+            result = handshake(settings) => match result {
+                Ok(ws) => return Some(ws),
+                Err(error) => {
+                    tracing::debug!(attempt, %error, "ARI events connection attempt failed");
+                    failures += 1;
+                    last_error = Some(error);
+                }
+            },
+        }
     }
 }
 

@@ -114,8 +114,14 @@ impl Gap {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ConnectionState {
-    /// The first connection is being made.
-    Connecting,
+    /// The first connection is being made ([`EventsBuilder::start`](super::EventsBuilder::start) only:
+    /// [`connect`](super::EventsBuilder::connect) returns once connected).
+    Connecting {
+        /// The attempt being made (1-based).
+        attempt: u32,
+        /// Why the previous attempt failed, from the second attempt on.
+        last_error: Option<EventsError>,
+    },
     /// Connected: events flow.
     Connected,
     /// The connection was lost; reconnecting.
