@@ -204,7 +204,9 @@ impl<E: EventPayload> EventsHandle<E> {
     }
 
     /// A new stream of the events for which `filter` returns true, from now on. The filter runs on the connection
-    /// task, so only matching events take buffer space; keep it cheap. Gaps and decode errors are delivered too.
+    /// task, so only matching events take buffer space; keep it cheap, and do not subscribe or count subscriptions
+    /// from inside it (it runs while the subscription table is locked). A filter that panics ends its own stream
+    /// with [`EventsError::FilterPanicked`]. Gaps and decode errors are delivered too.
     pub fn subscribe_matching<F>(&self, filter: F) -> EventStream<E>
     where
         F: Fn(&E) -> bool + Send + Sync + 'static,
