@@ -9,6 +9,8 @@
 pub mod __private;
 mod client;
 mod error;
+mod event_payload;
+pub mod events;
 // Written by `cargo xtask codegen`; formatted by prettyplease, not rustfmt.
 #[rustfmt::skip]
 mod generated;
