@@ -14,7 +14,9 @@ use crate::ir::{Version, VersionSet};
 /// Escapes spec prose so rustdoc renders it literally and warns about nothing.
 ///
 /// - each line is trimmed (leading indentation would start a code block, i.e. a doctest);
-/// - Markdown punctuation that changes meaning is backslash-escaped: `\ [ ] * _ # | ~ !` and backticks;
+/// - Markdown punctuation that changes meaning is backslash-escaped: `\ [ ] * ~` and
+///   backticks anywhere, `#` at the start of a line (intraword `_` is left alone: it never
+///   starts emphasis, and `x86_64` stays readable);
 /// - `<`, `>` and `&` become HTML entities (no stray tags);
 /// - `http://` and `https://` URLs are wrapped in `<…>` so they are autolinks, not bare URLs.
 pub fn escape(text: &str) -> String {
@@ -46,7 +48,11 @@ fn escape_line(line: &str) -> String {
         }
         let c = rest.chars().next().expect("rest is not empty");
         match c {
-            '\\' | '[' | ']' | '*' | '_' | '`' | '#' | '|' | '~' | '!' => {
+            '\\' | '[' | ']' | '*' | '`' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' if out.is_empty() => {
                 out.push('\\');
                 out.push(c);
             }
@@ -137,8 +143,13 @@ mod tests {
     fn escapes_markdown_html_and_urls() {
         assert_eq!(
             escape("  See [docs] at https://wiki.asterisk.org/x.html.\n\n\n  <channel> & `x` *y* a_b #1"),
-            "See \\[docs\\] at <https://wiki.asterisk.org/x.html>.\n\n&lt;channel&gt; &amp; \\`x\\` \\*y\\* a\\_b \\#1"
+            "See \\[docs\\] at <https://wiki.asterisk.org/x.html>.\n\n&lt;channel&gt; &amp; \\`x\\` \\*y\\* a_b #1"
         );
+    }
+
+    #[test]
+    fn headings_are_escaped_only_at_line_start() {
+        assert_eq!(escape("# not a heading #2"), "\\# not a heading #2");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Events: one struct per message type of the `Message` hierarchy, the
-//! [`Event`] enum over all of them, its fast tag dispatch and its accessors.
+//! `Event` enum over all of them, its fast tag dispatch and its accessors.
 
 use std::collections::BTreeSet;
 
@@ -93,17 +93,17 @@ pub(crate) fn emit(cx: &Cx<'_>) -> Result<TokenStream, EmitError> {
     Ok(quote! {
         //! The typed event stream.
         //!
-        //! [`Event`] has one variant per message type of every spec version, each
+        //! `Event` has one variant per message type of every spec version, each
         //! holding a struct with the common fields (`asterisk_id`; for events also
         //! `application` and `timestamp`) and its own. The `type` key is the variant
-        //! itself: each struct's `TYPE` constant, [`Event::type_name`], and serde's
+        //! itself: each struct's `TYPE` constant, `Event::type_name()`, and serde's
         //! `tag = "type"`, which writes it back when serialising.
         //!
         //! Decoding dispatches on `type` without decoding the object twice: the
         //! `type` value is read first (Asterisk sends it first) and the rest of the
         //! map goes straight into the variant's struct; keys that precede `type`
         //! are buffered, and only they. An unknown `type` becomes
-        //! [`Event::Unknown`] with the raw JSON.
+        //! `Event::Unknown` with the raw JSON.
         #(#structs)*
         #event_enum
     })
@@ -325,64 +325,56 @@ struct Step {
     list: bool,
 }
 
-/// Paths (within one message) to every field typed `target` or `List[target]`,
-/// looking through other models up to [`MAX_DEPTH`].
-fn paths_to(
-    cx: &Cx<'_>,
-    owner: &Model,
-    fields: &[&Field],
-    target: &str,
-    depth: usize,
-    prefix: &mut Vec<Step>,
-    out: &mut Vec<Vec<Step>>,
-    visiting: &mut Vec<String>,
-) -> Result<(), EmitError> {
-    for f in fields {
-        let (model_name, list) = match &f.ty {
-            TypeRef::Model(n) => (n, false),
-            TypeRef::List(inner) => match inner.as_ref() {
-                TypeRef::Model(n) => (n, true),
+/// Finds paths (within one message) to every field typed `target` or
+/// `List[target]`, looking through other models up to [`MAX_DEPTH`].
+struct PathFinder<'c, 'a> {
+    cx: &'c Cx<'a>,
+    target: &'c str,
+    prefix: Vec<Step>,
+    visiting: Vec<String>,
+    out: Vec<Vec<Step>>,
+}
+
+impl PathFinder<'_, '_> {
+    fn walk(&mut self, owner: &Model, fields: &[&Field], depth: usize) -> Result<(), EmitError> {
+        for f in fields {
+            let (model_name, list) = match &f.ty {
+                TypeRef::Model(n) => (n, false),
+                TypeRef::List(inner) => match inner.as_ref() {
+                    TypeRef::Model(n) => (n, true),
+                    _ => continue,
+                },
                 _ => continue,
-            },
-            _ => continue,
-        };
-        let step = Step {
-            ident: ident(&f.rust_name, || {
-                format!("{}.{}", owner.wire_name, f.wire_name)
-            })?,
-            presence: types::presence(owner, f),
-            list,
-        };
-        if model_name == target {
-            let mut p = prefix.clone();
-            p.push(step);
-            out.push(p);
-            continue;
+            };
+            let step = Step {
+                ident: ident(&f.rust_name, || {
+                    format!("{}.{}", owner.wire_name, f.wire_name)
+                })?,
+                presence: types::presence(owner, f),
+                list,
+            };
+            if model_name == self.target {
+                let mut p = self.prefix.clone();
+                p.push(step);
+                self.out.push(p);
+                continue;
+            }
+            let is_concern = CONCERNS.iter().any(|c| c.0 == model_name);
+            if is_concern || depth + 1 >= MAX_DEPTH || self.visiting.contains(model_name) {
+                continue;
+            }
+            let Some(inner) = self.cx.api.models.get(model_name) else {
+                continue;
+            };
+            self.prefix.push(step);
+            self.visiting.push(model_name.clone());
+            let inner_fields: Vec<&Field> = inner.fields.iter().collect();
+            self.walk(inner, &inner_fields, depth + 1)?;
+            self.visiting.pop();
+            self.prefix.pop();
         }
-        let is_concern = CONCERNS.iter().any(|c| c.0 == model_name);
-        if is_concern || depth + 1 >= MAX_DEPTH || visiting.contains(model_name) {
-            continue;
-        }
-        let Some(inner) = cx.api.models.get(model_name) else {
-            continue;
-        };
-        prefix.push(step);
-        visiting.push(model_name.clone());
-        let inner_fields: Vec<&Field> = inner.fields.iter().collect();
-        paths_to(
-            cx,
-            inner,
-            &inner_fields,
-            target,
-            depth + 1,
-            prefix,
-            out,
-            visiting,
-        )?;
-        visiting.pop();
-        prefix.pop();
+        Ok(())
     }
-    Ok(())
 }
 
 /// An iterator expression over `&Target` for one path rooted at `e`.
@@ -424,17 +416,15 @@ fn concern_accessors(
 
     let mut arms = Vec::new();
     for m in msgs {
-        let mut out = Vec::new();
-        paths_to(
+        let mut finder = PathFinder {
             cx,
-            m.model,
-            &m.fields,
             target,
-            0,
-            &mut Vec::new(),
-            &mut out,
-            &mut Vec::new(),
-        )?;
+            prefix: Vec::new(),
+            visiting: Vec::new(),
+            out: Vec::new(),
+        };
+        finder.walk(m.model, &m.fields, 0)?;
+        let out = finder.out;
         let name = &m.ident;
         let body = match out.split_first() {
             None => continue,

@@ -133,7 +133,7 @@ pub fn modules(api: &Api) -> Result<Vec<Module>, EmitError> {
         ),
         (
             "events",
-            "The typed event stream: [`Event`](events::Event) and one struct per message type.",
+            "The typed event stream: `Event` and one struct per message type.",
             events::emit(&cx)?,
             false,
         ),

@@ -142,7 +142,7 @@ pub(crate) fn field(
     }
     let doc = docs::doc_attrs(paras);
 
-    let rename = (unraw(&f.rust_name) != f.wire_name).then(|| f.wire_name.as_str());
+    let rename = (unraw(&f.rust_name) != f.wire_name).then_some(f.wire_name.as_str());
     let mut serde_args: Vec<TokenStream> = Vec::new();
     if let Some(wire) = rename {
         serde_args.push(quote!(rename = #wire));

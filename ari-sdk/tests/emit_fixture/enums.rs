@@ -10,7 +10,7 @@
 //! Always build values with `From<&str>` / `parse()` rather than constructing the
 //! fallback variant directly: a listed value placed in the fallback does not compare
 //! equal to its own variant.
-/// Bridge type: mixing, holding, dtmf\_events, proxy\_media, video\_sfu, …
+/// Bridge type: mixing, holding, dtmf_events, proxy_media, video_sfu, …
 ///
 /// Used by: `Bridge.bridge_type`, `create.type`.
 ///

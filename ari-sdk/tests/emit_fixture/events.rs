@@ -3,17 +3,17 @@
 
 //! The typed event stream.
 //!
-//! [`Event`] has one variant per message type of every spec version, each
+//! `Event` has one variant per message type of every spec version, each
 //! holding a struct with the common fields (`asterisk_id`; for events also
 //! `application` and `timestamp`) and its own. The `type` key is the variant
-//! itself: each struct's `TYPE` constant, [`Event::type_name`], and serde's
+//! itself: each struct's `TYPE` constant, `Event::type_name()`, and serde's
 //! `tag = "type"`, which writes it back when serialising.
 //!
 //! Decoding dispatches on `type` without decoding the object twice: the
 //! `type` value is read first (Asterisk sends it first) and the rest of the
 //! map goes straight into the variant's struct; keys that precede `type`
 //! are buffered, and only they. An unknown `type` becomes
-//! [`Event::Unknown`] with the raw JSON.
+//! `Event::Unknown` with the raw JSON.
 /// Error event sent when required params are missing.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "MissingParams")]

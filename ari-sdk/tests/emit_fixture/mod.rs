@@ -4,7 +4,7 @@
 //! Code generated from Asterisk's ARI specs. Do not edit: run `cargo xtask codegen`.
 /// Every value list of the specs as an open enum.
 pub mod enums;
-/// The typed event stream: [`Event`](events::Event) and one struct per message type.
+/// The typed event stream: `Event` and one struct per message type.
 pub mod events;
 /// Every model of the specs (except the event hierarchy).
 pub mod models;
