@@ -323,6 +323,7 @@ fn enums() -> BTreeMap<String, Enum> {
     .collect()
 }
 
+#[rustfmt::skip] // one call per spec operation, with the spec's own text
 fn operations() -> Vec<Op> {
     vec![
     op("applications", "filter", "filter", HttpMethod::Put, "/applications/{applicationName}/eventFilter", ResponseType::Json(model_ref("Application")), "Filter application events types.", Some("Allowed and/or disallowed event type filtering can be done. The body (parameter) should specify a JSON key/value object that describes the type of event filtering needed. One, or both of the following keys can be designated:<br /><br />\"allowed\" - Specifies an allowed list of event types<br />\"disallowed\" - Specifies a disallowed list of event types<br /><br />Further, each of those key's value should be a JSON array that holds zero, or more JSON key/value objects. Each of these objects must contain the following key with an associated value:<br /><br />\"type\" - The type name of the event to filter<br /><br />The value must be the string name (case sensitive) of the event type that needs filtering. For example:<br /><br />{ \"allowed\": [ { \"type\": \"StasisStart\" }, { \"type\": \"StasisEnd\" } ] }<br /><br />As this specifies only an allowed list, then only those two event type messages are sent to the application. No other event messages are sent.<br /><br />The following rules apply:<br /><br />* If the body is empty, both the allowed and disallowed filters are set empty.<br />* If both list types are given then both are set to their respective values (note, specifying an empty array for a given type sets that type to empty).<br />* If only one list type is given then only that type is set. The other type is not updated.<br />* An empty \"allowed\" list means all events are allowed.<br />* An empty \"disallowed\" list means no events are disallowed.<br />* Disallowed events take precedence over allowed events if the event type is specified in both lists.".into()), false, all(),
@@ -740,14 +741,16 @@ pub fn fixture_api() -> Api {
             message: base("Message", vec![field("type", TypeRef::String, true)]),
             event: base("Event", vec![field("application", TypeRef::String, true)]),
             messages: Vec::new(),
-            events: vec![base(
-                "StasisStart",
-                vec![field(
-                    "args",
-                    TypeRef::List(Box::new(TypeRef::String)),
-                    true,
-                )],
-            )],
+            // One event per object kind, so every id accessor of `Event` has something to find.
+            events: vec![
+                base("StasisStart", vec![field("channel", model_ref("Channel"), true)]),
+                base("BridgeCreated", vec![field("bridge", model_ref("Bridge"), true)]),
+                base("PlaybackStarted", vec![field("playback", model_ref("Playback"), true)]),
+                base(
+                    "RecordingStarted",
+                    vec![field("recording", model_ref("LiveRecording"), true)],
+                ),
+            ],
         },
         enums: enums(),
         conflicts: Vec::new(),

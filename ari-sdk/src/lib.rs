@@ -8,6 +8,8 @@
 #[doc(hidden)]
 pub mod __private;
 mod client;
+#[cfg(test)]
+mod contract_harness;
 mod error;
 mod event_payload;
 pub mod events;
@@ -24,6 +26,7 @@ pub use client::{Client, ClientBuilder};
 pub use error::{BoxError, Error, Result};
 pub use generated::events as event_types;
 pub use generated::events::{Event, UnknownEvent};
-pub use generated::{enums, models};
+pub use generated::handles::*;
+pub use generated::{enums, models, operations};
 pub use response::{Binary, BinaryStream, ResponseFuture};
 pub use timestamp::{ParseTimestampError, Timestamp};

@@ -2,55 +2,10 @@
 //! `ari-codegen/tests/ops_snapshot.rs` into `tests/ops_fixture/`) and runs the contract tests
 //! generated for it, with the same stub server and runner as ari-sdk's own contract tests.
 //!
-//! The generated code expects to sit in ari-sdk: it refers to `crate::Client` (and adds
-//! inherent methods to it), `crate::request`, `crate::ResponseFuture`, … So this crate provides
-//! those names: the runtime's types re-exported, and a local `Client` wrapping ari-sdk's (an
-//! inherent `impl` needs a local type) with the four send paths the builders call.
+//! The generated code expects to sit in ari-sdk; `support/generated_env.rs` provides the names
+//! it refers to.
 
-use ari_sdk::request::Request;
-pub use ari_sdk::{
-    __private, request, Binary, BinaryStream, Error, ResponseFuture, Result, Timestamp,
-};
-use serde::de::DeserializeOwned;
-
-/// Stands in for `ari_sdk::Client`.
-#[derive(Debug, Clone)]
-pub struct Client(ari_sdk::Client);
-
-/// Stands in for `ari_sdk::ClientBuilder`.
-pub struct ClientBuilder(ari_sdk::ClientBuilder);
-
-impl Client {
-    pub fn builder(base_url: &str) -> ClientBuilder {
-        ClientBuilder(ari_sdk::Client::builder(base_url))
-    }
-
-    fn send_json<T: DeserializeOwned + Send + 'static>(self, r: Request) -> ResponseFuture<T> {
-        ResponseFuture::new(async move { self.0.execute_json(r).await })
-    }
-
-    fn send_void(self, r: Request) -> ResponseFuture<()> {
-        ResponseFuture::new(async move { self.0.execute_void(r).await })
-    }
-
-    fn send_binary(self, r: Request) -> ResponseFuture<Binary> {
-        ResponseFuture::new(async move { self.0.execute_binary(r).await })
-    }
-
-    fn send_stream(self, r: Request) -> ResponseFuture<BinaryStream> {
-        ResponseFuture::new(async move { self.0.execute_stream(r).await })
-    }
-}
-
-impl ClientBuilder {
-    pub fn basic_auth(self, username: &str, password: &str) -> Self {
-        ClientBuilder(self.0.basic_auth(username, password))
-    }
-
-    pub fn build(self) -> Result<Client> {
-        self.0.build().map(Client)
-    }
-}
+include!("support/generated_env.rs");
 
 #[path = "ops_fixture/mod.rs"]
 #[rustfmt::skip]
@@ -59,22 +14,6 @@ pub mod generated;
 
 pub use generated::handles::*;
 pub use generated::{enums, models, operations};
-
-#[path = "../src/contract_harness/runner.rs"]
-mod harness_runner;
-#[path = "../src/contract_harness/stub.rs"]
-mod harness_stub;
-
-/// The harness as ari-sdk mounts it, without recorded responses: the fixture's models are
-/// deliberately small, so the minimal bodies the generator writes are the responses here.
-mod contract_harness {
-    pub(crate) use super::harness_runner::*;
-    pub(crate) use super::harness_stub as stub;
-
-    pub(crate) fn recorded() -> &'static [Recorded] {
-        &[]
-    }
-}
 
 mod api_shape {
     //! The public shape, as a user writes it.

@@ -340,7 +340,7 @@ fn case(
             quote! {
                 let whole = builder.clone().send().await?;
                 let streamed = builder.stream().await?;
-                Ok(Decoded::binary(request, whole, streamed).await?)
+                Decoded::binary(request, whole, streamed).await
             },
         ),
         ResponseType::Json(ty) => {

@@ -3,17 +3,17 @@
 
 //! The typed event stream.
 //!
-//! [`Event`] has one variant per message type of every spec version, each
+//! `Event` has one variant per message type of every spec version, each
 //! holding a struct with the common fields (`asterisk_id`; for events also
 //! `application` and `timestamp`) and its own. The `type` key is the variant
-//! itself: each struct's `TYPE` constant, [`Event::type_name`], and serde's
+//! itself: each struct's `TYPE` constant, `Event::type_name()`, and serde's
 //! `tag = "type"`, which writes it back when serialising.
 //!
 //! Decoding dispatches on `type` without decoding the object twice: the
 //! `type` value is read first (Asterisk sends it first) and the rest of the
 //! map goes straight into the variant's struct; keys that precede `type`
 //! are buffered, and only they. An unknown `type` becomes
-//! [`Event::Unknown`] with the raw JSON.
+//! `Event::Unknown` with the raw JSON.
 /// The StasisStart model.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "StasisStart")]
@@ -21,13 +21,54 @@
 pub struct StasisStart {
     /// The `application` field.
     pub application: String,
-    /// The `args` field.
-    #[serde(default)]
-    pub args: Vec<String>,
+    /// The `channel` field.
+    pub channel: super::models::Channel,
 }
 impl StasisStart {
     /// The `type` of this message on the wire: `StasisStart`.
     pub const TYPE: &'static str = "StasisStart";
+}
+/// The BridgeCreated model.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename = "BridgeCreated")]
+#[non_exhaustive]
+pub struct BridgeCreated {
+    /// The `application` field.
+    pub application: String,
+    /// The `bridge` field.
+    pub bridge: super::models::Bridge,
+}
+impl BridgeCreated {
+    /// The `type` of this message on the wire: `BridgeCreated`.
+    pub const TYPE: &'static str = "BridgeCreated";
+}
+/// The PlaybackStarted model.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename = "PlaybackStarted")]
+#[non_exhaustive]
+pub struct PlaybackStarted {
+    /// The `application` field.
+    pub application: String,
+    /// The `playback` field.
+    pub playback: super::models::Playback,
+}
+impl PlaybackStarted {
+    /// The `type` of this message on the wire: `PlaybackStarted`.
+    pub const TYPE: &'static str = "PlaybackStarted";
+}
+/// The RecordingStarted model.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename = "RecordingStarted")]
+#[non_exhaustive]
+pub struct RecordingStarted {
+    /// The `application` field.
+    pub application: String,
+    /// The `recording` field.
+    pub recording: super::models::LiveRecording,
+}
+impl RecordingStarted {
+    /// The `type` of this message on the wire: `RecordingStarted`.
+    pub const TYPE: &'static str = "RecordingStarted";
 }
 /// A message of the ARI event stream.
 ///
@@ -42,6 +83,12 @@ impl StasisStart {
 pub enum Event {
     /// `StasisStart`: The StasisStart model.
     StasisStart(StasisStart),
+    /// `BridgeCreated`: The BridgeCreated model.
+    BridgeCreated(BridgeCreated),
+    /// `PlaybackStarted`: The PlaybackStarted model.
+    PlaybackStarted(PlaybackStarted),
+    /// `RecordingStarted`: The RecordingStarted model.
+    RecordingStarted(RecordingStarted),
     /// A message whose `type` this SDK does not know.
     Unknown(UnknownEvent),
 }
@@ -59,15 +106,26 @@ impl Event {
     pub fn type_name(&self) -> &str {
         match self {
             Self::StasisStart(_) => StasisStart::TYPE,
+            Self::BridgeCreated(_) => BridgeCreated::TYPE,
+            Self::PlaybackStarted(_) => PlaybackStarted::TYPE,
+            Self::RecordingStarted(_) => RecordingStarted::TYPE,
             Self::Unknown(e) => &e.type_name,
         }
     }
     /// Every `type` this SDK decodes into a typed variant.
-    pub const TYPE_NAMES: &'static [&'static str] = &["StasisStart"];
+    pub const TYPE_NAMES: &'static [&'static str] = &[
+        "StasisStart",
+        "BridgeCreated",
+        "PlaybackStarted",
+        "RecordingStarted",
+    ];
     /// The id of the Asterisk instance that sent the message, if present.
     pub fn asterisk_id(&self) -> Option<&str> {
         match self {
             Self::StasisStart(_) => None,
+            Self::BridgeCreated(_) => None,
+            Self::PlaybackStarted(_) => None,
+            Self::RecordingStarted(_) => None,
             Self::Unknown(e) => {
                 e.raw.get("asterisk_id").and_then(serde_json::Value::as_str)
             }
@@ -77,6 +135,9 @@ impl Event {
     pub fn application(&self) -> Option<&str> {
         match self {
             Self::StasisStart(e) => Some(e.application.as_str()),
+            Self::BridgeCreated(e) => Some(e.application.as_str()),
+            Self::PlaybackStarted(e) => Some(e.application.as_str()),
+            Self::RecordingStarted(e) => Some(e.application.as_str()),
             Self::Unknown(e) => {
                 e.raw.get("application").and_then(serde_json::Value::as_str)
             }
@@ -87,12 +148,16 @@ impl Event {
     pub fn timestamp(&self) -> Option<&crate::Timestamp> {
         match self {
             Self::StasisStart(_) => None,
+            Self::BridgeCreated(_) => None,
+            Self::PlaybackStarted(_) => None,
+            Self::RecordingStarted(_) => None,
             Self::Unknown(_) => None,
         }
     }
     /// Every channel this message carries, in field order, including those nested in other models (such as a transfer's `refer_to`); empty for [`Event::Unknown`].
     pub fn channels(&self) -> Vec<&super::models::Channel> {
         match self {
+            Self::StasisStart(e) => std::iter::once(&e.channel).collect(),
             _ => Vec::new(),
         }
     }
@@ -103,6 +168,7 @@ impl Event {
     /// Every bridge this message carries, in field order, including those nested in other models (such as a transfer's `refer_to`); empty for [`Event::Unknown`].
     pub fn bridges(&self) -> Vec<&super::models::Bridge> {
         match self {
+            Self::BridgeCreated(e) => std::iter::once(&e.bridge).collect(),
             _ => Vec::new(),
         }
     }
@@ -113,6 +179,7 @@ impl Event {
     /// Every playback this message carries, in field order, including those nested in other models (such as a transfer's `refer_to`); empty for [`Event::Unknown`].
     pub fn playbacks(&self) -> Vec<&super::models::Playback> {
         match self {
+            Self::PlaybackStarted(e) => std::iter::once(&e.playback).collect(),
             _ => Vec::new(),
         }
     }
@@ -123,6 +190,7 @@ impl Event {
     /// Every live recording this message carries, in field order, including those nested in other models (such as a transfer's `refer_to`); empty for [`Event::Unknown`].
     pub fn recordings(&self) -> Vec<&super::models::LiveRecording> {
         match self {
+            Self::RecordingStarted(e) => std::iter::once(&e.recording).collect(),
             _ => Vec::new(),
         }
     }
@@ -135,6 +203,9 @@ impl serde::Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Self::StasisStart(e) => e.serialize(serializer),
+            Self::BridgeCreated(e) => e.serialize(serializer),
+            Self::PlaybackStarted(e) => e.serialize(serializer),
+            Self::RecordingStarted(e) => e.serialize(serializer),
             Self::Unknown(e) => e.raw.serialize(serializer),
         }
     }
@@ -158,6 +229,15 @@ impl<'de> crate::__private::Tagged<'de> for Event {
                 match type_name {
                     "StasisStart" => {
                         Self::StasisStart(serde::Deserialize::deserialize(de(map))?)
+                    }
+                    "BridgeCreated" => {
+                        Self::BridgeCreated(serde::Deserialize::deserialize(de(map))?)
+                    }
+                    "PlaybackStarted" => {
+                        Self::PlaybackStarted(serde::Deserialize::deserialize(de(map))?)
+                    }
+                    "RecordingStarted" => {
+                        Self::RecordingStarted(serde::Deserialize::deserialize(de(map))?)
                     }
                     _ => return Ok(Err(map)),
                 },

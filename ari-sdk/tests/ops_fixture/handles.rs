@@ -351,7 +351,7 @@ impl ConfigObjectHandle {
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
-    /// - 404: {configClass\|objectType\|id} not found
+    /// - 404: {configClass|objectType|id} not found
     pub fn get_object(&self) -> super::operations::asterisk::GetObject {
         super::operations::asterisk::GetObject::new(
             self.client.clone(),
@@ -376,7 +376,7 @@ impl ConfigObjectHandle {
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
     /// - 400: Bad request body
     /// - 403: Could not create or update object
-    /// - 404: {configClass\|objectType} not found
+    /// - 404: {configClass|objectType} not found
     pub fn update_object(&self) -> super::operations::asterisk::UpdateObject {
         super::operations::asterisk::UpdateObject::new(
             self.client.clone(),
@@ -399,7 +399,7 @@ impl ConfigObjectHandle {
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
     /// - 403: Could not delete object
-    /// - 404: {configClass\|objectType\|id} not found
+    /// - 404: {configClass|objectType|id} not found
     pub fn delete_object(&self) -> super::operations::asterisk::DeleteObject {
         super::operations::asterisk::DeleteObject::new(
             self.client.clone(),
@@ -532,10 +532,10 @@ impl Bridges {
     /// HTTP: `POST /bridges` (operation `create`).
     ///
     /// # Parameters
-    /// - [`kind`](super::operations::bridges::Create::kind) (optional setter; query parameter `type`, values sent comma-separated): Comma separated list of bridge type attributes (mixing, holding, dtmf\_events, proxy\_media, video\_sfu, video\_single, sdp\_label).
+    /// - [`kind`](super::operations::bridges::Create::kind) (optional setter; query parameter `type`, values sent comma-separated): Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
     /// - [`bridge_id`](super::operations::bridges::Create::bridge_id) (optional setter; query parameter `bridgeId`): Unique ID to give to the bridge being created.
     /// - [`name`](super::operations::bridges::Create::name) (optional setter; query parameter `name`): Name to give to the bridge being created.
-    /// - [`variables`](super::operations::bridges::Create::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report\_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge\_State": { "value": "WaitingForAgent", "report\_events": true } } } Available in: 22.10.1.
+    /// - [`variables`](super::operations::bridges::Create::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } } Available in: 22.10.1.
     ///
     /// Returns a [`Bridge`](super::models::Bridge).
     ///
@@ -582,9 +582,9 @@ impl BridgeHandle {
     ///
     /// # Parameters
     /// - `bridge_id` (from the handle; path parameter `bridgeId`): Unique ID to give to the bridge being created.
-    /// - [`kind`](super::operations::bridges::CreateWithId::kind) (optional setter; query parameter `type`, values sent comma-separated): Comma separated list of bridge type attributes (mixing, holding, dtmf\_events, proxy\_media, video\_sfu, video\_single, sdp\_label) to set.
+    /// - [`kind`](super::operations::bridges::CreateWithId::kind) (optional setter; query parameter `type`, values sent comma-separated): Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set.
     /// - [`name`](super::operations::bridges::CreateWithId::name) (optional setter; query parameter `name`): Set the name of the bridge.
-    /// - [`variables`](super::operations::bridges::CreateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report\_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge\_State": { "value": "WaitingForAgent", "report\_events": true } } } Available in: 22.10.1.
+    /// - [`variables`](super::operations::bridges::CreateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } } Available in: 22.10.1.
     ///
     /// Returns a [`Bridge`](super::models::Bridge).
     ///
@@ -673,7 +673,7 @@ impl BridgeHandle {
     ///
     /// # Parameters
     /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
-    /// - `variables` (required; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge. Each variable value may be either a string or an object containing "value" (string) and optional "report\_events" (boolean) to include updates for that variable in bridge events (defaults to false). Ex. { "variables": { "Bridge\_State": "WaitingForAgent", "Support\_Level": { "value": "Premium", "report\_events": true } } }
+    /// - `variables` (required; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false). Ex. { "variables": { "Bridge_State": "WaitingForAgent", "Support_Level": { "value": "Premium", "report_events": true } } }
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -755,7 +755,7 @@ impl Channels {
     /// - [`app_args`](super::operations::channels::Originate::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
     /// - [`caller_id`](super::operations::channels::Originate::caller_id) (optional setter; query parameter `callerId`): CallerID to use when dialing the endpoint or extension.
     /// - [`timeout`](super::operations::channels::Originate::timeout) (optional setter; query parameter `timeout`): Timeout (in seconds) before giving up dialing, or -1 for no timeout. Default: `30`.
-    /// - [`variables`](super::operations::channels::Originate::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report\_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call\_State": { "value": "WaitingForAgent", "report\_events": true } } }
+    /// - [`variables`](super::operations::channels::Originate::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
     /// - [`channel_id`](super::operations::channels::Originate::channel_id) (optional setter; query parameter `channelId`): The unique id to assign the channel on creation.
     /// - [`other_channel_id`](super::operations::channels::Originate::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels.
     /// - [`originator`](super::operations::channels::Originate::originator) (optional setter; query parameter `originator`): The unique id of the channel which is originating this one.
@@ -804,7 +804,7 @@ impl ChannelHandle {
     /// - [`app_args`](super::operations::channels::OriginateWithId::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
     /// - [`caller_id`](super::operations::channels::OriginateWithId::caller_id) (optional setter; query parameter `callerId`): CallerID to use when dialing the endpoint or extension.
     /// - [`timeout`](super::operations::channels::OriginateWithId::timeout) (optional setter; query parameter `timeout`): Timeout (in seconds) before giving up dialing, or -1 for no timeout. Default: `30`.
-    /// - [`variables`](super::operations::channels::OriginateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report\_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call\_State": { "value": "WaitingForAgent", "report\_events": true } } }
+    /// - [`variables`](super::operations::channels::OriginateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
     /// - [`other_channel_id`](super::operations::channels::OriginateWithId::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels.
     /// - [`originator`](super::operations::channels::OriginateWithId::originator) (optional setter; query parameter `originator`): The unique id of the channel which is originating this one.
     /// - [`formats`](super::operations::channels::OriginateWithId::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
@@ -832,7 +832,7 @@ impl ChannelHandle {
     /// # Parameters
     /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
     /// - [`reason_code`](super::operations::channels::Hangup::reason_code) (optional setter; query parameter `reason_code`): The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. <https://docs.asterisk.org/Configuration/Miscellaneous/Hangup-Cause-Mappings/> Available in: 22.10.1.
-    /// - [`reason`](super::operations::channels::Hangup::reason) (optional setter; query parameter `reason`): Reason for hanging up the channel for simple use. Mutually exclusive with 'reason\_code'.
+    /// - [`reason`](super::operations::channels::Hangup::reason) (optional setter; query parameter `reason`): Reason for hanging up the channel for simple use. Mutually exclusive with 'reason_code'.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///

@@ -7,7 +7,7 @@
 pub(crate) mod contract;
 /// Every value list of the specs as an open enum.
 pub mod enums;
-/// The typed event stream: [`Event`](events::Event) and one struct per message type.
+/// The typed event stream: `Event` and one struct per message type.
 pub mod events;
 /// Resource accessors and object handles: the `Client` methods that reach every operation.
 pub mod handles;

@@ -758,7 +758,7 @@ pub mod bridges {
                 variables: None,
             }
         }
-        /// Comma separated list of bridge type attributes (mixing, holding, dtmf\_events, proxy\_media, video\_sfu, video\_single, sdp\_label).
+        /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
         ///
         /// Sent as the query parameter `type`, values sent comma-separated.
         pub fn kind(
@@ -782,7 +782,7 @@ pub mod bridges {
             self.name = Some(name.into());
             self
         }
-        /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report\_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge\_State": { "value": "WaitingForAgent", "report\_events": true } } }
+        /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -894,7 +894,7 @@ pub mod bridges {
                 variables: None,
             }
         }
-        /// Comma separated list of bridge type attributes (mixing, holding, dtmf\_events, proxy\_media, video\_sfu, video\_single, sdp\_label) to set.
+        /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set.
         ///
         /// Sent as the query parameter `type`, values sent comma-separated.
         pub fn kind(
@@ -911,7 +911,7 @@ pub mod bridges {
             self.name = Some(name.into());
             self
         }
-        /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report\_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge\_State": { "value": "WaitingForAgent", "report\_events": true } } }
+        /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -1432,7 +1432,7 @@ pub mod channels {
             self.timeout = Some(timeout);
             self
         }
-        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report\_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call\_State": { "value": "WaitingForAgent", "report\_events": true } } }
+        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -1623,7 +1623,7 @@ pub mod channels {
             self.timeout = Some(timeout);
             self
         }
-        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report\_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call\_State": { "value": "WaitingForAgent", "report\_events": true } } }
+        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -1734,7 +1734,7 @@ pub mod channels {
             self.reason_code = Some(reason_code.into());
             self
         }
-        /// Reason for hanging up the channel for simple use. Mutually exclusive with 'reason\_code'.
+        /// Reason for hanging up the channel for simple use. Mutually exclusive with 'reason_code'.
         ///
         /// Sent as the query parameter `reason`.
         pub fn reason(mut self, reason: impl Into<super::enums::HangupReason>) -> Self {
