@@ -743,9 +743,18 @@ pub fn fixture_api() -> Api {
             messages: Vec::new(),
             // One event per object kind, so every id accessor of `Event` has something to find.
             events: vec![
-                base("StasisStart", vec![field("channel", model_ref("Channel"), true)]),
-                base("BridgeCreated", vec![field("bridge", model_ref("Bridge"), true)]),
-                base("PlaybackStarted", vec![field("playback", model_ref("Playback"), true)]),
+                base(
+                    "StasisStart",
+                    vec![field("channel", model_ref("Channel"), true)],
+                ),
+                base(
+                    "BridgeCreated",
+                    vec![field("bridge", model_ref("Bridge"), true)],
+                ),
+                base(
+                    "PlaybackStarted",
+                    vec![field("playback", model_ref("Playback"), true)],
+                ),
                 base(
                     "RecordingStarted",
                     vec![field("recording", model_ref("LiveRecording"), true)],

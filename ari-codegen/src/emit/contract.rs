@@ -38,9 +38,10 @@ pub(crate) fn encode(text: &str, query: bool) -> String {
     out
 }
 
-/// A value for a path parameter: everything that fights a URL.
+/// A value for a path parameter: everything that fights a URL (`/ ? # % + &`, an
+/// already-encoded-looking `%2F`, a space, `;`, non-ASCII).
 fn path_value(wire: &str) -> String {
-    format!("{wire} a/b?c#d%e+f&g=h ü")
+    format!("{wire} a/b?c#d%2F+f&g=h;ü😀")
 }
 
 /// A value for a string query parameter.

@@ -280,14 +280,33 @@ fn param_description(p: &Param) -> String {
     if p.description.trim().is_empty() {
         format!("The `{}` parameter.", p.wire_name)
     } else {
-        one_line(&p.description)
+        sentence(one_line(&p.description))
     }
 }
 
+/// Ends `text` with a full stop unless it already ends a sentence.
+fn sentence(mut text: String) -> String {
+    if !text.ends_with(['.', '!', '?', ':', ')']) {
+        text.push('.');
+    }
+    text
+}
+
+/// The enum a parameter takes its values from, as a rustdoc link from a module directly in
+/// `generated/` (or from a resource module of `operations.rs`, which imports `enums`).
+fn enum_text(cx: &Cx<'_>, k: &Kind) -> Option<String> {
+    let (Kind::Query(TypeRef::Enum(name)) | Kind::QueryList(TypeRef::Enum(name))) = k else {
+        return None;
+    };
+    let e = cx.api.enums.get(name)?;
+    Some(format!("Values: [`{0}`](super::enums::{0}).", e.rust_name))
+}
+
 /// The paragraphs documenting one parameter on its setter.
-fn setter_doc(op: &Operation, p: &Param, k: &Kind) -> TokenStream {
+fn setter_doc(cx: &Cx<'_>, op: &Operation, p: &Param, k: &Kind) -> TokenStream {
     let mut paras = vec![param_description(p)];
     let mut facts = vec![format!("Sent as the {}.", wire_text(p, k))];
+    facts.extend(enum_text(cx, k));
     facts.extend(default_text(p));
     facts.extend(range_text(p));
     paras.push(facts.join(" "));
@@ -356,8 +375,9 @@ pub(crate) fn op_doc(
             wire_text(p, k),
             param_description(p)
         );
-        for fact in default_text(p)
+        for fact in enum_text(cx, k)
             .into_iter()
+            .chain(default_text(p))
             .chain(range_text(p))
             .chain(docs::availability(&p.versions, &op.versions))
         {
@@ -468,6 +488,26 @@ pub(crate) fn emit_operations(cx: &Cx<'_>, plan: &Plan<'_>) -> Result<TokenStrea
             }
         });
     }
+    let mut index = String::from(
+        "| Operation | HTTP | Call | Builder |\n\
+         |---|---|---|---|\n",
+    );
+    for e in ops_plan::layout_entries(plan) {
+        index.push_str(&format!(
+            "| `{}.{}` | `{}` | [`{}`](crate::{}) | [`{}`](crate::operations::{}) |\n",
+            e.resource, e.nickname, e.http, e.call, e.starter, e.builder, e.builder
+        ));
+    }
+    let index = index.lines().map(|l| format!(" {l}"));
+    let not_rest = plan.websocket.iter().map(|(r, o)| {
+        format!(
+            " Not here: `{}.{}` (`{} {}`), the WebSocket upgrade of the event stream, which the events API opens.",
+            r.wire_name,
+            o.nickname,
+            method_str(o.method),
+            o.path
+        )
+    });
     let enums_import = uses_enums.then(|| {
         quote!(
             use super::enums;
@@ -486,6 +526,15 @@ pub(crate) fn emit_operations(cx: &Cx<'_>, plan: &Plan<'_>) -> Result<TokenStrea
         //! chained setter. Send it with `.await` (every builder implements
         //! [`IntoFuture`](std::future::IntoFuture)) or with `send()`; `into_request()` gives the
         //! transport-independent [`Request`](crate::request::Request) instead.
+        //!
+        //! # Every operation
+        //!
+        //! The spec's name, its HTTP method and path, the call that makes it (required arguments
+        //! named), and its builder. (The links assume ari-sdk's re-exports: handles and
+        //! accessors at the crate root, this module as `crate::operations`.)
+        //!
+        #(#![doc = #index])*
+        #(#![doc = ""] #![doc = #not_rest])*
 
         // The resource modules name models and enums as `super::models::…`.
         #enums_import
@@ -543,7 +592,7 @@ fn builder(cx: &Cx<'_>, plan: &OpPlan<'_>, owner_type: &str) -> Result<TokenStre
         let f = ident(&p.rust_name, || format!("{}.{}", op.nickname, p.wire_name))?;
         let (arg_ty, conv, generics) = argument(cx, op, p, &k, &f)?;
         let generics = (!generics.is_empty()).then(|| quote!(<#generics>));
-        let doc = setter_doc(op, p, &k);
+        let doc = setter_doc(cx, op, p, &k);
         setters.push(quote! {
             #doc
             pub fn #f #generics(mut self, #f: #arg_ty) -> Self {

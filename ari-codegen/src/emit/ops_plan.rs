@@ -451,6 +451,99 @@ pub(crate) fn plan<'a>(cx: &Cx<'a>) -> Result<Plan<'a>, EmitError> {
     })
 }
 
+/// Where one operation sits in the generated API (see [`layout`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayoutEntry {
+    /// The resource's wire name, e.g. `channels`.
+    pub resource: String,
+    /// The spec's nickname, e.g. `play`.
+    pub nickname: String,
+    /// `POST /channels/{channelId}/play`.
+    pub http: String,
+    /// How a user calls it, required arguments named:
+    /// `client.channel(channel_id).play(media)`.
+    pub call: String,
+    /// The builder type below `operations`, e.g. `channels::Play`.
+    pub builder: String,
+    /// The method that starts it, e.g. `ChannelHandle::play`.
+    pub starter: String,
+}
+
+/// The generated API's layout: every REST operation with the call that reaches it, in IR
+/// order, and the operations that are not REST calls (`(resource, nickname)`).
+pub fn layout(
+    api: &crate::ir::Api,
+) -> Result<(Vec<LayoutEntry>, Vec<(String, String)>), EmitError> {
+    let cx = Cx::new(api);
+    let plan = plan(&cx)?;
+    Ok((
+        layout_entries(&plan),
+        plan.websocket
+            .iter()
+            .map(|(r, o)| (r.wire_name.clone(), o.nickname.clone()))
+            .collect(),
+    ))
+}
+
+pub(crate) fn layout_entries(plan: &Plan<'_>) -> Vec<LayoutEntry> {
+    let names = |ps: &[&Param]| {
+        ps.iter()
+            .map(|p| p.rust_name.trim_start_matches("r#"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = Vec::new();
+    for rp in &plan.resources {
+        let mut entries: Vec<(usize, LayoutEntry)> = Vec::new();
+        let mut push = |starter: String, owner: &str, o: &OpPlan<'_>| {
+            let index = rp
+                .resource
+                .operations
+                .iter()
+                .position(|x| std::ptr::eq(x, o.op))
+                .unwrap_or(usize::MAX);
+            let method = match o.op.method {
+                HttpMethod::Get => "GET",
+                HttpMethod::Post => "POST",
+                HttpMethod::Put => "PUT",
+                HttpMethod::Delete => "DELETE",
+            };
+            entries.push((
+                index,
+                LayoutEntry {
+                    resource: rp.resource.wire_name.clone(),
+                    nickname: o.op.nickname.clone(),
+                    http: format!("{method} {}", o.op.path),
+                    call: format!(
+                        "{starter}.{}({})",
+                        o.op.rust_name.trim_start_matches("r#"),
+                        names(&o.positional)
+                    ),
+                    builder: format!("{}::{}", rp.module, o.builder),
+                    starter: format!("{owner}::{}", o.op.rust_name.trim_start_matches("r#")),
+                },
+            ));
+        };
+        if let Some(acc) = &rp.accessor {
+            for o in &acc.ops {
+                push(format!("client.{}()", acc.method), &acc.type_name, o);
+            }
+        }
+        for h in &rp.handles {
+            for o in &h.ops {
+                push(
+                    format!("client.{}({})", h.method, names(&h.params)),
+                    &h.type_name,
+                    o,
+                );
+            }
+        }
+        entries.sort_by_key(|(i, _)| *i);
+        out.extend(entries.into_iter().map(|(_, e)| e));
+    }
+    out
+}
+
 /// A handle's getters: `id()` for one parameter, else one per parameter (its Rust name).
 pub(crate) fn handle_getters<'a>(h: &Handle<'a>) -> Vec<(String, &'a Param)> {
     match h.params.as_slice() {

@@ -642,8 +642,8 @@ fn case_applications_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/applications/{applicationName}",
-        path: "/applications/applicationName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["applications", "applicationName a/b?c#d%e+f&g=h ü"],
+        path: "/applications/applicationName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["applications", "applicationName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -654,7 +654,7 @@ fn case_applications_get() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .application("applicationName a/b?c#d%e+f&g=h ü")
+                    .application("applicationName a/b?c#d%2F+f&g=h;ü😀")
                     .get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -669,8 +669,12 @@ fn case_applications_filter() -> Case {
         operation: "filter",
         method: "PUT",
         template: "/applications/{applicationName}/eventFilter",
-        path: "/applications/applicationName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/eventFilter",
-        segments: &["applications", "applicationName a/b?c#d%e+f&g=h ü", "eventFilter"],
+        path: "/applications/applicationName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/eventFilter",
+        segments: &[
+            "applications",
+            "applicationName a/b?c#d%2F+f&g=h;ü😀",
+            "eventFilter",
+        ],
         query: "",
         query_pairs: &[],
         body: Some(
@@ -683,7 +687,7 @@ fn case_applications_filter() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .application("applicationName a/b?c#d%e+f&g=h ü")
+                    .application("applicationName a/b?c#d%2F+f&g=h;ü😀")
                     .filter()
                     .filter(
                         serde_json::from_str::<
@@ -706,10 +710,10 @@ fn case_applications_subscribe() -> Case {
         operation: "subscribe",
         method: "POST",
         template: "/applications/{applicationName}/subscription",
-        path: "/applications/applicationName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/subscription",
+        path: "/applications/applicationName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/subscription",
         segments: &[
             "applications",
-            "applicationName a/b?c#d%e+f&g=h ü",
+            "applicationName a/b?c#d%2F+f&g=h;ü😀",
             "subscription",
         ],
         query: "eventSource=eventSource:%201%2B1%20%26%20%C3%BC/x,eventSource-1%20%2B%C3%BC",
@@ -726,7 +730,7 @@ fn case_applications_subscribe() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .application("applicationName a/b?c#d%e+f&g=h ü")
+                    .application("applicationName a/b?c#d%2F+f&g=h;ü😀")
                     .subscribe(["eventSource: 1+1 & ü/x", "eventSource-1 +ü"]);
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -741,10 +745,10 @@ fn case_applications_unsubscribe() -> Case {
         operation: "unsubscribe",
         method: "DELETE",
         template: "/applications/{applicationName}/subscription",
-        path: "/applications/applicationName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/subscription",
+        path: "/applications/applicationName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/subscription",
         segments: &[
             "applications",
-            "applicationName a/b?c#d%e+f&g=h ü",
+            "applicationName a/b?c#d%2F+f&g=h;ü😀",
             "subscription",
         ],
         query: "eventSource=eventSource:%201%2B1%20%26%20%C3%BC/x,eventSource-1%20%2B%C3%BC",
@@ -762,7 +766,7 @@ fn case_applications_unsubscribe() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .application("applicationName a/b?c#d%e+f&g=h ü")
+                    .application("applicationName a/b?c#d%2F+f&g=h;ü😀")
                     .unsubscribe(["eventSource: 1+1 & ü/x", "eventSource-1 +ü"]);
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -777,14 +781,14 @@ fn case_asterisk_get_object() -> Case {
         operation: "getObject",
         method: "GET",
         template: "/asterisk/config/dynamic/{configClass}/{objectType}/{id}",
-        path: "/asterisk/config/dynamic/configClass%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/objectType%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/id%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
+        path: "/asterisk/config/dynamic/configClass%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/objectType%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/id%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
         segments: &[
             "asterisk",
             "config",
             "dynamic",
-            "configClass a/b?c#d%e+f&g=h ü",
-            "objectType a/b?c#d%e+f&g=h ü",
-            "id a/b?c#d%e+f&g=h ü",
+            "configClass a/b?c#d%2F+f&g=h;ü😀",
+            "objectType a/b?c#d%2F+f&g=h;ü😀",
+            "id a/b?c#d%2F+f&g=h;ü😀",
         ],
         query: "",
         query_pairs: &[],
@@ -797,9 +801,9 @@ fn case_asterisk_get_object() -> Case {
             Box::pin(async move {
                 let builder = client
                     .config_object(
-                        "configClass a/b?c#d%e+f&g=h ü",
-                        "objectType a/b?c#d%e+f&g=h ü",
-                        "id a/b?c#d%e+f&g=h ü",
+                        "configClass a/b?c#d%2F+f&g=h;ü😀",
+                        "objectType a/b?c#d%2F+f&g=h;ü😀",
+                        "id a/b?c#d%2F+f&g=h;ü😀",
                     )
                     .get_object();
                 let request = builder.clone().into_request();
@@ -815,14 +819,14 @@ fn case_asterisk_update_object() -> Case {
         operation: "updateObject",
         method: "PUT",
         template: "/asterisk/config/dynamic/{configClass}/{objectType}/{id}",
-        path: "/asterisk/config/dynamic/configClass%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/objectType%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/id%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
+        path: "/asterisk/config/dynamic/configClass%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/objectType%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/id%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
         segments: &[
             "asterisk",
             "config",
             "dynamic",
-            "configClass a/b?c#d%e+f&g=h ü",
-            "objectType a/b?c#d%e+f&g=h ü",
-            "id a/b?c#d%e+f&g=h ü",
+            "configClass a/b?c#d%2F+f&g=h;ü😀",
+            "objectType a/b?c#d%2F+f&g=h;ü😀",
+            "id a/b?c#d%2F+f&g=h;ü😀",
         ],
         query: "",
         query_pairs: &[],
@@ -841,9 +845,9 @@ fn case_asterisk_update_object() -> Case {
             Box::pin(async move {
                 let builder = client
                     .config_object(
-                        "configClass a/b?c#d%e+f&g=h ü",
-                        "objectType a/b?c#d%e+f&g=h ü",
-                        "id a/b?c#d%e+f&g=h ü",
+                        "configClass a/b?c#d%2F+f&g=h;ü😀",
+                        "objectType a/b?c#d%2F+f&g=h;ü😀",
+                        "id a/b?c#d%2F+f&g=h;ü😀",
                     )
                     .update_object()
                     .fields([("max_contacts", "1"), ("allow", "ulaw,alaw")]);
@@ -860,14 +864,14 @@ fn case_asterisk_delete_object() -> Case {
         operation: "deleteObject",
         method: "DELETE",
         template: "/asterisk/config/dynamic/{configClass}/{objectType}/{id}",
-        path: "/asterisk/config/dynamic/configClass%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/objectType%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/id%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
+        path: "/asterisk/config/dynamic/configClass%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/objectType%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/id%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
         segments: &[
             "asterisk",
             "config",
             "dynamic",
-            "configClass a/b?c#d%e+f&g=h ü",
-            "objectType a/b?c#d%e+f&g=h ü",
-            "id a/b?c#d%e+f&g=h ü",
+            "configClass a/b?c#d%2F+f&g=h;ü😀",
+            "objectType a/b?c#d%2F+f&g=h;ü😀",
+            "id a/b?c#d%2F+f&g=h;ü😀",
         ],
         query: "",
         query_pairs: &[],
@@ -881,9 +885,9 @@ fn case_asterisk_delete_object() -> Case {
             Box::pin(async move {
                 let builder = client
                     .config_object(
-                        "configClass a/b?c#d%e+f&g=h ü",
-                        "objectType a/b?c#d%e+f&g=h ü",
-                        "id a/b?c#d%e+f&g=h ü",
+                        "configClass a/b?c#d%2F+f&g=h;ü😀",
+                        "objectType a/b?c#d%2F+f&g=h;ü😀",
+                        "id a/b?c#d%2F+f&g=h;ü😀",
                     )
                     .delete_object();
                 let request = builder.clone().into_request();
@@ -947,8 +951,8 @@ fn case_asterisk_add_log() -> Case {
         operation: "addLog",
         method: "POST",
         template: "/asterisk/logging/{logChannelName}",
-        path: "/asterisk/logging/logChannelName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["asterisk", "logging", "logChannelName a/b?c#d%e+f&g=h ü"],
+        path: "/asterisk/logging/logChannelName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["asterisk", "logging", "logChannelName a/b?c#d%2F+f&g=h;ü😀"],
         query: "configuration=configuration:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("configuration", "configuration: 1+1 & ü/x")],
         body: None,
@@ -960,7 +964,7 @@ fn case_asterisk_add_log() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .log_channel("logChannelName a/b?c#d%e+f&g=h ü")
+                    .log_channel("logChannelName a/b?c#d%2F+f&g=h;ü😀")
                     .add_log("configuration: 1+1 & ü/x");
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -975,8 +979,8 @@ fn case_asterisk_delete_log() -> Case {
         operation: "deleteLog",
         method: "DELETE",
         template: "/asterisk/logging/{logChannelName}",
-        path: "/asterisk/logging/logChannelName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["asterisk", "logging", "logChannelName a/b?c#d%e+f&g=h ü"],
+        path: "/asterisk/logging/logChannelName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["asterisk", "logging", "logChannelName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -985,7 +989,7 @@ fn case_asterisk_delete_log() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .log_channel("logChannelName a/b?c#d%e+f&g=h ü")
+                    .log_channel("logChannelName a/b?c#d%2F+f&g=h;ü😀")
                     .delete_log();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -1000,11 +1004,11 @@ fn case_asterisk_rotate_log() -> Case {
         operation: "rotateLog",
         method: "PUT",
         template: "/asterisk/logging/{logChannelName}/rotate",
-        path: "/asterisk/logging/logChannelName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/rotate",
+        path: "/asterisk/logging/logChannelName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/rotate",
         segments: &[
             "asterisk",
             "logging",
-            "logChannelName a/b?c#d%e+f&g=h ü",
+            "logChannelName a/b?c#d%2F+f&g=h;ü😀",
             "rotate",
         ],
         query: "",
@@ -1015,7 +1019,7 @@ fn case_asterisk_rotate_log() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .log_channel("logChannelName a/b?c#d%e+f&g=h ü")
+                    .log_channel("logChannelName a/b?c#d%2F+f&g=h;ü😀")
                     .rotate_log();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -1055,8 +1059,8 @@ fn case_asterisk_get_module() -> Case {
         operation: "getModule",
         method: "GET",
         template: "/asterisk/modules/{moduleName}",
-        path: "/asterisk/modules/moduleName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["asterisk", "modules", "moduleName a/b?c#d%e+f&g=h ü"],
+        path: "/asterisk/modules/moduleName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["asterisk", "modules", "moduleName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1070,7 +1074,7 @@ fn case_asterisk_get_module() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .module("moduleName a/b?c#d%e+f&g=h ü")
+                    .module("moduleName a/b?c#d%2F+f&g=h;ü😀")
                     .get_module();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -1085,8 +1089,8 @@ fn case_asterisk_load_module() -> Case {
         operation: "loadModule",
         method: "POST",
         template: "/asterisk/modules/{moduleName}",
-        path: "/asterisk/modules/moduleName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["asterisk", "modules", "moduleName a/b?c#d%e+f&g=h ü"],
+        path: "/asterisk/modules/moduleName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["asterisk", "modules", "moduleName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1095,7 +1099,7 @@ fn case_asterisk_load_module() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .module("moduleName a/b?c#d%e+f&g=h ü")
+                    .module("moduleName a/b?c#d%2F+f&g=h;ü😀")
                     .load_module();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -1110,8 +1114,8 @@ fn case_asterisk_reload_module() -> Case {
         operation: "reloadModule",
         method: "PUT",
         template: "/asterisk/modules/{moduleName}",
-        path: "/asterisk/modules/moduleName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["asterisk", "modules", "moduleName a/b?c#d%e+f&g=h ü"],
+        path: "/asterisk/modules/moduleName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["asterisk", "modules", "moduleName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1123,7 +1127,7 @@ fn case_asterisk_reload_module() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .module("moduleName a/b?c#d%e+f&g=h ü")
+                    .module("moduleName a/b?c#d%2F+f&g=h;ü😀")
                     .reload_module();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -1138,8 +1142,8 @@ fn case_asterisk_unload_module() -> Case {
         operation: "unloadModule",
         method: "DELETE",
         template: "/asterisk/modules/{moduleName}",
-        path: "/asterisk/modules/moduleName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["asterisk", "modules", "moduleName a/b?c#d%e+f&g=h ü"],
+        path: "/asterisk/modules/moduleName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["asterisk", "modules", "moduleName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1151,7 +1155,7 @@ fn case_asterisk_unload_module() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .module("moduleName a/b?c#d%e+f&g=h ü")
+                    .module("moduleName a/b?c#d%2F+f&g=h;ü😀")
                     .unload_module();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -1310,8 +1314,8 @@ fn case_bridges_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/bridges/{bridgeId}",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1321,7 +1325,7 @@ fn case_bridges_get() -> Case {
         errors: &[(404u16, "Bridge not found")],
         call: |client| {
             Box::pin(async move {
-                let builder = client.bridge("bridgeId a/b?c#d%e+f&g=h ü").get();
+                let builder = client.bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀").get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
                 Ok(Decoded::json(request, &value))
@@ -1335,8 +1339,8 @@ fn case_bridges_create_with_id() -> Case {
         operation: "createWithId",
         method: "POST",
         template: "/bridges/{bridgeId}",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀"],
         query: "type=mixing,holding&name=name:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("type", "mixing,holding"), ("name", "name: 1+1 & ü/x")],
         body: Some(
@@ -1349,7 +1353,7 @@ fn case_bridges_create_with_id() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .create_with_id()
                     .kind(["mixing", "holding"])
                     .name("name: 1+1 & ü/x")
@@ -1370,8 +1374,8 @@ fn case_bridges_destroy() -> Case {
         operation: "destroy",
         method: "DELETE",
         template: "/bridges/{bridgeId}",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1379,7 +1383,9 @@ fn case_bridges_destroy() -> Case {
         errors: &[(404u16, "Bridge not found")],
         call: |client| {
             Box::pin(async move {
-                let builder = client.bridge("bridgeId a/b?c#d%e+f&g=h ü").destroy();
+                let builder = client
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
+                    .destroy();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -1393,8 +1399,8 @@ fn case_bridges_add_channel() -> Case {
         operation: "addChannel",
         method: "POST",
         template: "/bridges/{bridgeId}/addChannel",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/addChannel",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü", "addChannel"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/addChannel",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀", "addChannel"],
         query: "channel=channel:%201%2B1%20%26%20%C3%BC/x,channel-1%20%2B%C3%BC&role=role:%201%2B1%20%26%20%C3%BC/x&absorbDTMF=true&mute=true&inhibitConnectedLineUpdates=true",
         query_pairs: &[
             ("channel", "channel: 1+1 & ü/x,channel-1 +ü"),
@@ -1414,7 +1420,7 @@ fn case_bridges_add_channel() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .add_channel(["channel: 1+1 & ü/x", "channel-1 +ü"])
                     .role("role: 1+1 & ü/x")
                     .absorb_dtmf(true)
@@ -1433,8 +1439,8 @@ fn case_bridges_start_moh() -> Case {
         operation: "startMoh",
         method: "POST",
         template: "/bridges/{bridgeId}/moh",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/moh",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü", "moh"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/moh",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀", "moh"],
         query: "mohClass=mohClass:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("mohClass", "mohClass: 1+1 & ü/x")],
         body: None,
@@ -1446,7 +1452,7 @@ fn case_bridges_start_moh() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .start_moh()
                     .moh_class("mohClass: 1+1 & ü/x");
                 let request = builder.clone().into_request();
@@ -1462,8 +1468,8 @@ fn case_bridges_stop_moh() -> Case {
         operation: "stopMoh",
         method: "DELETE",
         template: "/bridges/{bridgeId}/moh",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/moh",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü", "moh"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/moh",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀", "moh"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1474,7 +1480,9 @@ fn case_bridges_stop_moh() -> Case {
         ],
         call: |client| {
             Box::pin(async move {
-                let builder = client.bridge("bridgeId a/b?c#d%e+f&g=h ü").stop_moh();
+                let builder = client
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
+                    .stop_moh();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -1488,8 +1496,8 @@ fn case_bridges_play() -> Case {
         operation: "play",
         method: "POST",
         template: "/bridges/{bridgeId}/play",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/play",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü", "play"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/play",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀", "play"],
         query: "media=media:%201%2B1%20%26%20%C3%BC/x,media-1%20%2B%C3%BC&announcer_format=announcer_format:%201%2B1%20%26%20%C3%BC/x&lang=lang:%201%2B1%20%26%20%C3%BC/x&offsetms=7&skipms=7&playbackId=playbackId:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[
             ("media", "media: 1+1 & ü/x,media-1 +ü"),
@@ -1511,7 +1519,7 @@ fn case_bridges_play() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .play(["media: 1+1 & ü/x", "media-1 +ü"])
                     .announcer_format("announcer_format: 1+1 & ü/x")
                     .lang("lang: 1+1 & ü/x")
@@ -1531,12 +1539,12 @@ fn case_bridges_play_with_id() -> Case {
         operation: "playWithId",
         method: "POST",
         template: "/bridges/{bridgeId}/play/{playbackId}",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/play/playbackId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/play/playbackId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
         segments: &[
             "bridges",
-            "bridgeId a/b?c#d%e+f&g=h ü",
+            "bridgeId a/b?c#d%2F+f&g=h;ü😀",
             "play",
-            "playbackId a/b?c#d%e+f&g=h ü",
+            "playbackId a/b?c#d%2F+f&g=h;ü😀",
         ],
         query: "media=media:%201%2B1%20%26%20%C3%BC/x,media-1%20%2B%C3%BC&announcer_format=announcer_format:%201%2B1%20%26%20%C3%BC/x&lang=lang:%201%2B1%20%26%20%C3%BC/x&offsetms=7&skipms=7",
         query_pairs: &[
@@ -1558,9 +1566,9 @@ fn case_bridges_play_with_id() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .play_with_id(
-                        "playbackId a/b?c#d%e+f&g=h ü",
+                        "playbackId a/b?c#d%2F+f&g=h;ü😀",
                         ["media: 1+1 & ü/x", "media-1 +ü"],
                     )
                     .announcer_format("announcer_format: 1+1 & ü/x")
@@ -1580,8 +1588,8 @@ fn case_bridges_record() -> Case {
         operation: "record",
         method: "POST",
         template: "/bridges/{bridgeId}/record",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/record",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü", "record"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/record",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀", "record"],
         query: "name=name:%201%2B1%20%26%20%C3%BC/x&format=format:%201%2B1%20%26%20%C3%BC/x&recorder_format=recorder_format:%201%2B1%20%26%20%C3%BC/x&maxDurationSeconds=7&maxSilenceSeconds=7&ifExists=fail&beep=true&terminateOn=none",
         query_pairs: &[
             ("name", "name: 1+1 & ü/x"),
@@ -1609,7 +1617,7 @@ fn case_bridges_record() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .record("name: 1+1 & ü/x", "format: 1+1 & ü/x")
                     .recorder_format("recorder_format: 1+1 & ü/x")
                     .max_duration_seconds(7i64)
@@ -1630,8 +1638,8 @@ fn case_bridges_remove_channel() -> Case {
         operation: "removeChannel",
         method: "POST",
         template: "/bridges/{bridgeId}/removeChannel",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/removeChannel",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü", "removeChannel"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/removeChannel",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀", "removeChannel"],
         query: "channel=channel:%201%2B1%20%26%20%C3%BC/x,channel-1%20%2B%C3%BC",
         query_pairs: &[("channel", "channel: 1+1 & ü/x,channel-1 +ü")],
         body: None,
@@ -1645,7 +1653,7 @@ fn case_bridges_remove_channel() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .remove_channel(["channel: 1+1 & ü/x", "channel-1 +ü"]);
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -1660,8 +1668,8 @@ fn case_bridges_get_bridge_var() -> Case {
         operation: "getBridgeVar",
         method: "GET",
         template: "/bridges/{bridgeId}/variable",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/variable",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü", "variable"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/variable",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀", "variable"],
         query: "variable=variable:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("variable", "variable: 1+1 & ü/x")],
         body: None,
@@ -1676,7 +1684,7 @@ fn case_bridges_get_bridge_var() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .get_bridge_var("variable: 1+1 & ü/x");
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -1691,8 +1699,8 @@ fn case_bridges_set_bridge_var() -> Case {
         operation: "setBridgeVar",
         method: "POST",
         template: "/bridges/{bridgeId}/variable",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/variable",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü", "variable"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/variable",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀", "variable"],
         query: "variable=variable:%201%2B1%20%26%20%C3%BC/x&value=value:%201%2B1%20%26%20%C3%BC/x&report_events=true",
         query_pairs: &[
             ("variable", "variable: 1+1 & ü/x"),
@@ -1709,7 +1717,7 @@ fn case_bridges_set_bridge_var() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .set_bridge_var("variable: 1+1 & ü/x")
                     .value("value: 1+1 & ü/x")
                     .report_events(true);
@@ -1726,8 +1734,8 @@ fn case_bridges_get_bridge_vars() -> Case {
         operation: "getBridgeVars",
         method: "GET",
         template: "/bridges/{bridgeId}/variables",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/variables",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü", "variables"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/variables",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀", "variables"],
         query: "variables=variables:%201%2B1%20%26%20%C3%BC/x,variables-1%20%2B%C3%BC",
         query_pairs: &[("variables", "variables: 1+1 & ü/x,variables-1 +ü")],
         body: None,
@@ -1742,7 +1750,7 @@ fn case_bridges_get_bridge_vars() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .get_bridge_vars(["variables: 1+1 & ü/x", "variables-1 +ü"]);
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -1757,8 +1765,8 @@ fn case_bridges_set_bridge_vars() -> Case {
         operation: "setBridgeVars",
         method: "POST",
         template: "/bridges/{bridgeId}/variables",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/variables",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü", "variables"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/variables",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀", "variables"],
         query: "",
         query_pairs: &[],
         body: Some(
@@ -1773,7 +1781,7 @@ fn case_bridges_set_bridge_vars() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .set_bridge_vars([
                         ("CALLERID(name)", "Alice ü"),
                         ("variables_2", "1+1 & x"),
@@ -1791,8 +1799,8 @@ fn case_bridges_clear_video_source() -> Case {
         operation: "clearVideoSource",
         method: "DELETE",
         template: "/bridges/{bridgeId}/videoSource",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/videoSource",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü", "videoSource"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/videoSource",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀", "videoSource"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1801,7 +1809,7 @@ fn case_bridges_clear_video_source() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .clear_video_source();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -1816,12 +1824,12 @@ fn case_bridges_set_video_source() -> Case {
         operation: "setVideoSource",
         method: "POST",
         template: "/bridges/{bridgeId}/videoSource/{channelId}",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/videoSource/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/videoSource/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
         segments: &[
             "bridges",
-            "bridgeId a/b?c#d%e+f&g=h ü",
+            "bridgeId a/b?c#d%2F+f&g=h;ü😀",
             "videoSource",
-            "channelId a/b?c#d%e+f&g=h ü",
+            "channelId a/b?c#d%2F+f&g=h;ü😀",
         ],
         query: "",
         query_pairs: &[],
@@ -1835,8 +1843,8 @@ fn case_bridges_set_video_source() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
-                    .set_video_source("channelId a/b?c#d%e+f&g=h ü");
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
+                    .set_video_source("channelId a/b?c#d%2F+f&g=h;ü😀");
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -2041,8 +2049,8 @@ fn case_channels_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/channels/{channelId}",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -2052,7 +2060,7 @@ fn case_channels_get() -> Case {
         errors: &[(404u16, "Channel not found")],
         call: |client| {
             Box::pin(async move {
-                let builder = client.channel("channelId a/b?c#d%e+f&g=h ü").get();
+                let builder = client.channel("channelId a/b?c#d%2F+f&g=h;ü😀").get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
                 Ok(Decoded::json(request, &value))
@@ -2066,8 +2074,8 @@ fn case_channels_originate_with_id() -> Case {
         operation: "originateWithId",
         method: "POST",
         template: "/channels/{channelId}",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀"],
         query: "endpoint=endpoint:%201%2B1%20%26%20%C3%BC/x&extension=extension:%201%2B1%20%26%20%C3%BC/x&context=context:%201%2B1%20%26%20%C3%BC/x&priority=7&label=label:%201%2B1%20%26%20%C3%BC/x&app=app:%201%2B1%20%26%20%C3%BC/x&appArgs=appArgs:%201%2B1%20%26%20%C3%BC/x&callerId=callerId:%201%2B1%20%26%20%C3%BC/x&timeout=7&otherChannelId=otherChannelId:%201%2B1%20%26%20%C3%BC/x&originator=originator:%201%2B1%20%26%20%C3%BC/x&formats=formats:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[
             ("endpoint", "endpoint: 1+1 & ü/x"),
@@ -2096,7 +2104,7 @@ fn case_channels_originate_with_id() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .originate_with_id("endpoint: 1+1 & ü/x")
                     .extension("extension: 1+1 & ü/x")
                     .context("context: 1+1 & ü/x")
@@ -2126,8 +2134,8 @@ fn case_channels_hangup() -> Case {
         operation: "hangup",
         method: "DELETE",
         template: "/channels/{channelId}",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀"],
         query: "reason_code=reason_code:%201%2B1%20%26%20%C3%BC/x&reason=normal",
         query_pairs: &[("reason_code", "reason_code: 1+1 & ü/x"), ("reason", "normal")],
         body: None,
@@ -2139,7 +2147,7 @@ fn case_channels_hangup() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .hangup()
                     .reason_code("reason_code: 1+1 & ü/x")
                     .reason("normal");
@@ -2156,8 +2164,8 @@ fn case_channels_answer() -> Case {
         operation: "answer",
         method: "POST",
         template: "/channels/{channelId}/answer",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/answer",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "answer"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/answer",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "answer"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -2169,7 +2177,9 @@ fn case_channels_answer() -> Case {
         ],
         call: |client| {
             Box::pin(async move {
-                let builder = client.channel("channelId a/b?c#d%e+f&g=h ü").answer();
+                let builder = client
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
+                    .answer();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -2183,8 +2193,8 @@ fn case_channels_continue_in_dialplan() -> Case {
         operation: "continueInDialplan",
         method: "POST",
         template: "/channels/{channelId}/continue",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/continue",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "continue"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/continue",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "continue"],
         query: "context=context:%201%2B1%20%26%20%C3%BC/x&extension=extension:%201%2B1%20%26%20%C3%BC/x&priority=7&label=label:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[
             ("context", "context: 1+1 & ü/x"),
@@ -2202,7 +2212,7 @@ fn case_channels_continue_in_dialplan() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .continue_in_dialplan()
                     .context("context: 1+1 & ü/x")
                     .extension("extension: 1+1 & ü/x")
@@ -2221,8 +2231,8 @@ fn case_channels_dial() -> Case {
         operation: "dial",
         method: "POST",
         template: "/channels/{channelId}/dial",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/dial",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "dial"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/dial",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "dial"],
         query: "caller=caller:%201%2B1%20%26%20%C3%BC/x&timeout=7",
         query_pairs: &[("caller", "caller: 1+1 & ü/x"), ("timeout", "7")],
         body: None,
@@ -2234,7 +2244,7 @@ fn case_channels_dial() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .dial()
                     .caller("caller: 1+1 & ü/x")
                     .timeout(7i64);
@@ -2251,8 +2261,8 @@ fn case_channels_send_dtmf() -> Case {
         operation: "sendDTMF",
         method: "POST",
         template: "/channels/{channelId}/dtmf",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/dtmf",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "dtmf"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/dtmf",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "dtmf"],
         query: "dtmf=dtmf:%201%2B1%20%26%20%C3%BC/x&before=7&between=7&duration=7&after=7",
         query_pairs: &[
             ("dtmf", "dtmf: 1+1 & ü/x"),
@@ -2272,7 +2282,7 @@ fn case_channels_send_dtmf() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .send_dtmf()
                     .dtmf("dtmf: 1+1 & ü/x")
                     .before(7i64)
@@ -2292,8 +2302,8 @@ fn case_channels_hold() -> Case {
         operation: "hold",
         method: "POST",
         template: "/channels/{channelId}/hold",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/hold",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "hold"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/hold",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "hold"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -2305,7 +2315,7 @@ fn case_channels_hold() -> Case {
         ],
         call: |client| {
             Box::pin(async move {
-                let builder = client.channel("channelId a/b?c#d%e+f&g=h ü").hold();
+                let builder = client.channel("channelId a/b?c#d%2F+f&g=h;ü😀").hold();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -2319,8 +2329,8 @@ fn case_channels_unhold() -> Case {
         operation: "unhold",
         method: "DELETE",
         template: "/channels/{channelId}/hold",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/hold",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "hold"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/hold",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "hold"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -2332,7 +2342,9 @@ fn case_channels_unhold() -> Case {
         ],
         call: |client| {
             Box::pin(async move {
-                let builder = client.channel("channelId a/b?c#d%e+f&g=h ü").unhold();
+                let builder = client
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
+                    .unhold();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -2346,8 +2358,8 @@ fn case_channels_start_moh() -> Case {
         operation: "startMoh",
         method: "POST",
         template: "/channels/{channelId}/moh",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/moh",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "moh"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/moh",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "moh"],
         query: "mohClass=mohClass:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("mohClass", "mohClass: 1+1 & ü/x")],
         body: None,
@@ -2360,7 +2372,7 @@ fn case_channels_start_moh() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .start_moh()
                     .moh_class("mohClass: 1+1 & ü/x");
                 let request = builder.clone().into_request();
@@ -2376,8 +2388,8 @@ fn case_channels_stop_moh() -> Case {
         operation: "stopMoh",
         method: "DELETE",
         template: "/channels/{channelId}/moh",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/moh",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "moh"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/moh",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "moh"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -2389,7 +2401,9 @@ fn case_channels_stop_moh() -> Case {
         ],
         call: |client| {
             Box::pin(async move {
-                let builder = client.channel("channelId a/b?c#d%e+f&g=h ü").stop_moh();
+                let builder = client
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
+                    .stop_moh();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -2403,8 +2417,8 @@ fn case_channels_move_to() -> Case {
         operation: "move",
         method: "POST",
         template: "/channels/{channelId}/move",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/move",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "move"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/move",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "move"],
         query: "app=app:%201%2B1%20%26%20%C3%BC/x&appArgs=appArgs:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("app", "app: 1+1 & ü/x"), ("appArgs", "appArgs: 1+1 & ü/x")],
         body: None,
@@ -2416,7 +2430,7 @@ fn case_channels_move_to() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .move_to("app: 1+1 & ü/x")
                     .app_args("appArgs: 1+1 & ü/x");
                 let request = builder.clone().into_request();
@@ -2432,8 +2446,8 @@ fn case_channels_mute() -> Case {
         operation: "mute",
         method: "POST",
         template: "/channels/{channelId}/mute",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/mute",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "mute"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/mute",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "mute"],
         query: "direction=both",
         query_pairs: &[("direction", "both")],
         body: None,
@@ -2446,7 +2460,7 @@ fn case_channels_mute() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .mute()
                     .direction("both");
                 let request = builder.clone().into_request();
@@ -2462,8 +2476,8 @@ fn case_channels_unmute() -> Case {
         operation: "unmute",
         method: "DELETE",
         template: "/channels/{channelId}/mute",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/mute",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "mute"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/mute",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "mute"],
         query: "direction=both",
         query_pairs: &[("direction", "both")],
         body: None,
@@ -2476,7 +2490,7 @@ fn case_channels_unmute() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .unmute()
                     .direction("both");
                 let request = builder.clone().into_request();
@@ -2492,8 +2506,8 @@ fn case_channels_play() -> Case {
         operation: "play",
         method: "POST",
         template: "/channels/{channelId}/play",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/play",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "play"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/play",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "play"],
         query: "media=media:%201%2B1%20%26%20%C3%BC/x,media-1%20%2B%C3%BC&lang=lang:%201%2B1%20%26%20%C3%BC/x&offsetms=7&skipms=7&playbackId=playbackId:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[
             ("media", "media: 1+1 & ü/x,media-1 +ü"),
@@ -2514,7 +2528,7 @@ fn case_channels_play() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .play(["media: 1+1 & ü/x", "media-1 +ü"])
                     .lang("lang: 1+1 & ü/x")
                     .offsetms(7i64)
@@ -2533,12 +2547,12 @@ fn case_channels_play_with_id() -> Case {
         operation: "playWithId",
         method: "POST",
         template: "/channels/{channelId}/play/{playbackId}",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/play/playbackId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/play/playbackId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
         segments: &[
             "channels",
-            "channelId a/b?c#d%e+f&g=h ü",
+            "channelId a/b?c#d%2F+f&g=h;ü😀",
             "play",
-            "playbackId a/b?c#d%e+f&g=h ü",
+            "playbackId a/b?c#d%2F+f&g=h;ü😀",
         ],
         query: "media=media:%201%2B1%20%26%20%C3%BC/x,media-1%20%2B%C3%BC&lang=lang:%201%2B1%20%26%20%C3%BC/x&offsetms=7&skipms=7",
         query_pairs: &[
@@ -2559,9 +2573,9 @@ fn case_channels_play_with_id() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .play_with_id(
-                        "playbackId a/b?c#d%e+f&g=h ü",
+                        "playbackId a/b?c#d%2F+f&g=h;ü😀",
                         ["media: 1+1 & ü/x", "media-1 +ü"],
                     )
                     .lang("lang: 1+1 & ü/x")
@@ -2580,8 +2594,8 @@ fn case_channels_progress() -> Case {
         operation: "progress",
         method: "POST",
         template: "/channels/{channelId}/progress",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/progress",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "progress"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/progress",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "progress"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -2593,7 +2607,9 @@ fn case_channels_progress() -> Case {
         ],
         call: |client| {
             Box::pin(async move {
-                let builder = client.channel("channelId a/b?c#d%e+f&g=h ü").progress();
+                let builder = client
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
+                    .progress();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -2607,8 +2623,8 @@ fn case_channels_record() -> Case {
         operation: "record",
         method: "POST",
         template: "/channels/{channelId}/record",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/record",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "record"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/record",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "record"],
         query: "name=name:%201%2B1%20%26%20%C3%BC/x&format=format:%201%2B1%20%26%20%C3%BC/x&maxDurationSeconds=7&maxSilenceSeconds=7&ifExists=fail&beep=true&terminateOn=none",
         query_pairs: &[
             ("name", "name: 1+1 & ü/x"),
@@ -2635,7 +2651,7 @@ fn case_channels_record() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .record("name: 1+1 & ü/x", "format: 1+1 & ü/x")
                     .max_duration_seconds(7i64)
                     .max_silence_seconds(7i64)
@@ -2655,8 +2671,8 @@ fn case_channels_redirect() -> Case {
         operation: "redirect",
         method: "POST",
         template: "/channels/{channelId}/redirect",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/redirect",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "redirect"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/redirect",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "redirect"],
         query: "endpoint=endpoint:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("endpoint", "endpoint: 1+1 & ü/x")],
         body: None,
@@ -2671,7 +2687,7 @@ fn case_channels_redirect() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .redirect("endpoint: 1+1 & ü/x");
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -2686,8 +2702,8 @@ fn case_channels_ring() -> Case {
         operation: "ring",
         method: "POST",
         template: "/channels/{channelId}/ring",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/ring",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "ring"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/ring",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "ring"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -2699,7 +2715,7 @@ fn case_channels_ring() -> Case {
         ],
         call: |client| {
             Box::pin(async move {
-                let builder = client.channel("channelId a/b?c#d%e+f&g=h ü").ring();
+                let builder = client.channel("channelId a/b?c#d%2F+f&g=h;ü😀").ring();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -2713,8 +2729,8 @@ fn case_channels_ring_stop() -> Case {
         operation: "ringStop",
         method: "DELETE",
         template: "/channels/{channelId}/ring",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/ring",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "ring"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/ring",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "ring"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -2726,7 +2742,9 @@ fn case_channels_ring_stop() -> Case {
         ],
         call: |client| {
             Box::pin(async move {
-                let builder = client.channel("channelId a/b?c#d%e+f&g=h ü").ring_stop();
+                let builder = client
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
+                    .ring_stop();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -2740,8 +2758,8 @@ fn case_channels_rtpstatistics() -> Case {
         operation: "rtpstatistics",
         method: "GET",
         template: "/channels/{channelId}/rtp_statistics",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/rtp_statistics",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "rtp_statistics"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/rtp_statistics",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "rtp_statistics"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -2752,7 +2770,7 @@ fn case_channels_rtpstatistics() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .rtpstatistics();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -2767,8 +2785,8 @@ fn case_channels_start_silence() -> Case {
         operation: "startSilence",
         method: "POST",
         template: "/channels/{channelId}/silence",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/silence",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "silence"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/silence",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "silence"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -2781,7 +2799,7 @@ fn case_channels_start_silence() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .start_silence();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -2796,8 +2814,8 @@ fn case_channels_stop_silence() -> Case {
         operation: "stopSilence",
         method: "DELETE",
         template: "/channels/{channelId}/silence",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/silence",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "silence"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/silence",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "silence"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -2810,7 +2828,7 @@ fn case_channels_stop_silence() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .stop_silence();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -2825,8 +2843,8 @@ fn case_channels_snoop_channel() -> Case {
         operation: "snoopChannel",
         method: "POST",
         template: "/channels/{channelId}/snoop",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/snoop",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "snoop"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/snoop",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "snoop"],
         query: "spy=none&whisper=none&app=app:%201%2B1%20%26%20%C3%BC/x&appArgs=appArgs:%201%2B1%20%26%20%C3%BC/x&snoopId=snoopId:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[
             ("spy", "none"),
@@ -2843,7 +2861,7 @@ fn case_channels_snoop_channel() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .snoop_channel("app: 1+1 & ü/x")
                     .spy("none")
                     .whisper("none")
@@ -2862,12 +2880,12 @@ fn case_channels_snoop_channel_with_id() -> Case {
         operation: "snoopChannelWithId",
         method: "POST",
         template: "/channels/{channelId}/snoop/{snoopId}",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/snoop/snoopId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/snoop/snoopId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
         segments: &[
             "channels",
-            "channelId a/b?c#d%e+f&g=h ü",
+            "channelId a/b?c#d%2F+f&g=h;ü😀",
             "snoop",
-            "snoopId a/b?c#d%e+f&g=h ü",
+            "snoopId a/b?c#d%2F+f&g=h;ü😀",
         ],
         query: "spy=none&whisper=none&app=app:%201%2B1%20%26%20%C3%BC/x&appArgs=appArgs:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[
@@ -2884,9 +2902,9 @@ fn case_channels_snoop_channel_with_id() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .snoop_channel_with_id(
-                        "snoopId a/b?c#d%e+f&g=h ü",
+                        "snoopId a/b?c#d%2F+f&g=h;ü😀",
                         "app: 1+1 & ü/x",
                     )
                     .spy("none")
@@ -2905,8 +2923,12 @@ fn case_channels_transfer_progress() -> Case {
         operation: "transfer_progress",
         method: "POST",
         template: "/channels/{channelId}/transfer_progress",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/transfer_progress",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "transfer_progress"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/transfer_progress",
+        segments: &[
+            "channels",
+            "channelId a/b?c#d%2F+f&g=h;ü😀",
+            "transfer_progress",
+        ],
         query: "states=channel_progress",
         query_pairs: &[("states", "channel_progress")],
         body: None,
@@ -2920,7 +2942,7 @@ fn case_channels_transfer_progress() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .transfer_progress("channel_progress");
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -2935,8 +2957,8 @@ fn case_channels_get_channel_var() -> Case {
         operation: "getChannelVar",
         method: "GET",
         template: "/channels/{channelId}/variable",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/variable",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "variable"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/variable",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "variable"],
         query: "variable=variable:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("variable", "variable: 1+1 & ü/x")],
         body: None,
@@ -2951,7 +2973,7 @@ fn case_channels_get_channel_var() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .get_channel_var("variable: 1+1 & ü/x");
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -2966,8 +2988,8 @@ fn case_channels_set_channel_var() -> Case {
         operation: "setChannelVar",
         method: "POST",
         template: "/channels/{channelId}/variable",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/variable",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "variable"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/variable",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "variable"],
         query: "variable=variable:%201%2B1%20%26%20%C3%BC/x&value=value:%201%2B1%20%26%20%C3%BC/x&report_events=true",
         query_pairs: &[
             ("variable", "variable: 1+1 & ü/x"),
@@ -2984,7 +3006,7 @@ fn case_channels_set_channel_var() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .set_channel_var("variable: 1+1 & ü/x")
                     .value("value: 1+1 & ü/x")
                     .report_events(true);
@@ -3001,8 +3023,8 @@ fn case_channels_get_channel_vars() -> Case {
         operation: "getChannelVars",
         method: "GET",
         template: "/channels/{channelId}/variables",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/variables",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "variables"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/variables",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "variables"],
         query: "variables=variables:%201%2B1%20%26%20%C3%BC/x,variables-1%20%2B%C3%BC",
         query_pairs: &[("variables", "variables: 1+1 & ü/x,variables-1 +ü")],
         body: None,
@@ -3017,7 +3039,7 @@ fn case_channels_get_channel_vars() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .get_channel_vars(["variables: 1+1 & ü/x", "variables-1 +ü"]);
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -3032,8 +3054,8 @@ fn case_channels_set_channel_vars() -> Case {
         operation: "setChannelVars",
         method: "POST",
         template: "/channels/{channelId}/variables",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/variables",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "variables"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/variables",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "variables"],
         query: "",
         query_pairs: &[],
         body: Some(
@@ -3048,7 +3070,7 @@ fn case_channels_set_channel_vars() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .set_channel_vars([
                         ("CALLERID(name)", "Alice ü"),
                         ("variables_2", "1+1 & x"),
@@ -3091,8 +3113,8 @@ fn case_device_states_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/deviceStates/{deviceName}",
-        path: "/deviceStates/deviceName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["deviceStates", "deviceName a/b?c#d%e+f&g=h ü"],
+        path: "/deviceStates/deviceName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["deviceStates", "deviceName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3102,7 +3124,9 @@ fn case_device_states_get() -> Case {
         errors: &[],
         call: |client| {
             Box::pin(async move {
-                let builder = client.device_state("deviceName a/b?c#d%e+f&g=h ü").get();
+                let builder = client
+                    .device_state("deviceName a/b?c#d%2F+f&g=h;ü😀")
+                    .get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
                 Ok(Decoded::json(request, &value))
@@ -3116,8 +3140,8 @@ fn case_device_states_update() -> Case {
         operation: "update",
         method: "PUT",
         template: "/deviceStates/{deviceName}",
-        path: "/deviceStates/deviceName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["deviceStates", "deviceName a/b?c#d%e+f&g=h ü"],
+        path: "/deviceStates/deviceName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["deviceStates", "deviceName a/b?c#d%2F+f&g=h;ü😀"],
         query: "deviceState=UNKNOWN",
         query_pairs: &[("deviceState", "UNKNOWN")],
         body: None,
@@ -3129,7 +3153,7 @@ fn case_device_states_update() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .device_state("deviceName a/b?c#d%e+f&g=h ü")
+                    .device_state("deviceName a/b?c#d%2F+f&g=h;ü😀")
                     .update("UNKNOWN");
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -3144,8 +3168,8 @@ fn case_device_states_delete() -> Case {
         operation: "delete",
         method: "DELETE",
         template: "/deviceStates/{deviceName}",
-        path: "/deviceStates/deviceName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["deviceStates", "deviceName a/b?c#d%e+f&g=h ü"],
+        path: "/deviceStates/deviceName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["deviceStates", "deviceName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3157,7 +3181,7 @@ fn case_device_states_delete() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .device_state("deviceName a/b?c#d%e+f&g=h ü")
+                    .device_state("deviceName a/b?c#d%2F+f&g=h;ü😀")
                     .delete();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -3276,8 +3300,8 @@ fn case_endpoints_list_by_tech() -> Case {
         operation: "listByTech",
         method: "GET",
         template: "/endpoints/{tech}",
-        path: "/endpoints/tech%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["endpoints", "tech a/b?c#d%e+f&g=h ü"],
+        path: "/endpoints/tech%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["endpoints", "tech a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3287,7 +3311,9 @@ fn case_endpoints_list_by_tech() -> Case {
         errors: &[(404u16, "Endpoints not found")],
         call: |client| {
             Box::pin(async move {
-                let builder = client.endpoints().list_by_tech("tech a/b?c#d%e+f&g=h ü");
+                let builder = client
+                    .endpoints()
+                    .list_by_tech("tech a/b?c#d%2F+f&g=h;ü😀");
                 let request = builder.clone().into_request();
                 let value = builder.await?;
                 Ok(Decoded::json(request, &value))
@@ -3301,11 +3327,11 @@ fn case_endpoints_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/endpoints/{tech}/{resource}",
-        path: "/endpoints/tech%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/resource%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
+        path: "/endpoints/tech%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/resource%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
         segments: &[
             "endpoints",
-            "tech a/b?c#d%e+f&g=h ü",
-            "resource a/b?c#d%e+f&g=h ü",
+            "tech a/b?c#d%2F+f&g=h;ü😀",
+            "resource a/b?c#d%2F+f&g=h;ü😀",
         ],
         query: "",
         query_pairs: &[],
@@ -3320,7 +3346,10 @@ fn case_endpoints_get() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .endpoint("tech a/b?c#d%e+f&g=h ü", "resource a/b?c#d%e+f&g=h ü")
+                    .endpoint(
+                        "tech a/b?c#d%2F+f&g=h;ü😀",
+                        "resource a/b?c#d%2F+f&g=h;ü😀",
+                    )
                     .get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -3335,11 +3364,11 @@ fn case_endpoints_refer_to_endpoint() -> Case {
         operation: "referToEndpoint",
         method: "POST",
         template: "/endpoints/{tech}/{resource}/refer",
-        path: "/endpoints/tech%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/resource%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/refer",
+        path: "/endpoints/tech%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/resource%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/refer",
         segments: &[
             "endpoints",
-            "tech a/b?c#d%e+f&g=h ü",
-            "resource a/b?c#d%e+f&g=h ü",
+            "tech a/b?c#d%2F+f&g=h;ü😀",
+            "resource a/b?c#d%2F+f&g=h;ü😀",
             "refer",
         ],
         query: "from=from:%201%2B1%20%26%20%C3%BC/x&refer_to=refer_to:%201%2B1%20%26%20%C3%BC/x&to_self=true",
@@ -3359,7 +3388,10 @@ fn case_endpoints_refer_to_endpoint() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .endpoint("tech a/b?c#d%e+f&g=h ü", "resource a/b?c#d%e+f&g=h ü")
+                    .endpoint(
+                        "tech a/b?c#d%2F+f&g=h;ü😀",
+                        "resource a/b?c#d%2F+f&g=h;ü😀",
+                    )
                     .refer_to_endpoint("from: 1+1 & ü/x", "refer_to: 1+1 & ü/x")
                     .to_self(true)
                     .variables([
@@ -3379,11 +3411,11 @@ fn case_endpoints_send_message_to_endpoint() -> Case {
         operation: "sendMessageToEndpoint",
         method: "PUT",
         template: "/endpoints/{tech}/{resource}/sendMessage",
-        path: "/endpoints/tech%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/resource%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/sendMessage",
+        path: "/endpoints/tech%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/resource%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/sendMessage",
         segments: &[
             "endpoints",
-            "tech a/b?c#d%e+f&g=h ü",
-            "resource a/b?c#d%e+f&g=h ü",
+            "tech a/b?c#d%2F+f&g=h;ü😀",
+            "resource a/b?c#d%2F+f&g=h;ü😀",
             "sendMessage",
         ],
         query: "from=from:%201%2B1%20%26%20%C3%BC/x&body=body:%201%2B1%20%26%20%C3%BC/x",
@@ -3399,7 +3431,10 @@ fn case_endpoints_send_message_to_endpoint() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .endpoint("tech a/b?c#d%e+f&g=h ü", "resource a/b?c#d%e+f&g=h ü")
+                    .endpoint(
+                        "tech a/b?c#d%2F+f&g=h;ü😀",
+                        "resource a/b?c#d%2F+f&g=h;ü😀",
+                    )
                     .send_message_to_endpoint("from: 1+1 & ü/x")
                     .body("body: 1+1 & ü/x")
                     .variables([
@@ -3450,8 +3485,8 @@ fn case_events_user_event() -> Case {
         operation: "userEvent",
         method: "POST",
         template: "/events/user/{eventName}",
-        path: "/events/user/eventName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["events", "user", "eventName a/b?c#d%e+f&g=h ü"],
+        path: "/events/user/eventName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["events", "user", "eventName a/b?c#d%2F+f&g=h;ü😀"],
         query: "application=application:%201%2B1%20%26%20%C3%BC/x&source=source:%201%2B1%20%26%20%C3%BC/x,source-1%20%2B%C3%BC",
         query_pairs: &[
             ("application", "application: 1+1 & ü/x"),
@@ -3471,7 +3506,7 @@ fn case_events_user_event() -> Case {
                 let builder = client
                     .events_api()
                     .user_event(
-                        "eventName a/b?c#d%e+f&g=h ü",
+                        "eventName a/b?c#d%2F+f&g=h;ü😀",
                         "application: 1+1 & ü/x",
                     )
                     .source(["source: 1+1 & ü/x", "source-1 +ü"])
@@ -3517,8 +3552,8 @@ fn case_mailboxes_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/mailboxes/{mailboxName}",
-        path: "/mailboxes/mailboxName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["mailboxes", "mailboxName a/b?c#d%e+f&g=h ü"],
+        path: "/mailboxes/mailboxName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["mailboxes", "mailboxName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3528,7 +3563,9 @@ fn case_mailboxes_get() -> Case {
         errors: &[(404u16, "Mailbox not found")],
         call: |client| {
             Box::pin(async move {
-                let builder = client.mailbox("mailboxName a/b?c#d%e+f&g=h ü").get();
+                let builder = client
+                    .mailbox("mailboxName a/b?c#d%2F+f&g=h;ü😀")
+                    .get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
                 Ok(Decoded::json(request, &value))
@@ -3542,8 +3579,8 @@ fn case_mailboxes_update() -> Case {
         operation: "update",
         method: "PUT",
         template: "/mailboxes/{mailboxName}",
-        path: "/mailboxes/mailboxName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["mailboxes", "mailboxName a/b?c#d%e+f&g=h ü"],
+        path: "/mailboxes/mailboxName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["mailboxes", "mailboxName a/b?c#d%2F+f&g=h;ü😀"],
         query: "oldMessages=7&newMessages=7",
         query_pairs: &[("oldMessages", "7"), ("newMessages", "7")],
         body: None,
@@ -3552,7 +3589,7 @@ fn case_mailboxes_update() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .mailbox("mailboxName a/b?c#d%e+f&g=h ü")
+                    .mailbox("mailboxName a/b?c#d%2F+f&g=h;ü😀")
                     .update(7i64, 7i64);
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -3567,8 +3604,8 @@ fn case_mailboxes_delete() -> Case {
         operation: "delete",
         method: "DELETE",
         template: "/mailboxes/{mailboxName}",
-        path: "/mailboxes/mailboxName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["mailboxes", "mailboxName a/b?c#d%e+f&g=h ü"],
+        path: "/mailboxes/mailboxName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["mailboxes", "mailboxName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3576,7 +3613,9 @@ fn case_mailboxes_delete() -> Case {
         errors: &[(404u16, "Mailbox not found")],
         call: |client| {
             Box::pin(async move {
-                let builder = client.mailbox("mailboxName a/b?c#d%e+f&g=h ü").delete();
+                let builder = client
+                    .mailbox("mailboxName a/b?c#d%2F+f&g=h;ü😀")
+                    .delete();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -3590,8 +3629,8 @@ fn case_playbacks_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/playbacks/{playbackId}",
-        path: "/playbacks/playbackId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["playbacks", "playbackId a/b?c#d%e+f&g=h ü"],
+        path: "/playbacks/playbackId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["playbacks", "playbackId a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3601,7 +3640,9 @@ fn case_playbacks_get() -> Case {
         errors: &[(404u16, "The playback cannot be found")],
         call: |client| {
             Box::pin(async move {
-                let builder = client.playback("playbackId a/b?c#d%e+f&g=h ü").get();
+                let builder = client
+                    .playback("playbackId a/b?c#d%2F+f&g=h;ü😀")
+                    .get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
                 Ok(Decoded::json(request, &value))
@@ -3615,8 +3656,8 @@ fn case_playbacks_stop() -> Case {
         operation: "stop",
         method: "DELETE",
         template: "/playbacks/{playbackId}",
-        path: "/playbacks/playbackId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["playbacks", "playbackId a/b?c#d%e+f&g=h ü"],
+        path: "/playbacks/playbackId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["playbacks", "playbackId a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3624,7 +3665,9 @@ fn case_playbacks_stop() -> Case {
         errors: &[(404u16, "The playback cannot be found")],
         call: |client| {
             Box::pin(async move {
-                let builder = client.playback("playbackId a/b?c#d%e+f&g=h ü").stop();
+                let builder = client
+                    .playback("playbackId a/b?c#d%2F+f&g=h;ü😀")
+                    .stop();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -3638,8 +3681,8 @@ fn case_playbacks_control() -> Case {
         operation: "control",
         method: "POST",
         template: "/playbacks/{playbackId}/control",
-        path: "/playbacks/playbackId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/control",
-        segments: &["playbacks", "playbackId a/b?c#d%e+f&g=h ü", "control"],
+        path: "/playbacks/playbackId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/control",
+        segments: &["playbacks", "playbackId a/b?c#d%2F+f&g=h;ü😀", "control"],
         query: "operation=restart",
         query_pairs: &[("operation", "restart")],
         body: None,
@@ -3652,7 +3695,7 @@ fn case_playbacks_control() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .playback("playbackId a/b?c#d%e+f&g=h ü")
+                    .playback("playbackId a/b?c#d%2F+f&g=h;ü😀")
                     .control("restart");
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -3667,8 +3710,8 @@ fn case_recordings_get_live() -> Case {
         operation: "getLive",
         method: "GET",
         template: "/recordings/live/{recordingName}",
-        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["recordings", "live", "recordingName a/b?c#d%e+f&g=h ü"],
+        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["recordings", "live", "recordingName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3679,7 +3722,7 @@ fn case_recordings_get_live() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .live_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .live_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .get_live();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -3694,8 +3737,8 @@ fn case_recordings_cancel() -> Case {
         operation: "cancel",
         method: "DELETE",
         template: "/recordings/live/{recordingName}",
-        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["recordings", "live", "recordingName a/b?c#d%e+f&g=h ü"],
+        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["recordings", "live", "recordingName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3704,7 +3747,7 @@ fn case_recordings_cancel() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .live_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .live_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .cancel();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -3719,8 +3762,13 @@ fn case_recordings_mute() -> Case {
         operation: "mute",
         method: "POST",
         template: "/recordings/live/{recordingName}/mute",
-        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/mute",
-        segments: &["recordings", "live", "recordingName a/b?c#d%e+f&g=h ü", "mute"],
+        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/mute",
+        segments: &[
+            "recordings",
+            "live",
+            "recordingName a/b?c#d%2F+f&g=h;ü😀",
+            "mute",
+        ],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3729,7 +3777,7 @@ fn case_recordings_mute() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .live_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .live_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .mute();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -3744,8 +3792,13 @@ fn case_recordings_unmute() -> Case {
         operation: "unmute",
         method: "DELETE",
         template: "/recordings/live/{recordingName}/mute",
-        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/mute",
-        segments: &["recordings", "live", "recordingName a/b?c#d%e+f&g=h ü", "mute"],
+        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/mute",
+        segments: &[
+            "recordings",
+            "live",
+            "recordingName a/b?c#d%2F+f&g=h;ü😀",
+            "mute",
+        ],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3754,7 +3807,7 @@ fn case_recordings_unmute() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .live_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .live_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .unmute();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -3769,8 +3822,13 @@ fn case_recordings_pause() -> Case {
         operation: "pause",
         method: "POST",
         template: "/recordings/live/{recordingName}/pause",
-        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/pause",
-        segments: &["recordings", "live", "recordingName a/b?c#d%e+f&g=h ü", "pause"],
+        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/pause",
+        segments: &[
+            "recordings",
+            "live",
+            "recordingName a/b?c#d%2F+f&g=h;ü😀",
+            "pause",
+        ],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3779,7 +3837,7 @@ fn case_recordings_pause() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .live_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .live_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .pause();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -3794,8 +3852,13 @@ fn case_recordings_unpause() -> Case {
         operation: "unpause",
         method: "DELETE",
         template: "/recordings/live/{recordingName}/pause",
-        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/pause",
-        segments: &["recordings", "live", "recordingName a/b?c#d%e+f&g=h ü", "pause"],
+        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/pause",
+        segments: &[
+            "recordings",
+            "live",
+            "recordingName a/b?c#d%2F+f&g=h;ü😀",
+            "pause",
+        ],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3804,7 +3867,7 @@ fn case_recordings_unpause() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .live_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .live_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .unpause();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -3819,8 +3882,13 @@ fn case_recordings_stop() -> Case {
         operation: "stop",
         method: "POST",
         template: "/recordings/live/{recordingName}/stop",
-        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/stop",
-        segments: &["recordings", "live", "recordingName a/b?c#d%e+f&g=h ü", "stop"],
+        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/stop",
+        segments: &[
+            "recordings",
+            "live",
+            "recordingName a/b?c#d%2F+f&g=h;ü😀",
+            "stop",
+        ],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3829,7 +3897,7 @@ fn case_recordings_stop() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .live_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .live_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .stop();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -3869,8 +3937,8 @@ fn case_recordings_get_stored() -> Case {
         operation: "getStored",
         method: "GET",
         template: "/recordings/stored/{recordingName}",
-        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["recordings", "stored", "recordingName a/b?c#d%e+f&g=h ü"],
+        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["recordings", "stored", "recordingName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3881,7 +3949,7 @@ fn case_recordings_get_stored() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .stored_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .stored_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .get_stored();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -3896,8 +3964,8 @@ fn case_recordings_delete_stored() -> Case {
         operation: "deleteStored",
         method: "DELETE",
         template: "/recordings/stored/{recordingName}",
-        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["recordings", "stored", "recordingName a/b?c#d%e+f&g=h ü"],
+        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["recordings", "stored", "recordingName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3906,7 +3974,7 @@ fn case_recordings_delete_stored() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .stored_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .stored_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .delete_stored();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -3921,8 +3989,13 @@ fn case_recordings_copy_stored() -> Case {
         operation: "copyStored",
         method: "POST",
         template: "/recordings/stored/{recordingName}/copy",
-        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/copy",
-        segments: &["recordings", "stored", "recordingName a/b?c#d%e+f&g=h ü", "copy"],
+        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/copy",
+        segments: &[
+            "recordings",
+            "stored",
+            "recordingName a/b?c#d%2F+f&g=h;ü😀",
+            "copy",
+        ],
         query: "destinationRecordingName=destinationRecordingName:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[
             ("destinationRecordingName", "destinationRecordingName: 1+1 & ü/x"),
@@ -3938,7 +4011,7 @@ fn case_recordings_copy_stored() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .stored_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .stored_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .copy_stored("destinationRecordingName: 1+1 & ü/x");
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -3953,8 +4026,13 @@ fn case_recordings_get_stored_file() -> Case {
         operation: "getStoredFile",
         method: "GET",
         template: "/recordings/stored/{recordingName}/file",
-        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/file",
-        segments: &["recordings", "stored", "recordingName a/b?c#d%e+f&g=h ü", "file"],
+        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/file",
+        segments: &[
+            "recordings",
+            "stored",
+            "recordingName a/b?c#d%2F+f&g=h;ü😀",
+            "file",
+        ],
         query: "",
         query_pairs: &[],
         body: None,
@@ -3966,7 +4044,7 @@ fn case_recordings_get_stored_file() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .stored_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .stored_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .get_stored_file();
                 let request = builder.clone().into_request();
                 let whole = builder.clone().send().await?;
@@ -4011,8 +4089,8 @@ fn case_sounds_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/sounds/{soundId}",
-        path: "/sounds/soundId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["sounds", "soundId a/b?c#d%e+f&g=h ü"],
+        path: "/sounds/soundId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["sounds", "soundId a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -4022,7 +4100,7 @@ fn case_sounds_get() -> Case {
         errors: &[],
         call: |client| {
             Box::pin(async move {
-                let builder = client.sound("soundId a/b?c#d%e+f&g=h ü").get();
+                let builder = client.sound("soundId a/b?c#d%2F+f&g=h;ü😀").get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
                 Ok(Decoded::json(request, &value))

@@ -227,7 +227,7 @@ impl ApplicationHandle {
     /// HTTP: `GET /applications/{applicationName}` (operation `get`).
     ///
     /// # Parameters
-    /// - `application_name` (from the handle; path parameter `applicationName`): Application's name
+    /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
     ///
     /// Returns a [`Application`](super::models::Application).
     ///
@@ -247,8 +247,8 @@ impl ApplicationHandle {
     /// HTTP: `PUT /applications/{applicationName}/eventFilter` (operation `filter`).
     ///
     /// # Parameters
-    /// - `application_name` (from the handle; path parameter `applicationName`): Application's name
-    /// - [`filter`](super::operations::applications::Filter::filter) (optional setter; the whole JSON body): Specify which event types to allow/disallow
+    /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
+    /// - [`filter`](super::operations::applications::Filter::filter) (optional setter; the whole JSON body): Specify which event types to allow/disallow.
     ///
     /// Returns a [`Application`](super::models::Application).
     ///
@@ -269,8 +269,8 @@ impl ApplicationHandle {
     /// HTTP: `POST /applications/{applicationName}/subscription` (operation `subscribe`).
     ///
     /// # Parameters
-    /// - `application_name` (from the handle; path parameter `applicationName`): Application's name
-    /// - `event_source` (required; query parameter `eventSource`, values sent comma-separated): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}\[/{resource}\], deviceState:{deviceName}
+    /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
+    /// - `event_source` (required; query parameter `eventSource`, values sent comma-separated): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}\[/{resource}\], deviceState:{deviceName}.
     ///
     /// Returns a [`Application`](super::models::Application).
     ///
@@ -296,8 +296,8 @@ impl ApplicationHandle {
     /// HTTP: `DELETE /applications/{applicationName}/subscription` (operation `unsubscribe`).
     ///
     /// # Parameters
-    /// - `application_name` (from the handle; path parameter `applicationName`): Application's name
-    /// - `event_source` (required; query parameter `eventSource`, values sent comma-separated): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}\[/{resource}\], deviceState:{deviceName}
+    /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
+    /// - `event_source` (required; query parameter `eventSource`, values sent comma-separated): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}\[/{resource}\], deviceState:{deviceName}.
     ///
     /// Returns a [`Application`](super::models::Application).
     ///
@@ -331,7 +331,7 @@ impl Asterisk {
     /// HTTP: `GET /asterisk/info` (operation `getInfo`).
     ///
     /// # Parameters
-    /// - [`only`](super::operations::asterisk::GetInfo::only) (optional setter; query parameter `only`, values sent comma-separated): Filter information returned
+    /// - [`only`](super::operations::asterisk::GetInfo::only) (optional setter; query parameter `only`, values sent comma-separated): Filter information returned. Values: [`InfoSection`](super::enums::InfoSection).
     ///
     /// Returns a [`AsteriskInfo`](super::models::AsteriskInfo).
     pub fn get_info(&self) -> super::operations::asterisk::GetInfo {
@@ -375,7 +375,7 @@ impl Asterisk {
     /// HTTP: `GET /asterisk/variable` (operation `getGlobalVar`).
     ///
     /// # Parameters
-    /// - `variable` (required; query parameter `variable`): The variable to get
+    /// - `variable` (required; query parameter `variable`): The variable to get.
     ///
     /// Returns a [`Variable`](super::models::Variable).
     ///
@@ -396,8 +396,8 @@ impl Asterisk {
     /// HTTP: `POST /asterisk/variable` (operation `setGlobalVar`).
     ///
     /// # Parameters
-    /// - `variable` (required; query parameter `variable`): The variable to set
-    /// - [`value`](super::operations::asterisk::SetGlobalVar::value) (optional setter; query parameter `value`): The value to set the variable to
+    /// - `variable` (required; query parameter `variable`): The variable to set.
+    /// - [`value`](super::operations::asterisk::SetGlobalVar::value) (optional setter; query parameter `value`): The value to set the variable to.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -467,7 +467,7 @@ impl ConfigObjectHandle {
     /// - `config_class` (from the handle; path parameter `configClass`): The configuration class containing dynamic configuration objects.
     /// - `object_type` (from the handle; path parameter `objectType`): The type of configuration object to create or update.
     /// - `id` (from the handle; path parameter `id`): The unique identifier of the object to create or update.
-    /// - [`fields`](super::operations::asterisk::UpdateObject::fields) (optional setter; JSON body `{"fields": [{"attribute": ..., "value": ...}]}`): The body object should have a value that is a list of ConfigTuples, which provide the fields to update. Ex. \[ { "attribute": "directmedia", "value": "false" } \]
+    /// - [`fields`](super::operations::asterisk::UpdateObject::fields) (optional setter; JSON body `{"fields": [{"attribute": ..., "value": ...}]}`): The body object should have a value that is a list of ConfigTuples, which provide the fields to update. Ex. \[ { "attribute": "directmedia", "value": "false" } \].
     ///
     /// Returns a list of [`ConfigTuple`](super::models::ConfigTuple).
     ///
@@ -526,8 +526,8 @@ impl LogChannelHandle {
     /// HTTP: `POST /asterisk/logging/{logChannelName}` (operation `addLog`).
     ///
     /// # Parameters
-    /// - `log_channel_name` (from the handle; path parameter `logChannelName`): The log channel to add
-    /// - `configuration` (required; query parameter `configuration`): levels of the log channel
+    /// - `log_channel_name` (from the handle; path parameter `logChannelName`): The log channel to add.
+    /// - `configuration` (required; query parameter `configuration`): levels of the log channel.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -550,7 +550,7 @@ impl LogChannelHandle {
     /// HTTP: `DELETE /asterisk/logging/{logChannelName}` (operation `deleteLog`).
     ///
     /// # Parameters
-    /// - `log_channel_name` (from the handle; path parameter `logChannelName`): Log channels name
+    /// - `log_channel_name` (from the handle; path parameter `logChannelName`): Log channels name.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -568,7 +568,7 @@ impl LogChannelHandle {
     /// HTTP: `PUT /asterisk/logging/{logChannelName}/rotate` (operation `rotateLog`).
     ///
     /// # Parameters
-    /// - `log_channel_name` (from the handle; path parameter `logChannelName`): Log channel's name
+    /// - `log_channel_name` (from the handle; path parameter `logChannelName`): Log channel's name.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -600,7 +600,7 @@ impl ModuleHandle {
     /// HTTP: `GET /asterisk/modules/{moduleName}` (operation `getModule`).
     ///
     /// # Parameters
-    /// - `module_name` (from the handle; path parameter `moduleName`): Module's name
+    /// - `module_name` (from the handle; path parameter `moduleName`): Module's name.
     ///
     /// Returns a [`Module`](super::models::Module).
     ///
@@ -619,7 +619,7 @@ impl ModuleHandle {
     /// HTTP: `POST /asterisk/modules/{moduleName}` (operation `loadModule`).
     ///
     /// # Parameters
-    /// - `module_name` (from the handle; path parameter `moduleName`): Module's name
+    /// - `module_name` (from the handle; path parameter `moduleName`): Module's name.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -637,7 +637,7 @@ impl ModuleHandle {
     /// HTTP: `PUT /asterisk/modules/{moduleName}` (operation `reloadModule`).
     ///
     /// # Parameters
-    /// - `module_name` (from the handle; path parameter `moduleName`): Module's name
+    /// - `module_name` (from the handle; path parameter `moduleName`): Module's name.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -656,7 +656,7 @@ impl ModuleHandle {
     /// HTTP: `DELETE /asterisk/modules/{moduleName}` (operation `unloadModule`).
     ///
     /// # Parameters
-    /// - `module_name` (from the handle; path parameter `moduleName`): Module's name
+    /// - `module_name` (from the handle; path parameter `moduleName`): Module's name.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -697,10 +697,10 @@ impl Bridges {
     /// HTTP: `POST /bridges` (operation `create`).
     ///
     /// # Parameters
-    /// - [`kind`](super::operations::bridges::Create::kind) (optional setter; query parameter `type`, values sent comma-separated): Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
+    /// - [`kind`](super::operations::bridges::Create::kind) (optional setter; query parameter `type`, values sent comma-separated): Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label). Values: [`BridgeType`](super::enums::BridgeType).
     /// - [`bridge_id`](super::operations::bridges::Create::bridge_id) (optional setter; query parameter `bridgeId`): Unique ID to give to the bridge being created.
     /// - [`name`](super::operations::bridges::Create::name) (optional setter; query parameter `name`): Name to give to the bridge being created.
-    /// - [`variables`](super::operations::bridges::Create::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } } Available in: 20.20.1, 22.10.1, 23.4.1.
+    /// - [`variables`](super::operations::bridges::Create::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }. Available in: 20.20.1, 22.10.1, 23.4.1.
     ///
     /// Returns a [`Bridge`](super::models::Bridge).
     ///
@@ -729,7 +729,7 @@ impl BridgeHandle {
     /// HTTP: `GET /bridges/{bridgeId}` (operation `get`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
     ///
     /// Returns a [`Bridge`](super::models::Bridge).
     ///
@@ -747,9 +747,9 @@ impl BridgeHandle {
     ///
     /// # Parameters
     /// - `bridge_id` (from the handle; path parameter `bridgeId`): Unique ID to give to the bridge being created.
-    /// - [`kind`](super::operations::bridges::CreateWithId::kind) (optional setter; query parameter `type`, values sent comma-separated): Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set.
+    /// - [`kind`](super::operations::bridges::CreateWithId::kind) (optional setter; query parameter `type`, values sent comma-separated): Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set. Values: [`BridgeType`](super::enums::BridgeType).
     /// - [`name`](super::operations::bridges::CreateWithId::name) (optional setter; query parameter `name`): Set the name of the bridge.
-    /// - [`variables`](super::operations::bridges::CreateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } } Available in: 20.20.1, 22.10.1, 23.4.1.
+    /// - [`variables`](super::operations::bridges::CreateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }. Available in: 20.20.1, 22.10.1, 23.4.1.
     ///
     /// Returns a [`Bridge`](super::models::Bridge).
     ///
@@ -769,7 +769,7 @@ impl BridgeHandle {
     /// HTTP: `DELETE /bridges/{bridgeId}` (operation `destroy`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -787,12 +787,12 @@ impl BridgeHandle {
     /// HTTP: `POST /bridges/{bridgeId}/addChannel` (operation `addChannel`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
-    /// - `channel` (required; query parameter `channel`, values sent comma-separated): Ids of channels to add to bridge
-    /// - [`role`](super::operations::bridges::AddChannel::role) (optional setter; query parameter `role`): Channel's role in the bridge
-    /// - [`absorb_dtmf`](super::operations::bridges::AddChannel::absorb_dtmf) (optional setter; query parameter `absorbDTMF`): Absorb DTMF coming from this channel, preventing it to pass through to the bridge Default: `false`.
-    /// - [`mute`](super::operations::bridges::AddChannel::mute) (optional setter; query parameter `mute`): Mute audio from this channel, preventing it to pass through to the bridge Default: `false`.
-    /// - [`inhibit_connected_line_updates`](super::operations::bridges::AddChannel::inhibit_connected_line_updates) (optional setter; query parameter `inhibitConnectedLineUpdates`): Do not present the identity of the newly connected channel to other bridge members Default: `false`. Available in: 18.26.4, 20.20.1, 21.12.3, 22.10.1, 23.4.1.
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
+    /// - `channel` (required; query parameter `channel`, values sent comma-separated): Ids of channels to add to bridge.
+    /// - [`role`](super::operations::bridges::AddChannel::role) (optional setter; query parameter `role`): Channel's role in the bridge.
+    /// - [`absorb_dtmf`](super::operations::bridges::AddChannel::absorb_dtmf) (optional setter; query parameter `absorbDTMF`): Absorb DTMF coming from this channel, preventing it to pass through to the bridge. Default: `false`.
+    /// - [`mute`](super::operations::bridges::AddChannel::mute) (optional setter; query parameter `mute`): Mute audio from this channel, preventing it to pass through to the bridge. Default: `false`.
+    /// - [`inhibit_connected_line_updates`](super::operations::bridges::AddChannel::inhibit_connected_line_updates) (optional setter; query parameter `inhibitConnectedLineUpdates`): Do not present the identity of the newly connected channel to other bridge members. Default: `false`. Available in: 18.26.4, 20.20.1, 21.12.3, 22.10.1, 23.4.1.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -817,8 +817,8 @@ impl BridgeHandle {
     /// HTTP: `POST /bridges/{bridgeId}/moh` (operation `startMoh`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
-    /// - [`moh_class`](super::operations::bridges::StartMoh::moh_class) (optional setter; query parameter `mohClass`): Channel's id
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
+    /// - [`moh_class`](super::operations::bridges::StartMoh::moh_class) (optional setter; query parameter `mohClass`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -839,7 +839,7 @@ impl BridgeHandle {
     /// HTTP: `DELETE /bridges/{bridgeId}/moh` (operation `stopMoh`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -860,7 +860,7 @@ impl BridgeHandle {
     /// HTTP: `POST /bridges/{bridgeId}/play` (operation `play`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
     /// - `media` (required; query parameter `media`, values sent comma-separated): Media URIs to play.
     /// - [`announcer_format`](super::operations::bridges::Play::announcer_format) (optional setter; query parameter `announcer_format`): Format of the 'Anouncer' channel attached to the bridge. Defaults to the format of the channel in the bridge with the highest sampe rate. Available in: 20.20.1, 22.10.1, 23.4.1.
     /// - [`lang`](super::operations::bridges::Play::lang) (optional setter; query parameter `lang`): For sounds, selects language for sound.
@@ -892,7 +892,7 @@ impl BridgeHandle {
     /// HTTP: `POST /bridges/{bridgeId}/play/{playbackId}` (operation `playWithId`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
     /// - `playback_id` (required; path parameter `playbackId`): Playback ID.
     /// - `media` (required; query parameter `media`, values sent comma-separated): Media URIs to play.
     /// - [`announcer_format`](super::operations::bridges::PlayWithId::announcer_format) (optional setter; query parameter `announcer_format`): Format of the 'Anouncer' channel attached to the bridge. Defaults to the format of the channel in the bridge with the highest sampe rate. Available in: 20.20.1, 22.10.1, 23.4.1.
@@ -926,15 +926,15 @@ impl BridgeHandle {
     /// HTTP: `POST /bridges/{bridgeId}/record` (operation `record`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
-    /// - `name` (required; query parameter `name`): Recording's filename
-    /// - `format` (required; query parameter `format`): Format to encode audio in
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
+    /// - `name` (required; query parameter `name`): Recording's filename.
+    /// - `format` (required; query parameter `format`): Format to encode audio in.
     /// - [`recorder_format`](super::operations::bridges::Record::recorder_format) (optional setter; query parameter `recorder_format`): Format of the 'Recorder' channel attached to the bridge. Defaults to the same format as the 'format' parameter. Available in: 20.20.1, 22.10.1, 23.4.1.
     /// - [`max_duration_seconds`](super::operations::bridges::Record::max_duration_seconds) (optional setter; query parameter `maxDurationSeconds`): Maximum duration of the recording, in seconds. 0 for no limit. Default: `0`. Minimum: 0.
     /// - [`max_silence_seconds`](super::operations::bridges::Record::max_silence_seconds) (optional setter; query parameter `maxSilenceSeconds`): Maximum duration of silence, in seconds. 0 for no limit. Default: `0`. Minimum: 0.
-    /// - [`if_exists`](super::operations::bridges::Record::if_exists) (optional setter; query parameter `ifExists`): Action to take if a recording with the same name already exists. Default: `fail`.
-    /// - [`beep`](super::operations::bridges::Record::beep) (optional setter; query parameter `beep`): Play beep when recording begins Default: `false`.
-    /// - [`terminate_on`](super::operations::bridges::Record::terminate_on) (optional setter; query parameter `terminateOn`): DTMF input to terminate recording. Default: `none`.
+    /// - [`if_exists`](super::operations::bridges::Record::if_exists) (optional setter; query parameter `ifExists`): Action to take if a recording with the same name already exists. Values: [`RecordIfExists`](super::enums::RecordIfExists). Default: `fail`.
+    /// - [`beep`](super::operations::bridges::Record::beep) (optional setter; query parameter `beep`): Play beep when recording begins. Default: `false`.
+    /// - [`terminate_on`](super::operations::bridges::Record::terminate_on) (optional setter; query parameter `terminateOn`): DTMF input to terminate recording. Values: [`RecordTerminateOn`](super::enums::RecordTerminateOn). Default: `none`.
     ///
     /// Returns a [`LiveRecording`](super::models::LiveRecording).
     ///
@@ -961,8 +961,8 @@ impl BridgeHandle {
     /// HTTP: `POST /bridges/{bridgeId}/removeChannel` (operation `removeChannel`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
-    /// - `channel` (required; query parameter `channel`, values sent comma-separated): Ids of channels to remove from bridge
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
+    /// - `channel` (required; query parameter `channel`, values sent comma-separated): Ids of channels to remove from bridge.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -987,8 +987,8 @@ impl BridgeHandle {
     /// HTTP: `GET /bridges/{bridgeId}/variable` (operation `getBridgeVar`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
-    /// - `variable` (required; query parameter `variable`): The bridge variable or function to get
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
+    /// - `variable` (required; query parameter `variable`): The bridge variable or function to get.
     ///
     /// Returns a [`Variable`](super::models::Variable).
     ///
@@ -1014,9 +1014,9 @@ impl BridgeHandle {
     /// HTTP: `POST /bridges/{bridgeId}/variable` (operation `setBridgeVar`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
-    /// - `variable` (required; query parameter `variable`): The bridge variable or function to set
-    /// - [`value`](super::operations::bridges::SetBridgeVar::value) (optional setter; query parameter `value`): The value to set the variable to
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
+    /// - `variable` (required; query parameter `variable`): The bridge variable or function to set.
+    /// - [`value`](super::operations::bridges::SetBridgeVar::value) (optional setter; query parameter `value`): The value to set the variable to.
     /// - [`report_events`](super::operations::bridges::SetBridgeVar::report_events) (optional setter; query parameter `report_events`): Whether this variable should be included in bridge events. Defaults to false. Default: `false`.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
@@ -1043,8 +1043,8 @@ impl BridgeHandle {
     /// HTTP: `GET /bridges/{bridgeId}/variables` (operation `getBridgeVars`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
-    /// - `variables` (required; query parameter `variables`, values sent comma-separated): The bridge variables or functions to get
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
+    /// - `variables` (required; query parameter `variables`, values sent comma-separated): The bridge variables or functions to get.
     ///
     /// Returns a [`Variables`](super::models::Variables).
     ///
@@ -1070,8 +1070,8 @@ impl BridgeHandle {
     /// HTTP: `POST /bridges/{bridgeId}/variables` (operation `setBridgeVars`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
-    /// - `variables` (required; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false). Ex. { "variables": { "Bridge_State": "WaitingForAgent", "Support_Level": { "value": "Premium", "report_events": true } } }
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
+    /// - `variables` (required; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false). Ex. { "variables": { "Bridge_State": "WaitingForAgent", "Support_Level": { "value": "Premium", "report_events": true } } }.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1097,7 +1097,7 @@ impl BridgeHandle {
     /// HTTP: `DELETE /bridges/{bridgeId}/videoSource` (operation `clearVideoSource`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1115,8 +1115,8 @@ impl BridgeHandle {
     /// HTTP: `POST /bridges/{bridgeId}/videoSource/{channelId}` (operation `setVideoSource`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
-    /// - `channel_id` (required; path parameter `channelId`): Channel's id
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
+    /// - `channel_id` (required; path parameter `channelId`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1171,7 +1171,7 @@ impl Channels {
     /// - [`app_args`](super::operations::channels::Originate::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
     /// - [`caller_id`](super::operations::channels::Originate::caller_id) (optional setter; query parameter `callerId`): CallerID to use when dialing the endpoint or extension.
     /// - [`timeout`](super::operations::channels::Originate::timeout) (optional setter; query parameter `timeout`): Timeout (in seconds) before giving up dialing, or -1 for no timeout. Default: `30`.
-    /// - [`variables`](super::operations::channels::Originate::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// - [`variables`](super::operations::channels::Originate::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
     /// - [`channel_id`](super::operations::channels::Originate::channel_id) (optional setter; query parameter `channelId`): The unique id to assign the channel on creation.
     /// - [`other_channel_id`](super::operations::channels::Originate::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels.
     /// - [`originator`](super::operations::channels::Originate::originator) (optional setter; query parameter `originator`): The unique id of the channel which is originating this one.
@@ -1194,14 +1194,14 @@ impl Channels {
     /// HTTP: `POST /channels/create` (operation `create`).
     ///
     /// # Parameters
-    /// - `endpoint` (required; query parameter `endpoint`): Endpoint for channel communication
-    /// - `app` (required; query parameter `app`): Stasis Application to place channel into
+    /// - `endpoint` (required; query parameter `endpoint`): Endpoint for channel communication.
+    /// - `app` (required; query parameter `app`): Stasis Application to place channel into.
     /// - [`app_args`](super::operations::channels::Create::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
     /// - [`channel_id`](super::operations::channels::Create::channel_id) (optional setter; query parameter `channelId`): The unique id to assign the channel on creation.
     /// - [`other_channel_id`](super::operations::channels::Create::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels.
-    /// - [`originator`](super::operations::channels::Create::originator) (optional setter; query parameter `originator`): Unique ID of the calling channel
+    /// - [`originator`](super::operations::channels::Create::originator) (optional setter; query parameter `originator`): Unique ID of the calling channel.
     /// - [`formats`](super::operations::channels::Create::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
-    /// - [`variables`](super::operations::channels::Create::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// - [`variables`](super::operations::channels::Create::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
     ///
     /// Returns a [`Channel`](super::models::Channel).
     ///
@@ -1226,16 +1226,16 @@ impl Channels {
     /// HTTP: `POST /channels/externalMedia` (operation `externalMedia`).
     ///
     /// # Parameters
-    /// - `app` (required; query parameter `app`): Stasis Application to place channel into
-    /// - `format` (required; query parameter `format`): Format to encode audio in
+    /// - `app` (required; query parameter `app`): Stasis Application to place channel into.
+    /// - `format` (required; query parameter `format`): Format to encode audio in.
     /// - [`channel_id`](super::operations::channels::ExternalMedia::channel_id) (optional setter; query parameter `channelId`): The unique id to assign the channel on creation.
-    /// - [`variables`](super::operations::channels::ExternalMedia::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// - [`variables`](super::operations::channels::ExternalMedia::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
     /// - [`external_host`](super::operations::channels::ExternalMedia::external_host) (optional setter; query parameter `external_host`): Hostname/ip:port or websocket_client connection ID of external host.  May be empty for a websocket server connection.
-    /// - [`encapsulation`](super::operations::channels::ExternalMedia::encapsulation) (optional setter; query parameter `encapsulation`): Payload encapsulation protocol.  Must be 'none' for the websocket transport. Default: `rtp`.
-    /// - [`transport`](super::operations::channels::ExternalMedia::transport) (optional setter; query parameter `transport`): Transport protocol Default: `udp`.
-    /// - [`connection_type`](super::operations::channels::ExternalMedia::connection_type) (optional setter; query parameter `connection_type`): Connection type (client/server). 'server' is only valid for the websocket transport. Default: `client`.
-    /// - [`direction`](super::operations::channels::ExternalMedia::direction) (optional setter; query parameter `direction`): External media direction Default: `both`.
-    /// - [`data`](super::operations::channels::ExternalMedia::data) (optional setter; query parameter `data`): An arbitrary data field Available in: 18.26.4, 20.20.1, 21.12.3, 22.10.1, 23.4.1.
+    /// - [`encapsulation`](super::operations::channels::ExternalMedia::encapsulation) (optional setter; query parameter `encapsulation`): Payload encapsulation protocol.  Must be 'none' for the websocket transport. Values: [`ExternalMediaEncapsulation`](super::enums::ExternalMediaEncapsulation). Default: `rtp`.
+    /// - [`transport`](super::operations::channels::ExternalMedia::transport) (optional setter; query parameter `transport`): Transport protocol. Values: [`ExternalMediaTransport`](super::enums::ExternalMediaTransport). Default: `udp`.
+    /// - [`connection_type`](super::operations::channels::ExternalMedia::connection_type) (optional setter; query parameter `connection_type`): Connection type (client/server). 'server' is only valid for the websocket transport. Values: [`ExternalMediaConnectionType`](super::enums::ExternalMediaConnectionType). Default: `client`.
+    /// - [`direction`](super::operations::channels::ExternalMedia::direction) (optional setter; query parameter `direction`): External media direction. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
+    /// - [`data`](super::operations::channels::ExternalMedia::data) (optional setter; query parameter `data`): An arbitrary data field. Available in: 18.26.4, 20.20.1, 21.12.3, 22.10.1, 23.4.1.
     /// - [`transport_data`](super::operations::channels::ExternalMedia::transport_data) (optional setter; query parameter `transport_data`): Transport-specific data. For websocket this is appended to the dialstring. Available in: 20.20.1, 22.10.1, 23.4.1.
     ///
     /// Returns a [`Channel`](super::models::Channel).
@@ -1274,7 +1274,7 @@ impl ChannelHandle {
     /// HTTP: `GET /channels/{channelId}` (operation `get`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns a [`Channel`](super::models::Channel).
     ///
@@ -1304,7 +1304,7 @@ impl ChannelHandle {
     /// - [`app_args`](super::operations::channels::OriginateWithId::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
     /// - [`caller_id`](super::operations::channels::OriginateWithId::caller_id) (optional setter; query parameter `callerId`): CallerID to use when dialing the endpoint or extension.
     /// - [`timeout`](super::operations::channels::OriginateWithId::timeout) (optional setter; query parameter `timeout`): Timeout (in seconds) before giving up dialing, or -1 for no timeout. Default: `30`.
-    /// - [`variables`](super::operations::channels::OriginateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// - [`variables`](super::operations::channels::OriginateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
     /// - [`other_channel_id`](super::operations::channels::OriginateWithId::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels.
     /// - [`originator`](super::operations::channels::OriginateWithId::originator) (optional setter; query parameter `originator`): The unique id of the channel which is originating this one.
     /// - [`formats`](super::operations::channels::OriginateWithId::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
@@ -1330,9 +1330,9 @@ impl ChannelHandle {
     /// HTTP: `DELETE /channels/{channelId}` (operation `hangup`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - [`reason_code`](super::operations::channels::Hangup::reason_code) (optional setter; query parameter `reason_code`): The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. <https://docs.asterisk.org/Configuration/Miscellaneous/Hangup-Cause-Mappings/> Available in: 18.26.4, 20.20.1, 21.12.3, 22.10.1, 23.4.1.
-    /// - [`reason`](super::operations::channels::Hangup::reason) (optional setter; query parameter `reason`): Reason for hanging up the channel for simple use. Mutually exclusive with 'reason_code'.
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - [`reason_code`](super::operations::channels::Hangup::reason_code) (optional setter; query parameter `reason_code`): The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. <https://docs.asterisk.org/Configuration/Miscellaneous/Hangup-Cause-Mappings/>. Available in: 18.26.4, 20.20.1, 21.12.3, 22.10.1, 23.4.1.
+    /// - [`reason`](super::operations::channels::Hangup::reason) (optional setter; query parameter `reason`): Reason for hanging up the channel for simple use. Mutually exclusive with 'reason_code'. Values: [`HangupReason`](super::enums::HangupReason).
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1351,7 +1351,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/answer` (operation `answer`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1371,7 +1371,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/continue` (operation `continueInDialplan`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     /// - [`context`](super::operations::channels::ContinueInDialplan::context) (optional setter; query parameter `context`): The context to continue to.
     /// - [`extension`](super::operations::channels::ContinueInDialplan::extension) (optional setter; query parameter `extension`): The extension to continue to.
     /// - [`priority`](super::operations::channels::ContinueInDialplan::priority) (optional setter; query parameter `priority`): The priority to continue to.
@@ -1397,9 +1397,9 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/dial` (operation `dial`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - [`caller`](super::operations::channels::Dial::caller) (optional setter; query parameter `caller`): Channel ID of caller
-    /// - [`timeout`](super::operations::channels::Dial::timeout) (optional setter; query parameter `timeout`): Dial timeout Default: `0`. Minimum: 0.
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - [`caller`](super::operations::channels::Dial::caller) (optional setter; query parameter `caller`): Channel ID of caller.
+    /// - [`timeout`](super::operations::channels::Dial::timeout) (optional setter; query parameter `timeout`): Dial timeout. Default: `0`. Minimum: 0.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1418,7 +1418,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/dtmf` (operation `sendDTMF`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     /// - [`dtmf`](super::operations::channels::SendDtmf::dtmf) (optional setter; query parameter `dtmf`): DTMF To send.
     /// - [`before`](super::operations::channels::SendDtmf::before) (optional setter; query parameter `before`): Amount of time to wait before DTMF digits (specified in milliseconds) start. Default: `0`.
     /// - [`between`](super::operations::channels::SendDtmf::between) (optional setter; query parameter `between`): Amount of time in between DTMF digits (specified in milliseconds). Default: `100`.
@@ -1444,7 +1444,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/hold` (operation `hold`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1464,7 +1464,7 @@ impl ChannelHandle {
     /// HTTP: `DELETE /channels/{channelId}/hold` (operation `unhold`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1486,8 +1486,8 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/moh` (operation `startMoh`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - [`moh_class`](super::operations::channels::StartMoh::moh_class) (optional setter; query parameter `mohClass`): Music on hold class to use
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - [`moh_class`](super::operations::channels::StartMoh::moh_class) (optional setter; query parameter `mohClass`): Music on hold class to use.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1507,7 +1507,7 @@ impl ChannelHandle {
     /// HTTP: `DELETE /channels/{channelId}/moh` (operation `stopMoh`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1527,7 +1527,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/move` (operation `move`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     /// - `app` (required; query parameter `app`): The channel will be passed to this Stasis application.
     /// - [`app_args`](super::operations::channels::MoveTo::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application provided by 'app'.
     ///
@@ -1552,8 +1552,8 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/mute` (operation `mute`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - [`direction`](super::operations::channels::Mute::direction) (optional setter; query parameter `direction`): Direction in which to mute audio Default: `both`.
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - [`direction`](super::operations::channels::Mute::direction) (optional setter; query parameter `direction`): Direction in which to mute audio. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1573,8 +1573,8 @@ impl ChannelHandle {
     /// HTTP: `DELETE /channels/{channelId}/mute` (operation `unmute`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - [`direction`](super::operations::channels::Unmute::direction) (optional setter; query parameter `direction`): Direction in which to unmute audio Default: `both`.
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - [`direction`](super::operations::channels::Unmute::direction) (optional setter; query parameter `direction`): Direction in which to unmute audio. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1596,7 +1596,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/play` (operation `play`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     /// - `media` (required; query parameter `media`, values sent comma-separated): Media URIs to play.
     /// - [`lang`](super::operations::channels::Play::lang) (optional setter; query parameter `lang`): For sounds, selects language for sound.
     /// - [`offsetms`](super::operations::channels::Play::offsetms) (optional setter; query parameter `offsetms`): Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
@@ -1627,7 +1627,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/play/{playbackId}` (operation `playWithId`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     /// - `playback_id` (required; path parameter `playbackId`): Playback ID.
     /// - `media` (required; query parameter `media`, values sent comma-separated): Media URIs to play.
     /// - [`lang`](super::operations::channels::PlayWithId::lang) (optional setter; query parameter `lang`): For sounds, selects language for sound.
@@ -1658,7 +1658,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/progress` (operation `progress`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1682,14 +1682,14 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/record` (operation `record`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - `name` (required; query parameter `name`): Recording's filename
-    /// - `format` (required; query parameter `format`): Format to encode audio in
-    /// - [`max_duration_seconds`](super::operations::channels::Record::max_duration_seconds) (optional setter; query parameter `maxDurationSeconds`): Maximum duration of the recording, in seconds. 0 for no limit Default: `0`. Minimum: 0.
-    /// - [`max_silence_seconds`](super::operations::channels::Record::max_silence_seconds) (optional setter; query parameter `maxSilenceSeconds`): Maximum duration of silence, in seconds. 0 for no limit Default: `0`. Minimum: 0.
-    /// - [`if_exists`](super::operations::channels::Record::if_exists) (optional setter; query parameter `ifExists`): Action to take if a recording with the same name already exists. Default: `fail`.
-    /// - [`beep`](super::operations::channels::Record::beep) (optional setter; query parameter `beep`): Play beep when recording begins Default: `false`.
-    /// - [`terminate_on`](super::operations::channels::Record::terminate_on) (optional setter; query parameter `terminateOn`): DTMF input to terminate recording Default: `none`.
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - `name` (required; query parameter `name`): Recording's filename.
+    /// - `format` (required; query parameter `format`): Format to encode audio in.
+    /// - [`max_duration_seconds`](super::operations::channels::Record::max_duration_seconds) (optional setter; query parameter `maxDurationSeconds`): Maximum duration of the recording, in seconds. 0 for no limit. Default: `0`. Minimum: 0.
+    /// - [`max_silence_seconds`](super::operations::channels::Record::max_silence_seconds) (optional setter; query parameter `maxSilenceSeconds`): Maximum duration of silence, in seconds. 0 for no limit. Default: `0`. Minimum: 0.
+    /// - [`if_exists`](super::operations::channels::Record::if_exists) (optional setter; query parameter `ifExists`): Action to take if a recording with the same name already exists. Values: [`RecordIfExists`](super::enums::RecordIfExists). Default: `fail`.
+    /// - [`beep`](super::operations::channels::Record::beep) (optional setter; query parameter `beep`): Play beep when recording begins. Default: `false`.
+    /// - [`terminate_on`](super::operations::channels::Record::terminate_on) (optional setter; query parameter `terminateOn`): DTMF input to terminate recording. Values: [`RecordTerminateOn`](super::enums::RecordTerminateOn). Default: `none`.
     ///
     /// Returns a [`LiveRecording`](super::models::LiveRecording).
     ///
@@ -1716,8 +1716,8 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/redirect` (operation `redirect`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - `endpoint` (required; query parameter `endpoint`): The endpoint to redirect the channel to
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - `endpoint` (required; query parameter `endpoint`): The endpoint to redirect the channel to.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1743,7 +1743,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/ring` (operation `ring`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1763,7 +1763,7 @@ impl ChannelHandle {
     /// HTTP: `DELETE /channels/{channelId}/ring` (operation `ringStop`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1783,7 +1783,7 @@ impl ChannelHandle {
     /// HTTP: `GET /channels/{channelId}/rtp_statistics` (operation `rtpstatistics`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns a [`RtpStat`](super::models::RtpStat).
     ///
@@ -1803,7 +1803,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/silence` (operation `startSilence`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1823,7 +1823,7 @@ impl ChannelHandle {
     /// HTTP: `DELETE /channels/{channelId}/silence` (operation `stopSilence`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1845,12 +1845,12 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/snoop` (operation `snoopChannel`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - `app` (required; query parameter `app`): Application the snooping channel is placed into
-    /// - [`spy`](super::operations::channels::SnoopChannel::spy) (optional setter; query parameter `spy`): Direction of audio to spy on Default: `none`.
-    /// - [`whisper`](super::operations::channels::SnoopChannel::whisper) (optional setter; query parameter `whisper`): Direction of audio to whisper into Default: `none`.
-    /// - [`app_args`](super::operations::channels::SnoopChannel::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application
-    /// - [`snoop_id`](super::operations::channels::SnoopChannel::snoop_id) (optional setter; query parameter `snoopId`): Unique ID to assign to snooping channel
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - `app` (required; query parameter `app`): Application the snooping channel is placed into.
+    /// - [`spy`](super::operations::channels::SnoopChannel::spy) (optional setter; query parameter `spy`): Direction of audio to spy on. Values: [`SnoopDirection`](super::enums::SnoopDirection). Default: `none`.
+    /// - [`whisper`](super::operations::channels::SnoopChannel::whisper) (optional setter; query parameter `whisper`): Direction of audio to whisper into. Values: [`SnoopDirection`](super::enums::SnoopDirection). Default: `none`.
+    /// - [`app_args`](super::operations::channels::SnoopChannel::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application.
+    /// - [`snoop_id`](super::operations::channels::SnoopChannel::snoop_id) (optional setter; query parameter `snoopId`): Unique ID to assign to snooping channel.
     ///
     /// Returns a [`Channel`](super::models::Channel).
     ///
@@ -1875,12 +1875,12 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/snoop/{snoopId}` (operation `snoopChannelWithId`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - `snoop_id` (required; path parameter `snoopId`): Unique ID to assign to snooping channel
-    /// - `app` (required; query parameter `app`): Application the snooping channel is placed into
-    /// - [`spy`](super::operations::channels::SnoopChannelWithId::spy) (optional setter; query parameter `spy`): Direction of audio to spy on Default: `none`.
-    /// - [`whisper`](super::operations::channels::SnoopChannelWithId::whisper) (optional setter; query parameter `whisper`): Direction of audio to whisper into Default: `none`.
-    /// - [`app_args`](super::operations::channels::SnoopChannelWithId::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - `snoop_id` (required; path parameter `snoopId`): Unique ID to assign to snooping channel.
+    /// - `app` (required; query parameter `app`): Application the snooping channel is placed into.
+    /// - [`spy`](super::operations::channels::SnoopChannelWithId::spy) (optional setter; query parameter `spy`): Direction of audio to spy on. Values: [`SnoopDirection`](super::enums::SnoopDirection). Default: `none`.
+    /// - [`whisper`](super::operations::channels::SnoopChannelWithId::whisper) (optional setter; query parameter `whisper`): Direction of audio to whisper into. Values: [`SnoopDirection`](super::enums::SnoopDirection). Default: `none`.
+    /// - [`app_args`](super::operations::channels::SnoopChannelWithId::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application.
     ///
     /// Returns a [`Channel`](super::models::Channel).
     ///
@@ -1905,8 +1905,8 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/transfer_progress` (operation `transfer_progress`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - `states` (required; query parameter `states`): The state of the progress
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - `states` (required; query parameter `states`): The state of the progress. Values: [`TransferProgressState`](super::enums::TransferProgressState).
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1933,8 +1933,8 @@ impl ChannelHandle {
     /// HTTP: `GET /channels/{channelId}/variable` (operation `getChannelVar`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - `variable` (required; query parameter `variable`): The channel variable or function to get
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - `variable` (required; query parameter `variable`): The channel variable or function to get.
     ///
     /// Returns a [`Variable`](super::models::Variable).
     ///
@@ -1958,9 +1958,9 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/variable` (operation `setChannelVar`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - `variable` (required; query parameter `variable`): The channel variable or function to set
-    /// - [`value`](super::operations::channels::SetChannelVar::value) (optional setter; query parameter `value`): The value to set the variable to
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - `variable` (required; query parameter `variable`): The channel variable or function to set.
+    /// - [`value`](super::operations::channels::SetChannelVar::value) (optional setter; query parameter `value`): The value to set the variable to.
     /// - [`report_events`](super::operations::channels::SetChannelVar::report_events) (optional setter; query parameter `report_events`): Whether this variable should be included in channel events. Defaults to false. Default: `false`. Available in: 20.20.1, 22.10.1, 23.4.1.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
@@ -1985,8 +1985,8 @@ impl ChannelHandle {
     /// HTTP: `GET /channels/{channelId}/variables` (operation `getChannelVars`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - `variables` (required; query parameter `variables`, values sent comma-separated): The channel variables or functions to get
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - `variables` (required; query parameter `variables`, values sent comma-separated): The channel variables or functions to get.
     ///
     /// Returns a [`Variables`](super::models::Variables).
     ///
@@ -2012,8 +2012,8 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/variables` (operation `setChannelVars`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - `variables` (required; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Ex. { "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - `variables` (required; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Ex. { "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2073,7 +2073,7 @@ impl DeviceStateHandle {
     /// HTTP: `GET /deviceStates/{deviceName}` (operation `get`).
     ///
     /// # Parameters
-    /// - `device_name` (from the handle; path parameter `deviceName`): Name of the device
+    /// - `device_name` (from the handle; path parameter `deviceName`): Name of the device.
     ///
     /// Returns a [`DeviceState`](super::models::DeviceState).
     pub fn get(&self) -> super::operations::device_states::Get {
@@ -2087,8 +2087,8 @@ impl DeviceStateHandle {
     /// HTTP: `PUT /deviceStates/{deviceName}` (operation `update`).
     ///
     /// # Parameters
-    /// - `device_name` (from the handle; path parameter `deviceName`): Name of the device
-    /// - `device_state` (required; query parameter `deviceState`): Device state value
+    /// - `device_name` (from the handle; path parameter `deviceName`): Name of the device.
+    /// - `device_state` (required; query parameter `deviceState`): Device state value. Values: [`DeviceStateValue`](super::enums::DeviceStateValue).
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2111,7 +2111,7 @@ impl DeviceStateHandle {
     /// HTTP: `DELETE /deviceStates/{deviceName}` (operation `delete`).
     ///
     /// # Parameters
-    /// - `device_name` (from the handle; path parameter `deviceName`): Name of the device
+    /// - `device_name` (from the handle; path parameter `deviceName`): Name of the device.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2184,8 +2184,8 @@ impl Endpoints {
     /// # Parameters
     /// - `to` (required; query parameter `to`): The endpoint resource or technology specific URI to send the message to. Valid resources are pjsip, and xmpp.
     /// - `from` (required; query parameter `from`): The endpoint resource or technology specific identity to send this message from. Valid resources are pjsip, and xmpp.
-    /// - [`body`](super::operations::endpoints::SendMessage::body) (optional setter; query parameter `body`): The body of the message
-    /// - [`variables`](super::operations::endpoints::SendMessage::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,
+    /// - [`body`](super::operations::endpoints::SendMessage::body) (optional setter; query parameter `body`): The body of the message.
+    /// - [`variables`](super::operations::endpoints::SendMessage::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2246,8 +2246,8 @@ impl EndpointHandle {
     /// HTTP: `GET /endpoints/{tech}/{resource}` (operation `get`).
     ///
     /// # Parameters
-    /// - `tech` (from the handle; path parameter `tech`): Technology of the endpoint
-    /// - `resource` (from the handle; path parameter `resource`): ID of the endpoint
+    /// - `tech` (from the handle; path parameter `tech`): Technology of the endpoint.
+    /// - `resource` (from the handle; path parameter `resource`): ID of the endpoint.
     ///
     /// Returns a [`Endpoint`](super::models::Endpoint).
     ///
@@ -2267,12 +2267,12 @@ impl EndpointHandle {
     /// HTTP: `POST /endpoints/{tech}/{resource}/refer` (operation `referToEndpoint`).
     ///
     /// # Parameters
-    /// - `tech` (from the handle; path parameter `tech`): Technology of the endpoint
-    /// - `resource` (from the handle; path parameter `resource`): ID of the endpoint
+    /// - `tech` (from the handle; path parameter `tech`): Technology of the endpoint.
+    /// - `resource` (from the handle; path parameter `resource`): ID of the endpoint.
     /// - `from` (required; query parameter `from`): The endpoint resource or technology specific identity to refer from.
     /// - `refer_to` (required; query parameter `refer_to`): The endpoint resource or technology specific URI to refer to.
     /// - [`to_self`](super::operations::endpoints::ReferToEndpoint::to_self) (optional setter; query parameter `to_self`): If true and "refer_to" refers to an Asterisk endpoint, the "refer_to" value is set to point to this Asterisk endpoint - so the referee is referred to Asterisk. Otherwise, use the contact URI associated with the endpoint. Default: `false`.
-    /// - [`variables`](super::operations::endpoints::ReferToEndpoint::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, the pjsip resource type will add the key/value pairs as SIP headers,
+    /// - [`variables`](super::operations::endpoints::ReferToEndpoint::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, the pjsip resource type will add the key/value pairs as SIP headers,.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2300,11 +2300,11 @@ impl EndpointHandle {
     /// HTTP: `PUT /endpoints/{tech}/{resource}/sendMessage` (operation `sendMessageToEndpoint`).
     ///
     /// # Parameters
-    /// - `tech` (from the handle; path parameter `tech`): Technology of the endpoint
-    /// - `resource` (from the handle; path parameter `resource`): ID of the endpoint
+    /// - `tech` (from the handle; path parameter `tech`): Technology of the endpoint.
+    /// - `resource` (from the handle; path parameter `resource`): ID of the endpoint.
     /// - `from` (required; query parameter `from`): The endpoint resource or technology specific identity to send this message from. Valid resources are pjsip and xmpp.
-    /// - [`body`](super::operations::endpoints::SendMessageToEndpoint::body) (optional setter; query parameter `body`): The body of the message
-    /// - [`variables`](super::operations::endpoints::SendMessageToEndpoint::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,
+    /// - [`body`](super::operations::endpoints::SendMessageToEndpoint::body) (optional setter; query parameter `body`): The body of the message.
+    /// - [`variables`](super::operations::endpoints::SendMessageToEndpoint::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2341,8 +2341,8 @@ impl EventsApi {
     /// HTTP: `POST /events/claim` (operation `claimChannel`).
     ///
     /// # Parameters
-    /// - `channel_id` (required; query parameter `channelId`): The ID of the channel to claim
-    /// - `application` (required; query parameter `application`): The name of the application claiming the channel
+    /// - `channel_id` (required; query parameter `channelId`): The ID of the channel to claim.
+    /// - `application` (required; query parameter `application`): The name of the application claiming the channel.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2368,10 +2368,10 @@ impl EventsApi {
     /// HTTP: `POST /events/user/{eventName}` (operation `userEvent`).
     ///
     /// # Parameters
-    /// - `event_name` (required; path parameter `eventName`): Event name
-    /// - `application` (required; query parameter `application`): The name of the application that will receive this event
-    /// - [`source`](super::operations::events::UserEvent::source) (optional setter; query parameter `source`, values sent comma-separated): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}/{resource}, deviceState:{deviceName}
-    /// - [`variables`](super::operations::events::UserEvent::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds custom key/value pairs to add to the user event. Ex. { "variables": { "key": "value" } }
+    /// - `event_name` (required; path parameter `eventName`): Event name.
+    /// - `application` (required; query parameter `application`): The name of the application that will receive this event.
+    /// - [`source`](super::operations::events::UserEvent::source) (optional setter; query parameter `source`, values sent comma-separated): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}/{resource}, deviceState:{deviceName}.
+    /// - [`variables`](super::operations::events::UserEvent::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds custom key/value pairs to add to the user event. Ex. { "variables": { "key": "value" } }.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2430,7 +2430,7 @@ impl MailboxHandle {
     /// HTTP: `GET /mailboxes/{mailboxName}` (operation `get`).
     ///
     /// # Parameters
-    /// - `mailbox_name` (from the handle; path parameter `mailboxName`): Name of the mailbox
+    /// - `mailbox_name` (from the handle; path parameter `mailboxName`): Name of the mailbox.
     ///
     /// Returns a [`Mailbox`](super::models::Mailbox).
     ///
@@ -2448,9 +2448,9 @@ impl MailboxHandle {
     /// HTTP: `PUT /mailboxes/{mailboxName}` (operation `update`).
     ///
     /// # Parameters
-    /// - `mailbox_name` (from the handle; path parameter `mailboxName`): Name of the mailbox
-    /// - `old_messages` (required; query parameter `oldMessages`): Count of old messages in the mailbox
-    /// - `new_messages` (required; query parameter `newMessages`): Count of new messages in the mailbox
+    /// - `mailbox_name` (from the handle; path parameter `mailboxName`): Name of the mailbox.
+    /// - `old_messages` (required; query parameter `oldMessages`): Count of old messages in the mailbox.
+    /// - `new_messages` (required; query parameter `newMessages`): Count of new messages in the mailbox.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2474,7 +2474,7 @@ impl MailboxHandle {
     /// HTTP: `DELETE /mailboxes/{mailboxName}` (operation `delete`).
     ///
     /// # Parameters
-    /// - `mailbox_name` (from the handle; path parameter `mailboxName`): Name of the mailbox
+    /// - `mailbox_name` (from the handle; path parameter `mailboxName`): Name of the mailbox.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2506,7 +2506,7 @@ impl PlaybackHandle {
     /// HTTP: `GET /playbacks/{playbackId}` (operation `get`).
     ///
     /// # Parameters
-    /// - `playback_id` (from the handle; path parameter `playbackId`): Playback's id
+    /// - `playback_id` (from the handle; path parameter `playbackId`): Playback's id.
     ///
     /// Returns a [`Playback`](super::models::Playback).
     ///
@@ -2524,7 +2524,7 @@ impl PlaybackHandle {
     /// HTTP: `DELETE /playbacks/{playbackId}` (operation `stop`).
     ///
     /// # Parameters
-    /// - `playback_id` (from the handle; path parameter `playbackId`): Playback's id
+    /// - `playback_id` (from the handle; path parameter `playbackId`): Playback's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2542,8 +2542,8 @@ impl PlaybackHandle {
     /// HTTP: `POST /playbacks/{playbackId}/control` (operation `control`).
     ///
     /// # Parameters
-    /// - `playback_id` (from the handle; path parameter `playbackId`): Playback's id
-    /// - `operation` (required; query parameter `operation`): Operation to perform on the playback.
+    /// - `playback_id` (from the handle; path parameter `playbackId`): Playback's id.
+    /// - `operation` (required; query parameter `operation`): Operation to perform on the playback. Values: [`PlaybackOperation`](super::enums::PlaybackOperation).
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2601,7 +2601,7 @@ impl LiveRecordingHandle {
     /// HTTP: `GET /recordings/live/{recordingName}` (operation `getLive`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns a [`LiveRecording`](super::models::LiveRecording).
     ///
@@ -2619,7 +2619,7 @@ impl LiveRecordingHandle {
     /// HTTP: `DELETE /recordings/live/{recordingName}` (operation `cancel`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2639,7 +2639,7 @@ impl LiveRecordingHandle {
     /// HTTP: `POST /recordings/live/{recordingName}/mute` (operation `mute`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2658,7 +2658,7 @@ impl LiveRecordingHandle {
     /// HTTP: `DELETE /recordings/live/{recordingName}/mute` (operation `unmute`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2679,7 +2679,7 @@ impl LiveRecordingHandle {
     /// HTTP: `POST /recordings/live/{recordingName}/pause` (operation `pause`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2698,7 +2698,7 @@ impl LiveRecordingHandle {
     /// HTTP: `DELETE /recordings/live/{recordingName}/pause` (operation `unpause`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2717,7 +2717,7 @@ impl LiveRecordingHandle {
     /// HTTP: `POST /recordings/live/{recordingName}/stop` (operation `stop`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2749,7 +2749,7 @@ impl StoredRecordingHandle {
     /// HTTP: `GET /recordings/stored/{recordingName}` (operation `getStored`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns a [`StoredRecording`](super::models::StoredRecording).
     ///
@@ -2767,7 +2767,7 @@ impl StoredRecordingHandle {
     /// HTTP: `DELETE /recordings/stored/{recordingName}` (operation `deleteStored`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -2785,8 +2785,8 @@ impl StoredRecordingHandle {
     /// HTTP: `POST /recordings/stored/{recordingName}/copy` (operation `copyStored`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording to copy
-    /// - `destination_recording_name` (required; query parameter `destinationRecordingName`): The destination name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording to copy.
+    /// - `destination_recording_name` (required; query parameter `destinationRecordingName`): The destination name of the recording.
     ///
     /// Returns a [`StoredRecording`](super::models::StoredRecording).
     ///
@@ -2809,7 +2809,7 @@ impl StoredRecordingHandle {
     /// HTTP: `GET /recordings/stored/{recordingName}/file` (operation `getStoredFile`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns the body as [`Binary`](crate::Binary) (bytes and content type); [`stream`](super::operations::recordings::GetStoredFile::stream) delivers it in chunks instead.
     ///
@@ -2863,7 +2863,7 @@ impl SoundHandle {
     /// HTTP: `GET /sounds/{soundId}` (operation `get`).
     ///
     /// # Parameters
-    /// - `sound_id` (from the handle; path parameter `soundId`): Sound's id
+    /// - `sound_id` (from the handle; path parameter `soundId`): Sound's id.
     ///
     /// Returns a [`Sound`](super::models::Sound).
     pub fn get(&self) -> super::operations::sounds::Get {

@@ -8,6 +8,125 @@
 //! chained setter. Send it with `.await` (every builder implements
 //! [`IntoFuture`](std::future::IntoFuture)) or with `send()`; `into_request()` gives the
 //! transport-independent [`Request`](crate::request::Request) instead.
+//!
+//! # Every operation
+//!
+//! The spec's name, its HTTP method and path, the call that makes it (required arguments
+//! named), and its builder. (The links assume ari-sdk's re-exports: handles and
+//! accessors at the crate root, this module as `crate::operations`.)
+//!
+//! | Operation | HTTP | Call | Builder |
+//! |---|---|---|---|
+//! | `applications.list` | `GET /applications` | [`client.applications().list()`](crate::Applications::list) | [`applications::List`](crate::operations::applications::List) |
+//! | `applications.get` | `GET /applications/{applicationName}` | [`client.application(application_name).get()`](crate::ApplicationHandle::get) | [`applications::Get`](crate::operations::applications::Get) |
+//! | `applications.filter` | `PUT /applications/{applicationName}/eventFilter` | [`client.application(application_name).filter()`](crate::ApplicationHandle::filter) | [`applications::Filter`](crate::operations::applications::Filter) |
+//! | `applications.subscribe` | `POST /applications/{applicationName}/subscription` | [`client.application(application_name).subscribe(event_source)`](crate::ApplicationHandle::subscribe) | [`applications::Subscribe`](crate::operations::applications::Subscribe) |
+//! | `applications.unsubscribe` | `DELETE /applications/{applicationName}/subscription` | [`client.application(application_name).unsubscribe(event_source)`](crate::ApplicationHandle::unsubscribe) | [`applications::Unsubscribe`](crate::operations::applications::Unsubscribe) |
+//! | `asterisk.getObject` | `GET /asterisk/config/dynamic/{configClass}/{objectType}/{id}` | [`client.config_object(config_class, object_type, id).get_object()`](crate::ConfigObjectHandle::get_object) | [`asterisk::GetObject`](crate::operations::asterisk::GetObject) |
+//! | `asterisk.updateObject` | `PUT /asterisk/config/dynamic/{configClass}/{objectType}/{id}` | [`client.config_object(config_class, object_type, id).update_object()`](crate::ConfigObjectHandle::update_object) | [`asterisk::UpdateObject`](crate::operations::asterisk::UpdateObject) |
+//! | `asterisk.deleteObject` | `DELETE /asterisk/config/dynamic/{configClass}/{objectType}/{id}` | [`client.config_object(config_class, object_type, id).delete_object()`](crate::ConfigObjectHandle::delete_object) | [`asterisk::DeleteObject`](crate::operations::asterisk::DeleteObject) |
+//! | `asterisk.getInfo` | `GET /asterisk/info` | [`client.asterisk().get_info()`](crate::Asterisk::get_info) | [`asterisk::GetInfo`](crate::operations::asterisk::GetInfo) |
+//! | `asterisk.listLogChannels` | `GET /asterisk/logging` | [`client.asterisk().list_log_channels()`](crate::Asterisk::list_log_channels) | [`asterisk::ListLogChannels`](crate::operations::asterisk::ListLogChannels) |
+//! | `asterisk.addLog` | `POST /asterisk/logging/{logChannelName}` | [`client.log_channel(log_channel_name).add_log(configuration)`](crate::LogChannelHandle::add_log) | [`asterisk::AddLog`](crate::operations::asterisk::AddLog) |
+//! | `asterisk.deleteLog` | `DELETE /asterisk/logging/{logChannelName}` | [`client.log_channel(log_channel_name).delete_log()`](crate::LogChannelHandle::delete_log) | [`asterisk::DeleteLog`](crate::operations::asterisk::DeleteLog) |
+//! | `asterisk.rotateLog` | `PUT /asterisk/logging/{logChannelName}/rotate` | [`client.log_channel(log_channel_name).rotate_log()`](crate::LogChannelHandle::rotate_log) | [`asterisk::RotateLog`](crate::operations::asterisk::RotateLog) |
+//! | `asterisk.listModules` | `GET /asterisk/modules` | [`client.asterisk().list_modules()`](crate::Asterisk::list_modules) | [`asterisk::ListModules`](crate::operations::asterisk::ListModules) |
+//! | `asterisk.getModule` | `GET /asterisk/modules/{moduleName}` | [`client.module(module_name).get_module()`](crate::ModuleHandle::get_module) | [`asterisk::GetModule`](crate::operations::asterisk::GetModule) |
+//! | `asterisk.loadModule` | `POST /asterisk/modules/{moduleName}` | [`client.module(module_name).load_module()`](crate::ModuleHandle::load_module) | [`asterisk::LoadModule`](crate::operations::asterisk::LoadModule) |
+//! | `asterisk.reloadModule` | `PUT /asterisk/modules/{moduleName}` | [`client.module(module_name).reload_module()`](crate::ModuleHandle::reload_module) | [`asterisk::ReloadModule`](crate::operations::asterisk::ReloadModule) |
+//! | `asterisk.unloadModule` | `DELETE /asterisk/modules/{moduleName}` | [`client.module(module_name).unload_module()`](crate::ModuleHandle::unload_module) | [`asterisk::UnloadModule`](crate::operations::asterisk::UnloadModule) |
+//! | `asterisk.ping` | `GET /asterisk/ping` | [`client.asterisk().ping()`](crate::Asterisk::ping) | [`asterisk::Ping`](crate::operations::asterisk::Ping) |
+//! | `asterisk.getGlobalVar` | `GET /asterisk/variable` | [`client.asterisk().get_global_var(variable)`](crate::Asterisk::get_global_var) | [`asterisk::GetGlobalVar`](crate::operations::asterisk::GetGlobalVar) |
+//! | `asterisk.setGlobalVar` | `POST /asterisk/variable` | [`client.asterisk().set_global_var(variable)`](crate::Asterisk::set_global_var) | [`asterisk::SetGlobalVar`](crate::operations::asterisk::SetGlobalVar) |
+//! | `bridges.list` | `GET /bridges` | [`client.bridges().list()`](crate::Bridges::list) | [`bridges::List`](crate::operations::bridges::List) |
+//! | `bridges.create` | `POST /bridges` | [`client.bridges().create()`](crate::Bridges::create) | [`bridges::Create`](crate::operations::bridges::Create) |
+//! | `bridges.get` | `GET /bridges/{bridgeId}` | [`client.bridge(bridge_id).get()`](crate::BridgeHandle::get) | [`bridges::Get`](crate::operations::bridges::Get) |
+//! | `bridges.createWithId` | `POST /bridges/{bridgeId}` | [`client.bridge(bridge_id).create_with_id()`](crate::BridgeHandle::create_with_id) | [`bridges::CreateWithId`](crate::operations::bridges::CreateWithId) |
+//! | `bridges.destroy` | `DELETE /bridges/{bridgeId}` | [`client.bridge(bridge_id).destroy()`](crate::BridgeHandle::destroy) | [`bridges::Destroy`](crate::operations::bridges::Destroy) |
+//! | `bridges.addChannel` | `POST /bridges/{bridgeId}/addChannel` | [`client.bridge(bridge_id).add_channel(channel)`](crate::BridgeHandle::add_channel) | [`bridges::AddChannel`](crate::operations::bridges::AddChannel) |
+//! | `bridges.startMoh` | `POST /bridges/{bridgeId}/moh` | [`client.bridge(bridge_id).start_moh()`](crate::BridgeHandle::start_moh) | [`bridges::StartMoh`](crate::operations::bridges::StartMoh) |
+//! | `bridges.stopMoh` | `DELETE /bridges/{bridgeId}/moh` | [`client.bridge(bridge_id).stop_moh()`](crate::BridgeHandle::stop_moh) | [`bridges::StopMoh`](crate::operations::bridges::StopMoh) |
+//! | `bridges.play` | `POST /bridges/{bridgeId}/play` | [`client.bridge(bridge_id).play(media)`](crate::BridgeHandle::play) | [`bridges::Play`](crate::operations::bridges::Play) |
+//! | `bridges.playWithId` | `POST /bridges/{bridgeId}/play/{playbackId}` | [`client.bridge(bridge_id).play_with_id(playback_id, media)`](crate::BridgeHandle::play_with_id) | [`bridges::PlayWithId`](crate::operations::bridges::PlayWithId) |
+//! | `bridges.record` | `POST /bridges/{bridgeId}/record` | [`client.bridge(bridge_id).record(name, format)`](crate::BridgeHandle::record) | [`bridges::Record`](crate::operations::bridges::Record) |
+//! | `bridges.removeChannel` | `POST /bridges/{bridgeId}/removeChannel` | [`client.bridge(bridge_id).remove_channel(channel)`](crate::BridgeHandle::remove_channel) | [`bridges::RemoveChannel`](crate::operations::bridges::RemoveChannel) |
+//! | `bridges.getBridgeVar` | `GET /bridges/{bridgeId}/variable` | [`client.bridge(bridge_id).get_bridge_var(variable)`](crate::BridgeHandle::get_bridge_var) | [`bridges::GetBridgeVar`](crate::operations::bridges::GetBridgeVar) |
+//! | `bridges.setBridgeVar` | `POST /bridges/{bridgeId}/variable` | [`client.bridge(bridge_id).set_bridge_var(variable)`](crate::BridgeHandle::set_bridge_var) | [`bridges::SetBridgeVar`](crate::operations::bridges::SetBridgeVar) |
+//! | `bridges.getBridgeVars` | `GET /bridges/{bridgeId}/variables` | [`client.bridge(bridge_id).get_bridge_vars(variables)`](crate::BridgeHandle::get_bridge_vars) | [`bridges::GetBridgeVars`](crate::operations::bridges::GetBridgeVars) |
+//! | `bridges.setBridgeVars` | `POST /bridges/{bridgeId}/variables` | [`client.bridge(bridge_id).set_bridge_vars(variables)`](crate::BridgeHandle::set_bridge_vars) | [`bridges::SetBridgeVars`](crate::operations::bridges::SetBridgeVars) |
+//! | `bridges.clearVideoSource` | `DELETE /bridges/{bridgeId}/videoSource` | [`client.bridge(bridge_id).clear_video_source()`](crate::BridgeHandle::clear_video_source) | [`bridges::ClearVideoSource`](crate::operations::bridges::ClearVideoSource) |
+//! | `bridges.setVideoSource` | `POST /bridges/{bridgeId}/videoSource/{channelId}` | [`client.bridge(bridge_id).set_video_source(channel_id)`](crate::BridgeHandle::set_video_source) | [`bridges::SetVideoSource`](crate::operations::bridges::SetVideoSource) |
+//! | `channels.list` | `GET /channels` | [`client.channels().list()`](crate::Channels::list) | [`channels::List`](crate::operations::channels::List) |
+//! | `channels.originate` | `POST /channels` | [`client.channels().originate(endpoint)`](crate::Channels::originate) | [`channels::Originate`](crate::operations::channels::Originate) |
+//! | `channels.create` | `POST /channels/create` | [`client.channels().create(endpoint, app)`](crate::Channels::create) | [`channels::Create`](crate::operations::channels::Create) |
+//! | `channels.externalMedia` | `POST /channels/externalMedia` | [`client.channels().external_media(app, format)`](crate::Channels::external_media) | [`channels::ExternalMedia`](crate::operations::channels::ExternalMedia) |
+//! | `channels.get` | `GET /channels/{channelId}` | [`client.channel(channel_id).get()`](crate::ChannelHandle::get) | [`channels::Get`](crate::operations::channels::Get) |
+//! | `channels.originateWithId` | `POST /channels/{channelId}` | [`client.channel(channel_id).originate_with_id(endpoint)`](crate::ChannelHandle::originate_with_id) | [`channels::OriginateWithId`](crate::operations::channels::OriginateWithId) |
+//! | `channels.hangup` | `DELETE /channels/{channelId}` | [`client.channel(channel_id).hangup()`](crate::ChannelHandle::hangup) | [`channels::Hangup`](crate::operations::channels::Hangup) |
+//! | `channels.answer` | `POST /channels/{channelId}/answer` | [`client.channel(channel_id).answer()`](crate::ChannelHandle::answer) | [`channels::Answer`](crate::operations::channels::Answer) |
+//! | `channels.continueInDialplan` | `POST /channels/{channelId}/continue` | [`client.channel(channel_id).continue_in_dialplan()`](crate::ChannelHandle::continue_in_dialplan) | [`channels::ContinueInDialplan`](crate::operations::channels::ContinueInDialplan) |
+//! | `channels.dial` | `POST /channels/{channelId}/dial` | [`client.channel(channel_id).dial()`](crate::ChannelHandle::dial) | [`channels::Dial`](crate::operations::channels::Dial) |
+//! | `channels.sendDTMF` | `POST /channels/{channelId}/dtmf` | [`client.channel(channel_id).send_dtmf()`](crate::ChannelHandle::send_dtmf) | [`channels::SendDtmf`](crate::operations::channels::SendDtmf) |
+//! | `channels.hold` | `POST /channels/{channelId}/hold` | [`client.channel(channel_id).hold()`](crate::ChannelHandle::hold) | [`channels::Hold`](crate::operations::channels::Hold) |
+//! | `channels.unhold` | `DELETE /channels/{channelId}/hold` | [`client.channel(channel_id).unhold()`](crate::ChannelHandle::unhold) | [`channels::Unhold`](crate::operations::channels::Unhold) |
+//! | `channels.startMoh` | `POST /channels/{channelId}/moh` | [`client.channel(channel_id).start_moh()`](crate::ChannelHandle::start_moh) | [`channels::StartMoh`](crate::operations::channels::StartMoh) |
+//! | `channels.stopMoh` | `DELETE /channels/{channelId}/moh` | [`client.channel(channel_id).stop_moh()`](crate::ChannelHandle::stop_moh) | [`channels::StopMoh`](crate::operations::channels::StopMoh) |
+//! | `channels.move` | `POST /channels/{channelId}/move` | [`client.channel(channel_id).move_to(app)`](crate::ChannelHandle::move_to) | [`channels::MoveTo`](crate::operations::channels::MoveTo) |
+//! | `channels.mute` | `POST /channels/{channelId}/mute` | [`client.channel(channel_id).mute()`](crate::ChannelHandle::mute) | [`channels::Mute`](crate::operations::channels::Mute) |
+//! | `channels.unmute` | `DELETE /channels/{channelId}/mute` | [`client.channel(channel_id).unmute()`](crate::ChannelHandle::unmute) | [`channels::Unmute`](crate::operations::channels::Unmute) |
+//! | `channels.play` | `POST /channels/{channelId}/play` | [`client.channel(channel_id).play(media)`](crate::ChannelHandle::play) | [`channels::Play`](crate::operations::channels::Play) |
+//! | `channels.playWithId` | `POST /channels/{channelId}/play/{playbackId}` | [`client.channel(channel_id).play_with_id(playback_id, media)`](crate::ChannelHandle::play_with_id) | [`channels::PlayWithId`](crate::operations::channels::PlayWithId) |
+//! | `channels.progress` | `POST /channels/{channelId}/progress` | [`client.channel(channel_id).progress()`](crate::ChannelHandle::progress) | [`channels::Progress`](crate::operations::channels::Progress) |
+//! | `channels.record` | `POST /channels/{channelId}/record` | [`client.channel(channel_id).record(name, format)`](crate::ChannelHandle::record) | [`channels::Record`](crate::operations::channels::Record) |
+//! | `channels.redirect` | `POST /channels/{channelId}/redirect` | [`client.channel(channel_id).redirect(endpoint)`](crate::ChannelHandle::redirect) | [`channels::Redirect`](crate::operations::channels::Redirect) |
+//! | `channels.ring` | `POST /channels/{channelId}/ring` | [`client.channel(channel_id).ring()`](crate::ChannelHandle::ring) | [`channels::Ring`](crate::operations::channels::Ring) |
+//! | `channels.ringStop` | `DELETE /channels/{channelId}/ring` | [`client.channel(channel_id).ring_stop()`](crate::ChannelHandle::ring_stop) | [`channels::RingStop`](crate::operations::channels::RingStop) |
+//! | `channels.rtpstatistics` | `GET /channels/{channelId}/rtp_statistics` | [`client.channel(channel_id).rtpstatistics()`](crate::ChannelHandle::rtpstatistics) | [`channels::Rtpstatistics`](crate::operations::channels::Rtpstatistics) |
+//! | `channels.startSilence` | `POST /channels/{channelId}/silence` | [`client.channel(channel_id).start_silence()`](crate::ChannelHandle::start_silence) | [`channels::StartSilence`](crate::operations::channels::StartSilence) |
+//! | `channels.stopSilence` | `DELETE /channels/{channelId}/silence` | [`client.channel(channel_id).stop_silence()`](crate::ChannelHandle::stop_silence) | [`channels::StopSilence`](crate::operations::channels::StopSilence) |
+//! | `channels.snoopChannel` | `POST /channels/{channelId}/snoop` | [`client.channel(channel_id).snoop_channel(app)`](crate::ChannelHandle::snoop_channel) | [`channels::SnoopChannel`](crate::operations::channels::SnoopChannel) |
+//! | `channels.snoopChannelWithId` | `POST /channels/{channelId}/snoop/{snoopId}` | [`client.channel(channel_id).snoop_channel_with_id(snoop_id, app)`](crate::ChannelHandle::snoop_channel_with_id) | [`channels::SnoopChannelWithId`](crate::operations::channels::SnoopChannelWithId) |
+//! | `channels.transfer_progress` | `POST /channels/{channelId}/transfer_progress` | [`client.channel(channel_id).transfer_progress(states)`](crate::ChannelHandle::transfer_progress) | [`channels::TransferProgress`](crate::operations::channels::TransferProgress) |
+//! | `channels.getChannelVar` | `GET /channels/{channelId}/variable` | [`client.channel(channel_id).get_channel_var(variable)`](crate::ChannelHandle::get_channel_var) | [`channels::GetChannelVar`](crate::operations::channels::GetChannelVar) |
+//! | `channels.setChannelVar` | `POST /channels/{channelId}/variable` | [`client.channel(channel_id).set_channel_var(variable)`](crate::ChannelHandle::set_channel_var) | [`channels::SetChannelVar`](crate::operations::channels::SetChannelVar) |
+//! | `channels.getChannelVars` | `GET /channels/{channelId}/variables` | [`client.channel(channel_id).get_channel_vars(variables)`](crate::ChannelHandle::get_channel_vars) | [`channels::GetChannelVars`](crate::operations::channels::GetChannelVars) |
+//! | `channels.setChannelVars` | `POST /channels/{channelId}/variables` | [`client.channel(channel_id).set_channel_vars(variables)`](crate::ChannelHandle::set_channel_vars) | [`channels::SetChannelVars`](crate::operations::channels::SetChannelVars) |
+//! | `deviceStates.list` | `GET /deviceStates` | [`client.device_states().list()`](crate::DeviceStates::list) | [`device_states::List`](crate::operations::device_states::List) |
+//! | `deviceStates.get` | `GET /deviceStates/{deviceName}` | [`client.device_state(device_name).get()`](crate::DeviceStateHandle::get) | [`device_states::Get`](crate::operations::device_states::Get) |
+//! | `deviceStates.update` | `PUT /deviceStates/{deviceName}` | [`client.device_state(device_name).update(device_state)`](crate::DeviceStateHandle::update) | [`device_states::Update`](crate::operations::device_states::Update) |
+//! | `deviceStates.delete` | `DELETE /deviceStates/{deviceName}` | [`client.device_state(device_name).delete()`](crate::DeviceStateHandle::delete) | [`device_states::Delete`](crate::operations::device_states::Delete) |
+//! | `endpoints.list` | `GET /endpoints` | [`client.endpoints().list()`](crate::Endpoints::list) | [`endpoints::List`](crate::operations::endpoints::List) |
+//! | `endpoints.refer` | `POST /endpoints/refer` | [`client.endpoints().refer(to, from, refer_to)`](crate::Endpoints::refer) | [`endpoints::Refer`](crate::operations::endpoints::Refer) |
+//! | `endpoints.sendMessage` | `PUT /endpoints/sendMessage` | [`client.endpoints().send_message(to, from)`](crate::Endpoints::send_message) | [`endpoints::SendMessage`](crate::operations::endpoints::SendMessage) |
+//! | `endpoints.listByTech` | `GET /endpoints/{tech}` | [`client.endpoints().list_by_tech(tech)`](crate::Endpoints::list_by_tech) | [`endpoints::ListByTech`](crate::operations::endpoints::ListByTech) |
+//! | `endpoints.get` | `GET /endpoints/{tech}/{resource}` | [`client.endpoint(tech, resource).get()`](crate::EndpointHandle::get) | [`endpoints::Get`](crate::operations::endpoints::Get) |
+//! | `endpoints.referToEndpoint` | `POST /endpoints/{tech}/{resource}/refer` | [`client.endpoint(tech, resource).refer_to_endpoint(from, refer_to)`](crate::EndpointHandle::refer_to_endpoint) | [`endpoints::ReferToEndpoint`](crate::operations::endpoints::ReferToEndpoint) |
+//! | `endpoints.sendMessageToEndpoint` | `PUT /endpoints/{tech}/{resource}/sendMessage` | [`client.endpoint(tech, resource).send_message_to_endpoint(from)`](crate::EndpointHandle::send_message_to_endpoint) | [`endpoints::SendMessageToEndpoint`](crate::operations::endpoints::SendMessageToEndpoint) |
+//! | `events.claimChannel` | `POST /events/claim` | [`client.events_api().claim_channel(channel_id, application)`](crate::EventsApi::claim_channel) | [`events::ClaimChannel`](crate::operations::events::ClaimChannel) |
+//! | `events.userEvent` | `POST /events/user/{eventName}` | [`client.events_api().user_event(event_name, application)`](crate::EventsApi::user_event) | [`events::UserEvent`](crate::operations::events::UserEvent) |
+//! | `mailboxes.list` | `GET /mailboxes` | [`client.mailboxes().list()`](crate::Mailboxes::list) | [`mailboxes::List`](crate::operations::mailboxes::List) |
+//! | `mailboxes.get` | `GET /mailboxes/{mailboxName}` | [`client.mailbox(mailbox_name).get()`](crate::MailboxHandle::get) | [`mailboxes::Get`](crate::operations::mailboxes::Get) |
+//! | `mailboxes.update` | `PUT /mailboxes/{mailboxName}` | [`client.mailbox(mailbox_name).update(old_messages, new_messages)`](crate::MailboxHandle::update) | [`mailboxes::Update`](crate::operations::mailboxes::Update) |
+//! | `mailboxes.delete` | `DELETE /mailboxes/{mailboxName}` | [`client.mailbox(mailbox_name).delete()`](crate::MailboxHandle::delete) | [`mailboxes::Delete`](crate::operations::mailboxes::Delete) |
+//! | `playbacks.get` | `GET /playbacks/{playbackId}` | [`client.playback(playback_id).get()`](crate::PlaybackHandle::get) | [`playbacks::Get`](crate::operations::playbacks::Get) |
+//! | `playbacks.stop` | `DELETE /playbacks/{playbackId}` | [`client.playback(playback_id).stop()`](crate::PlaybackHandle::stop) | [`playbacks::Stop`](crate::operations::playbacks::Stop) |
+//! | `playbacks.control` | `POST /playbacks/{playbackId}/control` | [`client.playback(playback_id).control(operation)`](crate::PlaybackHandle::control) | [`playbacks::Control`](crate::operations::playbacks::Control) |
+//! | `recordings.getLive` | `GET /recordings/live/{recordingName}` | [`client.live_recording(recording_name).get_live()`](crate::LiveRecordingHandle::get_live) | [`recordings::GetLive`](crate::operations::recordings::GetLive) |
+//! | `recordings.cancel` | `DELETE /recordings/live/{recordingName}` | [`client.live_recording(recording_name).cancel()`](crate::LiveRecordingHandle::cancel) | [`recordings::Cancel`](crate::operations::recordings::Cancel) |
+//! | `recordings.mute` | `POST /recordings/live/{recordingName}/mute` | [`client.live_recording(recording_name).mute()`](crate::LiveRecordingHandle::mute) | [`recordings::Mute`](crate::operations::recordings::Mute) |
+//! | `recordings.unmute` | `DELETE /recordings/live/{recordingName}/mute` | [`client.live_recording(recording_name).unmute()`](crate::LiveRecordingHandle::unmute) | [`recordings::Unmute`](crate::operations::recordings::Unmute) |
+//! | `recordings.pause` | `POST /recordings/live/{recordingName}/pause` | [`client.live_recording(recording_name).pause()`](crate::LiveRecordingHandle::pause) | [`recordings::Pause`](crate::operations::recordings::Pause) |
+//! | `recordings.unpause` | `DELETE /recordings/live/{recordingName}/pause` | [`client.live_recording(recording_name).unpause()`](crate::LiveRecordingHandle::unpause) | [`recordings::Unpause`](crate::operations::recordings::Unpause) |
+//! | `recordings.stop` | `POST /recordings/live/{recordingName}/stop` | [`client.live_recording(recording_name).stop()`](crate::LiveRecordingHandle::stop) | [`recordings::Stop`](crate::operations::recordings::Stop) |
+//! | `recordings.listStored` | `GET /recordings/stored` | [`client.recordings().list_stored()`](crate::Recordings::list_stored) | [`recordings::ListStored`](crate::operations::recordings::ListStored) |
+//! | `recordings.getStored` | `GET /recordings/stored/{recordingName}` | [`client.stored_recording(recording_name).get_stored()`](crate::StoredRecordingHandle::get_stored) | [`recordings::GetStored`](crate::operations::recordings::GetStored) |
+//! | `recordings.deleteStored` | `DELETE /recordings/stored/{recordingName}` | [`client.stored_recording(recording_name).delete_stored()`](crate::StoredRecordingHandle::delete_stored) | [`recordings::DeleteStored`](crate::operations::recordings::DeleteStored) |
+//! | `recordings.copyStored` | `POST /recordings/stored/{recordingName}/copy` | [`client.stored_recording(recording_name).copy_stored(destination_recording_name)`](crate::StoredRecordingHandle::copy_stored) | [`recordings::CopyStored`](crate::operations::recordings::CopyStored) |
+//! | `recordings.getStoredFile` | `GET /recordings/stored/{recordingName}/file` | [`client.stored_recording(recording_name).get_stored_file()`](crate::StoredRecordingHandle::get_stored_file) | [`recordings::GetStoredFile`](crate::operations::recordings::GetStoredFile) |
+//! | `sounds.list` | `GET /sounds` | [`client.sounds().list()`](crate::Sounds::list) | [`sounds::List`](crate::operations::sounds::List) |
+//! | `sounds.get` | `GET /sounds/{soundId}` | [`client.sound(sound_id).get()`](crate::SoundHandle::get) | [`sounds::Get`](crate::operations::sounds::Get) |
+//!
+//! Not here: `events.eventWebsocket` (`GET /events`), the WebSocket upgrade of the event stream, which the events API opens.
 use super::enums;
 use super::models;
 /// Builders of the `applications` resource's operations: Stasis application resources
@@ -113,7 +232,7 @@ pub mod applications {
                 filter: None,
             }
         }
-        /// Specify which event types to allow/disallow
+        /// Specify which event types to allow/disallow.
         ///
         /// Sent as the the whole JSON body.
         pub fn filter(mut self, filter: serde_json::Value) -> Self {
@@ -294,9 +413,9 @@ pub mod asterisk {
         pub(crate) fn new(client: crate::Client) -> Self {
             Self { client, only: None }
         }
-        /// Filter information returned
+        /// Filter information returned.
         ///
-        /// Sent as the query parameter `only`, values sent comma-separated.
+        /// Sent as the query parameter `only`, values sent comma-separated. Values: [`InfoSection`](super::enums::InfoSection).
         pub fn only(
             mut self,
             only: impl IntoIterator<Item = impl Into<super::enums::InfoSection>>,
@@ -518,7 +637,7 @@ pub mod asterisk {
                 value: None,
             }
         }
-        /// The value to set the variable to
+        /// The value to set the variable to.
         ///
         /// Sent as the query parameter `value`.
         pub fn value(mut self, value: impl Into<String>) -> Self {
@@ -641,7 +760,7 @@ pub mod asterisk {
                 fields: None,
             }
         }
-        /// The body object should have a value that is a list of ConfigTuples, which provide the fields to update. Ex. \[ { "attribute": "directmedia", "value": "false" } \]
+        /// The body object should have a value that is a list of ConfigTuples, which provide the fields to update. Ex. \[ { "attribute": "directmedia", "value": "false" } \].
         ///
         /// Sent as the JSON body `{"fields": [{"attribute": ..., "value": ...}]}`.
         pub fn fields<K: Into<String>, V: Into<String>>(
@@ -1164,7 +1283,7 @@ pub mod bridges {
         }
         /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
         ///
-        /// Sent as the query parameter `type`, values sent comma-separated.
+        /// Sent as the query parameter `type`, values sent comma-separated. Values: [`BridgeType`](super::enums::BridgeType).
         pub fn kind(
             mut self,
             kind: impl IntoIterator<Item = impl Into<super::enums::BridgeType>>,
@@ -1186,7 +1305,7 @@ pub mod bridges {
             self.name = Some(name.into());
             self
         }
-        /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }
+        /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -1300,7 +1419,7 @@ pub mod bridges {
         }
         /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set.
         ///
-        /// Sent as the query parameter `type`, values sent comma-separated.
+        /// Sent as the query parameter `type`, values sent comma-separated. Values: [`BridgeType`](super::enums::BridgeType).
         pub fn kind(
             mut self,
             kind: impl IntoIterator<Item = impl Into<super::enums::BridgeType>>,
@@ -1315,7 +1434,7 @@ pub mod bridges {
             self.name = Some(name.into());
             self
         }
-        /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }
+        /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -1435,28 +1554,28 @@ pub mod bridges {
                 inhibit_connected_line_updates: None,
             }
         }
-        /// Channel's role in the bridge
+        /// Channel's role in the bridge.
         ///
         /// Sent as the query parameter `role`.
         pub fn role(mut self, role: impl Into<String>) -> Self {
             self.role = Some(role.into());
             self
         }
-        /// Absorb DTMF coming from this channel, preventing it to pass through to the bridge
+        /// Absorb DTMF coming from this channel, preventing it to pass through to the bridge.
         ///
         /// Sent as the query parameter `absorbDTMF`. Default: `false`.
         pub fn absorb_dtmf(mut self, absorb_dtmf: bool) -> Self {
             self.absorb_dtmf = Some(absorb_dtmf);
             self
         }
-        /// Mute audio from this channel, preventing it to pass through to the bridge
+        /// Mute audio from this channel, preventing it to pass through to the bridge.
         ///
         /// Sent as the query parameter `mute`. Default: `false`.
         pub fn mute(mut self, mute: bool) -> Self {
             self.mute = Some(mute);
             self
         }
-        /// Do not present the identity of the newly connected channel to other bridge members
+        /// Do not present the identity of the newly connected channel to other bridge members.
         ///
         /// Sent as the query parameter `inhibitConnectedLineUpdates`. Default: `false`.
         ///
@@ -1534,7 +1653,7 @@ pub mod bridges {
                 moh_class: None,
             }
         }
-        /// Channel's id
+        /// Channel's id.
         ///
         /// Sent as the query parameter `mohClass`.
         pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
@@ -1903,7 +2022,7 @@ pub mod bridges {
         }
         /// Action to take if a recording with the same name already exists.
         ///
-        /// Sent as the query parameter `ifExists`. Default: `fail`.
+        /// Sent as the query parameter `ifExists`. Values: [`RecordIfExists`](super::enums::RecordIfExists). Default: `fail`.
         pub fn if_exists(
             mut self,
             if_exists: impl Into<super::enums::RecordIfExists>,
@@ -1911,7 +2030,7 @@ pub mod bridges {
             self.if_exists = Some(if_exists.into());
             self
         }
-        /// Play beep when recording begins
+        /// Play beep when recording begins.
         ///
         /// Sent as the query parameter `beep`. Default: `false`.
         pub fn beep(mut self, beep: bool) -> Self {
@@ -1920,7 +2039,7 @@ pub mod bridges {
         }
         /// DTMF input to terminate recording.
         ///
-        /// Sent as the query parameter `terminateOn`. Default: `none`.
+        /// Sent as the query parameter `terminateOn`. Values: [`RecordTerminateOn`](super::enums::RecordTerminateOn). Default: `none`.
         pub fn terminate_on(
             mut self,
             terminate_on: impl Into<super::enums::RecordTerminateOn>,
@@ -2117,7 +2236,7 @@ pub mod bridges {
                 report_events: None,
             }
         }
-        /// The value to set the variable to
+        /// The value to set the variable to.
         ///
         /// Sent as the query parameter `value`.
         pub fn value(mut self, value: impl Into<String>) -> Self {
@@ -2531,7 +2650,7 @@ pub mod channels {
             self.timeout = Some(timeout);
             self
         }
-        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -2671,7 +2790,7 @@ pub mod channels {
             self.other_channel_id = Some(other_channel_id.into());
             self
         }
-        /// Unique ID of the calling channel
+        /// Unique ID of the calling channel.
         ///
         /// Sent as the query parameter `originator`.
         pub fn originator(mut self, originator: impl Into<String>) -> Self {
@@ -2685,7 +2804,7 @@ pub mod channels {
             self.formats = Some(formats.into());
             self
         }
-        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -2779,7 +2898,7 @@ pub mod channels {
             self.channel_id = Some(channel_id.into());
             self
         }
-        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -2802,7 +2921,7 @@ pub mod channels {
         }
         /// Payload encapsulation protocol.  Must be 'none' for the websocket transport.
         ///
-        /// Sent as the query parameter `encapsulation`. Default: `rtp`.
+        /// Sent as the query parameter `encapsulation`. Values: [`ExternalMediaEncapsulation`](super::enums::ExternalMediaEncapsulation). Default: `rtp`.
         pub fn encapsulation(
             mut self,
             encapsulation: impl Into<super::enums::ExternalMediaEncapsulation>,
@@ -2810,9 +2929,9 @@ pub mod channels {
             self.encapsulation = Some(encapsulation.into());
             self
         }
-        /// Transport protocol
+        /// Transport protocol.
         ///
-        /// Sent as the query parameter `transport`. Default: `udp`.
+        /// Sent as the query parameter `transport`. Values: [`ExternalMediaTransport`](super::enums::ExternalMediaTransport). Default: `udp`.
         pub fn transport(
             mut self,
             transport: impl Into<super::enums::ExternalMediaTransport>,
@@ -2822,7 +2941,7 @@ pub mod channels {
         }
         /// Connection type (client/server). 'server' is only valid for the websocket transport.
         ///
-        /// Sent as the query parameter `connection_type`. Default: `client`.
+        /// Sent as the query parameter `connection_type`. Values: [`ExternalMediaConnectionType`](super::enums::ExternalMediaConnectionType). Default: `client`.
         pub fn connection_type(
             mut self,
             connection_type: impl Into<super::enums::ExternalMediaConnectionType>,
@@ -2830,9 +2949,9 @@ pub mod channels {
             self.connection_type = Some(connection_type.into());
             self
         }
-        /// External media direction
+        /// External media direction.
         ///
-        /// Sent as the query parameter `direction`. Default: `both`.
+        /// Sent as the query parameter `direction`. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
         pub fn direction(
             mut self,
             direction: impl Into<super::enums::MediaDirection>,
@@ -2840,7 +2959,7 @@ pub mod channels {
             self.direction = Some(direction.into());
             self
         }
-        /// An arbitrary data field
+        /// An arbitrary data field.
         ///
         /// Sent as the query parameter `data`.
         ///
@@ -3050,7 +3169,7 @@ pub mod channels {
             self.timeout = Some(timeout);
             self
         }
-        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -3152,7 +3271,7 @@ pub mod channels {
                 reason: None,
             }
         }
-        /// The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. <https://docs.asterisk.org/Configuration/Miscellaneous/Hangup-Cause-Mappings/>
+        /// The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. <https://docs.asterisk.org/Configuration/Miscellaneous/Hangup-Cause-Mappings/>.
         ///
         /// Sent as the query parameter `reason_code`.
         ///
@@ -3163,7 +3282,7 @@ pub mod channels {
         }
         /// Reason for hanging up the channel for simple use. Mutually exclusive with 'reason_code'.
         ///
-        /// Sent as the query parameter `reason`.
+        /// Sent as the query parameter `reason`. Values: [`HangupReason`](super::enums::HangupReason).
         pub fn reason(mut self, reason: impl Into<super::enums::HangupReason>) -> Self {
             self.reason = Some(reason.into());
             self
@@ -3365,14 +3484,14 @@ pub mod channels {
                 timeout: None,
             }
         }
-        /// Channel ID of caller
+        /// Channel ID of caller.
         ///
         /// Sent as the query parameter `caller`.
         pub fn caller(mut self, caller: impl Into<String>) -> Self {
             self.caller = Some(caller.into());
             self
         }
-        /// Dial timeout
+        /// Dial timeout.
         ///
         /// Sent as the query parameter `timeout`. Default: `0`. Minimum: 0.
         pub fn timeout(mut self, timeout: i64) -> Self {
@@ -3635,7 +3754,7 @@ pub mod channels {
                 moh_class: None,
             }
         }
-        /// Music on hold class to use
+        /// Music on hold class to use.
         ///
         /// Sent as the query parameter `mohClass`.
         pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
@@ -3814,9 +3933,9 @@ pub mod channels {
                 direction: None,
             }
         }
-        /// Direction in which to mute audio
+        /// Direction in which to mute audio.
         ///
-        /// Sent as the query parameter `direction`. Default: `both`.
+        /// Sent as the query parameter `direction`. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
         pub fn direction(
             mut self,
             direction: impl Into<super::enums::MediaDirection>,
@@ -3879,9 +3998,9 @@ pub mod channels {
                 direction: None,
             }
         }
-        /// Direction in which to unmute audio
+        /// Direction in which to unmute audio.
         ///
-        /// Sent as the query parameter `direction`. Default: `both`.
+        /// Sent as the query parameter `direction`. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
         pub fn direction(
             mut self,
             direction: impl Into<super::enums::MediaDirection>,
@@ -4202,14 +4321,14 @@ pub mod channels {
                 terminate_on: None,
             }
         }
-        /// Maximum duration of the recording, in seconds. 0 for no limit
+        /// Maximum duration of the recording, in seconds. 0 for no limit.
         ///
         /// Sent as the query parameter `maxDurationSeconds`. Default: `0`. Minimum: 0.
         pub fn max_duration_seconds(mut self, max_duration_seconds: i64) -> Self {
             self.max_duration_seconds = Some(max_duration_seconds);
             self
         }
-        /// Maximum duration of silence, in seconds. 0 for no limit
+        /// Maximum duration of silence, in seconds. 0 for no limit.
         ///
         /// Sent as the query parameter `maxSilenceSeconds`. Default: `0`. Minimum: 0.
         pub fn max_silence_seconds(mut self, max_silence_seconds: i64) -> Self {
@@ -4218,7 +4337,7 @@ pub mod channels {
         }
         /// Action to take if a recording with the same name already exists.
         ///
-        /// Sent as the query parameter `ifExists`. Default: `fail`.
+        /// Sent as the query parameter `ifExists`. Values: [`RecordIfExists`](super::enums::RecordIfExists). Default: `fail`.
         pub fn if_exists(
             mut self,
             if_exists: impl Into<super::enums::RecordIfExists>,
@@ -4226,16 +4345,16 @@ pub mod channels {
             self.if_exists = Some(if_exists.into());
             self
         }
-        /// Play beep when recording begins
+        /// Play beep when recording begins.
         ///
         /// Sent as the query parameter `beep`. Default: `false`.
         pub fn beep(mut self, beep: bool) -> Self {
             self.beep = Some(beep);
             self
         }
-        /// DTMF input to terminate recording
+        /// DTMF input to terminate recording.
         ///
-        /// Sent as the query parameter `terminateOn`. Default: `none`.
+        /// Sent as the query parameter `terminateOn`. Values: [`RecordTerminateOn`](super::enums::RecordTerminateOn). Default: `none`.
         pub fn terminate_on(
             mut self,
             terminate_on: impl Into<super::enums::RecordTerminateOn>,
@@ -4620,16 +4739,16 @@ pub mod channels {
                 snoop_id: None,
             }
         }
-        /// Direction of audio to spy on
+        /// Direction of audio to spy on.
         ///
-        /// Sent as the query parameter `spy`. Default: `none`.
+        /// Sent as the query parameter `spy`. Values: [`SnoopDirection`](super::enums::SnoopDirection). Default: `none`.
         pub fn spy(mut self, spy: impl Into<super::enums::SnoopDirection>) -> Self {
             self.spy = Some(spy.into());
             self
         }
-        /// Direction of audio to whisper into
+        /// Direction of audio to whisper into.
         ///
-        /// Sent as the query parameter `whisper`. Default: `none`.
+        /// Sent as the query parameter `whisper`. Values: [`SnoopDirection`](super::enums::SnoopDirection). Default: `none`.
         pub fn whisper(
             mut self,
             whisper: impl Into<super::enums::SnoopDirection>,
@@ -4637,14 +4756,14 @@ pub mod channels {
             self.whisper = Some(whisper.into());
             self
         }
-        /// The application arguments to pass to the Stasis application
+        /// The application arguments to pass to the Stasis application.
         ///
         /// Sent as the query parameter `appArgs`.
         pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
             self.app_args = Some(app_args.into());
             self
         }
-        /// Unique ID to assign to snooping channel
+        /// Unique ID to assign to snooping channel.
         ///
         /// Sent as the query parameter `snoopId`.
         pub fn snoop_id(mut self, snoop_id: impl Into<String>) -> Self {
@@ -4719,16 +4838,16 @@ pub mod channels {
                 app_args: None,
             }
         }
-        /// Direction of audio to spy on
+        /// Direction of audio to spy on.
         ///
-        /// Sent as the query parameter `spy`. Default: `none`.
+        /// Sent as the query parameter `spy`. Values: [`SnoopDirection`](super::enums::SnoopDirection). Default: `none`.
         pub fn spy(mut self, spy: impl Into<super::enums::SnoopDirection>) -> Self {
             self.spy = Some(spy.into());
             self
         }
-        /// Direction of audio to whisper into
+        /// Direction of audio to whisper into.
         ///
-        /// Sent as the query parameter `whisper`. Default: `none`.
+        /// Sent as the query parameter `whisper`. Values: [`SnoopDirection`](super::enums::SnoopDirection). Default: `none`.
         pub fn whisper(
             mut self,
             whisper: impl Into<super::enums::SnoopDirection>,
@@ -4736,7 +4855,7 @@ pub mod channels {
             self.whisper = Some(whisper.into());
             self
         }
-        /// The application arguments to pass to the Stasis application
+        /// The application arguments to pass to the Stasis application.
         ///
         /// Sent as the query parameter `appArgs`.
         pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
@@ -4921,7 +5040,7 @@ pub mod channels {
                 report_events: None,
             }
         }
-        /// The value to set the variable to
+        /// The value to set the variable to.
         ///
         /// Sent as the query parameter `value`.
         pub fn value(mut self, value: impl Into<String>) -> Self {
@@ -5437,14 +5556,14 @@ pub mod endpoints {
                 variables: None,
             }
         }
-        /// The body of the message
+        /// The body of the message.
         ///
         /// Sent as the query parameter `body`.
         pub fn body(mut self, body: impl Into<String>) -> Self {
             self.body = Some(body.into());
             self
         }
-        /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,
+        /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -5630,7 +5749,7 @@ pub mod endpoints {
             self.to_self = Some(to_self);
             self
         }
-        /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, the pjsip resource type will add the key/value pairs as SIP headers,
+        /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, the pjsip resource type will add the key/value pairs as SIP headers,.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -5713,14 +5832,14 @@ pub mod endpoints {
                 variables: None,
             }
         }
-        /// The body of the message
+        /// The body of the message.
         ///
         /// Sent as the query parameter `body`.
         pub fn body(mut self, body: impl Into<String>) -> Self {
             self.body = Some(body.into());
             self
         }
-        /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,
+        /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -5863,7 +5982,7 @@ pub mod events {
                 variables: None,
             }
         }
-        /// URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}/{resource}, deviceState:{deviceName}
+        /// URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}/{resource}, deviceState:{deviceName}.
         ///
         /// Sent as the query parameter `source`, values sent comma-separated.
         pub fn source(
@@ -5873,7 +5992,7 @@ pub mod events {
             self.source = Some(source.into_iter().map(Into::into).collect());
             self
         }
-        /// The "variables" key in the body object holds custom key/value pairs to add to the user event. Ex. { "variables": { "key": "value" } }
+        /// The "variables" key in the body object holds custom key/value pairs to add to the user event. Ex. { "variables": { "key": "value" } }.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///

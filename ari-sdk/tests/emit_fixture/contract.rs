@@ -72,8 +72,8 @@ fn case_channels_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/channels/{channelId}",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -83,7 +83,7 @@ fn case_channels_get() -> Case {
         errors: &[],
         call: |client| {
             Box::pin(async move {
-                let builder = client.channel("channelId a/b?c#d%e+f&g=h ü").get();
+                let builder = client.channel("channelId a/b?c#d%2F+f&g=h;ü😀").get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
                 Ok(Decoded::json(request, &value))
@@ -97,8 +97,8 @@ fn case_channels_hangup() -> Case {
         operation: "hangup",
         method: "DELETE",
         template: "/channels/{channelId}",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -106,7 +106,9 @@ fn case_channels_hangup() -> Case {
         errors: &[],
         call: |client| {
             Box::pin(async move {
-                let builder = client.channel("channelId a/b?c#d%e+f&g=h ü").hangup();
+                let builder = client
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
+                    .hangup();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -120,8 +122,8 @@ fn case_channels_get_variable() -> Case {
         operation: "getVariable",
         method: "GET",
         template: "/channels/{channelId}/variable",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/variable",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "variable"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/variable",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "variable"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -130,7 +132,7 @@ fn case_channels_get_variable() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .get_variable();
                 let request = builder.clone().into_request();
                 let value = builder.await?;

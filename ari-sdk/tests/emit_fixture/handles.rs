@@ -57,7 +57,7 @@ impl ChannelHandle {
     /// HTTP: `GET /channels/{channelId}` (operation `get`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns a [`Channel`](super::models::Channel).
     pub fn get(&self) -> super::operations::channels::Get {
@@ -71,7 +71,7 @@ impl ChannelHandle {
     /// HTTP: `DELETE /channels/{channelId}` (operation `hangup`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     pub fn hangup(&self) -> super::operations::channels::Hangup {
@@ -85,7 +85,7 @@ impl ChannelHandle {
     /// HTTP: `GET /channels/{channelId}/variable` (operation `getVariable`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns the JSON value.
     pub fn get_variable(&self) -> super::operations::channels::GetVariable {

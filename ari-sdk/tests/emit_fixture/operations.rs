@@ -8,6 +8,19 @@
 //! chained setter. Send it with `.await` (every builder implements
 //! [`IntoFuture`](std::future::IntoFuture)) or with `send()`; `into_request()` gives the
 //! transport-independent [`Request`](crate::request::Request) instead.
+//!
+//! # Every operation
+//!
+//! The spec's name, its HTTP method and path, the call that makes it (required arguments
+//! named), and its builder. (The links assume ari-sdk's re-exports: handles and
+//! accessors at the crate root, this module as `crate::operations`.)
+//!
+//! | Operation | HTTP | Call | Builder |
+//! |---|---|---|---|
+//! | `channels.list` | `GET /channels` | [`client.channels().list()`](crate::Channels::list) | [`channels::List`](crate::operations::channels::List) |
+//! | `channels.get` | `GET /channels/{channelId}` | [`client.channel(channel_id).get()`](crate::ChannelHandle::get) | [`channels::Get`](crate::operations::channels::Get) |
+//! | `channels.hangup` | `DELETE /channels/{channelId}` | [`client.channel(channel_id).hangup()`](crate::ChannelHandle::hangup) | [`channels::Hangup`](crate::operations::channels::Hangup) |
+//! | `channels.getVariable` | `GET /channels/{channelId}/variable` | [`client.channel(channel_id).get_variable()`](crate::ChannelHandle::get_variable) | [`channels::GetVariable`](crate::operations::channels::GetVariable) |
 use super::models;
 /// Builders of the `channels` resource's operations: Channel resources
 pub mod channels {

@@ -361,8 +361,8 @@ fn case_applications_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/applications/{applicationName}",
-        path: "/applications/applicationName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["applications", "applicationName a/b?c#d%e+f&g=h ü"],
+        path: "/applications/applicationName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["applications", "applicationName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -373,7 +373,7 @@ fn case_applications_get() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .application("applicationName a/b?c#d%e+f&g=h ü")
+                    .application("applicationName a/b?c#d%2F+f&g=h;ü😀")
                     .get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -388,8 +388,12 @@ fn case_applications_filter() -> Case {
         operation: "filter",
         method: "PUT",
         template: "/applications/{applicationName}/eventFilter",
-        path: "/applications/applicationName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/eventFilter",
-        segments: &["applications", "applicationName a/b?c#d%e+f&g=h ü", "eventFilter"],
+        path: "/applications/applicationName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/eventFilter",
+        segments: &[
+            "applications",
+            "applicationName a/b?c#d%2F+f&g=h;ü😀",
+            "eventFilter",
+        ],
         query: "",
         query_pairs: &[],
         body: Some(
@@ -402,7 +406,7 @@ fn case_applications_filter() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .application("applicationName a/b?c#d%e+f&g=h ü")
+                    .application("applicationName a/b?c#d%2F+f&g=h;ü😀")
                     .filter()
                     .filter(
                         serde_json::from_str::<
@@ -425,10 +429,10 @@ fn case_applications_subscribe() -> Case {
         operation: "subscribe",
         method: "POST",
         template: "/applications/{applicationName}/subscription",
-        path: "/applications/applicationName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/subscription",
+        path: "/applications/applicationName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/subscription",
         segments: &[
             "applications",
-            "applicationName a/b?c#d%e+f&g=h ü",
+            "applicationName a/b?c#d%2F+f&g=h;ü😀",
             "subscription",
         ],
         query: "eventSource=eventSource:%201%2B1%20%26%20%C3%BC/x,eventSource-1%20%2B%C3%BC",
@@ -445,7 +449,7 @@ fn case_applications_subscribe() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .application("applicationName a/b?c#d%e+f&g=h ü")
+                    .application("applicationName a/b?c#d%2F+f&g=h;ü😀")
                     .subscribe(["eventSource: 1+1 & ü/x", "eventSource-1 +ü"]);
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -460,14 +464,14 @@ fn case_asterisk_get_object() -> Case {
         operation: "getObject",
         method: "GET",
         template: "/asterisk/config/dynamic/{configClass}/{objectType}/{id}",
-        path: "/asterisk/config/dynamic/configClass%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/objectType%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/id%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
+        path: "/asterisk/config/dynamic/configClass%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/objectType%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/id%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
         segments: &[
             "asterisk",
             "config",
             "dynamic",
-            "configClass a/b?c#d%e+f&g=h ü",
-            "objectType a/b?c#d%e+f&g=h ü",
-            "id a/b?c#d%e+f&g=h ü",
+            "configClass a/b?c#d%2F+f&g=h;ü😀",
+            "objectType a/b?c#d%2F+f&g=h;ü😀",
+            "id a/b?c#d%2F+f&g=h;ü😀",
         ],
         query: "",
         query_pairs: &[],
@@ -480,9 +484,9 @@ fn case_asterisk_get_object() -> Case {
             Box::pin(async move {
                 let builder = client
                     .config_object(
-                        "configClass a/b?c#d%e+f&g=h ü",
-                        "objectType a/b?c#d%e+f&g=h ü",
-                        "id a/b?c#d%e+f&g=h ü",
+                        "configClass a/b?c#d%2F+f&g=h;ü😀",
+                        "objectType a/b?c#d%2F+f&g=h;ü😀",
+                        "id a/b?c#d%2F+f&g=h;ü😀",
                     )
                     .get_object();
                 let request = builder.clone().into_request();
@@ -498,14 +502,14 @@ fn case_asterisk_update_object() -> Case {
         operation: "updateObject",
         method: "PUT",
         template: "/asterisk/config/dynamic/{configClass}/{objectType}/{id}",
-        path: "/asterisk/config/dynamic/configClass%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/objectType%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/id%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
+        path: "/asterisk/config/dynamic/configClass%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/objectType%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/id%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
         segments: &[
             "asterisk",
             "config",
             "dynamic",
-            "configClass a/b?c#d%e+f&g=h ü",
-            "objectType a/b?c#d%e+f&g=h ü",
-            "id a/b?c#d%e+f&g=h ü",
+            "configClass a/b?c#d%2F+f&g=h;ü😀",
+            "objectType a/b?c#d%2F+f&g=h;ü😀",
+            "id a/b?c#d%2F+f&g=h;ü😀",
         ],
         query: "",
         query_pairs: &[],
@@ -524,9 +528,9 @@ fn case_asterisk_update_object() -> Case {
             Box::pin(async move {
                 let builder = client
                     .config_object(
-                        "configClass a/b?c#d%e+f&g=h ü",
-                        "objectType a/b?c#d%e+f&g=h ü",
-                        "id a/b?c#d%e+f&g=h ü",
+                        "configClass a/b?c#d%2F+f&g=h;ü😀",
+                        "objectType a/b?c#d%2F+f&g=h;ü😀",
+                        "id a/b?c#d%2F+f&g=h;ü😀",
                     )
                     .update_object()
                     .fields([("max_contacts", "1"), ("allow", "ulaw,alaw")]);
@@ -543,14 +547,14 @@ fn case_asterisk_delete_object() -> Case {
         operation: "deleteObject",
         method: "DELETE",
         template: "/asterisk/config/dynamic/{configClass}/{objectType}/{id}",
-        path: "/asterisk/config/dynamic/configClass%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/objectType%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/id%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
+        path: "/asterisk/config/dynamic/configClass%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/objectType%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/id%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
         segments: &[
             "asterisk",
             "config",
             "dynamic",
-            "configClass a/b?c#d%e+f&g=h ü",
-            "objectType a/b?c#d%e+f&g=h ü",
-            "id a/b?c#d%e+f&g=h ü",
+            "configClass a/b?c#d%2F+f&g=h;ü😀",
+            "objectType a/b?c#d%2F+f&g=h;ü😀",
+            "id a/b?c#d%2F+f&g=h;ü😀",
         ],
         query: "",
         query_pairs: &[],
@@ -564,9 +568,9 @@ fn case_asterisk_delete_object() -> Case {
             Box::pin(async move {
                 let builder = client
                     .config_object(
-                        "configClass a/b?c#d%e+f&g=h ü",
-                        "objectType a/b?c#d%e+f&g=h ü",
-                        "id a/b?c#d%e+f&g=h ü",
+                        "configClass a/b?c#d%2F+f&g=h;ü😀",
+                        "objectType a/b?c#d%2F+f&g=h;ü😀",
+                        "id a/b?c#d%2F+f&g=h;ü😀",
                     )
                     .delete_object();
                 let request = builder.clone().into_request();
@@ -605,8 +609,8 @@ fn case_asterisk_add_log() -> Case {
         operation: "addLog",
         method: "POST",
         template: "/asterisk/logging/{logChannelName}",
-        path: "/asterisk/logging/logChannelName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["asterisk", "logging", "logChannelName a/b?c#d%e+f&g=h ü"],
+        path: "/asterisk/logging/logChannelName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["asterisk", "logging", "logChannelName a/b?c#d%2F+f&g=h;ü😀"],
         query: "configuration=configuration:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("configuration", "configuration: 1+1 & ü/x")],
         body: None,
@@ -618,7 +622,7 @@ fn case_asterisk_add_log() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .log_channel("logChannelName a/b?c#d%e+f&g=h ü")
+                    .log_channel("logChannelName a/b?c#d%2F+f&g=h;ü😀")
                     .add_log("configuration: 1+1 & ü/x");
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -633,8 +637,8 @@ fn case_asterisk_delete_log() -> Case {
         operation: "deleteLog",
         method: "DELETE",
         template: "/asterisk/logging/{logChannelName}",
-        path: "/asterisk/logging/logChannelName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["asterisk", "logging", "logChannelName a/b?c#d%e+f&g=h ü"],
+        path: "/asterisk/logging/logChannelName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["asterisk", "logging", "logChannelName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -643,7 +647,7 @@ fn case_asterisk_delete_log() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .log_channel("logChannelName a/b?c#d%e+f&g=h ü")
+                    .log_channel("logChannelName a/b?c#d%2F+f&g=h;ü😀")
                     .delete_log();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -658,8 +662,8 @@ fn case_asterisk_get_module() -> Case {
         operation: "getModule",
         method: "GET",
         template: "/asterisk/modules/{moduleName}",
-        path: "/asterisk/modules/moduleName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["asterisk", "modules", "moduleName a/b?c#d%e+f&g=h ü"],
+        path: "/asterisk/modules/moduleName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["asterisk", "modules", "moduleName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -673,7 +677,7 @@ fn case_asterisk_get_module() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .module("moduleName a/b?c#d%e+f&g=h ü")
+                    .module("moduleName a/b?c#d%2F+f&g=h;ü😀")
                     .get_module();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -688,8 +692,8 @@ fn case_asterisk_reload_module() -> Case {
         operation: "reloadModule",
         method: "PUT",
         template: "/asterisk/modules/{moduleName}",
-        path: "/asterisk/modules/moduleName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["asterisk", "modules", "moduleName a/b?c#d%e+f&g=h ü"],
+        path: "/asterisk/modules/moduleName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["asterisk", "modules", "moduleName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -701,7 +705,7 @@ fn case_asterisk_reload_module() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .module("moduleName a/b?c#d%e+f&g=h ü")
+                    .module("moduleName a/b?c#d%2F+f&g=h;ü😀")
                     .reload_module();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -785,8 +789,8 @@ fn case_bridges_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/bridges/{bridgeId}",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -796,7 +800,7 @@ fn case_bridges_get() -> Case {
         errors: &[(404u16, "Bridge not found")],
         call: |client| {
             Box::pin(async move {
-                let builder = client.bridge("bridgeId a/b?c#d%e+f&g=h ü").get();
+                let builder = client.bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀").get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
                 Ok(Decoded::json(request, &value))
@@ -810,8 +814,8 @@ fn case_bridges_create_with_id() -> Case {
         operation: "createWithId",
         method: "POST",
         template: "/bridges/{bridgeId}",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀"],
         query: "type=mixing,holding&name=name:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("type", "mixing,holding"), ("name", "name: 1+1 & ü/x")],
         body: Some(
@@ -824,7 +828,7 @@ fn case_bridges_create_with_id() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .create_with_id()
                     .kind(["mixing", "holding"])
                     .name("name: 1+1 & ü/x")
@@ -845,8 +849,8 @@ fn case_bridges_destroy() -> Case {
         operation: "destroy",
         method: "DELETE",
         template: "/bridges/{bridgeId}",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -854,7 +858,9 @@ fn case_bridges_destroy() -> Case {
         errors: &[(404u16, "Bridge not found")],
         call: |client| {
             Box::pin(async move {
-                let builder = client.bridge("bridgeId a/b?c#d%e+f&g=h ü").destroy();
+                let builder = client
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
+                    .destroy();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -868,8 +874,8 @@ fn case_bridges_add_channel() -> Case {
         operation: "addChannel",
         method: "POST",
         template: "/bridges/{bridgeId}/addChannel",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/addChannel",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü", "addChannel"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/addChannel",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀", "addChannel"],
         query: "channel=channel:%201%2B1%20%26%20%C3%BC/x,channel-1%20%2B%C3%BC&role=role:%201%2B1%20%26%20%C3%BC/x&absorbDTMF=true&mute=true&inhibitConnectedLineUpdates=true",
         query_pairs: &[
             ("channel", "channel: 1+1 & ü/x,channel-1 +ü"),
@@ -889,7 +895,7 @@ fn case_bridges_add_channel() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .add_channel(["channel: 1+1 & ü/x", "channel-1 +ü"])
                     .role("role: 1+1 & ü/x")
                     .absorb_dtmf(true)
@@ -908,8 +914,8 @@ fn case_bridges_start_moh() -> Case {
         operation: "startMoh",
         method: "POST",
         template: "/bridges/{bridgeId}/moh",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/moh",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü", "moh"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/moh",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀", "moh"],
         query: "mohClass=mohClass:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("mohClass", "mohClass: 1+1 & ü/x")],
         body: None,
@@ -921,7 +927,7 @@ fn case_bridges_start_moh() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .start_moh()
                     .moh_class("mohClass: 1+1 & ü/x");
                 let request = builder.clone().into_request();
@@ -937,8 +943,8 @@ fn case_bridges_set_bridge_vars() -> Case {
         operation: "setBridgeVars",
         method: "POST",
         template: "/bridges/{bridgeId}/variables",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/variables",
-        segments: &["bridges", "bridgeId a/b?c#d%e+f&g=h ü", "variables"],
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/variables",
+        segments: &["bridges", "bridgeId a/b?c#d%2F+f&g=h;ü😀", "variables"],
         query: "",
         query_pairs: &[],
         body: Some(
@@ -953,7 +959,7 @@ fn case_bridges_set_bridge_vars() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .set_bridge_vars([
                         ("CALLERID(name)", "Alice ü"),
                         ("variables_2", "1+1 & x"),
@@ -971,12 +977,12 @@ fn case_bridges_set_video_source() -> Case {
         operation: "setVideoSource",
         method: "POST",
         template: "/bridges/{bridgeId}/videoSource/{channelId}",
-        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/videoSource/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
+        path: "/bridges/bridgeId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/videoSource/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
         segments: &[
             "bridges",
-            "bridgeId a/b?c#d%e+f&g=h ü",
+            "bridgeId a/b?c#d%2F+f&g=h;ü😀",
             "videoSource",
-            "channelId a/b?c#d%e+f&g=h ü",
+            "channelId a/b?c#d%2F+f&g=h;ü😀",
         ],
         query: "",
         query_pairs: &[],
@@ -990,8 +996,8 @@ fn case_bridges_set_video_source() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .bridge("bridgeId a/b?c#d%e+f&g=h ü")
-                    .set_video_source("channelId a/b?c#d%e+f&g=h ü");
+                    .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
+                    .set_video_source("channelId a/b?c#d%2F+f&g=h;ü😀");
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -1092,8 +1098,8 @@ fn case_channels_originate_with_id() -> Case {
         operation: "originateWithId",
         method: "POST",
         template: "/channels/{channelId}",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀"],
         query: "endpoint=endpoint:%201%2B1%20%26%20%C3%BC/x&extension=extension:%201%2B1%20%26%20%C3%BC/x&context=context:%201%2B1%20%26%20%C3%BC/x&priority=7&label=label:%201%2B1%20%26%20%C3%BC/x&app=app:%201%2B1%20%26%20%C3%BC/x&appArgs=appArgs:%201%2B1%20%26%20%C3%BC/x&callerId=callerId:%201%2B1%20%26%20%C3%BC/x&timeout=7&otherChannelId=otherChannelId:%201%2B1%20%26%20%C3%BC/x&originator=originator:%201%2B1%20%26%20%C3%BC/x&formats=formats:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[
             ("endpoint", "endpoint: 1+1 & ü/x"),
@@ -1122,7 +1128,7 @@ fn case_channels_originate_with_id() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .originate_with_id("endpoint: 1+1 & ü/x")
                     .extension("extension: 1+1 & ü/x")
                     .context("context: 1+1 & ü/x")
@@ -1152,8 +1158,8 @@ fn case_channels_hangup() -> Case {
         operation: "hangup",
         method: "DELETE",
         template: "/channels/{channelId}",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀"],
         query: "reason_code=reason_code:%201%2B1%20%26%20%C3%BC/x&reason=normal",
         query_pairs: &[("reason_code", "reason_code: 1+1 & ü/x"), ("reason", "normal")],
         body: None,
@@ -1165,7 +1171,7 @@ fn case_channels_hangup() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .hangup()
                     .reason_code("reason_code: 1+1 & ü/x")
                     .reason("normal");
@@ -1182,8 +1188,8 @@ fn case_channels_answer() -> Case {
         operation: "answer",
         method: "POST",
         template: "/channels/{channelId}/answer",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/answer",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "answer"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/answer",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "answer"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1195,7 +1201,9 @@ fn case_channels_answer() -> Case {
         ],
         call: |client| {
             Box::pin(async move {
-                let builder = client.channel("channelId a/b?c#d%e+f&g=h ü").answer();
+                let builder = client
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
+                    .answer();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -1209,8 +1217,8 @@ fn case_channels_send_dtmf() -> Case {
         operation: "sendDTMF",
         method: "POST",
         template: "/channels/{channelId}/dtmf",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/dtmf",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "dtmf"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/dtmf",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "dtmf"],
         query: "dtmf=dtmf:%201%2B1%20%26%20%C3%BC/x&before=7&between=7&duration=7&after=7",
         query_pairs: &[
             ("dtmf", "dtmf: 1+1 & ü/x"),
@@ -1230,7 +1238,7 @@ fn case_channels_send_dtmf() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .send_dtmf()
                     .dtmf("dtmf: 1+1 & ü/x")
                     .before(7i64)
@@ -1250,8 +1258,8 @@ fn case_channels_start_moh() -> Case {
         operation: "startMoh",
         method: "POST",
         template: "/channels/{channelId}/moh",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/moh",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "moh"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/moh",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "moh"],
         query: "mohClass=mohClass:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("mohClass", "mohClass: 1+1 & ü/x")],
         body: None,
@@ -1264,7 +1272,7 @@ fn case_channels_start_moh() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .start_moh()
                     .moh_class("mohClass: 1+1 & ü/x");
                 let request = builder.clone().into_request();
@@ -1280,8 +1288,8 @@ fn case_channels_move_to() -> Case {
         operation: "move",
         method: "POST",
         template: "/channels/{channelId}/move",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/move",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "move"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/move",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "move"],
         query: "app=app:%201%2B1%20%26%20%C3%BC/x&appArgs=appArgs:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("app", "app: 1+1 & ü/x"), ("appArgs", "appArgs: 1+1 & ü/x")],
         body: None,
@@ -1293,7 +1301,7 @@ fn case_channels_move_to() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .move_to("app: 1+1 & ü/x")
                     .app_args("appArgs: 1+1 & ü/x");
                 let request = builder.clone().into_request();
@@ -1309,8 +1317,8 @@ fn case_channels_mute() -> Case {
         operation: "mute",
         method: "POST",
         template: "/channels/{channelId}/mute",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/mute",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "mute"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/mute",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "mute"],
         query: "direction=both",
         query_pairs: &[("direction", "both")],
         body: None,
@@ -1323,7 +1331,7 @@ fn case_channels_mute() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .mute()
                     .direction("both");
                 let request = builder.clone().into_request();
@@ -1339,8 +1347,8 @@ fn case_channels_play() -> Case {
         operation: "play",
         method: "POST",
         template: "/channels/{channelId}/play",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/play",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "play"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/play",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "play"],
         query: "media=media:%201%2B1%20%26%20%C3%BC/x,media-1%20%2B%C3%BC&lang=lang:%201%2B1%20%26%20%C3%BC/x&offsetms=7&skipms=7&playbackId=playbackId:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[
             ("media", "media: 1+1 & ü/x,media-1 +ü"),
@@ -1361,7 +1369,7 @@ fn case_channels_play() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .play(["media: 1+1 & ü/x", "media-1 +ü"])
                     .lang("lang: 1+1 & ü/x")
                     .offsetms(7i64)
@@ -1380,12 +1388,12 @@ fn case_channels_play_with_id() -> Case {
         operation: "playWithId",
         method: "POST",
         template: "/channels/{channelId}/play/{playbackId}",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/play/playbackId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/play/playbackId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
         segments: &[
             "channels",
-            "channelId a/b?c#d%e+f&g=h ü",
+            "channelId a/b?c#d%2F+f&g=h;ü😀",
             "play",
-            "playbackId a/b?c#d%e+f&g=h ü",
+            "playbackId a/b?c#d%2F+f&g=h;ü😀",
         ],
         query: "media=media:%201%2B1%20%26%20%C3%BC/x,media-1%20%2B%C3%BC&lang=lang:%201%2B1%20%26%20%C3%BC/x&offsetms=7&skipms=7",
         query_pairs: &[
@@ -1406,9 +1414,9 @@ fn case_channels_play_with_id() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .play_with_id(
-                        "playbackId a/b?c#d%e+f&g=h ü",
+                        "playbackId a/b?c#d%2F+f&g=h;ü😀",
                         ["media: 1+1 & ü/x", "media-1 +ü"],
                     )
                     .lang("lang: 1+1 & ü/x")
@@ -1427,8 +1435,8 @@ fn case_channels_snoop_channel() -> Case {
         operation: "snoopChannel",
         method: "POST",
         template: "/channels/{channelId}/snoop",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/snoop",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "snoop"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/snoop",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "snoop"],
         query: "spy=none&whisper=none&app=app:%201%2B1%20%26%20%C3%BC/x&appArgs=appArgs:%201%2B1%20%26%20%C3%BC/x&snoopId=snoopId:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[
             ("spy", "none"),
@@ -1445,7 +1453,7 @@ fn case_channels_snoop_channel() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .snoop_channel("app: 1+1 & ü/x")
                     .spy("none")
                     .whisper("none")
@@ -1464,8 +1472,8 @@ fn case_channels_get_channel_var() -> Case {
         operation: "getChannelVar",
         method: "GET",
         template: "/channels/{channelId}/variable",
-        path: "/channels/channelId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/variable",
-        segments: &["channels", "channelId a/b?c#d%e+f&g=h ü", "variable"],
+        path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/variable",
+        segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "variable"],
         query: "variable=variable:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("variable", "variable: 1+1 & ü/x")],
         body: None,
@@ -1480,7 +1488,7 @@ fn case_channels_get_channel_var() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .channel("channelId a/b?c#d%e+f&g=h ü")
+                    .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .get_channel_var("variable: 1+1 & ü/x");
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -1520,8 +1528,8 @@ fn case_device_states_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/deviceStates/{deviceName}",
-        path: "/deviceStates/deviceName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["deviceStates", "deviceName a/b?c#d%e+f&g=h ü"],
+        path: "/deviceStates/deviceName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["deviceStates", "deviceName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1531,7 +1539,9 @@ fn case_device_states_get() -> Case {
         errors: &[],
         call: |client| {
             Box::pin(async move {
-                let builder = client.device_state("deviceName a/b?c#d%e+f&g=h ü").get();
+                let builder = client
+                    .device_state("deviceName a/b?c#d%2F+f&g=h;ü😀")
+                    .get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
                 Ok(Decoded::json(request, &value))
@@ -1545,8 +1555,8 @@ fn case_device_states_update() -> Case {
         operation: "update",
         method: "PUT",
         template: "/deviceStates/{deviceName}",
-        path: "/deviceStates/deviceName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["deviceStates", "deviceName a/b?c#d%e+f&g=h ü"],
+        path: "/deviceStates/deviceName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["deviceStates", "deviceName a/b?c#d%2F+f&g=h;ü😀"],
         query: "deviceState=NOT_INUSE",
         query_pairs: &[("deviceState", "NOT_INUSE")],
         body: None,
@@ -1558,7 +1568,7 @@ fn case_device_states_update() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .device_state("deviceName a/b?c#d%e+f&g=h ü")
+                    .device_state("deviceName a/b?c#d%2F+f&g=h;ü😀")
                     .update("NOT_INUSE");
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -1573,8 +1583,8 @@ fn case_device_states_delete() -> Case {
         operation: "delete",
         method: "DELETE",
         template: "/deviceStates/{deviceName}",
-        path: "/deviceStates/deviceName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["deviceStates", "deviceName a/b?c#d%e+f&g=h ü"],
+        path: "/deviceStates/deviceName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["deviceStates", "deviceName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1586,7 +1596,7 @@ fn case_device_states_delete() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .device_state("deviceName a/b?c#d%e+f&g=h ü")
+                    .device_state("deviceName a/b?c#d%2F+f&g=h;ü😀")
                     .delete();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -1665,8 +1675,8 @@ fn case_endpoints_list_by_tech() -> Case {
         operation: "listByTech",
         method: "GET",
         template: "/endpoints/{tech}",
-        path: "/endpoints/tech%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["endpoints", "tech a/b?c#d%e+f&g=h ü"],
+        path: "/endpoints/tech%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["endpoints", "tech a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1676,7 +1686,9 @@ fn case_endpoints_list_by_tech() -> Case {
         errors: &[(404u16, "Endpoints not found")],
         call: |client| {
             Box::pin(async move {
-                let builder = client.endpoints().list_by_tech("tech a/b?c#d%e+f&g=h ü");
+                let builder = client
+                    .endpoints()
+                    .list_by_tech("tech a/b?c#d%2F+f&g=h;ü😀");
                 let request = builder.clone().into_request();
                 let value = builder.await?;
                 Ok(Decoded::json(request, &value))
@@ -1690,11 +1702,11 @@ fn case_endpoints_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/endpoints/{tech}/{resource}",
-        path: "/endpoints/tech%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/resource%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
+        path: "/endpoints/tech%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/resource%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
         segments: &[
             "endpoints",
-            "tech a/b?c#d%e+f&g=h ü",
-            "resource a/b?c#d%e+f&g=h ü",
+            "tech a/b?c#d%2F+f&g=h;ü😀",
+            "resource a/b?c#d%2F+f&g=h;ü😀",
         ],
         query: "",
         query_pairs: &[],
@@ -1709,7 +1721,10 @@ fn case_endpoints_get() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .endpoint("tech a/b?c#d%e+f&g=h ü", "resource a/b?c#d%e+f&g=h ü")
+                    .endpoint(
+                        "tech a/b?c#d%2F+f&g=h;ü😀",
+                        "resource a/b?c#d%2F+f&g=h;ü😀",
+                    )
                     .get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -1724,11 +1739,11 @@ fn case_endpoints_send_message_to_endpoint() -> Case {
         operation: "sendMessageToEndpoint",
         method: "PUT",
         template: "/endpoints/{tech}/{resource}/sendMessage",
-        path: "/endpoints/tech%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/resource%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/sendMessage",
+        path: "/endpoints/tech%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/resource%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/sendMessage",
         segments: &[
             "endpoints",
-            "tech a/b?c#d%e+f&g=h ü",
-            "resource a/b?c#d%e+f&g=h ü",
+            "tech a/b?c#d%2F+f&g=h;ü😀",
+            "resource a/b?c#d%2F+f&g=h;ü😀",
             "sendMessage",
         ],
         query: "from=from:%201%2B1%20%26%20%C3%BC/x&body=body:%201%2B1%20%26%20%C3%BC/x",
@@ -1744,7 +1759,10 @@ fn case_endpoints_send_message_to_endpoint() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .endpoint("tech a/b?c#d%e+f&g=h ü", "resource a/b?c#d%e+f&g=h ü")
+                    .endpoint(
+                        "tech a/b?c#d%2F+f&g=h;ü😀",
+                        "resource a/b?c#d%2F+f&g=h;ü😀",
+                    )
                     .send_message_to_endpoint("from: 1+1 & ü/x")
                     .body("body: 1+1 & ü/x")
                     .variables([
@@ -1795,8 +1813,8 @@ fn case_events_user_event() -> Case {
         operation: "userEvent",
         method: "POST",
         template: "/events/user/{eventName}",
-        path: "/events/user/eventName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["events", "user", "eventName a/b?c#d%e+f&g=h ü"],
+        path: "/events/user/eventName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["events", "user", "eventName a/b?c#d%2F+f&g=h;ü😀"],
         query: "application=application:%201%2B1%20%26%20%C3%BC/x&source=source:%201%2B1%20%26%20%C3%BC/x,source-1%20%2B%C3%BC",
         query_pairs: &[
             ("application", "application: 1+1 & ü/x"),
@@ -1816,7 +1834,7 @@ fn case_events_user_event() -> Case {
                 let builder = client
                     .events_api()
                     .user_event(
-                        "eventName a/b?c#d%e+f&g=h ü",
+                        "eventName a/b?c#d%2F+f&g=h;ü😀",
                         "application: 1+1 & ü/x",
                     )
                     .source(["source: 1+1 & ü/x", "source-1 +ü"])
@@ -1837,8 +1855,8 @@ fn case_playbacks_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/playbacks/{playbackId}",
-        path: "/playbacks/playbackId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["playbacks", "playbackId a/b?c#d%e+f&g=h ü"],
+        path: "/playbacks/playbackId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["playbacks", "playbackId a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1848,7 +1866,9 @@ fn case_playbacks_get() -> Case {
         errors: &[(404u16, "The playback cannot be found")],
         call: |client| {
             Box::pin(async move {
-                let builder = client.playback("playbackId a/b?c#d%e+f&g=h ü").get();
+                let builder = client
+                    .playback("playbackId a/b?c#d%2F+f&g=h;ü😀")
+                    .get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
                 Ok(Decoded::json(request, &value))
@@ -1862,8 +1882,8 @@ fn case_playbacks_stop() -> Case {
         operation: "stop",
         method: "DELETE",
         template: "/playbacks/{playbackId}",
-        path: "/playbacks/playbackId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["playbacks", "playbackId a/b?c#d%e+f&g=h ü"],
+        path: "/playbacks/playbackId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["playbacks", "playbackId a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1871,7 +1891,9 @@ fn case_playbacks_stop() -> Case {
         errors: &[(404u16, "The playback cannot be found")],
         call: |client| {
             Box::pin(async move {
-                let builder = client.playback("playbackId a/b?c#d%e+f&g=h ü").stop();
+                let builder = client
+                    .playback("playbackId a/b?c#d%2F+f&g=h;ü😀")
+                    .stop();
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -1885,8 +1907,8 @@ fn case_playbacks_control() -> Case {
         operation: "control",
         method: "POST",
         template: "/playbacks/{playbackId}/control",
-        path: "/playbacks/playbackId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/control",
-        segments: &["playbacks", "playbackId a/b?c#d%e+f&g=h ü", "control"],
+        path: "/playbacks/playbackId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/control",
+        segments: &["playbacks", "playbackId a/b?c#d%2F+f&g=h;ü😀", "control"],
         query: "operation=restart",
         query_pairs: &[("operation", "restart")],
         body: None,
@@ -1899,7 +1921,7 @@ fn case_playbacks_control() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .playback("playbackId a/b?c#d%e+f&g=h ü")
+                    .playback("playbackId a/b?c#d%2F+f&g=h;ü😀")
                     .control("restart");
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -1914,8 +1936,8 @@ fn case_recordings_get_live() -> Case {
         operation: "getLive",
         method: "GET",
         template: "/recordings/live/{recordingName}",
-        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["recordings", "live", "recordingName a/b?c#d%e+f&g=h ü"],
+        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["recordings", "live", "recordingName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1926,7 +1948,7 @@ fn case_recordings_get_live() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .live_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .live_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .get_live();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -1941,8 +1963,13 @@ fn case_recordings_stop() -> Case {
         operation: "stop",
         method: "POST",
         template: "/recordings/live/{recordingName}/stop",
-        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/stop",
-        segments: &["recordings", "live", "recordingName a/b?c#d%e+f&g=h ü", "stop"],
+        path: "/recordings/live/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/stop",
+        segments: &[
+            "recordings",
+            "live",
+            "recordingName a/b?c#d%2F+f&g=h;ü😀",
+            "stop",
+        ],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1951,7 +1978,7 @@ fn case_recordings_stop() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .live_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .live_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .stop();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -1966,8 +1993,8 @@ fn case_recordings_get_stored() -> Case {
         operation: "getStored",
         method: "GET",
         template: "/recordings/stored/{recordingName}",
-        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["recordings", "stored", "recordingName a/b?c#d%e+f&g=h ü"],
+        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["recordings", "stored", "recordingName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -1978,7 +2005,7 @@ fn case_recordings_get_stored() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .stored_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .stored_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .get_stored();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -1993,8 +2020,8 @@ fn case_recordings_delete_stored() -> Case {
         operation: "deleteStored",
         method: "DELETE",
         template: "/recordings/stored/{recordingName}",
-        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["recordings", "stored", "recordingName a/b?c#d%e+f&g=h ü"],
+        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["recordings", "stored", "recordingName a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -2003,7 +2030,7 @@ fn case_recordings_delete_stored() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .stored_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .stored_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .delete_stored();
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -2018,8 +2045,13 @@ fn case_recordings_copy_stored() -> Case {
         operation: "copyStored",
         method: "POST",
         template: "/recordings/stored/{recordingName}/copy",
-        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/copy",
-        segments: &["recordings", "stored", "recordingName a/b?c#d%e+f&g=h ü", "copy"],
+        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/copy",
+        segments: &[
+            "recordings",
+            "stored",
+            "recordingName a/b?c#d%2F+f&g=h;ü😀",
+            "copy",
+        ],
         query: "destinationRecordingName=destinationRecordingName:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[
             ("destinationRecordingName", "destinationRecordingName: 1+1 & ü/x"),
@@ -2035,7 +2067,7 @@ fn case_recordings_copy_stored() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .stored_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .stored_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .copy_stored("destinationRecordingName: 1+1 & ü/x");
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -2050,8 +2082,13 @@ fn case_recordings_get_stored_file() -> Case {
         operation: "getStoredFile",
         method: "GET",
         template: "/recordings/stored/{recordingName}/file",
-        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC/file",
-        segments: &["recordings", "stored", "recordingName a/b?c#d%e+f&g=h ü", "file"],
+        path: "/recordings/stored/recordingName%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/file",
+        segments: &[
+            "recordings",
+            "stored",
+            "recordingName a/b?c#d%2F+f&g=h;ü😀",
+            "file",
+        ],
         query: "",
         query_pairs: &[],
         body: None,
@@ -2063,7 +2100,7 @@ fn case_recordings_get_stored_file() -> Case {
         call: |client| {
             Box::pin(async move {
                 let builder = client
-                    .stored_recording("recordingName a/b?c#d%e+f&g=h ü")
+                    .stored_recording("recordingName a/b?c#d%2F+f&g=h;ü😀")
                     .get_stored_file();
                 let request = builder.clone().into_request();
                 let whole = builder.clone().send().await?;
@@ -2108,8 +2145,8 @@ fn case_sounds_get() -> Case {
         operation: "get",
         method: "GET",
         template: "/sounds/{soundId}",
-        path: "/sounds/soundId%20a%2Fb%3Fc%23d%25e%2Bf%26g%3Dh%20%C3%BC",
-        segments: &["sounds", "soundId a/b?c#d%e+f&g=h ü"],
+        path: "/sounds/soundId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80",
+        segments: &["sounds", "soundId a/b?c#d%2F+f&g=h;ü😀"],
         query: "",
         query_pairs: &[],
         body: None,
@@ -2119,7 +2156,7 @@ fn case_sounds_get() -> Case {
         errors: &[],
         call: |client| {
             Box::pin(async move {
-                let builder = client.sound("soundId a/b?c#d%e+f&g=h ü").get();
+                let builder = client.sound("soundId a/b?c#d%2F+f&g=h;ü😀").get();
                 let request = builder.clone().into_request();
                 let value = builder.await?;
                 Ok(Decoded::json(request, &value))

@@ -210,7 +210,7 @@ impl ApplicationHandle {
     /// HTTP: `GET /applications/{applicationName}` (operation `get`).
     ///
     /// # Parameters
-    /// - `application_name` (from the handle; path parameter `applicationName`): Application's name
+    /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
     ///
     /// Returns a [`Application`](super::models::Application).
     ///
@@ -230,8 +230,8 @@ impl ApplicationHandle {
     /// HTTP: `PUT /applications/{applicationName}/eventFilter` (operation `filter`).
     ///
     /// # Parameters
-    /// - `application_name` (from the handle; path parameter `applicationName`): Application's name
-    /// - [`filter`](super::operations::applications::Filter::filter) (optional setter; the whole JSON body): Specify which event types to allow/disallow
+    /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
+    /// - [`filter`](super::operations::applications::Filter::filter) (optional setter; the whole JSON body): Specify which event types to allow/disallow.
     ///
     /// Returns a [`Application`](super::models::Application).
     ///
@@ -252,8 +252,8 @@ impl ApplicationHandle {
     /// HTTP: `POST /applications/{applicationName}/subscription` (operation `subscribe`).
     ///
     /// # Parameters
-    /// - `application_name` (from the handle; path parameter `applicationName`): Application's name
-    /// - `event_source` (required; query parameter `eventSource`, values sent comma-separated): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}\[/{resource}\], deviceState:{deviceName}
+    /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
+    /// - `event_source` (required; query parameter `eventSource`, values sent comma-separated): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}\[/{resource}\], deviceState:{deviceName}.
     ///
     /// Returns a [`Application`](super::models::Application).
     ///
@@ -286,7 +286,7 @@ impl Asterisk {
     /// HTTP: `GET /asterisk/info` (operation `getInfo`).
     ///
     /// # Parameters
-    /// - [`only`](super::operations::asterisk::GetInfo::only) (optional setter; query parameter `only`, values sent comma-separated): Filter information returned
+    /// - [`only`](super::operations::asterisk::GetInfo::only) (optional setter; query parameter `only`, values sent comma-separated): Filter information returned. Values: [`InfoSection`](super::enums::InfoSection).
     ///
     /// Returns a [`AsteriskInfo`](super::models::AsteriskInfo).
     pub fn get_info(&self) -> super::operations::asterisk::GetInfo {
@@ -297,8 +297,8 @@ impl Asterisk {
     /// HTTP: `POST /asterisk/variable` (operation `setGlobalVar`).
     ///
     /// # Parameters
-    /// - `variable` (required; query parameter `variable`): The variable to set
-    /// - [`value`](super::operations::asterisk::SetGlobalVar::value) (optional setter; query parameter `value`): The value to set the variable to
+    /// - `variable` (required; query parameter `variable`): The variable to set.
+    /// - [`value`](super::operations::asterisk::SetGlobalVar::value) (optional setter; query parameter `value`): The value to set the variable to.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -368,7 +368,7 @@ impl ConfigObjectHandle {
     /// - `config_class` (from the handle; path parameter `configClass`): The configuration class containing dynamic configuration objects.
     /// - `object_type` (from the handle; path parameter `objectType`): The type of configuration object to create or update.
     /// - `id` (from the handle; path parameter `id`): The unique identifier of the object to create or update.
-    /// - [`fields`](super::operations::asterisk::UpdateObject::fields) (optional setter; JSON body `{"fields": [{"attribute": ..., "value": ...}]}`): The body object should have a value that is a list of ConfigTuples, which provide the fields to update. Ex. \[ { "attribute": "directmedia", "value": "false" } \]
+    /// - [`fields`](super::operations::asterisk::UpdateObject::fields) (optional setter; JSON body `{"fields": [{"attribute": ..., "value": ...}]}`): The body object should have a value that is a list of ConfigTuples, which provide the fields to update. Ex. \[ { "attribute": "directmedia", "value": "false" } \].
     ///
     /// Returns a list of [`ConfigTuple`](super::models::ConfigTuple).
     ///
@@ -427,8 +427,8 @@ impl LogChannelHandle {
     /// HTTP: `POST /asterisk/logging/{logChannelName}` (operation `addLog`).
     ///
     /// # Parameters
-    /// - `log_channel_name` (from the handle; path parameter `logChannelName`): The log channel to add
-    /// - `configuration` (required; query parameter `configuration`): levels of the log channel
+    /// - `log_channel_name` (from the handle; path parameter `logChannelName`): The log channel to add.
+    /// - `configuration` (required; query parameter `configuration`): levels of the log channel.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -451,7 +451,7 @@ impl LogChannelHandle {
     /// HTTP: `DELETE /asterisk/logging/{logChannelName}` (operation `deleteLog`).
     ///
     /// # Parameters
-    /// - `log_channel_name` (from the handle; path parameter `logChannelName`): Log channels name
+    /// - `log_channel_name` (from the handle; path parameter `logChannelName`): Log channels name.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -483,7 +483,7 @@ impl ModuleHandle {
     /// HTTP: `GET /asterisk/modules/{moduleName}` (operation `getModule`).
     ///
     /// # Parameters
-    /// - `module_name` (from the handle; path parameter `moduleName`): Module's name
+    /// - `module_name` (from the handle; path parameter `moduleName`): Module's name.
     ///
     /// Returns a [`Module`](super::models::Module).
     ///
@@ -502,7 +502,7 @@ impl ModuleHandle {
     /// HTTP: `PUT /asterisk/modules/{moduleName}` (operation `reloadModule`).
     ///
     /// # Parameters
-    /// - `module_name` (from the handle; path parameter `moduleName`): Module's name
+    /// - `module_name` (from the handle; path parameter `moduleName`): Module's name.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -532,10 +532,10 @@ impl Bridges {
     /// HTTP: `POST /bridges` (operation `create`).
     ///
     /// # Parameters
-    /// - [`kind`](super::operations::bridges::Create::kind) (optional setter; query parameter `type`, values sent comma-separated): Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
+    /// - [`kind`](super::operations::bridges::Create::kind) (optional setter; query parameter `type`, values sent comma-separated): Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label). Values: [`BridgeType`](super::enums::BridgeType).
     /// - [`bridge_id`](super::operations::bridges::Create::bridge_id) (optional setter; query parameter `bridgeId`): Unique ID to give to the bridge being created.
     /// - [`name`](super::operations::bridges::Create::name) (optional setter; query parameter `name`): Name to give to the bridge being created.
-    /// - [`variables`](super::operations::bridges::Create::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } } Available in: 22.10.1.
+    /// - [`variables`](super::operations::bridges::Create::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }. Available in: 22.10.1.
     ///
     /// Returns a [`Bridge`](super::models::Bridge).
     ///
@@ -564,7 +564,7 @@ impl BridgeHandle {
     /// HTTP: `GET /bridges/{bridgeId}` (operation `get`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
     ///
     /// Returns a [`Bridge`](super::models::Bridge).
     ///
@@ -582,9 +582,9 @@ impl BridgeHandle {
     ///
     /// # Parameters
     /// - `bridge_id` (from the handle; path parameter `bridgeId`): Unique ID to give to the bridge being created.
-    /// - [`kind`](super::operations::bridges::CreateWithId::kind) (optional setter; query parameter `type`, values sent comma-separated): Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set.
+    /// - [`kind`](super::operations::bridges::CreateWithId::kind) (optional setter; query parameter `type`, values sent comma-separated): Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set. Values: [`BridgeType`](super::enums::BridgeType).
     /// - [`name`](super::operations::bridges::CreateWithId::name) (optional setter; query parameter `name`): Set the name of the bridge.
-    /// - [`variables`](super::operations::bridges::CreateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } } Available in: 22.10.1.
+    /// - [`variables`](super::operations::bridges::CreateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }. Available in: 22.10.1.
     ///
     /// Returns a [`Bridge`](super::models::Bridge).
     ///
@@ -604,7 +604,7 @@ impl BridgeHandle {
     /// HTTP: `DELETE /bridges/{bridgeId}` (operation `destroy`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -622,12 +622,12 @@ impl BridgeHandle {
     /// HTTP: `POST /bridges/{bridgeId}/addChannel` (operation `addChannel`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
-    /// - `channel` (required; query parameter `channel`, values sent comma-separated): Ids of channels to add to bridge
-    /// - [`role`](super::operations::bridges::AddChannel::role) (optional setter; query parameter `role`): Channel's role in the bridge
-    /// - [`absorb_dtmf`](super::operations::bridges::AddChannel::absorb_dtmf) (optional setter; query parameter `absorbDTMF`): Absorb DTMF coming from this channel, preventing it to pass through to the bridge Default: `false`.
-    /// - [`mute`](super::operations::bridges::AddChannel::mute) (optional setter; query parameter `mute`): Mute audio from this channel, preventing it to pass through to the bridge Default: `false`.
-    /// - [`inhibit_connected_line_updates`](super::operations::bridges::AddChannel::inhibit_connected_line_updates) (optional setter; query parameter `inhibitConnectedLineUpdates`): Do not present the identity of the newly connected channel to other bridge members Default: `false`. Available in: 22.10.1.
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
+    /// - `channel` (required; query parameter `channel`, values sent comma-separated): Ids of channels to add to bridge.
+    /// - [`role`](super::operations::bridges::AddChannel::role) (optional setter; query parameter `role`): Channel's role in the bridge.
+    /// - [`absorb_dtmf`](super::operations::bridges::AddChannel::absorb_dtmf) (optional setter; query parameter `absorbDTMF`): Absorb DTMF coming from this channel, preventing it to pass through to the bridge. Default: `false`.
+    /// - [`mute`](super::operations::bridges::AddChannel::mute) (optional setter; query parameter `mute`): Mute audio from this channel, preventing it to pass through to the bridge. Default: `false`.
+    /// - [`inhibit_connected_line_updates`](super::operations::bridges::AddChannel::inhibit_connected_line_updates) (optional setter; query parameter `inhibitConnectedLineUpdates`): Do not present the identity of the newly connected channel to other bridge members. Default: `false`. Available in: 22.10.1.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -652,8 +652,8 @@ impl BridgeHandle {
     /// HTTP: `POST /bridges/{bridgeId}/moh` (operation `startMoh`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
-    /// - [`moh_class`](super::operations::bridges::StartMoh::moh_class) (optional setter; query parameter `mohClass`): Channel's id
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
+    /// - [`moh_class`](super::operations::bridges::StartMoh::moh_class) (optional setter; query parameter `mohClass`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -672,8 +672,8 @@ impl BridgeHandle {
     /// HTTP: `POST /bridges/{bridgeId}/variables` (operation `setBridgeVars`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
-    /// - `variables` (required; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false). Ex. { "variables": { "Bridge_State": "WaitingForAgent", "Support_Level": { "value": "Premium", "report_events": true } } }
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
+    /// - `variables` (required; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false). Ex. { "variables": { "Bridge_State": "WaitingForAgent", "Support_Level": { "value": "Premium", "report_events": true } } }.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -699,8 +699,8 @@ impl BridgeHandle {
     /// HTTP: `POST /bridges/{bridgeId}/videoSource/{channelId}` (operation `setVideoSource`).
     ///
     /// # Parameters
-    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id
-    /// - `channel_id` (required; path parameter `channelId`): Channel's id
+    /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
+    /// - `channel_id` (required; path parameter `channelId`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -755,7 +755,7 @@ impl Channels {
     /// - [`app_args`](super::operations::channels::Originate::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
     /// - [`caller_id`](super::operations::channels::Originate::caller_id) (optional setter; query parameter `callerId`): CallerID to use when dialing the endpoint or extension.
     /// - [`timeout`](super::operations::channels::Originate::timeout) (optional setter; query parameter `timeout`): Timeout (in seconds) before giving up dialing, or -1 for no timeout. Default: `30`.
-    /// - [`variables`](super::operations::channels::Originate::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// - [`variables`](super::operations::channels::Originate::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
     /// - [`channel_id`](super::operations::channels::Originate::channel_id) (optional setter; query parameter `channelId`): The unique id to assign the channel on creation.
     /// - [`other_channel_id`](super::operations::channels::Originate::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels.
     /// - [`originator`](super::operations::channels::Originate::originator) (optional setter; query parameter `originator`): The unique id of the channel which is originating this one.
@@ -804,7 +804,7 @@ impl ChannelHandle {
     /// - [`app_args`](super::operations::channels::OriginateWithId::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
     /// - [`caller_id`](super::operations::channels::OriginateWithId::caller_id) (optional setter; query parameter `callerId`): CallerID to use when dialing the endpoint or extension.
     /// - [`timeout`](super::operations::channels::OriginateWithId::timeout) (optional setter; query parameter `timeout`): Timeout (in seconds) before giving up dialing, or -1 for no timeout. Default: `30`.
-    /// - [`variables`](super::operations::channels::OriginateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// - [`variables`](super::operations::channels::OriginateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
     /// - [`other_channel_id`](super::operations::channels::OriginateWithId::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels.
     /// - [`originator`](super::operations::channels::OriginateWithId::originator) (optional setter; query parameter `originator`): The unique id of the channel which is originating this one.
     /// - [`formats`](super::operations::channels::OriginateWithId::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
@@ -830,9 +830,9 @@ impl ChannelHandle {
     /// HTTP: `DELETE /channels/{channelId}` (operation `hangup`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - [`reason_code`](super::operations::channels::Hangup::reason_code) (optional setter; query parameter `reason_code`): The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. <https://docs.asterisk.org/Configuration/Miscellaneous/Hangup-Cause-Mappings/> Available in: 22.10.1.
-    /// - [`reason`](super::operations::channels::Hangup::reason) (optional setter; query parameter `reason`): Reason for hanging up the channel for simple use. Mutually exclusive with 'reason_code'.
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - [`reason_code`](super::operations::channels::Hangup::reason_code) (optional setter; query parameter `reason_code`): The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. <https://docs.asterisk.org/Configuration/Miscellaneous/Hangup-Cause-Mappings/>. Available in: 22.10.1.
+    /// - [`reason`](super::operations::channels::Hangup::reason) (optional setter; query parameter `reason`): Reason for hanging up the channel for simple use. Mutually exclusive with 'reason_code'. Values: [`HangupReason`](super::enums::HangupReason).
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -851,7 +851,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/answer` (operation `answer`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -871,7 +871,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/dtmf` (operation `sendDTMF`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     /// - [`dtmf`](super::operations::channels::SendDtmf::dtmf) (optional setter; query parameter `dtmf`): DTMF To send.
     /// - [`before`](super::operations::channels::SendDtmf::before) (optional setter; query parameter `before`): Amount of time to wait before DTMF digits (specified in milliseconds) start. Default: `0`.
     /// - [`between`](super::operations::channels::SendDtmf::between) (optional setter; query parameter `between`): Amount of time in between DTMF digits (specified in milliseconds). Default: `100`.
@@ -899,8 +899,8 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/moh` (operation `startMoh`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - [`moh_class`](super::operations::channels::StartMoh::moh_class) (optional setter; query parameter `mohClass`): Music on hold class to use
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - [`moh_class`](super::operations::channels::StartMoh::moh_class) (optional setter; query parameter `mohClass`): Music on hold class to use.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -920,7 +920,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/move` (operation `move`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     /// - `app` (required; query parameter `app`): The channel will be passed to this Stasis application.
     /// - [`app_args`](super::operations::channels::MoveTo::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application provided by 'app'.
     ///
@@ -945,8 +945,8 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/mute` (operation `mute`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - [`direction`](super::operations::channels::Mute::direction) (optional setter; query parameter `direction`): Direction in which to mute audio Default: `both`.
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - [`direction`](super::operations::channels::Mute::direction) (optional setter; query parameter `direction`): Direction in which to mute audio. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -968,7 +968,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/play` (operation `play`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     /// - `media` (required; query parameter `media`, values sent comma-separated): Media URIs to play.
     /// - [`lang`](super::operations::channels::Play::lang) (optional setter; query parameter `lang`): For sounds, selects language for sound.
     /// - [`offsetms`](super::operations::channels::Play::offsetms) (optional setter; query parameter `offsetms`): Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
@@ -999,7 +999,7 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/play/{playbackId}` (operation `playWithId`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     /// - `playback_id` (required; path parameter `playbackId`): Playback ID.
     /// - `media` (required; query parameter `media`, values sent comma-separated): Media URIs to play.
     /// - [`lang`](super::operations::channels::PlayWithId::lang) (optional setter; query parameter `lang`): For sounds, selects language for sound.
@@ -1032,12 +1032,12 @@ impl ChannelHandle {
     /// HTTP: `POST /channels/{channelId}/snoop` (operation `snoopChannel`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - `app` (required; query parameter `app`): Application the snooping channel is placed into
-    /// - [`spy`](super::operations::channels::SnoopChannel::spy) (optional setter; query parameter `spy`): Direction of audio to spy on Default: `none`.
-    /// - [`whisper`](super::operations::channels::SnoopChannel::whisper) (optional setter; query parameter `whisper`): Direction of audio to whisper into Default: `none`.
-    /// - [`app_args`](super::operations::channels::SnoopChannel::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application
-    /// - [`snoop_id`](super::operations::channels::SnoopChannel::snoop_id) (optional setter; query parameter `snoopId`): Unique ID to assign to snooping channel
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - `app` (required; query parameter `app`): Application the snooping channel is placed into.
+    /// - [`spy`](super::operations::channels::SnoopChannel::spy) (optional setter; query parameter `spy`): Direction of audio to spy on. Values: [`SnoopDirection`](super::enums::SnoopDirection). Default: `none`.
+    /// - [`whisper`](super::operations::channels::SnoopChannel::whisper) (optional setter; query parameter `whisper`): Direction of audio to whisper into. Values: [`SnoopDirection`](super::enums::SnoopDirection). Default: `none`.
+    /// - [`app_args`](super::operations::channels::SnoopChannel::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application.
+    /// - [`snoop_id`](super::operations::channels::SnoopChannel::snoop_id) (optional setter; query parameter `snoopId`): Unique ID to assign to snooping channel.
     ///
     /// Returns a [`Channel`](super::models::Channel).
     ///
@@ -1060,8 +1060,8 @@ impl ChannelHandle {
     /// HTTP: `GET /channels/{channelId}/variable` (operation `getChannelVar`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id
-    /// - `variable` (required; query parameter `variable`): The channel variable or function to get
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - `variable` (required; query parameter `variable`): The channel variable or function to get.
     ///
     /// Returns a [`Variable`](super::models::Variable).
     ///
@@ -1119,7 +1119,7 @@ impl DeviceStateHandle {
     /// HTTP: `GET /deviceStates/{deviceName}` (operation `get`).
     ///
     /// # Parameters
-    /// - `device_name` (from the handle; path parameter `deviceName`): Name of the device
+    /// - `device_name` (from the handle; path parameter `deviceName`): Name of the device.
     ///
     /// Returns a [`DeviceState`](super::models::DeviceState).
     pub fn get(&self) -> super::operations::device_states::Get {
@@ -1133,8 +1133,8 @@ impl DeviceStateHandle {
     /// HTTP: `PUT /deviceStates/{deviceName}` (operation `update`).
     ///
     /// # Parameters
-    /// - `device_name` (from the handle; path parameter `deviceName`): Name of the device
-    /// - `device_state` (required; query parameter `deviceState`): Device state value
+    /// - `device_name` (from the handle; path parameter `deviceName`): Name of the device.
+    /// - `device_state` (required; query parameter `deviceState`): Device state value. Values: [`DeviceStateValue`](super::enums::DeviceStateValue).
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1157,7 +1157,7 @@ impl DeviceStateHandle {
     /// HTTP: `DELETE /deviceStates/{deviceName}` (operation `delete`).
     ///
     /// # Parameters
-    /// - `device_name` (from the handle; path parameter `deviceName`): Name of the device
+    /// - `device_name` (from the handle; path parameter `deviceName`): Name of the device.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1198,7 +1198,7 @@ impl Endpoints {
     /// # Parameters
     /// - `to` (required; query parameter `to`): The endpoint resource or technology specific URI to send the message to. Valid resources are pjsip, and xmpp.
     /// - `from` (required; query parameter `from`): The endpoint resource or technology specific identity to send this message from. Valid resources are pjsip, and xmpp.
-    /// - [`body`](super::operations::endpoints::SendMessage::body) (optional setter; query parameter `body`): The body of the message
+    /// - [`body`](super::operations::endpoints::SendMessage::body) (optional setter; query parameter `body`): The body of the message.
     /// - [`variables`](super::operations::endpoints::SendMessage::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The `variables` parameter.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
@@ -1260,8 +1260,8 @@ impl EndpointHandle {
     /// HTTP: `GET /endpoints/{tech}/{resource}` (operation `get`).
     ///
     /// # Parameters
-    /// - `tech` (from the handle; path parameter `tech`): Technology of the endpoint
-    /// - `resource` (from the handle; path parameter `resource`): ID of the endpoint
+    /// - `tech` (from the handle; path parameter `tech`): Technology of the endpoint.
+    /// - `resource` (from the handle; path parameter `resource`): ID of the endpoint.
     ///
     /// Returns a [`Endpoint`](super::models::Endpoint).
     ///
@@ -1281,10 +1281,10 @@ impl EndpointHandle {
     /// HTTP: `PUT /endpoints/{tech}/{resource}/sendMessage` (operation `sendMessageToEndpoint`).
     ///
     /// # Parameters
-    /// - `tech` (from the handle; path parameter `tech`): Technology of the endpoint
-    /// - `resource` (from the handle; path parameter `resource`): ID of the endpoint
+    /// - `tech` (from the handle; path parameter `tech`): Technology of the endpoint.
+    /// - `resource` (from the handle; path parameter `resource`): ID of the endpoint.
     /// - `from` (required; query parameter `from`): The endpoint resource or technology specific identity to send this message from. Valid resources are pjsip and xmpp.
-    /// - [`body`](super::operations::endpoints::SendMessageToEndpoint::body) (optional setter; query parameter `body`): The body of the message
+    /// - [`body`](super::operations::endpoints::SendMessageToEndpoint::body) (optional setter; query parameter `body`): The body of the message.
     /// - [`variables`](super::operations::endpoints::SendMessageToEndpoint::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The `variables` parameter.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
@@ -1322,8 +1322,8 @@ impl EventsApi {
     /// HTTP: `POST /events/claim` (operation `claimChannel`).
     ///
     /// # Parameters
-    /// - `channel_id` (required; query parameter `channelId`): The ID of the channel to claim
-    /// - `application` (required; query parameter `application`): The name of the application claiming the channel
+    /// - `channel_id` (required; query parameter `channelId`): The ID of the channel to claim.
+    /// - `application` (required; query parameter `application`): The name of the application claiming the channel.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1349,10 +1349,10 @@ impl EventsApi {
     /// HTTP: `POST /events/user/{eventName}` (operation `userEvent`).
     ///
     /// # Parameters
-    /// - `event_name` (required; path parameter `eventName`): Event name
-    /// - `application` (required; query parameter `application`): The name of the application that will receive this event
-    /// - [`source`](super::operations::events::UserEvent::source) (optional setter; query parameter `source`, values sent comma-separated): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}/{resource}, deviceState:{deviceName}
-    /// - [`variables`](super::operations::events::UserEvent::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds custom key/value pairs to add to the user event. Ex. { "variables": { "key": "value" } }
+    /// - `event_name` (required; path parameter `eventName`): Event name.
+    /// - `application` (required; query parameter `application`): The name of the application that will receive this event.
+    /// - [`source`](super::operations::events::UserEvent::source) (optional setter; query parameter `source`, values sent comma-separated): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}/{resource}, deviceState:{deviceName}.
+    /// - [`variables`](super::operations::events::UserEvent::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds custom key/value pairs to add to the user event. Ex. { "variables": { "key": "value" } }.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1391,7 +1391,7 @@ impl PlaybackHandle {
     /// HTTP: `GET /playbacks/{playbackId}` (operation `get`).
     ///
     /// # Parameters
-    /// - `playback_id` (from the handle; path parameter `playbackId`): Playback's id
+    /// - `playback_id` (from the handle; path parameter `playbackId`): Playback's id.
     ///
     /// Returns a [`Playback`](super::models::Playback).
     ///
@@ -1409,7 +1409,7 @@ impl PlaybackHandle {
     /// HTTP: `DELETE /playbacks/{playbackId}` (operation `stop`).
     ///
     /// # Parameters
-    /// - `playback_id` (from the handle; path parameter `playbackId`): Playback's id
+    /// - `playback_id` (from the handle; path parameter `playbackId`): Playback's id.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1427,8 +1427,8 @@ impl PlaybackHandle {
     /// HTTP: `POST /playbacks/{playbackId}/control` (operation `control`).
     ///
     /// # Parameters
-    /// - `playback_id` (from the handle; path parameter `playbackId`): Playback's id
-    /// - `operation` (required; query parameter `operation`): Operation to perform on the playback.
+    /// - `playback_id` (from the handle; path parameter `playbackId`): Playback's id.
+    /// - `operation` (required; query parameter `operation`): Operation to perform on the playback. Values: [`PlaybackOperation`](super::enums::PlaybackOperation).
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1466,7 +1466,7 @@ impl LiveRecordingHandle {
     /// HTTP: `GET /recordings/live/{recordingName}` (operation `getLive`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns a [`LiveRecording`](super::models::LiveRecording).
     ///
@@ -1484,7 +1484,7 @@ impl LiveRecordingHandle {
     /// HTTP: `POST /recordings/live/{recordingName}/stop` (operation `stop`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1516,7 +1516,7 @@ impl StoredRecordingHandle {
     /// HTTP: `GET /recordings/stored/{recordingName}` (operation `getStored`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns a [`StoredRecording`](super::models::StoredRecording).
     ///
@@ -1534,7 +1534,7 @@ impl StoredRecordingHandle {
     /// HTTP: `DELETE /recordings/stored/{recordingName}` (operation `deleteStored`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1552,8 +1552,8 @@ impl StoredRecordingHandle {
     /// HTTP: `POST /recordings/stored/{recordingName}/copy` (operation `copyStored`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording to copy
-    /// - `destination_recording_name` (required; query parameter `destinationRecordingName`): The destination name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording to copy.
+    /// - `destination_recording_name` (required; query parameter `destinationRecordingName`): The destination name of the recording.
     ///
     /// Returns a [`StoredRecording`](super::models::StoredRecording).
     ///
@@ -1576,7 +1576,7 @@ impl StoredRecordingHandle {
     /// HTTP: `GET /recordings/stored/{recordingName}/file` (operation `getStoredFile`).
     ///
     /// # Parameters
-    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording
+    /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
     /// Returns the body as [`Binary`](crate::Binary) (bytes and content type); [`stream`](super::operations::recordings::GetStoredFile::stream) delivers it in chunks instead.
     ///
@@ -1630,7 +1630,7 @@ impl SoundHandle {
     /// HTTP: `GET /sounds/{soundId}` (operation `get`).
     ///
     /// # Parameters
-    /// - `sound_id` (from the handle; path parameter `soundId`): Sound's id
+    /// - `sound_id` (from the handle; path parameter `soundId`): Sound's id.
     ///
     /// Returns a [`Sound`](super::models::Sound).
     pub fn get(&self) -> super::operations::sounds::Get {

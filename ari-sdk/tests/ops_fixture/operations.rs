@@ -8,6 +8,73 @@
 //! chained setter. Send it with `.await` (every builder implements
 //! [`IntoFuture`](std::future::IntoFuture)) or with `send()`; `into_request()` gives the
 //! transport-independent [`Request`](crate::request::Request) instead.
+//!
+//! # Every operation
+//!
+//! The spec's name, its HTTP method and path, the call that makes it (required arguments
+//! named), and its builder. (The links assume ari-sdk's re-exports: handles and
+//! accessors at the crate root, this module as `crate::operations`.)
+//!
+//! | Operation | HTTP | Call | Builder |
+//! |---|---|---|---|
+//! | `applications.list` | `GET /applications` | [`client.applications().list()`](crate::Applications::list) | [`applications::List`](crate::operations::applications::List) |
+//! | `applications.get` | `GET /applications/{applicationName}` | [`client.application(application_name).get()`](crate::ApplicationHandle::get) | [`applications::Get`](crate::operations::applications::Get) |
+//! | `applications.filter` | `PUT /applications/{applicationName}/eventFilter` | [`client.application(application_name).filter()`](crate::ApplicationHandle::filter) | [`applications::Filter`](crate::operations::applications::Filter) |
+//! | `applications.subscribe` | `POST /applications/{applicationName}/subscription` | [`client.application(application_name).subscribe(event_source)`](crate::ApplicationHandle::subscribe) | [`applications::Subscribe`](crate::operations::applications::Subscribe) |
+//! | `asterisk.getObject` | `GET /asterisk/config/dynamic/{configClass}/{objectType}/{id}` | [`client.config_object(config_class, object_type, id).get_object()`](crate::ConfigObjectHandle::get_object) | [`asterisk::GetObject`](crate::operations::asterisk::GetObject) |
+//! | `asterisk.updateObject` | `PUT /asterisk/config/dynamic/{configClass}/{objectType}/{id}` | [`client.config_object(config_class, object_type, id).update_object()`](crate::ConfigObjectHandle::update_object) | [`asterisk::UpdateObject`](crate::operations::asterisk::UpdateObject) |
+//! | `asterisk.deleteObject` | `DELETE /asterisk/config/dynamic/{configClass}/{objectType}/{id}` | [`client.config_object(config_class, object_type, id).delete_object()`](crate::ConfigObjectHandle::delete_object) | [`asterisk::DeleteObject`](crate::operations::asterisk::DeleteObject) |
+//! | `asterisk.getInfo` | `GET /asterisk/info` | [`client.asterisk().get_info()`](crate::Asterisk::get_info) | [`asterisk::GetInfo`](crate::operations::asterisk::GetInfo) |
+//! | `asterisk.addLog` | `POST /asterisk/logging/{logChannelName}` | [`client.log_channel(log_channel_name).add_log(configuration)`](crate::LogChannelHandle::add_log) | [`asterisk::AddLog`](crate::operations::asterisk::AddLog) |
+//! | `asterisk.deleteLog` | `DELETE /asterisk/logging/{logChannelName}` | [`client.log_channel(log_channel_name).delete_log()`](crate::LogChannelHandle::delete_log) | [`asterisk::DeleteLog`](crate::operations::asterisk::DeleteLog) |
+//! | `asterisk.getModule` | `GET /asterisk/modules/{moduleName}` | [`client.module(module_name).get_module()`](crate::ModuleHandle::get_module) | [`asterisk::GetModule`](crate::operations::asterisk::GetModule) |
+//! | `asterisk.reloadModule` | `PUT /asterisk/modules/{moduleName}` | [`client.module(module_name).reload_module()`](crate::ModuleHandle::reload_module) | [`asterisk::ReloadModule`](crate::operations::asterisk::ReloadModule) |
+//! | `asterisk.setGlobalVar` | `POST /asterisk/variable` | [`client.asterisk().set_global_var(variable)`](crate::Asterisk::set_global_var) | [`asterisk::SetGlobalVar`](crate::operations::asterisk::SetGlobalVar) |
+//! | `bridges.create` | `POST /bridges` | [`client.bridges().create()`](crate::Bridges::create) | [`bridges::Create`](crate::operations::bridges::Create) |
+//! | `bridges.get` | `GET /bridges/{bridgeId}` | [`client.bridge(bridge_id).get()`](crate::BridgeHandle::get) | [`bridges::Get`](crate::operations::bridges::Get) |
+//! | `bridges.createWithId` | `POST /bridges/{bridgeId}` | [`client.bridge(bridge_id).create_with_id()`](crate::BridgeHandle::create_with_id) | [`bridges::CreateWithId`](crate::operations::bridges::CreateWithId) |
+//! | `bridges.destroy` | `DELETE /bridges/{bridgeId}` | [`client.bridge(bridge_id).destroy()`](crate::BridgeHandle::destroy) | [`bridges::Destroy`](crate::operations::bridges::Destroy) |
+//! | `bridges.addChannel` | `POST /bridges/{bridgeId}/addChannel` | [`client.bridge(bridge_id).add_channel(channel)`](crate::BridgeHandle::add_channel) | [`bridges::AddChannel`](crate::operations::bridges::AddChannel) |
+//! | `bridges.startMoh` | `POST /bridges/{bridgeId}/moh` | [`client.bridge(bridge_id).start_moh()`](crate::BridgeHandle::start_moh) | [`bridges::StartMoh`](crate::operations::bridges::StartMoh) |
+//! | `bridges.setBridgeVars` | `POST /bridges/{bridgeId}/variables` | [`client.bridge(bridge_id).set_bridge_vars(variables)`](crate::BridgeHandle::set_bridge_vars) | [`bridges::SetBridgeVars`](crate::operations::bridges::SetBridgeVars) |
+//! | `bridges.setVideoSource` | `POST /bridges/{bridgeId}/videoSource/{channelId}` | [`client.bridge(bridge_id).set_video_source(channel_id)`](crate::BridgeHandle::set_video_source) | [`bridges::SetVideoSource`](crate::operations::bridges::SetVideoSource) |
+//! | `channels.list` | `GET /channels` | [`client.channels().list()`](crate::Channels::list) | [`channels::List`](crate::operations::channels::List) |
+//! | `channels.originate` | `POST /channels` | [`client.channels().originate(endpoint)`](crate::Channels::originate) | [`channels::Originate`](crate::operations::channels::Originate) |
+//! | `channels.originateWithId` | `POST /channels/{channelId}` | [`client.channel(channel_id).originate_with_id(endpoint)`](crate::ChannelHandle::originate_with_id) | [`channels::OriginateWithId`](crate::operations::channels::OriginateWithId) |
+//! | `channels.hangup` | `DELETE /channels/{channelId}` | [`client.channel(channel_id).hangup()`](crate::ChannelHandle::hangup) | [`channels::Hangup`](crate::operations::channels::Hangup) |
+//! | `channels.answer` | `POST /channels/{channelId}/answer` | [`client.channel(channel_id).answer()`](crate::ChannelHandle::answer) | [`channels::Answer`](crate::operations::channels::Answer) |
+//! | `channels.sendDTMF` | `POST /channels/{channelId}/dtmf` | [`client.channel(channel_id).send_dtmf()`](crate::ChannelHandle::send_dtmf) | [`channels::SendDtmf`](crate::operations::channels::SendDtmf) |
+//! | `channels.startMoh` | `POST /channels/{channelId}/moh` | [`client.channel(channel_id).start_moh()`](crate::ChannelHandle::start_moh) | [`channels::StartMoh`](crate::operations::channels::StartMoh) |
+//! | `channels.move` | `POST /channels/{channelId}/move` | [`client.channel(channel_id).move_to(app)`](crate::ChannelHandle::move_to) | [`channels::MoveTo`](crate::operations::channels::MoveTo) |
+//! | `channels.mute` | `POST /channels/{channelId}/mute` | [`client.channel(channel_id).mute()`](crate::ChannelHandle::mute) | [`channels::Mute`](crate::operations::channels::Mute) |
+//! | `channels.play` | `POST /channels/{channelId}/play` | [`client.channel(channel_id).play(media)`](crate::ChannelHandle::play) | [`channels::Play`](crate::operations::channels::Play) |
+//! | `channels.playWithId` | `POST /channels/{channelId}/play/{playbackId}` | [`client.channel(channel_id).play_with_id(playback_id, media)`](crate::ChannelHandle::play_with_id) | [`channels::PlayWithId`](crate::operations::channels::PlayWithId) |
+//! | `channels.snoopChannel` | `POST /channels/{channelId}/snoop` | [`client.channel(channel_id).snoop_channel(app)`](crate::ChannelHandle::snoop_channel) | [`channels::SnoopChannel`](crate::operations::channels::SnoopChannel) |
+//! | `channels.getChannelVar` | `GET /channels/{channelId}/variable` | [`client.channel(channel_id).get_channel_var(variable)`](crate::ChannelHandle::get_channel_var) | [`channels::GetChannelVar`](crate::operations::channels::GetChannelVar) |
+//! | `deviceStates.list` | `GET /deviceStates` | [`client.device_states().list()`](crate::DeviceStates::list) | [`device_states::List`](crate::operations::device_states::List) |
+//! | `deviceStates.get` | `GET /deviceStates/{deviceName}` | [`client.device_state(device_name).get()`](crate::DeviceStateHandle::get) | [`device_states::Get`](crate::operations::device_states::Get) |
+//! | `deviceStates.update` | `PUT /deviceStates/{deviceName}` | [`client.device_state(device_name).update(device_state)`](crate::DeviceStateHandle::update) | [`device_states::Update`](crate::operations::device_states::Update) |
+//! | `deviceStates.delete` | `DELETE /deviceStates/{deviceName}` | [`client.device_state(device_name).delete()`](crate::DeviceStateHandle::delete) | [`device_states::Delete`](crate::operations::device_states::Delete) |
+//! | `endpoints.list` | `GET /endpoints` | [`client.endpoints().list()`](crate::Endpoints::list) | [`endpoints::List`](crate::operations::endpoints::List) |
+//! | `endpoints.sendMessage` | `PUT /endpoints/sendMessage` | [`client.endpoints().send_message(to, from)`](crate::Endpoints::send_message) | [`endpoints::SendMessage`](crate::operations::endpoints::SendMessage) |
+//! | `endpoints.listByTech` | `GET /endpoints/{tech}` | [`client.endpoints().list_by_tech(tech)`](crate::Endpoints::list_by_tech) | [`endpoints::ListByTech`](crate::operations::endpoints::ListByTech) |
+//! | `endpoints.get` | `GET /endpoints/{tech}/{resource}` | [`client.endpoint(tech, resource).get()`](crate::EndpointHandle::get) | [`endpoints::Get`](crate::operations::endpoints::Get) |
+//! | `endpoints.sendMessageToEndpoint` | `PUT /endpoints/{tech}/{resource}/sendMessage` | [`client.endpoint(tech, resource).send_message_to_endpoint(from)`](crate::EndpointHandle::send_message_to_endpoint) | [`endpoints::SendMessageToEndpoint`](crate::operations::endpoints::SendMessageToEndpoint) |
+//! | `events.claimChannel` | `POST /events/claim` | [`client.events_api().claim_channel(channel_id, application)`](crate::EventsApi::claim_channel) | [`events::ClaimChannel`](crate::operations::events::ClaimChannel) |
+//! | `events.userEvent` | `POST /events/user/{eventName}` | [`client.events_api().user_event(event_name, application)`](crate::EventsApi::user_event) | [`events::UserEvent`](crate::operations::events::UserEvent) |
+//! | `playbacks.get` | `GET /playbacks/{playbackId}` | [`client.playback(playback_id).get()`](crate::PlaybackHandle::get) | [`playbacks::Get`](crate::operations::playbacks::Get) |
+//! | `playbacks.stop` | `DELETE /playbacks/{playbackId}` | [`client.playback(playback_id).stop()`](crate::PlaybackHandle::stop) | [`playbacks::Stop`](crate::operations::playbacks::Stop) |
+//! | `playbacks.control` | `POST /playbacks/{playbackId}/control` | [`client.playback(playback_id).control(operation)`](crate::PlaybackHandle::control) | [`playbacks::Control`](crate::operations::playbacks::Control) |
+//! | `recordings.getLive` | `GET /recordings/live/{recordingName}` | [`client.live_recording(recording_name).get_live()`](crate::LiveRecordingHandle::get_live) | [`recordings::GetLive`](crate::operations::recordings::GetLive) |
+//! | `recordings.stop` | `POST /recordings/live/{recordingName}/stop` | [`client.live_recording(recording_name).stop()`](crate::LiveRecordingHandle::stop) | [`recordings::Stop`](crate::operations::recordings::Stop) |
+//! | `recordings.getStored` | `GET /recordings/stored/{recordingName}` | [`client.stored_recording(recording_name).get_stored()`](crate::StoredRecordingHandle::get_stored) | [`recordings::GetStored`](crate::operations::recordings::GetStored) |
+//! | `recordings.deleteStored` | `DELETE /recordings/stored/{recordingName}` | [`client.stored_recording(recording_name).delete_stored()`](crate::StoredRecordingHandle::delete_stored) | [`recordings::DeleteStored`](crate::operations::recordings::DeleteStored) |
+//! | `recordings.copyStored` | `POST /recordings/stored/{recordingName}/copy` | [`client.stored_recording(recording_name).copy_stored(destination_recording_name)`](crate::StoredRecordingHandle::copy_stored) | [`recordings::CopyStored`](crate::operations::recordings::CopyStored) |
+//! | `recordings.getStoredFile` | `GET /recordings/stored/{recordingName}/file` | [`client.stored_recording(recording_name).get_stored_file()`](crate::StoredRecordingHandle::get_stored_file) | [`recordings::GetStoredFile`](crate::operations::recordings::GetStoredFile) |
+//! | `sounds.list` | `GET /sounds` | [`client.sounds().list()`](crate::Sounds::list) | [`sounds::List`](crate::operations::sounds::List) |
+//! | `sounds.get` | `GET /sounds/{soundId}` | [`client.sound(sound_id).get()`](crate::SoundHandle::get) | [`sounds::Get`](crate::operations::sounds::Get) |
+//!
+//! Not here: `events.eventWebsocket` (`GET /events`), the WebSocket upgrade of the event stream, which the events API opens.
 use super::enums;
 use super::models;
 /// Builders of the `applications` resource's operations: applications resources
@@ -113,7 +180,7 @@ pub mod applications {
                 filter: None,
             }
         }
-        /// Specify which event types to allow/disallow
+        /// Specify which event types to allow/disallow.
         ///
         /// Sent as the the whole JSON body.
         pub fn filter(mut self, filter: serde_json::Value) -> Self {
@@ -231,9 +298,9 @@ pub mod asterisk {
         pub(crate) fn new(client: crate::Client) -> Self {
             Self { client, only: None }
         }
-        /// Filter information returned
+        /// Filter information returned.
         ///
-        /// Sent as the query parameter `only`, values sent comma-separated.
+        /// Sent as the query parameter `only`, values sent comma-separated. Values: [`InfoSection`](super::enums::InfoSection).
         pub fn only(
             mut self,
             only: impl IntoIterator<Item = impl Into<super::enums::InfoSection>>,
@@ -289,7 +356,7 @@ pub mod asterisk {
                 value: None,
             }
         }
-        /// The value to set the variable to
+        /// The value to set the variable to.
         ///
         /// Sent as the query parameter `value`.
         pub fn value(mut self, value: impl Into<String>) -> Self {
@@ -412,7 +479,7 @@ pub mod asterisk {
                 fields: None,
             }
         }
-        /// The body object should have a value that is a list of ConfigTuples, which provide the fields to update. Ex. \[ { "attribute": "directmedia", "value": "false" } \]
+        /// The body object should have a value that is a list of ConfigTuples, which provide the fields to update. Ex. \[ { "attribute": "directmedia", "value": "false" } \].
         ///
         /// Sent as the JSON body `{"fields": [{"attribute": ..., "value": ...}]}`.
         pub fn fields<K: Into<String>, V: Into<String>>(
@@ -760,7 +827,7 @@ pub mod bridges {
         }
         /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
         ///
-        /// Sent as the query parameter `type`, values sent comma-separated.
+        /// Sent as the query parameter `type`, values sent comma-separated. Values: [`BridgeType`](super::enums::BridgeType).
         pub fn kind(
             mut self,
             kind: impl IntoIterator<Item = impl Into<super::enums::BridgeType>>,
@@ -782,7 +849,7 @@ pub mod bridges {
             self.name = Some(name.into());
             self
         }
-        /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }
+        /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -896,7 +963,7 @@ pub mod bridges {
         }
         /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set.
         ///
-        /// Sent as the query parameter `type`, values sent comma-separated.
+        /// Sent as the query parameter `type`, values sent comma-separated. Values: [`BridgeType`](super::enums::BridgeType).
         pub fn kind(
             mut self,
             kind: impl IntoIterator<Item = impl Into<super::enums::BridgeType>>,
@@ -911,7 +978,7 @@ pub mod bridges {
             self.name = Some(name.into());
             self
         }
-        /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }
+        /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -1031,28 +1098,28 @@ pub mod bridges {
                 inhibit_connected_line_updates: None,
             }
         }
-        /// Channel's role in the bridge
+        /// Channel's role in the bridge.
         ///
         /// Sent as the query parameter `role`.
         pub fn role(mut self, role: impl Into<String>) -> Self {
             self.role = Some(role.into());
             self
         }
-        /// Absorb DTMF coming from this channel, preventing it to pass through to the bridge
+        /// Absorb DTMF coming from this channel, preventing it to pass through to the bridge.
         ///
         /// Sent as the query parameter `absorbDTMF`. Default: `false`.
         pub fn absorb_dtmf(mut self, absorb_dtmf: bool) -> Self {
             self.absorb_dtmf = Some(absorb_dtmf);
             self
         }
-        /// Mute audio from this channel, preventing it to pass through to the bridge
+        /// Mute audio from this channel, preventing it to pass through to the bridge.
         ///
         /// Sent as the query parameter `mute`. Default: `false`.
         pub fn mute(mut self, mute: bool) -> Self {
             self.mute = Some(mute);
             self
         }
-        /// Do not present the identity of the newly connected channel to other bridge members
+        /// Do not present the identity of the newly connected channel to other bridge members.
         ///
         /// Sent as the query parameter `inhibitConnectedLineUpdates`. Default: `false`.
         ///
@@ -1130,7 +1197,7 @@ pub mod bridges {
                 moh_class: None,
             }
         }
-        /// Channel's id
+        /// Channel's id.
         ///
         /// Sent as the query parameter `mohClass`.
         pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
@@ -1432,7 +1499,7 @@ pub mod channels {
             self.timeout = Some(timeout);
             self
         }
-        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -1623,7 +1690,7 @@ pub mod channels {
             self.timeout = Some(timeout);
             self
         }
-        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+        /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
@@ -1725,7 +1792,7 @@ pub mod channels {
                 reason: None,
             }
         }
-        /// The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. <https://docs.asterisk.org/Configuration/Miscellaneous/Hangup-Cause-Mappings/>
+        /// The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. <https://docs.asterisk.org/Configuration/Miscellaneous/Hangup-Cause-Mappings/>.
         ///
         /// Sent as the query parameter `reason_code`.
         ///
@@ -1736,7 +1803,7 @@ pub mod channels {
         }
         /// Reason for hanging up the channel for simple use. Mutually exclusive with 'reason_code'.
         ///
-        /// Sent as the query parameter `reason`.
+        /// Sent as the query parameter `reason`. Values: [`HangupReason`](super::enums::HangupReason).
         pub fn reason(mut self, reason: impl Into<super::enums::HangupReason>) -> Self {
             self.reason = Some(reason.into());
             self
@@ -1947,7 +2014,7 @@ pub mod channels {
                 moh_class: None,
             }
         }
-        /// Music on hold class to use
+        /// Music on hold class to use.
         ///
         /// Sent as the query parameter `mohClass`.
         pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
@@ -2077,9 +2144,9 @@ pub mod channels {
                 direction: None,
             }
         }
-        /// Direction in which to mute audio
+        /// Direction in which to mute audio.
         ///
-        /// Sent as the query parameter `direction`. Default: `both`.
+        /// Sent as the query parameter `direction`. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
         pub fn direction(
             mut self,
             direction: impl Into<super::enums::MediaDirection>,
@@ -2346,16 +2413,16 @@ pub mod channels {
                 snoop_id: None,
             }
         }
-        /// Direction of audio to spy on
+        /// Direction of audio to spy on.
         ///
-        /// Sent as the query parameter `spy`. Default: `none`.
+        /// Sent as the query parameter `spy`. Values: [`SnoopDirection`](super::enums::SnoopDirection). Default: `none`.
         pub fn spy(mut self, spy: impl Into<super::enums::SnoopDirection>) -> Self {
             self.spy = Some(spy.into());
             self
         }
-        /// Direction of audio to whisper into
+        /// Direction of audio to whisper into.
         ///
-        /// Sent as the query parameter `whisper`. Default: `none`.
+        /// Sent as the query parameter `whisper`. Values: [`SnoopDirection`](super::enums::SnoopDirection). Default: `none`.
         pub fn whisper(
             mut self,
             whisper: impl Into<super::enums::SnoopDirection>,
@@ -2363,14 +2430,14 @@ pub mod channels {
             self.whisper = Some(whisper.into());
             self
         }
-        /// The application arguments to pass to the Stasis application
+        /// The application arguments to pass to the Stasis application.
         ///
         /// Sent as the query parameter `appArgs`.
         pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
             self.app_args = Some(app_args.into());
             self
         }
-        /// Unique ID to assign to snooping channel
+        /// Unique ID to assign to snooping channel.
         ///
         /// Sent as the query parameter `snoopId`.
         pub fn snoop_id(mut self, snoop_id: impl Into<String>) -> Self {
@@ -2727,7 +2794,7 @@ pub mod endpoints {
                 variables: None,
             }
         }
-        /// The body of the message
+        /// The body of the message.
         ///
         /// Sent as the query parameter `body`.
         pub fn body(mut self, body: impl Into<String>) -> Self {
@@ -2910,7 +2977,7 @@ pub mod endpoints {
                 variables: None,
             }
         }
-        /// The body of the message
+        /// The body of the message.
         ///
         /// Sent as the query parameter `body`.
         pub fn body(mut self, body: impl Into<String>) -> Self {
@@ -3060,7 +3127,7 @@ pub mod events {
                 variables: None,
             }
         }
-        /// URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}/{resource}, deviceState:{deviceName}
+        /// URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}/{resource}, deviceState:{deviceName}.
         ///
         /// Sent as the query parameter `source`, values sent comma-separated.
         pub fn source(
@@ -3070,7 +3137,7 @@ pub mod events {
             self.source = Some(source.into_iter().map(Into::into).collect());
             self
         }
-        /// The "variables" key in the body object holds custom key/value pairs to add to the user event. Ex. { "variables": { "key": "value" } }
+        /// The "variables" key in the body object holds custom key/value pairs to add to the user event. Ex. { "variables": { "key": "value" } }.
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
