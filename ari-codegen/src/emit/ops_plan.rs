@@ -469,20 +469,27 @@ pub struct LayoutEntry {
     pub starter: String,
 }
 
-/// The generated API's layout: every REST operation with the call that reaches it, in IR
-/// order, and the operations that are not REST calls (`(resource, nickname)`).
-pub fn layout(
-    api: &crate::ir::Api,
-) -> Result<(Vec<LayoutEntry>, Vec<(String, String)>), EmitError> {
+/// The generated API's layout (see [`layout`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// Every REST operation with the call that reaches it, in IR order.
+    pub rest: Vec<LayoutEntry>,
+    /// The operations that are not REST calls, `(resource, nickname)`: the events WebSocket.
+    pub not_rest: Vec<(String, String)>,
+}
+
+/// Where every operation of `api` sits in the generated API.
+pub fn layout(api: &crate::ir::Api) -> Result<Layout, EmitError> {
     let cx = Cx::new(api);
     let plan = plan(&cx)?;
-    Ok((
-        layout_entries(&plan),
-        plan.websocket
+    Ok(Layout {
+        rest: layout_entries(&plan),
+        not_rest: plan
+            .websocket
             .iter()
             .map(|(r, o)| (r.wire_name.clone(), o.nickname.clone()))
             .collect(),
-    ))
+    })
 }
 
 pub(crate) fn layout_entries(plan: &Plan<'_>) -> Vec<LayoutEntry> {
