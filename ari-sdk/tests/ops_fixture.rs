@@ -97,6 +97,31 @@ mod api_shape {
     }
 
     #[tokio::test]
+    async fn responses_are_send_and_static() {
+        // Nothing listens on port 1: the request is not sent, and the future can be spawned.
+        let answer = client().channel("c").answer();
+        let err = tokio::spawn(std::future::IntoFuture::into_future(answer))
+            .await
+            .expect("the task runs")
+            .expect_err("nothing listens");
+        assert!(
+            matches!(
+                err,
+                ari_sdk::Error::NotSent {
+                    operation: "answer",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let err = tokio::spawn(client().channels().list().send())
+            .await
+            .expect("the task runs")
+            .expect_err("nothing listens");
+        assert_eq!(err.operation(), Some("list"));
+    }
+
+    #[tokio::test]
     async fn empty_ids_are_refused_before_sending() {
         let err = client().channel("").answer().await.expect_err("refused");
         assert!(

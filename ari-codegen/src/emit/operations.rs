@@ -310,8 +310,23 @@ fn setter_doc(cx: &Cx<'_>, op: &Operation, p: &Param, k: &Kind) -> TokenStream {
     facts.extend(default_text(p));
     facts.extend(range_text(p));
     paras.push(facts.join(" "));
-    if let Kind::Variables = k {
-        paras.push("Replaces any variables set before; values are strings.".to_owned());
+    match k {
+        Kind::Variables => paras.push(
+            "Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any \
+             set before."
+                .to_owned(),
+        ),
+        Kind::ConfigFields => paras.push(
+            "Takes `(attribute, value)` pairs and replaces any set before; to send back what \
+             `get_object` read: `.fields(tuples.iter().map(|t| (&t.attribute, &t.value)))`."
+                .to_owned(),
+        ),
+        Kind::WholeBody => paras.push(
+            "Any JSON value, sent as the request body, e.g. \
+             `serde_json::json!({\"allowed\": [{\"type\": \"StasisStart\"}]})`."
+                .to_owned(),
+        ),
+        _ => {}
     }
     paras.extend(docs::availability(&p.versions, &op.versions));
     docs::doc_attrs(paras)

@@ -162,7 +162,7 @@ fn success_reply(case: &Case, all: &[Case]) -> (Reply, &'static str) {
                 content_type: Some("audio/wav".to_owned()),
                 body: WAV.to_vec(),
             },
-            "bytes",
+            "binary",
         ),
         (Response::Void, Some(r)) => (
             Reply {
@@ -170,7 +170,7 @@ fn success_reply(case: &Case, all: &[Case]) -> (Reply, &'static str) {
                 content_type: None,
                 body: r.body.clone().into_bytes(),
             },
-            "recorded",
+            "void (recorded status)",
         ),
         (Response::Void, None) => (
             Reply {
@@ -186,7 +186,7 @@ fn success_reply(case: &Case, all: &[Case]) -> (Reply, &'static str) {
                 content_type: Some("application/json".to_owned()),
                 body: r.body.clone().into_bytes(),
             },
-            "recorded",
+            "recorded JSON",
         ),
         (Response::Json { minimal }, _) => (
             Reply {
@@ -194,7 +194,7 @@ fn success_reply(case: &Case, all: &[Case]) -> (Reply, &'static str) {
                 content_type: Some("application/json".to_owned()),
                 body: minimal.as_bytes().to_vec(),
             },
-            "minimal",
+            "minimal JSON",
         ),
     }
 }
@@ -266,7 +266,7 @@ fn assert_wire(case: &Case, seen: &Seen) {
 
 /// How a case ended, for the coverage summary.
 pub(crate) struct Outcome {
-    /// Where the success response came from: `recorded`, `minimal`, `void`, `bytes`.
+    /// What the success response was: `recorded JSON`, `minimal JSON`, `void`, `binary`, ….
     pub response: &'static str,
     /// How many documented error statuses were checked.
     pub errors: usize,

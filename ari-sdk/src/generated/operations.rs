@@ -235,6 +235,8 @@ pub mod applications {
         /// Specify which event types to allow/disallow.
         ///
         /// Sent as the the whole JSON body.
+        ///
+        /// Any JSON value, sent as the request body, e.g. `serde_json::json!({"allowed": [{"type": "StasisStart"}]})`.
         pub fn filter(mut self, filter: serde_json::Value) -> Self {
             self.filter = Some(filter);
             self
@@ -763,6 +765,8 @@ pub mod asterisk {
         /// The body object should have a value that is a list of ConfigTuples, which provide the fields to update. Ex. \[ { "attribute": "directmedia", "value": "false" } \].
         ///
         /// Sent as the JSON body `{"fields": [{"attribute": ..., "value": ...}]}`.
+        ///
+        /// Takes `(attribute, value)` pairs and replaces any set before; to send back what `get_object` read: `.fields(tuples.iter().map(|t| (&t.attribute, &t.value)))`.
         pub fn fields<K: Into<String>, V: Into<String>>(
             mut self,
             fields: impl IntoIterator<Item = (K, V)>,
@@ -1309,7 +1313,7 @@ pub mod bridges {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         ///
         /// Available in: 20.20.1, 22.10.1, 23.4.1.
         pub fn variables<K: Into<String>, V: Into<String>>(
@@ -1438,7 +1442,7 @@ pub mod bridges {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         ///
         /// Available in: 20.20.1, 22.10.1, 23.4.1.
         pub fn variables<K: Into<String>, V: Into<String>>(
@@ -2654,7 +2658,7 @@ pub mod channels {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         pub fn variables<K: Into<String>, V: Into<String>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
@@ -2808,7 +2812,7 @@ pub mod channels {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         pub fn variables<K: Into<String>, V: Into<String>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
@@ -2902,7 +2906,7 @@ pub mod channels {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         pub fn variables<K: Into<String>, V: Into<String>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
@@ -3173,7 +3177,7 @@ pub mod channels {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         pub fn variables<K: Into<String>, V: Into<String>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
@@ -5485,7 +5489,7 @@ pub mod endpoints {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         pub fn variables<K: Into<String>, V: Into<String>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
@@ -5567,7 +5571,7 @@ pub mod endpoints {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         pub fn variables<K: Into<String>, V: Into<String>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
@@ -5753,7 +5757,7 @@ pub mod endpoints {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         pub fn variables<K: Into<String>, V: Into<String>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
@@ -5843,7 +5847,7 @@ pub mod endpoints {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         pub fn variables<K: Into<String>, V: Into<String>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
@@ -5996,7 +6000,7 @@ pub mod events {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         pub fn variables<K: Into<String>, V: Into<String>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,

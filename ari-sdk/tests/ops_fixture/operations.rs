@@ -183,6 +183,8 @@ pub mod applications {
         /// Specify which event types to allow/disallow.
         ///
         /// Sent as the the whole JSON body.
+        ///
+        /// Any JSON value, sent as the request body, e.g. `serde_json::json!({"allowed": [{"type": "StasisStart"}]})`.
         pub fn filter(mut self, filter: serde_json::Value) -> Self {
             self.filter = Some(filter);
             self
@@ -482,6 +484,8 @@ pub mod asterisk {
         /// The body object should have a value that is a list of ConfigTuples, which provide the fields to update. Ex. \[ { "attribute": "directmedia", "value": "false" } \].
         ///
         /// Sent as the JSON body `{"fields": [{"attribute": ..., "value": ...}]}`.
+        ///
+        /// Takes `(attribute, value)` pairs and replaces any set before; to send back what `get_object` read: `.fields(tuples.iter().map(|t| (&t.attribute, &t.value)))`.
         pub fn fields<K: Into<String>, V: Into<String>>(
             mut self,
             fields: impl IntoIterator<Item = (K, V)>,
@@ -853,7 +857,7 @@ pub mod bridges {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         ///
         /// Available in: 22.10.1.
         pub fn variables<K: Into<String>, V: Into<String>>(
@@ -982,7 +986,7 @@ pub mod bridges {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         ///
         /// Available in: 22.10.1.
         pub fn variables<K: Into<String>, V: Into<String>>(
@@ -1503,7 +1507,7 @@ pub mod channels {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         pub fn variables<K: Into<String>, V: Into<String>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
@@ -1694,7 +1698,7 @@ pub mod channels {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         pub fn variables<K: Into<String>, V: Into<String>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
@@ -2805,7 +2809,7 @@ pub mod endpoints {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         pub fn variables<K: Into<String>, V: Into<String>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
@@ -2988,7 +2992,7 @@ pub mod endpoints {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         pub fn variables<K: Into<String>, V: Into<String>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
@@ -3141,7 +3145,7 @@ pub mod events {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Replaces any variables set before; values are strings.
+        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
         pub fn variables<K: Into<String>, V: Into<String>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
