@@ -111,12 +111,12 @@ fn emit_enum(e: &Enum) -> Result<TokenStream, EmitError> {
         #[non_exhaustive]
         pub enum #name {
             #(#variant_defs)*
-            /// A value the specs do not list, kept verbatim.
+            /// A value not listed here (the server sends values the specs never list), kept verbatim.
             #fallback(String),
         }
 
         impl #name {
-            /// Every value the specs list, in spec order.
+            /// Every listed value, in spec order.
             pub const KNOWN: &'static [Self] = &[#(Self::#idents),*];
 
             /// The value as sent on the wire.

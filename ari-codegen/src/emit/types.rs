@@ -79,7 +79,7 @@ pub(crate) fn rust_type(
 ///   `Vec<T>` / `Value` that decodes as empty/null when absent (an empty
 ///   collection is the natural reading of "absent").
 /// - **Optional**: everything else (not required, or missing from some
-///   versions, or a known server omission) → `Option<T>`, absent when `None`
+///   versions) → `Option<T>`, absent when `None`
 ///   and not serialised then, so a decoded message re-serialises to the same JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Presence {
@@ -88,18 +88,9 @@ pub(crate) enum Presence {
     Optional,
 }
 
-/// Fields that the spec calls required but the server is known to omit
-/// (model wire name, field wire name). Checked against the real traffic in
-/// `shared/fixtures`; ARI-FACTS' known omissions (Channel `caller_rdnis`,
-/// `channelvars`, `tenantid`) are already optional in every spec.
-const SERVER_OMITS: &[(&str, &str)] = &[];
-
 pub(crate) fn presence(model: &Model, field: &Field) -> Presence {
     let in_every_version = model.versions.0.is_subset(&field.versions.0);
-    let omitted = SERVER_OMITS
-        .iter()
-        .any(|(m, f)| *m == model.wire_name && *f == field.wire_name);
-    if !field.required || !in_every_version || omitted {
+    if !field.required || !in_every_version {
         Presence::Optional
     } else if matches!(field.ty, TypeRef::List(_) | TypeRef::Object) {
         Presence::Defaulted

@@ -34,11 +34,11 @@ pub enum BridgeType {
     ///
     /// Available in: 18.26.4, 20.20.1, 21.12.3, 22.10.1, 23.4.1.
     SdpLabel,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl BridgeType {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Mixing,
         Self::Holding,
@@ -151,11 +151,11 @@ pub enum ChannelState {
     Unknown,
     /// `Mute`
     Mute,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl ChannelState {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Down,
         Self::Rsrvd,
@@ -274,11 +274,11 @@ pub enum ContactStatus {
     NonQualified,
     /// `Removed`
     Removed,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl ContactStatus {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Unreachable,
         Self::Reachable,
@@ -377,11 +377,11 @@ pub enum DeviceStateValue {
     Ringinuse,
     /// `ONHOLD`
     Onhold,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl DeviceStateValue {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Unknown,
         Self::NotInuse,
@@ -486,11 +486,11 @@ pub enum EndpointState {
     Offline,
     /// `online`
     Online,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl EndpointState {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[Self::Unknown, Self::Offline, Self::Online];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -565,11 +565,11 @@ pub enum ExternalMediaConnectionType {
     ///
     /// Available in: 20.20.1, 21.12.3, 22.10.1, 23.4.1.
     Server,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl ExternalMediaConnectionType {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[Self::Client, Self::Server];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -647,11 +647,11 @@ pub enum ExternalMediaEncapsulation {
     ///
     /// Available in: 20.20.1, 21.12.3, 22.10.1, 23.4.1.
     None,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl ExternalMediaEncapsulation {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[Self::Rtp, Self::Audiosocket, Self::None];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -732,11 +732,11 @@ pub enum ExternalMediaTransport {
     ///
     /// Available in: 20.20.1, 21.12.3, 22.10.1, 23.4.1.
     Websocket,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl ExternalMediaTransport {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[Self::Udp, Self::Tcp, Self::Websocket];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -833,11 +833,11 @@ pub enum HangupReason {
     Failure,
     /// `answered_elsewhere`
     AnsweredElsewhere,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl HangupReason {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Normal,
         Self::Busy,
@@ -958,11 +958,11 @@ pub enum InfoSection {
     Config,
     /// `status`
     Status,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl InfoSection {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Build,
         Self::System,
@@ -1051,11 +1051,11 @@ pub enum LiveRecordingState {
     Failed,
     /// `canceled`
     Canceled,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl LiveRecordingState {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Queued,
         Self::Recording,
@@ -1148,11 +1148,11 @@ pub enum MediaDirection {
     In,
     /// `out`
     Out,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl MediaDirection {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[Self::Both, Self::In, Self::Out];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1231,11 +1231,11 @@ pub enum PlaybackOperation {
     Reverse,
     /// `forward`
     Forward,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl PlaybackOperation {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Restart,
         Self::Pause,
@@ -1330,11 +1330,11 @@ pub enum PlaybackState {
     Done,
     /// `failed`
     Failed,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl PlaybackState {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Queued,
         Self::Playing,
@@ -1425,11 +1425,11 @@ pub enum RecordIfExists {
     Overwrite,
     /// `append`
     Append,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl RecordIfExists {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[Self::Fail, Self::Overwrite, Self::Append];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1506,11 +1506,11 @@ pub enum RecordTerminateOn {
     Star,
     /// `#`
     Pound,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl RecordTerminateOn {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[Self::None, Self::Any, Self::Star, Self::Pound];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1592,11 +1592,11 @@ pub enum SnoopDirection {
     Out,
     /// `in`
     In,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl SnoopDirection {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[Self::None, Self::Both, Self::Out, Self::In];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1678,11 +1678,11 @@ pub enum TransferProgressState {
     ChannelUnavailable,
     /// `channel_declined`
     ChannelDeclined,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl TransferProgressState {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::ChannelProgress,
         Self::ChannelAnswered,

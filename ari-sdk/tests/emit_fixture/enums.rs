@@ -28,11 +28,11 @@ pub enum BridgeType {
     ///
     /// Available in: 22.10.1.
     VideoSfu,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl BridgeType {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Mixing,
         Self::Holding,
@@ -121,11 +121,11 @@ pub enum ChannelState {
     PreRing,
     /// `Unknown`
     Unknown,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl ChannelState {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Down,
         Self::Rsrved,
@@ -216,11 +216,11 @@ pub enum PlaybackState {
     Playing,
     /// `done`
     Done,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl PlaybackState {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[Self::Queued, Self::Playing, Self::Done];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
