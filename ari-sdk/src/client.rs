@@ -212,7 +212,10 @@ impl Client {
         span.record("elapsed", tracing::field::debug(elapsed));
         span.in_scope(|| match &result {
             Ok(_) => tracing::debug!("ARI request succeeded"),
-            Err(error) => tracing::debug!(%error, "ARI request failed"),
+            Err(error) => {
+                let cause = causes(error);
+                tracing::debug!(%error, %cause, "ARI request failed")
+            }
         });
         result
     }
@@ -596,6 +599,20 @@ fn configure_tls(
     Ok(builder)
 }
 
+/// The Display of every cause of `error`, joined by `: ` (empty when there is none).
+fn causes(error: &Error) -> String {
+    let mut out = String::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
 fn content_type(response: &reqwest::Response) -> Option<String> {
     response
         .headers()
@@ -662,21 +679,40 @@ mod tests {
             "http://127.0.0.1:8088/ari"
         );
         assert_eq!(
-            client("https://pbx.example:8089/ari").base_url(),
-            "https://pbx.example:8089/ari"
-        );
-        assert_eq!(
             client("http://127.0.0.1:80/").base_url(),
             "http://127.0.0.1"
+        );
+        assert_eq!(
+            normalise_base_url(" https://pbx.example:443/ari/ ").expect("url"),
+            "https://pbx.example/ari"
+        );
+    }
+
+    #[cfg(not(any(feature = "rustls-tls", feature = "native-tls")))]
+    #[test]
+    fn https_needs_a_tls_feature() {
+        let err = Client::builder("https://pbx.example/ari")
+            .build()
+            .expect_err("no TLS");
+        assert!(err.to_string().contains("TLS needs"), "{err}");
+    }
+
+    #[cfg(any(feature = "rustls-tls", feature = "native-tls"))]
+    #[test]
+    fn websocket_url_tls() {
+        let c = client("https://pbx.example:8089/ari");
+        assert_eq!(
+            c.websocket_url("/events", &[("app", "a,b"), ("subscribeAll", "true")]),
+            "wss://pbx.example:8089/ari/events?app=a,b&subscribeAll=true&api_key=asterisk:p@ss:w%2Brd%26x"
         );
     }
 
     #[test]
     fn websocket_url() {
-        let c = client("https://pbx.example:8089/ari");
+        let c = client("http://h:8088/ari");
         assert_eq!(
-            c.websocket_url("/events", &[("app", "a,b"), ("subscribeAll", "true")]),
-            "wss://pbx.example:8089/ari/events?app=a,b&subscribeAll=true&api_key=asterisk:p@ss:w%2Brd%26x"
+            c.websocket_url("/events", &[("app", "a")]),
+            "ws://h:8088/ari/events?app=a&api_key=asterisk:p@ss:w%2Brd%26x"
         );
         let c = Client::builder("http://h:8088/ari")
             .basic_auth("u", "p")
