@@ -123,6 +123,13 @@ impl Client {
     }
 
     /// Sends `request` and decodes a JSON response body as `T` (any 2xx status).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] before sending; [`Error::NotSent`], [`Error::Timeout`] or
+    /// [`Error::Transport`] when the exchange fails; [`Error::Api`] for a status outside
+    /// 200–299; [`Error::Decode`] when the body is not a `T`. The same holds for every
+    /// `execute_*` method (without `Decode` where nothing is decoded).
     pub async fn execute_json<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
         self.traced(&request, async {
             let response = self.dispatch(&request).await?;
@@ -131,12 +138,7 @@ impl Client {
                 .bytes()
                 .await
                 .map_err(|e| body_error(request.operation(), e))?;
-            serde_json::from_slice(&body).map_err(|source| Error::Decode {
-                operation: request.operation(),
-                status,
-                body,
-                source,
-            })
+            decode_json(request.operation(), status, body)
         })
         .await
     }
@@ -597,6 +599,20 @@ fn configure_tls(
         ));
     }
     Ok(builder)
+}
+
+/// Decodes a success body as `T`, keeping the bytes on failure (transport-independent).
+pub(crate) fn decode_json<T: DeserializeOwned>(
+    operation: &'static str,
+    status: u16,
+    body: Bytes,
+) -> Result<T> {
+    serde_json::from_slice(&body).map_err(|source| Error::Decode {
+        operation,
+        status,
+        body,
+        source,
+    })
 }
 
 /// The Display of every cause of `error`, joined by `: ` (empty when there is none).

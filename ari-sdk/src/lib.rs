@@ -15,3 +15,8 @@ pub use client::{Client, ClientBuilder};
 pub use error::{BoxError, Error, Result};
 pub use response::{Binary, BinaryStream};
 pub use timestamp::{ParseTimestampError, Timestamp};
+
+/// The `reqwest` this crate is built on, for [`ClientBuilder::http_client`].
+pub use reqwest;
+/// The `time` crate that [`Timestamp`] wraps.
+pub use time;
