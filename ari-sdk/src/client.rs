@@ -123,6 +123,13 @@ impl Client {
     }
 
     /// Sends `request` and decodes a JSON response body as `T` (any 2xx status).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] before sending; [`Error::NotSent`], [`Error::Timeout`] or
+    /// [`Error::Transport`] when the exchange fails; [`Error::Api`] for a status outside
+    /// 200–299; [`Error::Decode`] when the body is not a `T`. The same holds for every
+    /// `execute_*` method (without `Decode` where nothing is decoded).
     pub async fn execute_json<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
         self.traced(&request, async {
             let response = self.dispatch(&request).await?;
@@ -131,12 +138,7 @@ impl Client {
                 .bytes()
                 .await
                 .map_err(|e| body_error(request.operation(), e))?;
-            serde_json::from_slice(&body).map_err(|source| Error::Decode {
-                operation: request.operation(),
-                status,
-                body,
-                source,
-            })
+            decode_json(request.operation(), status, body)
         })
         .await
     }
@@ -236,7 +238,10 @@ impl Client {
         span.record("elapsed", tracing::field::debug(elapsed));
         span.in_scope(|| match &result {
             Ok(_) => tracing::debug!("ARI request succeeded"),
-            Err(error) => tracing::debug!(%error, "ARI request failed"),
+            Err(error) => {
+                let cause = causes(error);
+                tracing::debug!(%error, %cause, "ARI request failed")
+            }
         });
         result
     }
@@ -620,6 +625,34 @@ fn configure_tls(
     Ok(builder)
 }
 
+/// Decodes a success body as `T`, keeping the bytes on failure (transport-independent).
+pub(crate) fn decode_json<T: DeserializeOwned>(
+    operation: &'static str,
+    status: u16,
+    body: Bytes,
+) -> Result<T> {
+    serde_json::from_slice(&body).map_err(|source| Error::Decode {
+        operation,
+        status,
+        body,
+        source,
+    })
+}
+
+/// The Display of every cause of `error`, joined by `: ` (empty when there is none).
+fn causes(error: &Error) -> String {
+    let mut out = String::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
 fn content_type(response: &reqwest::Response) -> Option<String> {
     response
         .headers()
@@ -686,21 +719,40 @@ mod tests {
             "http://127.0.0.1:8088/ari"
         );
         assert_eq!(
-            client("https://pbx.example:8089/ari").base_url(),
-            "https://pbx.example:8089/ari"
-        );
-        assert_eq!(
             client("http://127.0.0.1:80/").base_url(),
             "http://127.0.0.1"
+        );
+        assert_eq!(
+            normalise_base_url(" https://pbx.example:443/ari/ ").expect("url"),
+            "https://pbx.example/ari"
+        );
+    }
+
+    #[cfg(not(any(feature = "rustls-tls", feature = "native-tls")))]
+    #[test]
+    fn https_needs_a_tls_feature() {
+        let err = Client::builder("https://pbx.example/ari")
+            .build()
+            .expect_err("no TLS");
+        assert!(err.to_string().contains("TLS needs"), "{err}");
+    }
+
+    #[cfg(any(feature = "rustls-tls", feature = "native-tls"))]
+    #[test]
+    fn websocket_url_tls() {
+        let c = client("https://pbx.example:8089/ari");
+        assert_eq!(
+            c.websocket_url("/events", &[("app", "a,b"), ("subscribeAll", "true")]),
+            "wss://pbx.example:8089/ari/events?app=a,b&subscribeAll=true&api_key=asterisk:p@ss:w%2Brd%26x"
         );
     }
 
     #[test]
     fn websocket_url() {
-        let c = client("https://pbx.example:8089/ari");
+        let c = client("http://h:8088/ari");
         assert_eq!(
-            c.websocket_url("/events", &[("app", "a,b"), ("subscribeAll", "true")]),
-            "wss://pbx.example:8089/ari/events?app=a,b&subscribeAll=true&api_key=asterisk:p@ss:w%2Brd%26x"
+            c.websocket_url("/events", &[("app", "a")]),
+            "ws://h:8088/ari/events?app=a&api_key=asterisk:p@ss:w%2Brd%26x"
         );
         let c = Client::builder("http://h:8088/ari")
             .basic_auth("u", "p")

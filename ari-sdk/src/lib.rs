@@ -66,3 +66,8 @@ pub use generated::handles::*;
 pub use generated::{enums, models, operations};
 pub use response::{Binary, BinaryStream, ResponseFuture};
 pub use timestamp::{ParseTimestampError, Timestamp};
+
+/// The `reqwest` this crate is built on, for [`ClientBuilder::http_client`].
+pub use reqwest;
+/// The `time` crate that [`Timestamp`] wraps.
+pub use time;

@@ -20,6 +20,38 @@
 //! assert_eq!(request.path_template().to_string(), "/channels/{channelId}/play");
 //! assert_eq!(request.encoded_query(), "media=sound:hello-world,sound:beep&lang=en");
 //! ```
+//!
+//! A generated operation is a builder whose `IntoFuture` sends such a request:
+//!
+//! ```
+//! use std::future::{Future, IntoFuture};
+//! use std::pin::Pin;
+//!
+//! use ari_sdk::request::{Method, Request};
+//! use ari_sdk::{Client, Result};
+//!
+//! #[must_use]
+//! pub struct AnswerChannel {
+//!     client: Client,
+//!     channel_id: String,
+//! }
+//!
+//! impl IntoFuture for AnswerChannel {
+//!     type Output = Result<()>;
+//!     type IntoFuture = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
+//!
+//!     fn into_future(self) -> Self::IntoFuture {
+//!         Box::pin(async move {
+//!             let request = Request::new("answer", Method::Post)
+//!                 .segment("channels")
+//!                 .param("channelId", &self.channel_id)
+//!                 .segment("answer")
+//!                 .errors(&[(404, "Channel not found"), (409, "Channel not in a Stasis application")]);
+//!             self.client.execute_void(request).await
+//!         })
+//!     }
+//! }
+//! ```
 
 use std::fmt;
 
