@@ -24,11 +24,11 @@ pub enum BridgeType {
     DtmfEvents,
     /// `proxy_media`
     ProxyMedia,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl BridgeType {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Mixing,
         Self::Holding,
@@ -113,11 +113,11 @@ pub enum DeviceStateValue {
     Busy,
     /// `INVALID`
     Invalid,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl DeviceStateValue {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::NotInuse,
         Self::Inuse,
@@ -202,11 +202,11 @@ pub enum HangupReason {
     Busy,
     /// `congestion`
     Congestion,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl HangupReason {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[Self::Normal, Self::Busy, Self::Congestion];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -283,11 +283,11 @@ pub enum InfoSection {
     Config,
     /// `status`
     Status,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl InfoSection {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Build,
         Self::System,
@@ -370,11 +370,11 @@ pub enum MediaDirection {
     In,
     /// `out`
     Out,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl MediaDirection {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[Self::Both, Self::In, Self::Out];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -453,11 +453,11 @@ pub enum PlaybackOperation {
     Reverse,
     /// `forward`
     Forward,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl PlaybackOperation {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Restart,
         Self::Pause,
@@ -548,11 +548,11 @@ pub enum SnoopDirection {
     Out,
     /// `in`
     In,
-    /// A value the specs do not list, kept verbatim.
+    /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
 impl SnoopDirection {
-    /// Every value the specs list, in spec order.
+    /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[Self::None, Self::Both, Self::Out, Self::In];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
