@@ -1,10 +1,13 @@
-//! Test-only support for the generated offline contract tests (`generated/contract.rs`): a
-//! stub HTTP server and the runner that checks each case on the wire.
+//! Test-only support for the generated offline contract tests (`generated/contract.rs`): the
+//! runner that checks each case on the wire, against the stub HTTP server of the transport
+//! tests (`tests/support/mod.rs`).
 //!
-//! `ari-sdk/tests/ops_fixture.rs` mounts `stub.rs` and `runner.rs` too, to run the contract
-//! tests the generator writes for its fixture IR; it supplies its own [`recorded`].
+//! The test crates that compile snapshots of generated code (`tests/support/generated_env.rs`)
+//! mount the same two files to run the contract tests the generator writes for its fixtures;
+//! they supply their own [`recorded`].
 
 pub(crate) mod runner;
+#[path = "../../tests/support/mod.rs"]
 pub(crate) mod stub;
 
 pub(crate) use runner::{check, coverage, Case, Decoded, Recorded, Response};

@@ -3,12 +3,65 @@
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 
 use futures::StreamExt as _;
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
-use crate::contract_harness::stub::{Reply, Seen, Stub};
+use crate::contract_harness::stub::{self, Recorded as Seen};
+
+/// What the stub answers.
+#[derive(Debug, Clone)]
+struct Reply {
+    status: u16,
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
+/// The transport tests' stub, answering whatever reply is current, and the requests it has
+/// seen since the last [`Stub::take_seen`].
+struct Stub {
+    stub: stub::Stub,
+    reply: Arc<Mutex<Reply>>,
+    taken: usize,
+}
+
+impl Stub {
+    async fn start(reply: Reply) -> Stub {
+        let current = Arc::new(Mutex::new(reply));
+        let shared = current.clone();
+        let stub = stub::Stub::start(move |_| {
+            let reply = shared.lock().expect("reply").clone();
+            let mut response = stub::Response::empty(reply.status).body(&reply.body);
+            if let Some(ct) = &reply.content_type {
+                response = response.header("content-type", ct);
+            }
+            stub::Reply::Respond(response)
+        })
+        .await;
+        Stub {
+            stub,
+            reply: current,
+            taken: 0,
+        }
+    }
+
+    fn url(&self) -> &str {
+        &self.stub.base_url
+    }
+
+    fn set_reply(&self, reply: Reply) {
+        *self.reply.lock().expect("reply") = reply;
+    }
+
+    fn take_seen(&mut self) -> Vec<Seen> {
+        let all = self.stub.requests();
+        let new = all[self.taken..].to_vec();
+        self.taken = all.len();
+        new
+    }
+}
 
 /// The future a case's call returns.
 pub(crate) type CallFuture = Pin<Box<dyn Future<Output = crate::Result<Decoded>> + Send>>;
@@ -284,7 +337,7 @@ fn client(stub: &Stub) -> crate::Client {
 pub(crate) async fn check(case: &Case, all: &[Case]) -> Outcome {
     let what = format!("{}.{}", case.resource, case.operation);
     let (reply, source) = success_reply(case, all);
-    let stub = Stub::start(reply.clone()).await;
+    let mut stub = Stub::start(reply.clone()).await;
     let decoded = (case.call)(client(&stub))
         .await
         .unwrap_or_else(|e| panic!("{what}: the call failed: {e:?}"));

@@ -55,7 +55,7 @@ impl ClientBuilder {
 #[path = "../../src/contract_harness/runner.rs"]
 #[allow(dead_code, reason = "a fixture need not have every kind of response")]
 mod harness_runner;
-#[path = "../../src/contract_harness/stub.rs"]
+#[path = "mod.rs"]
 mod harness_stub;
 
 /// The harness as ari-sdk mounts it, without recorded responses.
