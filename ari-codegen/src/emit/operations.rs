@@ -227,9 +227,19 @@ fn output(cx: &Cx<'_>, op: &Operation) -> Result<Output, EmitError> {
     })
 }
 
+/// Spec prose as rustdoc: the HTML line breaks some notes use (`<br />`) become paragraph
+/// breaks (Markdown would join plain line breaks), the rest is escaped.
+fn prose(text: &str) -> String {
+    let text = text
+        .replace("<br />", "\n\n")
+        .replace("<br/>", "\n\n")
+        .replace("<br>", "\n\n");
+    docs::escape(&text)
+}
+
 /// One line of prose for a list item: escaped, newlines folded.
 fn one_line(text: &str) -> String {
-    docs::escape(text)
+    prose(text)
         .lines()
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
@@ -351,7 +361,7 @@ fn response_text(cx: &Cx<'_>, op: &Operation, paths: &Paths) -> String {
             "Returns the body as [`Binary`](crate::Binary) (bytes and content type); [`stream`]({}::stream) delivers it in chunks instead.",
             paths.builder
         ),
-        ResponseType::Json(TypeRef::Model(m)) => format!("Returns a {}.", model_link(m)),
+        ResponseType::Json(TypeRef::Model(m)) => format!("Returns the {}.", model_link(m)),
         ResponseType::Json(TypeRef::List(inner)) => match &**inner {
             TypeRef::Model(m) => format!("Returns a list of {}.", model_link(m)),
             _ => "Returns a list.".to_owned(),
@@ -371,10 +381,10 @@ pub(crate) fn op_doc(
     paras.push(if op.summary.trim().is_empty() {
         format!("The `{}` operation.", op.nickname)
     } else {
-        docs::escape(&op.summary)
+        prose(&op.summary)
     });
     if let Some(notes) = op.notes.as_deref().filter(|n| !n.trim().is_empty()) {
-        paras.push(docs::escape(notes));
+        paras.push(prose(notes));
     }
     paras.push(format!(
         "HTTP: `{} {}` (operation `{}`).",

@@ -229,7 +229,7 @@ impl ApplicationHandle {
     /// # Parameters
     /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
     ///
-    /// Returns a [`Application`](super::models::Application).
+    /// Returns the [`Application`](super::models::Application).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -242,7 +242,35 @@ impl ApplicationHandle {
     }
     /// Filter application events types.
     ///
-    /// Allowed and/or disallowed event type filtering can be done. The body (parameter) should specify a JSON key/value object that describes the type of event filtering needed. One, or both of the following keys can be designated:&lt;br /&gt;&lt;br /&gt;"allowed" - Specifies an allowed list of event types&lt;br /&gt;"disallowed" - Specifies a disallowed list of event types&lt;br /&gt;&lt;br /&gt;Further, each of those key's value should be a JSON array that holds zero, or more JSON key/value objects. Each of these objects must contain the following key with an associated value:&lt;br /&gt;&lt;br /&gt;"type" - The type name of the event to filter&lt;br /&gt;&lt;br /&gt;The value must be the string name (case sensitive) of the event type that needs filtering. For example:&lt;br /&gt;&lt;br /&gt;{ "allowed": \[ { "type": "StasisStart" }, { "type": "StasisEnd" } \] }&lt;br /&gt;&lt;br /&gt;As this specifies only an allowed list, then only those two event type messages are sent to the application. No other event messages are sent.&lt;br /&gt;&lt;br /&gt;The following rules apply:&lt;br /&gt;&lt;br /&gt;\* If the body is empty, both the allowed and disallowed filters are set empty.&lt;br /&gt;\* If both list types are given then both are set to their respective values (note, specifying an empty array for a given type sets that type to empty).&lt;br /&gt;\* If only one list type is given then only that type is set. The other type is not updated.&lt;br /&gt;\* An empty "allowed" list means all events are allowed.&lt;br /&gt;\* An empty "disallowed" list means no events are disallowed.&lt;br /&gt;\* Disallowed events take precedence over allowed events if the event type is specified in both lists.
+    /// Allowed and/or disallowed event type filtering can be done. The body (parameter) should specify a JSON key/value object that describes the type of event filtering needed. One, or both of the following keys can be designated:
+    ///
+    /// "allowed" - Specifies an allowed list of event types
+    ///
+    /// "disallowed" - Specifies a disallowed list of event types
+    ///
+    /// Further, each of those key's value should be a JSON array that holds zero, or more JSON key/value objects. Each of these objects must contain the following key with an associated value:
+    ///
+    /// "type" - The type name of the event to filter
+    ///
+    /// The value must be the string name (case sensitive) of the event type that needs filtering. For example:
+    ///
+    /// { "allowed": \[ { "type": "StasisStart" }, { "type": "StasisEnd" } \] }
+    ///
+    /// As this specifies only an allowed list, then only those two event type messages are sent to the application. No other event messages are sent.
+    ///
+    /// The following rules apply:
+    ///
+    /// \* If the body is empty, both the allowed and disallowed filters are set empty.
+    ///
+    /// \* If both list types are given then both are set to their respective values (note, specifying an empty array for a given type sets that type to empty).
+    ///
+    /// \* If only one list type is given then only that type is set. The other type is not updated.
+    ///
+    /// \* An empty "allowed" list means all events are allowed.
+    ///
+    /// \* An empty "disallowed" list means no events are disallowed.
+    ///
+    /// \* Disallowed events take precedence over allowed events if the event type is specified in both lists.
     ///
     /// HTTP: `PUT /applications/{applicationName}/eventFilter` (operation `filter`).
     ///
@@ -250,7 +278,7 @@ impl ApplicationHandle {
     /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
     /// - [`filter`](super::operations::applications::Filter::filter) (optional setter; the whole JSON body): Specify which event types to allow/disallow.
     ///
-    /// Returns a [`Application`](super::models::Application).
+    /// Returns the [`Application`](super::models::Application).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -272,7 +300,7 @@ impl ApplicationHandle {
     /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
     /// - `event_source` (required; query parameter `eventSource`, values sent comma-separated): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}\[/{resource}\], deviceState:{deviceName}.
     ///
-    /// Returns a [`Application`](super::models::Application).
+    /// Returns the [`Application`](super::models::Application).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -299,7 +327,7 @@ impl ApplicationHandle {
     /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
     /// - `event_source` (required; query parameter `eventSource`, values sent comma-separated): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}\[/{resource}\], deviceState:{deviceName}.
     ///
-    /// Returns a [`Application`](super::models::Application).
+    /// Returns the [`Application`](super::models::Application).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -333,7 +361,7 @@ impl Asterisk {
     /// # Parameters
     /// - [`only`](super::operations::asterisk::GetInfo::only) (optional setter; query parameter `only`, values sent comma-separated): Filter information returned. Values: [`InfoSection`](super::enums::InfoSection).
     ///
-    /// Returns a [`AsteriskInfo`](super::models::AsteriskInfo).
+    /// Returns the [`AsteriskInfo`](super::models::AsteriskInfo).
     pub fn get_info(&self) -> super::operations::asterisk::GetInfo {
         super::operations::asterisk::GetInfo::new(self.client.clone())
     }
@@ -366,7 +394,7 @@ impl Asterisk {
     /// # Parameters
     /// None.
     ///
-    /// Returns a [`AsteriskPing`](super::models::AsteriskPing).
+    /// Returns the [`AsteriskPing`](super::models::AsteriskPing).
     pub fn ping(&self) -> super::operations::asterisk::Ping {
         super::operations::asterisk::Ping::new(self.client.clone())
     }
@@ -377,7 +405,7 @@ impl Asterisk {
     /// # Parameters
     /// - `variable` (required; query parameter `variable`): The variable to get.
     ///
-    /// Returns a [`Variable`](super::models::Variable).
+    /// Returns the [`Variable`](super::models::Variable).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -602,7 +630,7 @@ impl ModuleHandle {
     /// # Parameters
     /// - `module_name` (from the handle; path parameter `moduleName`): Module's name.
     ///
-    /// Returns a [`Module`](super::models::Module).
+    /// Returns the [`Module`](super::models::Module).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -702,7 +730,7 @@ impl Bridges {
     /// - [`name`](super::operations::bridges::Create::name) (optional setter; query parameter `name`): Name to give to the bridge being created.
     /// - [`variables`](super::operations::bridges::Create::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }. Available in: 20.20.1, 22.10.1, 23.4.1.
     ///
-    /// Returns a [`Bridge`](super::models::Bridge).
+    /// Returns the [`Bridge`](super::models::Bridge).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -731,7 +759,7 @@ impl BridgeHandle {
     /// # Parameters
     /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
     ///
-    /// Returns a [`Bridge`](super::models::Bridge).
+    /// Returns the [`Bridge`](super::models::Bridge).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -751,7 +779,7 @@ impl BridgeHandle {
     /// - [`name`](super::operations::bridges::CreateWithId::name) (optional setter; query parameter `name`): Set the name of the bridge.
     /// - [`variables`](super::operations::bridges::CreateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }. Available in: 20.20.1, 22.10.1, 23.4.1.
     ///
-    /// Returns a [`Bridge`](super::models::Bridge).
+    /// Returns the [`Bridge`](super::models::Bridge).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -868,7 +896,7 @@ impl BridgeHandle {
     /// - [`skipms`](super::operations::bridges::Play::skipms) (optional setter; query parameter `skipms`): Number of milliseconds to skip for forward/reverse operations. Default: `3000`. Minimum: 0.
     /// - [`playback_id`](super::operations::bridges::Play::playback_id) (optional setter; query parameter `playbackId`): Playback Id.
     ///
-    /// Returns a [`Playback`](super::models::Playback).
+    /// Returns the [`Playback`](super::models::Playback).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -900,7 +928,7 @@ impl BridgeHandle {
     /// - [`offsetms`](super::operations::bridges::PlayWithId::offsetms) (optional setter; query parameter `offsetms`): Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified. Default: `0`. Minimum: 0.
     /// - [`skipms`](super::operations::bridges::PlayWithId::skipms) (optional setter; query parameter `skipms`): Number of milliseconds to skip for forward/reverse operations. Default: `3000`. Minimum: 0.
     ///
-    /// Returns a [`Playback`](super::models::Playback).
+    /// Returns the [`Playback`](super::models::Playback).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -936,7 +964,7 @@ impl BridgeHandle {
     /// - [`beep`](super::operations::bridges::Record::beep) (optional setter; query parameter `beep`): Play beep when recording begins. Default: `false`.
     /// - [`terminate_on`](super::operations::bridges::Record::terminate_on) (optional setter; query parameter `terminateOn`): DTMF input to terminate recording. Values: [`RecordTerminateOn`](super::enums::RecordTerminateOn). Default: `none`.
     ///
-    /// Returns a [`LiveRecording`](super::models::LiveRecording).
+    /// Returns the [`LiveRecording`](super::models::LiveRecording).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -990,7 +1018,7 @@ impl BridgeHandle {
     /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
     /// - `variable` (required; query parameter `variable`): The bridge variable or function to get.
     ///
-    /// Returns a [`Variable`](super::models::Variable).
+    /// Returns the [`Variable`](super::models::Variable).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1046,7 +1074,7 @@ impl BridgeHandle {
     /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
     /// - `variables` (required; query parameter `variables`, values sent comma-separated): The bridge variables or functions to get.
     ///
-    /// Returns a [`Variables`](super::models::Variables).
+    /// Returns the [`Variables`](super::models::Variables).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1177,7 +1205,7 @@ impl Channels {
     /// - [`originator`](super::operations::channels::Originate::originator) (optional setter; query parameter `originator`): The unique id of the channel which is originating this one.
     /// - [`formats`](super::operations::channels::Originate::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
     ///
-    /// Returns a [`Channel`](super::models::Channel).
+    /// Returns the [`Channel`](super::models::Channel).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1203,7 +1231,7 @@ impl Channels {
     /// - [`formats`](super::operations::channels::Create::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
     /// - [`variables`](super::operations::channels::Create::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
     ///
-    /// Returns a [`Channel`](super::models::Channel).
+    /// Returns the [`Channel`](super::models::Channel).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1238,7 +1266,7 @@ impl Channels {
     /// - [`data`](super::operations::channels::ExternalMedia::data) (optional setter; query parameter `data`): An arbitrary data field. Available in: 18.26.4, 20.20.1, 21.12.3, 22.10.1, 23.4.1.
     /// - [`transport_data`](super::operations::channels::ExternalMedia::transport_data) (optional setter; query parameter `transport_data`): Transport-specific data. For websocket this is appended to the dialstring. Available in: 20.20.1, 22.10.1, 23.4.1.
     ///
-    /// Returns a [`Channel`](super::models::Channel).
+    /// Returns the [`Channel`](super::models::Channel).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1276,7 +1304,7 @@ impl ChannelHandle {
     /// # Parameters
     /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
-    /// Returns a [`Channel`](super::models::Channel).
+    /// Returns the [`Channel`](super::models::Channel).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1309,7 +1337,7 @@ impl ChannelHandle {
     /// - [`originator`](super::operations::channels::OriginateWithId::originator) (optional setter; query parameter `originator`): The unique id of the channel which is originating this one.
     /// - [`formats`](super::operations::channels::OriginateWithId::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
     ///
-    /// Returns a [`Channel`](super::models::Channel).
+    /// Returns the [`Channel`](super::models::Channel).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1603,7 +1631,7 @@ impl ChannelHandle {
     /// - [`skipms`](super::operations::channels::Play::skipms) (optional setter; query parameter `skipms`): Number of milliseconds to skip for forward/reverse operations. Default: `3000`.
     /// - [`playback_id`](super::operations::channels::Play::playback_id) (optional setter; query parameter `playbackId`): Playback ID.
     ///
-    /// Returns a [`Playback`](super::models::Playback).
+    /// Returns the [`Playback`](super::models::Playback).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1634,7 +1662,7 @@ impl ChannelHandle {
     /// - [`offsetms`](super::operations::channels::PlayWithId::offsetms) (optional setter; query parameter `offsetms`): Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
     /// - [`skipms`](super::operations::channels::PlayWithId::skipms) (optional setter; query parameter `skipms`): Number of milliseconds to skip for forward/reverse operations. Default: `3000`.
     ///
-    /// Returns a [`Playback`](super::models::Playback).
+    /// Returns the [`Playback`](super::models::Playback).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1691,7 +1719,7 @@ impl ChannelHandle {
     /// - [`beep`](super::operations::channels::Record::beep) (optional setter; query parameter `beep`): Play beep when recording begins. Default: `false`.
     /// - [`terminate_on`](super::operations::channels::Record::terminate_on) (optional setter; query parameter `terminateOn`): DTMF input to terminate recording. Values: [`RecordTerminateOn`](super::enums::RecordTerminateOn). Default: `none`.
     ///
-    /// Returns a [`LiveRecording`](super::models::LiveRecording).
+    /// Returns the [`LiveRecording`](super::models::LiveRecording).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1785,7 +1813,7 @@ impl ChannelHandle {
     /// # Parameters
     /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
-    /// Returns a [`RtpStat`](super::models::RtpStat).
+    /// Returns the [`RtpStat`](super::models::RtpStat).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1852,7 +1880,7 @@ impl ChannelHandle {
     /// - [`app_args`](super::operations::channels::SnoopChannel::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application.
     /// - [`snoop_id`](super::operations::channels::SnoopChannel::snoop_id) (optional setter; query parameter `snoopId`): Unique ID to assign to snooping channel.
     ///
-    /// Returns a [`Channel`](super::models::Channel).
+    /// Returns the [`Channel`](super::models::Channel).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1882,7 +1910,7 @@ impl ChannelHandle {
     /// - [`whisper`](super::operations::channels::SnoopChannelWithId::whisper) (optional setter; query parameter `whisper`): Direction of audio to whisper into. Values: [`SnoopDirection`](super::enums::SnoopDirection). Default: `none`.
     /// - [`app_args`](super::operations::channels::SnoopChannelWithId::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application.
     ///
-    /// Returns a [`Channel`](super::models::Channel).
+    /// Returns the [`Channel`](super::models::Channel).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1936,7 +1964,7 @@ impl ChannelHandle {
     /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     /// - `variable` (required; query parameter `variable`): The channel variable or function to get.
     ///
-    /// Returns a [`Variable`](super::models::Variable).
+    /// Returns the [`Variable`](super::models::Variable).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1988,7 +2016,7 @@ impl ChannelHandle {
     /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     /// - `variables` (required; query parameter `variables`, values sent comma-separated): The channel variables or functions to get.
     ///
-    /// Returns a [`Variables`](super::models::Variables).
+    /// Returns the [`Variables`](super::models::Variables).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -2075,7 +2103,7 @@ impl DeviceStateHandle {
     /// # Parameters
     /// - `device_name` (from the handle; path parameter `deviceName`): Name of the device.
     ///
-    /// Returns a [`DeviceState`](super::models::DeviceState).
+    /// Returns the [`DeviceState`](super::models::DeviceState).
     pub fn get(&self) -> super::operations::device_states::Get {
         super::operations::device_states::Get::new(
             self.client.clone(),
@@ -2249,7 +2277,7 @@ impl EndpointHandle {
     /// - `tech` (from the handle; path parameter `tech`): Technology of the endpoint.
     /// - `resource` (from the handle; path parameter `resource`): ID of the endpoint.
     ///
-    /// Returns a [`Endpoint`](super::models::Endpoint).
+    /// Returns the [`Endpoint`](super::models::Endpoint).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -2432,7 +2460,7 @@ impl MailboxHandle {
     /// # Parameters
     /// - `mailbox_name` (from the handle; path parameter `mailboxName`): Name of the mailbox.
     ///
-    /// Returns a [`Mailbox`](super::models::Mailbox).
+    /// Returns the [`Mailbox`](super::models::Mailbox).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -2508,7 +2536,7 @@ impl PlaybackHandle {
     /// # Parameters
     /// - `playback_id` (from the handle; path parameter `playbackId`): Playback's id.
     ///
-    /// Returns a [`Playback`](super::models::Playback).
+    /// Returns the [`Playback`](super::models::Playback).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -2603,7 +2631,7 @@ impl LiveRecordingHandle {
     /// # Parameters
     /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
-    /// Returns a [`LiveRecording`](super::models::LiveRecording).
+    /// Returns the [`LiveRecording`](super::models::LiveRecording).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -2751,7 +2779,7 @@ impl StoredRecordingHandle {
     /// # Parameters
     /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
-    /// Returns a [`StoredRecording`](super::models::StoredRecording).
+    /// Returns the [`StoredRecording`](super::models::StoredRecording).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -2788,7 +2816,7 @@ impl StoredRecordingHandle {
     /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording to copy.
     /// - `destination_recording_name` (required; query parameter `destinationRecordingName`): The destination name of the recording.
     ///
-    /// Returns a [`StoredRecording`](super::models::StoredRecording).
+    /// Returns the [`StoredRecording`](super::models::StoredRecording).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -2865,7 +2893,7 @@ impl SoundHandle {
     /// # Parameters
     /// - `sound_id` (from the handle; path parameter `soundId`): Sound's id.
     ///
-    /// Returns a [`Sound`](super::models::Sound).
+    /// Returns the [`Sound`](super::models::Sound).
     pub fn get(&self) -> super::operations::sounds::Get {
         super::operations::sounds::Get::new(self.client.clone(), self.sound_id.clone())
     }

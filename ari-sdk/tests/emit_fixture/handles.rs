@@ -59,7 +59,7 @@ impl ChannelHandle {
     /// # Parameters
     /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     ///
-    /// Returns a [`Channel`](super::models::Channel).
+    /// Returns the [`Channel`](super::models::Channel).
     pub fn get(&self) -> super::operations::channels::Get {
         super::operations::channels::Get::new(
             self.client.clone(),

@@ -212,7 +212,7 @@ impl ApplicationHandle {
     /// # Parameters
     /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
     ///
-    /// Returns a [`Application`](super::models::Application).
+    /// Returns the [`Application`](super::models::Application).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -225,7 +225,35 @@ impl ApplicationHandle {
     }
     /// Filter application events types.
     ///
-    /// Allowed and/or disallowed event type filtering can be done. The body (parameter) should specify a JSON key/value object that describes the type of event filtering needed. One, or both of the following keys can be designated:&lt;br /&gt;&lt;br /&gt;"allowed" - Specifies an allowed list of event types&lt;br /&gt;"disallowed" - Specifies a disallowed list of event types&lt;br /&gt;&lt;br /&gt;Further, each of those key's value should be a JSON array that holds zero, or more JSON key/value objects. Each of these objects must contain the following key with an associated value:&lt;br /&gt;&lt;br /&gt;"type" - The type name of the event to filter&lt;br /&gt;&lt;br /&gt;The value must be the string name (case sensitive) of the event type that needs filtering. For example:&lt;br /&gt;&lt;br /&gt;{ "allowed": \[ { "type": "StasisStart" }, { "type": "StasisEnd" } \] }&lt;br /&gt;&lt;br /&gt;As this specifies only an allowed list, then only those two event type messages are sent to the application. No other event messages are sent.&lt;br /&gt;&lt;br /&gt;The following rules apply:&lt;br /&gt;&lt;br /&gt;\* If the body is empty, both the allowed and disallowed filters are set empty.&lt;br /&gt;\* If both list types are given then both are set to their respective values (note, specifying an empty array for a given type sets that type to empty).&lt;br /&gt;\* If only one list type is given then only that type is set. The other type is not updated.&lt;br /&gt;\* An empty "allowed" list means all events are allowed.&lt;br /&gt;\* An empty "disallowed" list means no events are disallowed.&lt;br /&gt;\* Disallowed events take precedence over allowed events if the event type is specified in both lists.
+    /// Allowed and/or disallowed event type filtering can be done. The body (parameter) should specify a JSON key/value object that describes the type of event filtering needed. One, or both of the following keys can be designated:
+    ///
+    /// "allowed" - Specifies an allowed list of event types
+    ///
+    /// "disallowed" - Specifies a disallowed list of event types
+    ///
+    /// Further, each of those key's value should be a JSON array that holds zero, or more JSON key/value objects. Each of these objects must contain the following key with an associated value:
+    ///
+    /// "type" - The type name of the event to filter
+    ///
+    /// The value must be the string name (case sensitive) of the event type that needs filtering. For example:
+    ///
+    /// { "allowed": \[ { "type": "StasisStart" }, { "type": "StasisEnd" } \] }
+    ///
+    /// As this specifies only an allowed list, then only those two event type messages are sent to the application. No other event messages are sent.
+    ///
+    /// The following rules apply:
+    ///
+    /// \* If the body is empty, both the allowed and disallowed filters are set empty.
+    ///
+    /// \* If both list types are given then both are set to their respective values (note, specifying an empty array for a given type sets that type to empty).
+    ///
+    /// \* If only one list type is given then only that type is set. The other type is not updated.
+    ///
+    /// \* An empty "allowed" list means all events are allowed.
+    ///
+    /// \* An empty "disallowed" list means no events are disallowed.
+    ///
+    /// \* Disallowed events take precedence over allowed events if the event type is specified in both lists.
     ///
     /// HTTP: `PUT /applications/{applicationName}/eventFilter` (operation `filter`).
     ///
@@ -233,7 +261,7 @@ impl ApplicationHandle {
     /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
     /// - [`filter`](super::operations::applications::Filter::filter) (optional setter; the whole JSON body): Specify which event types to allow/disallow.
     ///
-    /// Returns a [`Application`](super::models::Application).
+    /// Returns the [`Application`](super::models::Application).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -255,7 +283,7 @@ impl ApplicationHandle {
     /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
     /// - `event_source` (required; query parameter `eventSource`, values sent comma-separated): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}\[/{resource}\], deviceState:{deviceName}.
     ///
-    /// Returns a [`Application`](super::models::Application).
+    /// Returns the [`Application`](super::models::Application).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -288,7 +316,7 @@ impl Asterisk {
     /// # Parameters
     /// - [`only`](super::operations::asterisk::GetInfo::only) (optional setter; query parameter `only`, values sent comma-separated): Filter information returned. Values: [`InfoSection`](super::enums::InfoSection).
     ///
-    /// Returns a [`AsteriskInfo`](super::models::AsteriskInfo).
+    /// Returns the [`AsteriskInfo`](super::models::AsteriskInfo).
     pub fn get_info(&self) -> super::operations::asterisk::GetInfo {
         super::operations::asterisk::GetInfo::new(self.client.clone())
     }
@@ -485,7 +513,7 @@ impl ModuleHandle {
     /// # Parameters
     /// - `module_name` (from the handle; path parameter `moduleName`): Module's name.
     ///
-    /// Returns a [`Module`](super::models::Module).
+    /// Returns the [`Module`](super::models::Module).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -537,7 +565,7 @@ impl Bridges {
     /// - [`name`](super::operations::bridges::Create::name) (optional setter; query parameter `name`): Name to give to the bridge being created.
     /// - [`variables`](super::operations::bridges::Create::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }. Available in: 22.10.1.
     ///
-    /// Returns a [`Bridge`](super::models::Bridge).
+    /// Returns the [`Bridge`](super::models::Bridge).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -566,7 +594,7 @@ impl BridgeHandle {
     /// # Parameters
     /// - `bridge_id` (from the handle; path parameter `bridgeId`): Bridge's id.
     ///
-    /// Returns a [`Bridge`](super::models::Bridge).
+    /// Returns the [`Bridge`](super::models::Bridge).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -586,7 +614,7 @@ impl BridgeHandle {
     /// - [`name`](super::operations::bridges::CreateWithId::name) (optional setter; query parameter `name`): Set the name of the bridge.
     /// - [`variables`](super::operations::bridges::CreateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }. Available in: 22.10.1.
     ///
-    /// Returns a [`Bridge`](super::models::Bridge).
+    /// Returns the [`Bridge`](super::models::Bridge).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -761,7 +789,7 @@ impl Channels {
     /// - [`originator`](super::operations::channels::Originate::originator) (optional setter; query parameter `originator`): The unique id of the channel which is originating this one.
     /// - [`formats`](super::operations::channels::Originate::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
     ///
-    /// Returns a [`Channel`](super::models::Channel).
+    /// Returns the [`Channel`](super::models::Channel).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -809,7 +837,7 @@ impl ChannelHandle {
     /// - [`originator`](super::operations::channels::OriginateWithId::originator) (optional setter; query parameter `originator`): The unique id of the channel which is originating this one.
     /// - [`formats`](super::operations::channels::OriginateWithId::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
     ///
-    /// Returns a [`Channel`](super::models::Channel).
+    /// Returns the [`Channel`](super::models::Channel).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -975,7 +1003,7 @@ impl ChannelHandle {
     /// - [`skipms`](super::operations::channels::Play::skipms) (optional setter; query parameter `skipms`): Number of milliseconds to skip for forward/reverse operations. Default: `3000`.
     /// - [`playback_id`](super::operations::channels::Play::playback_id) (optional setter; query parameter `playbackId`): Playback ID.
     ///
-    /// Returns a [`Playback`](super::models::Playback).
+    /// Returns the [`Playback`](super::models::Playback).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1006,7 +1034,7 @@ impl ChannelHandle {
     /// - [`offsetms`](super::operations::channels::PlayWithId::offsetms) (optional setter; query parameter `offsetms`): Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
     /// - [`skipms`](super::operations::channels::PlayWithId::skipms) (optional setter; query parameter `skipms`): Number of milliseconds to skip for forward/reverse operations. Default: `3000`.
     ///
-    /// Returns a [`Playback`](super::models::Playback).
+    /// Returns the [`Playback`](super::models::Playback).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1039,7 +1067,7 @@ impl ChannelHandle {
     /// - [`app_args`](super::operations::channels::SnoopChannel::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application.
     /// - [`snoop_id`](super::operations::channels::SnoopChannel::snoop_id) (optional setter; query parameter `snoopId`): Unique ID to assign to snooping channel.
     ///
-    /// Returns a [`Channel`](super::models::Channel).
+    /// Returns the [`Channel`](super::models::Channel).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1063,7 +1091,7 @@ impl ChannelHandle {
     /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
     /// - `variable` (required; query parameter `variable`): The channel variable or function to get.
     ///
-    /// Returns a [`Variable`](super::models::Variable).
+    /// Returns the [`Variable`](super::models::Variable).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1121,7 +1149,7 @@ impl DeviceStateHandle {
     /// # Parameters
     /// - `device_name` (from the handle; path parameter `deviceName`): Name of the device.
     ///
-    /// Returns a [`DeviceState`](super::models::DeviceState).
+    /// Returns the [`DeviceState`](super::models::DeviceState).
     pub fn get(&self) -> super::operations::device_states::Get {
         super::operations::device_states::Get::new(
             self.client.clone(),
@@ -1263,7 +1291,7 @@ impl EndpointHandle {
     /// - `tech` (from the handle; path parameter `tech`): Technology of the endpoint.
     /// - `resource` (from the handle; path parameter `resource`): ID of the endpoint.
     ///
-    /// Returns a [`Endpoint`](super::models::Endpoint).
+    /// Returns the [`Endpoint`](super::models::Endpoint).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1393,7 +1421,7 @@ impl PlaybackHandle {
     /// # Parameters
     /// - `playback_id` (from the handle; path parameter `playbackId`): Playback's id.
     ///
-    /// Returns a [`Playback`](super::models::Playback).
+    /// Returns the [`Playback`](super::models::Playback).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1468,7 +1496,7 @@ impl LiveRecordingHandle {
     /// # Parameters
     /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
-    /// Returns a [`LiveRecording`](super::models::LiveRecording).
+    /// Returns the [`LiveRecording`](super::models::LiveRecording).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1518,7 +1546,7 @@ impl StoredRecordingHandle {
     /// # Parameters
     /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording.
     ///
-    /// Returns a [`StoredRecording`](super::models::StoredRecording).
+    /// Returns the [`StoredRecording`](super::models::StoredRecording).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1555,7 +1583,7 @@ impl StoredRecordingHandle {
     /// - `recording_name` (from the handle; path parameter `recordingName`): The name of the recording to copy.
     /// - `destination_recording_name` (required; query parameter `destinationRecordingName`): The destination name of the recording.
     ///
-    /// Returns a [`StoredRecording`](super::models::StoredRecording).
+    /// Returns the [`StoredRecording`](super::models::StoredRecording).
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
@@ -1632,7 +1660,7 @@ impl SoundHandle {
     /// # Parameters
     /// - `sound_id` (from the handle; path parameter `soundId`): Sound's id.
     ///
-    /// Returns a [`Sound`](super::models::Sound).
+    /// Returns the [`Sound`](super::models::Sound).
     pub fn get(&self) -> super::operations::sounds::Get {
         super::operations::sounds::Get::new(self.client.clone(), self.sound_id.clone())
     }
