@@ -1,0 +1,121 @@
+//! One `tracing` span per request with operation, method, path template, status and elapsed,
+//! and never a credential in what is logged.
+
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use ari_sdk::request::{Method, Request};
+use ari_sdk::Client;
+use support::{refused_base_url, Response, Stub};
+use tracing_subscriber::fmt::format::FmtSpan;
+
+/// A `MakeWriter` collecting everything the subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().expect("buffer").clone()).expect("utf8")
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+fn answer(id: &str) -> Request {
+    Request::new("answer", Method::Post)
+        .segment("channels")
+        .param("channelId", id)
+        .segment("answer")
+        .errors(&[(404, "Channel not found")])
+}
+
+#[tokio::test]
+async fn spans_carry_the_request_and_never_credentials() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    // `#[tokio::test]` runs everything on this thread, so a thread-local default sees it all.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let stub = Stub::scripted([
+        Response::empty(204).into(),
+        Response::json(404, r#"{"message":"Channel not found"}"#).into(),
+        Response::empty(204).into(),
+    ])
+    .await;
+    let basic = Client::builder(&stub.base_url)
+        .basic_auth("asterisk", "hunter2")
+        .build()
+        .expect("client");
+    basic.execute_void(answer("chan-a")).await.expect("answer");
+    basic.execute_void(answer("nosuch")).await.expect_err("404");
+    let api_key = Client::builder(&stub.base_url)
+        .api_key("asterisk", "hunter2")
+        .build()
+        .expect("client");
+    api_key
+        .execute_void(answer("chan-b"))
+        .await
+        .expect("answer");
+    let refused = Client::builder(refused_base_url().await)
+        .api_key("asterisk", "hunter2")
+        .build()
+        .expect("client");
+    refused
+        .execute_void(answer("chan-c"))
+        .await
+        .expect_err("refused");
+    drop(_guard);
+
+    let text = captured.text();
+    let lines: Vec<&str> = text.lines().collect();
+    let closes: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.contains("ari_request{") && l.contains("ari_sdk::client: close"))
+        .collect();
+    assert_eq!(closes.len(), 4, "one span per request:\n{text}");
+    for line in &closes {
+        assert!(line.contains("ari_request"), "{line}");
+        assert!(line.contains("operation=\"answer\""), "{line}");
+        assert!(line.contains("method=\"POST\""), "{line}");
+        assert!(line.contains("path=/channels/{channelId}/answer"), "{line}");
+        assert!(line.contains("elapsed="), "{line}");
+    }
+    assert!(closes[0].contains("status=204"), "{}", closes[0]);
+    assert!(closes[1].contains("status=404"), "{}", closes[1]);
+    assert!(!closes[3].contains("status="), "{}", closes[3]);
+    assert!(text.contains("ARI request succeeded"), "{text}");
+    assert!(text.contains("Channel not found"), "{text}");
+    assert!(text.contains("was not sent"), "{text}");
+    assert!(
+        text.contains("Connection refused"),
+        "the cause is logged too:\n{text}"
+    );
+    // Ids are not in the span fields (the path template is), and no credential is anywhere.
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(!text.contains("YXN0ZXJpc2s6aHVudGVyMg"), "{text}");
+    assert!(!text.contains("api_key"), "{text}");
+}
