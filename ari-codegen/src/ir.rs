@@ -74,7 +74,8 @@ pub enum HttpMethod {
 /// One REST operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
-    /// The spec's `nickname`, e.g. `getChannelVars`; unique across the API.
+    /// The spec's `nickname`, e.g. `getChannelVars`; unique within its resource
+    /// (13 nicknames such as `list`, `get`, `create` repeat across resources).
     pub nickname: String,
     /// snake_case Rust name, e.g. `get_channel_vars`.
     pub rust_name: String,
@@ -260,7 +261,9 @@ pub struct Enum {
     pub description: String,
     /// Values, in first-seen spec order.
     pub values: Vec<EnumValue>,
-    /// Where the enum is used: `Model.field` or `operationNickname.param` strings, sorted.
+    /// Where the enum is used, sorted: `Model.field` for model fields and
+    /// `resource.nickname.param` (e.g. `channels.hangup.reason`) for operation
+    /// parameters (nicknames alone repeat across resources).
     pub used_by: Vec<String>,
     /// `true` when the values come from prose (a fixup), not an `allowableValues` list.
     pub from_prose: bool,
@@ -275,4 +278,280 @@ pub struct EnumValue {
     pub rust_name: String,
     /// Versions in which the value is allowed.
     pub versions: VersionSet,
+}
+
+impl Version {
+    /// Builds a version from its numeric components.
+    pub fn new(parts: impl Into<Vec<u32>>) -> Self {
+        Version {
+            parts: parts.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, part) in self.parts.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            write!(f, "{part}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The error of parsing a [`Version`] from text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseVersionError(pub String);
+
+impl std::fmt::Display for ParseVersionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` is not a version like 22.10.1 (dot-separated numbers)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for ParseVersionError {}
+
+impl std::str::FromStr for Version {
+    type Err = ParseVersionError;
+
+    /// Parses `22.10.1` (one or more dot-separated decimal numbers).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || ParseVersionError(s.to_string());
+        if s.is_empty() {
+            return Err(err());
+        }
+        let parts = s
+            .split('.')
+            .map(|p| {
+                if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+                    Err(err())
+                } else {
+                    p.parse::<u32>().map_err(|_| err())
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Version { parts })
+    }
+}
+
+impl VersionSet {
+    /// The empty set.
+    pub fn new() -> Self {
+        VersionSet(BTreeSet::new())
+    }
+
+    /// A set holding one version.
+    pub fn single(version: Version) -> Self {
+        let mut set = BTreeSet::new();
+        set.insert(version);
+        VersionSet(set)
+    }
+
+    /// Adds a version; returns `true` if it was not there yet.
+    pub fn insert(&mut self, version: Version) -> bool {
+        self.0.insert(version)
+    }
+
+    /// Adds every version of `other`.
+    pub fn extend(&mut self, other: &VersionSet) {
+        self.0.extend(other.0.iter().cloned());
+    }
+
+    /// The union of two sets.
+    pub fn union(&self, other: &VersionSet) -> VersionSet {
+        VersionSet(self.0.union(&other.0).cloned().collect())
+    }
+
+    /// The intersection of two sets.
+    pub fn intersection(&self, other: &VersionSet) -> VersionSet {
+        VersionSet(self.0.intersection(&other.0).cloned().collect())
+    }
+
+    /// `true` if the set holds `version`.
+    pub fn contains(&self, version: &Version) -> bool {
+        self.0.contains(version)
+    }
+
+    /// `true` if every version of `all` is in the set.
+    pub fn contains_all(&self, all: &[Version]) -> bool {
+        all.iter().all(|v| self.0.contains(v))
+    }
+
+    /// Number of versions.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// `true` if no version is in the set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The versions, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = &Version> {
+        self.0.iter()
+    }
+
+    /// The newest version in the set, if any.
+    pub fn newest(&self) -> Option<&Version> {
+        self.0.iter().next_back()
+    }
+
+    /// The oldest version in the set, if any.
+    pub fn oldest(&self) -> Option<&Version> {
+        self.0.iter().next()
+    }
+}
+
+impl FromIterator<Version> for VersionSet {
+    fn from_iter<I: IntoIterator<Item = Version>>(iter: I) -> Self {
+        VersionSet(iter.into_iter().collect())
+    }
+}
+
+impl std::fmt::Display for VersionSet {
+    /// Formats as `{20.20.1, 22.10.1, 23.4.1}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("{")?;
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{v}")?;
+        }
+        f.write_str("}")
+    }
+}
+
+impl std::fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl HttpMethod {
+    /// The method as sent on the wire: `GET`, `POST`, `PUT`, `DELETE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
+impl std::fmt::Display for TypeRef {
+    /// Formats in the spec's own notation: `string`, `List[Channel]`, enums as `enum Name`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TypeRef::String => f.write_str("string"),
+            TypeRef::Boolean => f.write_str("boolean"),
+            TypeRef::Int => f.write_str("int"),
+            TypeRef::Long => f.write_str("long"),
+            TypeRef::Double => f.write_str("double"),
+            TypeRef::Date => f.write_str("Date"),
+            TypeRef::Object => f.write_str("object"),
+            TypeRef::List(inner) => write!(f, "List[{inner}]"),
+            TypeRef::Model(name) => f.write_str(name),
+            TypeRef::Enum(name) => write!(f, "enum {name}"),
+        }
+    }
+}
+
+impl std::fmt::Display for ResponseType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResponseType::Void => f.write_str("void"),
+            ResponseType::Binary => f.write_str("binary"),
+            ResponseType::Json(ty) => write!(f, "{ty}"),
+        }
+    }
+}
+
+impl std::fmt::Display for ParamLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Body => "body",
+        })
+    }
+}
+
+impl Api {
+    /// Looks up a resource by its wire name (`channels`).
+    pub fn resource(&self, wire_name: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.wire_name == wire_name)
+    }
+
+    /// Looks up an operation by resource and nickname (`channels`, `getChannelVars`).
+    pub fn operation(&self, resource: &str, nickname: &str) -> Option<&Operation> {
+        self.resource(resource)?
+            .operations
+            .iter()
+            .find(|o| o.nickname == nickname)
+    }
+
+    /// Looks up any model by wire name: plain models, `Message`, `Event`, and every subtype.
+    pub fn any_model(&self, wire_name: &str) -> Option<&Model> {
+        if let Some(m) = self.models.get(wire_name) {
+            return Some(m);
+        }
+        let tree = &self.events;
+        if tree.message.wire_name == wire_name {
+            return Some(&tree.message);
+        }
+        if tree.event.wire_name == wire_name {
+            return Some(&tree.event);
+        }
+        tree.messages
+            .iter()
+            .chain(tree.events.iter())
+            .find(|m| m.wire_name == wire_name)
+    }
+
+    /// Every model of the API: plain models, then `Message`, `Event`, the
+    /// `Message` subtypes and the events, each group in wire-name order.
+    pub fn all_models(&self) -> impl Iterator<Item = &Model> {
+        let tree = &self.events;
+        self.models
+            .values()
+            .chain(std::iter::once(&tree.message))
+            .chain(std::iter::once(&tree.event))
+            .chain(tree.messages.iter())
+            .chain(tree.events.iter())
+    }
+
+    /// Looks up an event (a concrete `Event` subtype) by wire name.
+    pub fn event(&self, wire_name: &str) -> Option<&Model> {
+        self.events.events.iter().find(|m| m.wire_name == wire_name)
+    }
+}
+
+impl Operation {
+    /// Looks up a parameter by wire name.
+    pub fn param(&self, wire_name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.wire_name == wire_name)
+    }
+}
+
+impl Model {
+    /// Looks up a field by wire name.
+    pub fn field(&self, wire_name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.wire_name == wire_name)
+    }
+}
+
+impl Enum {
+    /// Looks up a value by its wire string.
+    pub fn value(&self, wire: &str) -> Option<&EnumValue> {
+        self.values.iter().find(|v| v.wire == wire)
+    }
 }

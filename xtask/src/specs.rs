@@ -1,20 +1,216 @@
 //! `cargo xtask specs …`: importing and inspecting Asterisk's spec files.
+//!
+//! The reusable parts (collecting, hashing and verifying files, loading and
+//! lowering) live in `ari_codegen::lock` and `ari_codegen::load_union`; this
+//! module is the command line and the copying.
 
-use anyhow::Result;
-use clap::Subcommand;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use ari_codegen::ir::Version;
+use ari_codegen::lock::{self, Lock, LockedVersion};
+use clap::{Args, Subcommand};
 
 /// Subcommands of `cargo xtask specs`.
 #[derive(Subcommand)]
 pub enum SpecsCommand {
-    /// Print what the imported specs contain.
+    /// Import spec files into specs/asterisk-<ver>/, verified against specs/lock.json.
+    Import(ImportArgs),
+    /// Print what the imported specs contain: per version, the union, and what differs.
     Summary,
+}
+
+/// Arguments of `cargo xtask specs import`.
+#[derive(Args)]
+pub struct ImportArgs {
+    /// A directory holding asterisk-<ver>/ subdirectories (like ../shared/specs), or, with
+    /// --version, one version's directory: an Asterisk source tree's rest-api/ or an
+    /// installed /usr/share/asterisk/rest-api.
+    pub dir: PathBuf,
+    /// The Asterisk version of a single version's directory, e.g. 22.10.1.
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Add a version that specs/lock.json does not know yet (single version only; needs --commit).
+    #[arg(long)]
+    pub add_to_lock: bool,
+    /// With --add-to-lock: the upstream git commit of the version's tag.
+    #[arg(long)]
+    pub commit: Option<String>,
+    /// With --add-to-lock: the upstream git tag (default: the version).
+    #[arg(long)]
+    pub tag: Option<String>,
 }
 
 /// Runs one `specs` subcommand.
 pub fn run(cmd: SpecsCommand) -> Result<()> {
+    let specs_root = crate::workspace_root().join("specs");
     match cmd {
-        SpecsCommand::Summary => {
-            anyhow::bail!("specs summary: not built yet (generator-core issue)")
-        }
+        SpecsCommand::Import(args) => import(&specs_root, &args),
+        SpecsCommand::Summary => summary(&specs_root),
     }
+}
+
+/// Prints the summary, then what the fixups did and any unknown keys.
+fn summary(specs_root: &Path) -> Result<()> {
+    let loaded = ari_codegen::load_specs(specs_root)?;
+    let specs: Vec<_> = loaded.iter().map(|l| l.spec.clone()).collect();
+    let api = ari_codegen::lower(&specs)?;
+    print!("{}", ari_codegen::summary::render(&api));
+    println!();
+    println!("Fixups applied:");
+    for l in &loaded {
+        let done: Vec<String> = l
+            .fixups
+            .iter()
+            .map(|a| format!("{} ({})", a.fixup, a.count))
+            .collect();
+        println!("  {}: {}", l.spec.version, done.join(", "));
+    }
+    let warnings: Vec<String> = loaded
+        .iter()
+        .flat_map(|l| l.spec.warnings.iter().map(ToString::to_string))
+        .collect();
+    println!();
+    println!("Unknown keys and other warnings ({}):", warnings.len());
+    for w in warnings {
+        println!("  {w}");
+    }
+    Ok(())
+}
+
+/// The versions to import: (version, source directory).
+fn sources(args: &ImportArgs) -> Result<Vec<(Version, PathBuf)>> {
+    if !args.dir.is_dir() {
+        bail!("{}: not a directory", args.dir.display());
+    }
+    if let Some(v) = &args.version {
+        let version: Version = v.parse()?;
+        return Ok(vec![(version, args.dir.clone())]);
+    }
+    let found = lock::imported_versions(&args.dir)?;
+    if found.is_empty() {
+        bail!(
+            "{}: no asterisk-<ver>/ subdirectories; for a single version's directory pass --version V",
+            args.dir.display()
+        );
+    }
+    Ok(found)
+}
+
+fn import(specs_root: &Path, args: &ImportArgs) -> Result<()> {
+    let lock_path = specs_root.join(lock::LOCK_FILE);
+    let mut lock = if lock_path.is_file() {
+        Lock::read(&lock_path)?
+    } else {
+        Lock::default()
+    };
+    let sources = sources(args)?;
+    if args.add_to_lock && sources.len() != 1 {
+        bail!(
+            "--add-to-lock adds one version at a time: pass that version's directory and --version"
+        );
+    }
+    if !args.add_to_lock && (args.commit.is_some() || args.tag.is_some()) {
+        bail!("--commit and --tag only apply with --add-to-lock");
+    }
+
+    // Verify everything before touching specs/.
+    let mut plan: Vec<(Version, BTreeMap<String, PathBuf>)> = Vec::new();
+    let mut added = false;
+    let mut problems = Vec::new();
+    for (version, dir) in &sources {
+        let files = lock::collect_files(dir)?;
+        match lock.get(version) {
+            Some(locked) => {
+                if let Err(err) = lock::verify(locked, dir, &files) {
+                    problems.push(err.to_string());
+                }
+            }
+            None if args.add_to_lock => {
+                let Some(commit) = args.commit.clone() else {
+                    bail!("--add-to-lock needs --commit (the upstream commit of Asterisk {version})");
+                };
+                // Parse before pinning, so a broken spec never enters the lock.
+                check_parses(version, &files)?;
+                lock.versions.push(LockedVersion {
+                    version: version.to_string(),
+                    tag: args.tag.clone().unwrap_or_else(|| version.to_string()),
+                    commit,
+                    files: lock::hash_files(&files)?,
+                });
+                added = true;
+            }
+            None => bail!(
+                "{}: Asterisk {version} is not in specs/lock.json; to pin it, rerun with --version {version} \
+                 --add-to-lock --commit <upstream commit>",
+                dir.display()
+            ),
+        }
+        plan.push((version.clone(), files));
+    }
+    if !problems.is_empty() {
+        bail!(
+            "the spec files do not match specs/lock.json; nothing was imported:\n{}",
+            problems.join("\n")
+        );
+    }
+
+    std::fs::create_dir_all(specs_root).with_context(|| specs_root.display().to_string())?;
+    for (version, files) in &plan {
+        copy_version(specs_root, version, files)?;
+        println!(
+            "imported Asterisk {version} ({} files) into specs/asterisk-{version}/",
+            files.len()
+        );
+    }
+    if added {
+        lock.write(&lock_path)?;
+        println!("pinned in specs/lock.json");
+    }
+    Ok(())
+}
+
+/// Parses a version from its source files (through a temporary directory in
+/// the normalised layout) so that --add-to-lock only pins specs the generator reads.
+fn check_parses(version: &Version, files: &BTreeMap<String, PathBuf>) -> Result<()> {
+    let tmp =
+        std::env::temp_dir().join(format!("ari-specs-check-{}-{version}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let result = (|| -> Result<()> {
+        write_files(&tmp, files)?;
+        ari_codegen::spec::load_version_dir(version.clone(), &tmp)?;
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&tmp);
+    result
+}
+
+fn write_files(dir: &Path, files: &BTreeMap<String, PathBuf>) -> Result<()> {
+    std::fs::create_dir_all(dir.join("api-docs")).with_context(|| dir.display().to_string())?;
+    for (rel, src) in files {
+        let dst = dir.join(rel);
+        std::fs::copy(src, &dst)
+            .with_context(|| format!("copying {} to {}", src.display(), dst.display()))?;
+    }
+    Ok(())
+}
+
+/// Replaces specs/asterisk-<ver>/ with the verified files (written to a
+/// sibling temporary directory first, then renamed into place).
+fn copy_version(
+    specs_root: &Path,
+    version: &Version,
+    files: &BTreeMap<String, PathBuf>,
+) -> Result<()> {
+    let target = specs_root.join(format!("asterisk-{version}"));
+    let staging = specs_root.join(format!(".import-asterisk-{version}"));
+    let _ = std::fs::remove_dir_all(&staging);
+    write_files(&staging, files)?;
+    if target.exists() {
+        std::fs::remove_dir_all(&target).with_context(|| target.display().to_string())?;
+    }
+    std::fs::rename(&staging, &target)
+        .with_context(|| format!("{} → {}", staging.display(), target.display()))?;
+    Ok(())
 }

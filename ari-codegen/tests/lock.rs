@@ -1,0 +1,173 @@
+//! specs/lock.json: hashing, verification (a flipped byte names the file),
+//! and the imported-specs check that `load_union` runs.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use ari_codegen::lock::{self, Lock, LockedVersion};
+
+/// A fresh scratch directory under the target directory.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("lock-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.join("api-docs")).unwrap();
+    for (rel, path) in lock::collect_files(from).unwrap() {
+        std::fs::copy(path, to.join(rel)).unwrap();
+    }
+}
+
+fn locked(dir: &Path) -> LockedVersion {
+    LockedVersion {
+        version: "1.0.0".into(),
+        tag: "1.0.0".into(),
+        commit: "0123abcd".into(),
+        files: lock::hash_files(&lock::collect_files(dir).unwrap()).unwrap(),
+    }
+}
+
+#[test]
+fn sha256_of_known_bytes() {
+    assert_eq!(
+        lock::sha256_hex(b"abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
+
+#[test]
+fn verify_names_the_changed_missing_and_extra_files() {
+    let dir = scratch("verify").join("asterisk-1.0.0");
+    copy_dir(&common::fixture("dialect"), &dir);
+    let pinned = locked(&dir);
+    assert_eq!(pinned.files.len(), 7);
+    lock::verify(&pinned, &dir, &lock::collect_files(&dir).unwrap()).unwrap();
+
+    // Flip one byte.
+    let changed = dir.join("api-docs/playbacks.json");
+    let mut bytes = std::fs::read(&changed).unwrap();
+    bytes[10] ^= 0x01;
+    std::fs::write(&changed, &bytes).unwrap();
+    std::fs::remove_file(dir.join("api-docs/recordings.json")).unwrap();
+    std::fs::write(dir.join("api-docs/extra.json"), "{}").unwrap();
+    let err = lock::verify(&pinned, &dir, &lock::collect_files(&dir).unwrap())
+        .unwrap_err()
+        .to_string();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(
+        lines[0].starts_with(&format!("{}: SHA-256 ", changed.display())),
+        "{err}"
+    );
+    assert!(lines[0].ends_with(&format!(
+        "does not match specs/lock.json ({}) for Asterisk 1.0.0",
+        pinned.files["api-docs/playbacks.json"]
+    )));
+    assert_eq!(
+        lines[1],
+        format!(
+            "{}: missing (specs/lock.json pins api-docs/recordings.json for Asterisk 1.0.0)",
+            dir.join("api-docs/recordings.json").display()
+        )
+    );
+    assert_eq!(
+        lines[2],
+        format!(
+            "{}: not in specs/lock.json for Asterisk 1.0.0 (as api-docs/extra.json)",
+            dir.join("api-docs/extra.json").display()
+        )
+    );
+}
+
+#[test]
+fn flat_layout_of_an_installed_rest_api_dir() {
+    let flat = scratch("flat");
+    for (rel, path) in lock::collect_files(&common::fixture("dialect")).unwrap() {
+        let name = rel.rsplit('/').next().unwrap();
+        std::fs::copy(path, flat.join(name)).unwrap();
+    }
+    std::fs::write(flat.join("README"), "not json").unwrap();
+    let files = lock::collect_files(&flat).unwrap();
+    let keys: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "api-docs/bridges.json",
+            "api-docs/channels.json",
+            "api-docs/endpoints.json",
+            "api-docs/events.json",
+            "api-docs/playbacks.json",
+            "api-docs/recordings.json",
+            "resources.json"
+        ]
+    );
+    assert_eq!(
+        lock::hash_files(&files).unwrap(),
+        locked(&common::fixture("dialect")).files
+    );
+}
+
+#[test]
+fn lock_text_is_deterministic() {
+    let dir = common::fixture("dialect");
+    let mut a = locked(&dir);
+    a.version = "10.0.0".into();
+    let b = locked(&dir);
+    let lock1 = Lock {
+        versions: vec![a.clone(), b.clone()],
+    };
+    let lock2 = Lock {
+        versions: vec![b, a],
+    };
+    assert_eq!(lock1.to_text(), lock2.to_text());
+    let text = lock1.to_text();
+    assert!(text.find("\"1.0.0\"").unwrap() < text.find("\"10.0.0\"").unwrap());
+    assert!(text.ends_with("}\n"));
+    let path = scratch("roundtrip").join("lock.json");
+    lock1.write(&path).unwrap();
+    assert_eq!(Lock::read(&path).unwrap().to_text(), text);
+}
+
+#[test]
+fn imported_specs_must_match_the_lock() {
+    let root = scratch("imported");
+    let err = ari_codegen::load_union(&root).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!("{}: no lock file", root.join("lock.json").display())
+    );
+
+    let dir = root.join("asterisk-1.0.0");
+    copy_dir(&common::fixture("dialect"), &dir);
+    Lock {
+        versions: vec![locked(&dir)],
+    }
+    .write(&root.join("lock.json"))
+    .unwrap();
+    let versions = lock::verify_imported(&root).unwrap();
+    assert_eq!(versions.len(), 1);
+
+    std::fs::rename(&dir, root.join("moved")).unwrap();
+    let err = lock::verify_imported(&root).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "the pinned ARI specs are not imported ({} missing); run `cargo xtask specs import ../shared/specs` first",
+            dir.display()
+        )
+    );
+    std::fs::rename(root.join("moved"), &dir).unwrap();
+    std::fs::write(dir.join("api-docs/events.json"), "{}").unwrap();
+    let err = lock::verify_imported(&root).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "{}: SHA-256",
+            dir.join("api-docs/events.json").display()
+        )),
+        "{err}"
+    );
+}
