@@ -7,6 +7,7 @@
 
 mod client;
 mod error;
+pub mod events;
 pub mod request;
 mod response;
 mod timestamp;

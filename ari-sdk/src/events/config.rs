@@ -1,0 +1,438 @@
+//! Configuration of the events connection: URL, applications, authentication, TLS, timings.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use super::backoff::ReconnectPolicy;
+use super::error::EventsError;
+use super::payload::EventPayload;
+use super::stream::{EventStream, EventsHandle};
+
+/// The longest application name Asterisk accepts on the events WebSocket.
+pub const MAX_APP_NAME_LEN: usize = 73;
+
+/// Characters escaped in query values: everything but RFC 3986 unreserved characters.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Builds and opens an events connection: `ws(s)://host:port/ari/events?app=...`.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), ari_sdk::events::EventsError> {
+/// use ari_sdk::events::{EventsBuilder, RawEvent, StreamItem};
+/// use futures::StreamExt;
+///
+/// let mut events = EventsBuilder::<RawEvent>::new("http://127.0.0.1:8088/ari")
+///     .app("my-app")
+///     .basic_auth("asterisk", "secret")
+///     .connect()
+///     .await?;
+/// while let Some(item) = events.next().await {
+///     match item? {
+///         StreamItem::Event(event) => println!("{}", event.type_name()),
+///         StreamItem::Gap(gap) => println!("reconnected; events may be missing for {:?}", gap.duration()),
+///         StreamItem::Lagged { missed } => println!("too slow: {missed} events dropped"),
+///         _ => {}
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use = "an events builder does nothing until `.connect()` is awaited"]
+pub struct EventsBuilder<E> {
+    pub(crate) settings: Settings,
+    _event: PhantomData<fn() -> E>,
+}
+
+/// Everything the connection task needs, independent of the event type.
+#[derive(Clone)]
+pub(crate) struct Settings {
+    pub(crate) base_url: String,
+    pub(crate) apps: Vec<String>,
+    pub(crate) subscribe_all: bool,
+    pub(crate) credentials: Option<(String, String)>,
+    pub(crate) credentials_in_query: bool,
+    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
+    pub(crate) reconnect: ReconnectPolicy,
+    pub(crate) ping_interval: Duration,
+    pub(crate) pong_timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) close_timeout: Duration,
+    pub(crate) capacity: usize,
+}
+
+impl<E> Clone for EventsBuilder<E> {
+    fn clone(&self) -> Self {
+        EventsBuilder {
+            settings: self.settings.clone(),
+            _event: PhantomData,
+        }
+    }
+}
+
+impl<E> fmt::Debug for EventsBuilder<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.settings;
+        f.debug_struct("EventsBuilder")
+            .field("base_url", &s.base_url)
+            .field("apps", &s.apps)
+            .field("subscribe_all", &s.subscribe_all)
+            .field("username", &s.credentials.as_ref().map(|c| &c.0))
+            .field("credentials_in_query", &s.credentials_in_query)
+            .field("custom_tls", &s.tls.is_some())
+            .field("reconnect", &s.reconnect)
+            .field("ping_interval", &s.ping_interval)
+            .field("pong_timeout", &s.pong_timeout)
+            .field("connect_timeout", &s.connect_timeout)
+            .field("capacity", &s.capacity)
+            .finish()
+    }
+}
+
+impl<E: EventPayload> EventsBuilder<E> {
+    /// A builder for the ARI at `base_url`, the same base URL as the REST client's: `http://host:8088/ari`
+    /// (`https://` gives `wss://`; `ws://`/`wss://` are accepted as they are). `/events` is appended unless the
+    /// path already ends with it.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        EventsBuilder {
+            settings: Settings {
+                base_url: base_url.into(),
+                apps: Vec::new(),
+                subscribe_all: false,
+                credentials: None,
+                credentials_in_query: false,
+                tls: None,
+                reconnect: ReconnectPolicy::default(),
+                ping_interval: Duration::from_secs(5),
+                pong_timeout: Duration::from_secs(5),
+                connect_timeout: Duration::from_secs(10),
+                close_timeout: Duration::from_secs(1),
+                capacity: 1024,
+            },
+            _event: PhantomData,
+        }
+    }
+
+    /// Adds one Stasis application to receive events for.
+    pub fn app(mut self, name: impl Into<String>) -> Self {
+        self.settings.apps.push(name.into());
+        self
+    }
+
+    /// Adds Stasis applications (one connection serves them all; each event names its `application`).
+    pub fn apps<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.settings.apps.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Subscribes the applications to all event sources (`subscribeAll=true`), not only their own channels.
+    pub fn subscribe_all(mut self, yes: bool) -> Self {
+        self.settings.subscribe_all = yes;
+        self
+    }
+
+    /// The ARI user and password, sent as an `Authorization: Basic` header.
+    pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.settings.credentials = Some((username.into(), password.into()));
+        self
+    }
+
+    /// Sends the credentials as the `api_key=user:password` query parameter instead of a header. Only for servers
+    /// or proxies that need it: URLs end up in logs more often than headers do.
+    pub fn credentials_in_query(mut self, yes: bool) -> Self {
+        self.settings.credentials_in_query = yes;
+        self
+    }
+
+    /// The TLS settings for `wss://` (share the REST client's `rustls::ClientConfig` here). Without it, a
+    /// configuration trusting the webpki root certificates is used.
+    pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.settings.tls = Some(config);
+        self
+    }
+
+    /// How to reconnect after losing the connection (default: [`ReconnectPolicy::default`]).
+    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
+        self.settings.reconnect = policy;
+        self
+    }
+
+    /// How often a WebSocket ping is sent (default 5 s; zero is taken as 1 ms).
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.settings.ping_interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long after a ping the connection is declared dead if nothing at all has arrived (default 5 s; zero is
+    /// taken as 1 ms). A frozen server is detected within `ping_interval + pong_timeout` of its last message.
+    pub fn pong_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.pong_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The limit for one connection attempt: TCP, TLS and the WebSocket handshake (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.connect_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How many items each subscriber may have waiting before the oldest are dropped and reported as
+    /// [`StreamItem::Lagged`](super::StreamItem::Lagged) (default 1024; at least 1).
+    pub fn buffer_capacity(mut self, capacity: usize) -> Self {
+        self.settings.capacity = capacity.max(1);
+        self
+    }
+
+    /// The events URL this builder connects to, with credentials redacted; an error if the configuration is
+    /// invalid.
+    pub fn url(&self) -> Result<String, EventsError> {
+        Ok(self.settings.target()?.redacted)
+    }
+
+    /// Connects (once; an error here is returned as it is, for example a 401 or an unreachable server) and starts
+    /// the connection task, which from then on reconnects by itself. Returns the stream of all events; more
+    /// subscriptions come from [`EventStream::handle`]. Must be called within a Tokio runtime (otherwise an
+    /// [`EventsError::InvalidConfig`]).
+    pub async fn connect(self) -> Result<EventStream<E>, EventsError> {
+        super::connection::connect(self.settings).await
+    }
+
+    /// Starts the connection task without waiting: the first connection is made in the background, retried
+    /// under the reconnect policy (state [`Connecting`](super::ConnectionState::Connecting)), so an application
+    /// may start before Asterisk does. Subscriptions taken from the handle before the connection is up see every
+    /// event from the first one. Only configuration errors are returned here; connection errors show in the
+    /// state, and as the final error of every stream if the policy gives up. Must be called within a Tokio
+    /// runtime.
+    pub fn start(self) -> Result<EventsHandle<E>, EventsError> {
+        super::connection::start(self.settings)
+    }
+}
+
+/// The resolved target of a connection.
+pub(crate) struct Target {
+    /// The URL to connect to, with credentials if they go in the query.
+    pub(crate) url: String,
+    /// The same URL with credentials redacted, for errors and logs.
+    pub(crate) redacted: String,
+    /// The `Authorization` header value, if credentials go in a header.
+    pub(crate) authorization: Option<String>,
+}
+
+impl Settings {
+    pub(crate) fn target(&self) -> Result<Target, EventsError> {
+        let invalid = |m: String| Err(EventsError::InvalidConfig(m));
+        let base = self.base_url.trim();
+        let Some((scheme, rest)) = base.split_once("://") else {
+            return invalid(format!(
+                "base URL `{base}` has no scheme (expected http://host:port/ari)"
+            ));
+        };
+        let ws_scheme = match scheme.to_ascii_lowercase().as_str() {
+            "http" | "ws" => "ws",
+            "https" | "wss" => "wss",
+            other => {
+                return invalid(format!(
+                    "base URL scheme `{other}` is not http, https, ws or wss"
+                ))
+            }
+        };
+        if rest.contains(['?', '#']) {
+            return invalid(format!(
+                "base URL `{base}` must not have a query or fragment"
+            ));
+        }
+        let (authority, path) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        if authority.is_empty() {
+            return invalid(format!("base URL `{base}` has no host"));
+        }
+        if authority.contains('@') {
+            return invalid(
+                "credentials in the base URL are not supported; use basic_auth()".to_owned(),
+            );
+        }
+        if authority
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return invalid(format!("base URL `{base}` has an invalid host"));
+        }
+        let path = path.trim_end_matches('/');
+        let events_path = if path.ends_with("/events") {
+            path.to_owned()
+        } else {
+            format!("{path}/events")
+        };
+
+        if self.apps.is_empty() {
+            return invalid("at least one application name is required".to_owned());
+        }
+        for app in &self.apps {
+            if app.is_empty() {
+                return invalid("an application name is empty".to_owned());
+            }
+            if app.len() > MAX_APP_NAME_LEN {
+                return invalid(format!(
+                    "application name `{app}` is {} bytes long; Asterisk accepts at most {MAX_APP_NAME_LEN}",
+                    app.len()
+                ));
+            }
+            if app.contains(',') {
+                return invalid(format!(
+                    "application name `{app}` contains a comma, which separates names on the wire"
+                ));
+            }
+            if app.chars().any(char::is_control) {
+                return invalid(format!(
+                    "application name {app:?} contains a control character"
+                ));
+            }
+        }
+
+        let apps = self
+            .apps
+            .iter()
+            .map(|a| utf8_percent_encode(a, QUERY_VALUE).to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut query = format!("app={apps}");
+        if self.subscribe_all {
+            query.push_str("&subscribeAll=true");
+        }
+        let prefix = format!("{ws_scheme}://{authority}{events_path}?{query}");
+        let mut authorization = None;
+        let (url, redacted) = match &self.credentials {
+            Some((user, pass)) if self.credentials_in_query => (
+                format!(
+                    "{prefix}&api_key={}:{}",
+                    utf8_percent_encode(user, QUERY_VALUE),
+                    utf8_percent_encode(pass, QUERY_VALUE)
+                ),
+                format!("{prefix}&api_key=***"),
+            ),
+            Some((user, pass)) => {
+                let token =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+                authorization = Some(format!("Basic {token}"));
+                (prefix.clone(), prefix)
+            }
+            None => (prefix.clone(), prefix),
+        };
+        Ok(Target {
+            url,
+            redacted,
+            authorization,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::RawEvent;
+
+    fn b(url: &str) -> EventsBuilder<RawEvent> {
+        EventsBuilder::new(url)
+    }
+
+    #[test]
+    fn urls() {
+        let cases = [
+            (
+                "http://127.0.0.1:8088/ari",
+                "ws://127.0.0.1:8088/ari/events?app=a",
+            ),
+            (
+                "http://127.0.0.1:8088/ari/",
+                "ws://127.0.0.1:8088/ari/events?app=a",
+            ),
+            (
+                "HTTPS://pbx.example:8089/ari",
+                "wss://pbx.example:8089/ari/events?app=a",
+            ),
+            ("ws://h:1/ari/events", "ws://h:1/ari/events?app=a"),
+            ("wss://h", "wss://h/events?app=a"),
+            (
+                "  http://[::1]:8088/x/ari ",
+                "ws://[::1]:8088/x/ari/events?app=a",
+            ),
+        ];
+        for (base, want) in cases {
+            assert_eq!(b(base).app("a").url().unwrap(), want, "{base}");
+        }
+        let u = b("http://h:8088/ari")
+            .apps(["a b", "ü/x", "c"])
+            .subscribe_all(true)
+            .url()
+            .unwrap();
+        assert_eq!(
+            u,
+            "ws://h:8088/ari/events?app=a%20b,%C3%BC%2Fx,c&subscribeAll=true"
+        );
+    }
+
+    #[test]
+    fn credentials_go_in_a_header_unless_asked() {
+        let t = b("http://h/ari")
+            .app("a")
+            .basic_auth("asterisk", "se:cret")
+            .settings
+            .target()
+            .unwrap();
+        assert_eq!(t.url, "ws://h/ari/events?app=a");
+        assert_eq!(
+            t.authorization.as_deref(),
+            Some("Basic YXN0ZXJpc2s6c2U6Y3JldA==")
+        );
+        let q = b("http://h/ari")
+            .app("a")
+            .basic_auth("ast risk", "p&w")
+            .credentials_in_query(true)
+            .settings
+            .target()
+            .unwrap();
+        assert_eq!(q.url, "ws://h/ari/events?app=a&api_key=ast%20risk:p%26w");
+        assert_eq!(q.redacted, "ws://h/ari/events?app=a&api_key=***");
+        assert!(q.authorization.is_none());
+        assert!(!format!("{:?}", b("http://h/ari").basic_auth("u", "hunter2")).contains("hunter2"));
+    }
+
+    #[test]
+    fn invalid_configurations_are_errors() {
+        let long = "x".repeat(74);
+        let bad = [
+            b("http://h/ari"),
+            b("http://h/ari").app(""),
+            b("http://h/ari").app(long.as_str()),
+            b("http://h/ari").app("a,b"),
+            b("http://h/ari").app("a\nb"),
+            b("h:8088/ari").app("a"),
+            b("ftp://h/ari").app("a"),
+            b("http:///ari").app("a"),
+            b("http://u:p@h/ari").app("a"),
+            b("http://h/ari?x=1").app("a"),
+            b("http://h h/ari").app("a"),
+        ];
+        for builder in bad {
+            let e = builder.url().unwrap_err();
+            assert!(
+                matches!(e, EventsError::InvalidConfig(_)),
+                "{builder:?}: {e}"
+            );
+        }
+        assert!(b("http://h/ari").app("x".repeat(73)).url().is_ok());
+    }
+}

@@ -1,0 +1,405 @@
+//! The connection task: handshake, read loop with ping/pong deadline, reconnect with backoff, shutdown.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use futures::{SinkExt as _, StreamExt as _};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::http::header::{
+    HeaderValue, AUTHORIZATION, SEC_WEBSOCKET_PROTOCOL, USER_AGENT,
+};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+
+use super::config::Settings;
+use super::error::{body_text, EventsError};
+use super::hub::Hub;
+use super::payload::EventPayload;
+use super::stream::{Command, ConnectionState, EventStream, EventsHandle, Guard};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The WebSocket subprotocol ARI speaks.
+const SUBPROTOCOL: &str = "ari";
+
+/// Connects once, then spawns the task that keeps the connection.
+pub(crate) async fn connect<E: EventPayload>(
+    settings: Settings,
+) -> Result<EventStream<E>, EventsError> {
+    ensure_runtime()?;
+    let ws = handshake(&settings).await?;
+    let (_, stream) = spawn(Some(ws), settings, ConnectionState::Connected, true);
+    stream.ok_or_else(|| EventsError::InvalidConfig("internal: no stream".to_owned()))
+}
+
+/// Spawns the task, which makes the first connection in the background.
+pub(crate) fn start<E: EventPayload>(settings: Settings) -> Result<EventsHandle<E>, EventsError> {
+    ensure_runtime()?;
+    settings.target()?;
+    let initial = ConnectionState::Connecting {
+        attempt: 1,
+        last_error: None,
+    };
+    Ok(spawn(None, settings, initial, false).0)
+}
+
+fn ensure_runtime() -> Result<(), EventsError> {
+    tokio::runtime::Handle::try_current()
+        .map(drop)
+        .map_err(|_| {
+            EventsError::InvalidConfig("the event stream needs a Tokio runtime".to_owned())
+        })
+}
+
+/// Spawns the connection task; with `subscribe`, a stream of all events is registered before it starts reading.
+fn spawn<E: EventPayload>(
+    ws: Option<Ws>,
+    settings: Settings,
+    initial: ConnectionState,
+    subscribe: bool,
+) -> (EventsHandle<E>, Option<EventStream<E>>) {
+    let hub = Arc::new(Hub::new(settings.capacity));
+    let (state_tx, state_rx) = watch::channel(initial);
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let handle = EventsHandle {
+        hub: Arc::clone(&hub),
+        guard: Arc::new(Guard { commands: cmd_tx }),
+        state: state_rx,
+    };
+    let stream = subscribe.then(|| handle.subscribe());
+    tokio::spawn(run(ws, settings, hub, state_tx, cmd_rx));
+    (handle, stream)
+}
+
+/// One connection attempt: TCP, TLS, WebSocket upgrade with the `ari` subprotocol and the credentials.
+pub(crate) async fn handshake(settings: &Settings) -> Result<Ws, EventsError> {
+    let target = settings.target()?;
+    let url = target.redacted.clone();
+    let mut request = target
+        .url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| EventsError::InvalidConfig(format!("bad events URL {url}: {e}")))?;
+    let headers = request.headers_mut();
+    headers.insert(
+        SEC_WEBSOCKET_PROTOCOL,
+        HeaderValue::from_static(SUBPROTOCOL),
+    );
+    headers.insert(
+        USER_AGENT,
+        HeaderValue::from_static(concat!("ari-sdk/", env!("CARGO_PKG_VERSION"))),
+    );
+    if let Some(auth) = &target.authorization {
+        let mut value = HeaderValue::from_str(auth).map_err(|_| {
+            EventsError::InvalidConfig("credentials are not valid in a header".to_owned())
+        })?;
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+    }
+
+    let connector = if target.url.starts_with("wss:") {
+        let config = match &settings.tls {
+            Some(c) => Arc::clone(c),
+            None => default_tls_config().map_err(|e| EventsError::Connect {
+                url: url.clone(),
+                source: Arc::new(e),
+            })?,
+        };
+        Connector::Rustls(config)
+    } else {
+        Connector::Plain
+    };
+
+    let connect = tokio_tungstenite::connect_async_tls_with_config(
+        request,
+        Some(WebSocketConfig::default()),
+        true,
+        Some(connector),
+    );
+    match tokio::time::timeout(settings.connect_timeout, connect).await {
+        Err(_) => Err(EventsError::ConnectTimeout {
+            url,
+            after: settings.connect_timeout,
+        }),
+        Ok(Err(tungstenite::Error::Http(response))) => Err(EventsError::Rejected {
+            url,
+            status: response.status().as_u16(),
+            message: response
+                .body()
+                .as_deref()
+                .map(body_text)
+                .unwrap_or_default(),
+        }),
+        Ok(Err(e)) => Err(EventsError::Connect {
+            url,
+            source: Arc::new(e),
+        }),
+        Ok(Ok((ws, _response))) => Ok(ws),
+    }
+}
+
+/// TLS trusting the webpki roots, with the ring provider named explicitly (never the process default, which
+/// panics when more than one provider is compiled in).
+fn default_tls_config() -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
+    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// How a connection ended.
+enum Ended {
+    /// Close requested, or every handle dropped.
+    Shutdown,
+    /// Lost: reconnect.
+    Lost(EventsError),
+}
+
+/// The connection task: keeps a connection, reconnecting as the policy allows, until shut down or given up.
+async fn run<E: EventPayload>(
+    first: Option<Ws>,
+    settings: Settings,
+    hub: Arc<Hub<E>>,
+    state: watch::Sender<ConnectionState>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) {
+    let url = settings.target().map(|t| t.redacted).unwrap_or_default();
+    let mut ws = match first {
+        Some(ws) => ws,
+        None => match establish(&settings, &hub, &state, &mut commands, None).await {
+            Some(ws) => ws,
+            None => return,
+        },
+    };
+    state.send_replace(ConnectionState::Connected);
+    tracing::info!(%url, "ARI events connected");
+    loop {
+        let lost = match drive(&mut ws, &settings, &hub, &mut commands).await {
+            Ended::Shutdown => {
+                finish(&state, &hub, None);
+                close_gracefully(&mut ws, settings.close_timeout).await;
+                tracing::info!(%url, "ARI events connection closed");
+                return;
+            }
+            Ended::Lost(error) => error,
+        };
+        drop(ws);
+        let lost_start = Instant::now();
+        let lost_at = SystemTime::now();
+        tracing::warn!(%url, error = %lost, "ARI events connection lost; reconnecting");
+        ws = match establish(&settings, &hub, &state, &mut commands, Some(lost)).await {
+            Some(ws) => ws,
+            None => return,
+        };
+        let now = Instant::now();
+        state.send_replace(ConnectionState::Connected);
+        hub.dispatch_gap(lost_start, lost_at, now);
+        tracing::info!(%url, gap = ?now.duration_since(lost_start), "ARI events reconnected");
+    }
+}
+
+/// Makes connection attempts with backoff until one succeeds (`Some`), the policy gives up or shutdown is asked
+/// for (`None`, after closing the hub). `lost` is why the previous connection ended; `None` for the first
+/// connection, whose first attempt is made at once and whose retries follow the same policy.
+async fn establish<E: EventPayload>(
+    settings: &Settings,
+    hub: &Hub<E>,
+    state: &watch::Sender<ConnectionState>,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    lost: Option<EventsError>,
+) -> Option<Ws> {
+    let initial = lost.is_none();
+    let mut last_error = lost;
+    let mut failures: u32 = 0;
+    loop {
+        // The first connection's first attempt is always made; every other attempt is a retry the policy allows.
+        let retries = if initial {
+            failures.saturating_sub(1)
+        } else {
+            failures
+        };
+        let must_try = initial && failures == 0;
+        let may_retry = settings
+            .reconnect
+            .attempt_limit()
+            .is_none_or(|max| retries < max);
+        if !must_try && !may_retry {
+            let last = last_error.unwrap_or(EventsError::ClosedByServer {
+                code: None,
+                reason: String::new(),
+            });
+            let error = EventsError::ReconnectGaveUp {
+                attempts: failures,
+                last_error: Box::new(last),
+            };
+            tracing::error!(%error, "ARI events: giving up");
+            finish(state, hub, Some(error));
+            return None;
+        }
+        let attempt = failures + 1;
+        let delay = if initial {
+            state.send_replace(ConnectionState::Connecting {
+                attempt,
+                last_error: last_error.clone(),
+            });
+            if failures == 0 {
+                Duration::ZERO
+            } else {
+                settings.reconnect.delay(failures, fastrand::f64())
+            }
+        } else {
+            state.send_replace(ConnectionState::Reconnecting {
+                attempt,
+                last_error: last_error.clone().unwrap_or(EventsError::ClosedByServer {
+                    code: None,
+                    reason: String::new(),
+                }),
+            });
+            settings.reconnect.delay(attempt, fastrand::f64())
+        };
+        tokio::select! {
+            biased;
+            command = commands.recv() => match command {
+                None | Some(Command::Close) => {
+                    finish(state, hub, None);
+                    return None;
+                }
+            },
+            () = tokio::time::sleep(delay) => {}
+        }
+        tokio::select! {
+            biased;
+            command = commands.recv() => match command {
+                None | Some(Command::Close) => {
+                    finish(state, hub, None);
+                    return None;
+                }
+            },
+            result = handshake(settings) => match result {
+                Ok(ws) => return Some(ws),
+                Err(error) => {
+                    tracing::debug!(attempt, %error, "ARI events connection attempt failed");
+                    failures += 1;
+                    last_error = Some(error);
+                }
+            },
+        }
+    }
+}
+
+fn finish<E: EventPayload>(
+    state: &watch::Sender<ConnectionState>,
+    hub: &Hub<E>,
+    error: Option<EventsError>,
+) {
+    state.send_replace(ConnectionState::Closed {
+        error: error.clone(),
+    });
+    hub.close(error);
+}
+
+/// Reads one connection until it is lost or shutdown is asked for, pinging on a fixed interval. After a ping, if
+/// nothing at all arrives within the pong timeout, the connection is declared dead.
+async fn drive<E: EventPayload>(
+    ws: &mut Ws,
+    settings: &Settings,
+    hub: &Hub<E>,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+) -> Ended {
+    let mut ping = tokio::time::interval_at(
+        Instant::now() + settings.ping_interval,
+        settings.ping_interval,
+    );
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let deadline = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(deadline);
+    let mut awaiting_pong = false;
+    let mut ping_seq: u64 = 0;
+
+    loop {
+        tokio::select! {
+            biased;
+            command = commands.recv() => match command {
+                None | Some(Command::Close) => return Ended::Shutdown,
+            },
+            message = ws.next() => {
+                awaiting_pong = false;
+                match message {
+                    Some(Ok(Message::Text(text))) => dispatch_text(hub, text.as_str()),
+                    Some(Ok(Message::Binary(bytes))) => match std::str::from_utf8(&bytes) {
+                        Ok(text) => dispatch_text(hub, text),
+                        Err(_) => hub.dispatch_error(EventsError::Decode {
+                            error: super::DecodeError::new("a binary message that is not UTF-8"),
+                            text: String::from_utf8_lossy(&bytes).into(),
+                        }),
+                    },
+                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                    Some(Ok(Message::Close(frame))) => {
+                        // tungstenite queued the close reply; flush it, briefly.
+                        let _ = tokio::time::timeout(settings.close_timeout, ws.flush()).await;
+                        return Ended::Lost(EventsError::ClosedByServer {
+                            code: frame.as_ref().map(|f| u16::from(f.code)),
+                            reason: frame.map(|f| f.reason.to_string()).unwrap_or_default(),
+                        });
+                    }
+                    None | Some(Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed)) => {
+                        return Ended::Lost(EventsError::ClosedByServer { code: None, reason: String::new() });
+                    }
+                    Some(Err(e)) => return Ended::Lost(EventsError::Transport(Arc::new(e))),
+                }
+            }
+            _ = ping.tick() => {
+                ping_seq = ping_seq.wrapping_add(1);
+                if !awaiting_pong {
+                    awaiting_pong = true;
+                    deadline.as_mut().reset(Instant::now() + settings.pong_timeout);
+                }
+                let payload = ping_seq.to_be_bytes().to_vec();
+                match tokio::time::timeout(settings.pong_timeout, ws.send(Message::Ping(payload.into()))).await {
+                    Err(_) => return Ended::Lost(EventsError::PingTimeout { timeout: settings.pong_timeout }),
+                    Ok(Err(e)) => return Ended::Lost(EventsError::Transport(Arc::new(e))),
+                    Ok(Ok(())) => {}
+                }
+            }
+            () = &mut deadline, if awaiting_pong => {
+                return Ended::Lost(EventsError::PingTimeout { timeout: settings.pong_timeout });
+            }
+        }
+    }
+}
+
+fn dispatch_text<E: EventPayload>(hub: &Hub<E>, text: &str) {
+    match E::decode(text) {
+        Ok(event) => hub.dispatch_event(Arc::new(event)),
+        Err(error) => {
+            tracing::warn!(%error, "undecodable ARI event");
+            hub.dispatch_error(EventsError::Decode {
+                error,
+                text: text.into(),
+            });
+        }
+    }
+}
+
+/// Sends a close frame and waits (briefly) for the server's.
+async fn close_gracefully(ws: &mut Ws, limit: Duration) {
+    let _ = tokio::time::timeout(limit, async {
+        if ws.close(None).await.is_ok() {
+            // Until the server's close frame; then dropping the socket ends the TCP connection.
+            while let Some(Ok(message)) = ws.next().await {
+                if message.is_close() {
+                    break;
+                }
+            }
+        }
+    })
+    .await;
+}

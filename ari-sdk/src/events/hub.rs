@@ -1,0 +1,356 @@
+//! Fan-out from the connection task to the subscribers.
+//!
+//! The connection task decodes each message once and calls [`Hub::dispatch_event`]; the hub pushes it into the
+//! bounded [`Queue`] of every subscriber it concerns. Pushing never waits, so a slow subscriber never slows the
+//! connection or the other subscribers. Subscribing and unsubscribing take the same lock synchronously, which is
+//! what makes subscribe-before-create safe: once `subscribe` returned, every later message is matched.
+//!
+//! Per-object subscriptions are indexed by `(kind, id)`, so dispatch costs one hash lookup per object an event
+//! carries, however many objects are followed.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
+
+use tokio::time::Instant;
+
+use super::error::EventsError;
+use super::payload::{EventPayload, ObjectKind};
+use super::queue::{Item, Queue};
+use super::stream::Gap;
+
+pub(crate) type Predicate<E> = Box<dyn Fn(&E) -> bool + Send + Sync>;
+
+pub(crate) enum Filter<E> {
+    All,
+    Matching(Predicate<E>),
+    Object(ObjectKind, Box<str>),
+}
+
+/// Where a subscription is registered, to unregister it.
+pub(crate) enum SubKey {
+    Broad(u64),
+    Object(u64, ObjectKind, Box<str>),
+}
+
+struct BroadSub<E> {
+    id: u64,
+    predicate: Option<Predicate<E>>,
+    queue: Arc<Queue<E>>,
+    since: Instant,
+}
+
+struct ObjectSub<E> {
+    id: u64,
+    queue: Arc<Queue<E>>,
+    since: Instant,
+    /// The sequence number of the last event delivered, so an event naming the object twice is delivered once.
+    last_seq: u64,
+}
+
+struct Registry<E> {
+    next_id: u64,
+    seq: u64,
+    broad: Vec<BroadSub<E>>,
+    objects: [HashMap<Box<str>, Vec<ObjectSub<E>>>; 4],
+    /// Set once the connection is over: later subscriptions end at once with this.
+    closed: Option<Option<EventsError>>,
+}
+
+pub(crate) struct Hub<E> {
+    capacity: usize,
+    registry: Mutex<Registry<E>>,
+}
+
+impl<E: EventPayload> Hub<E> {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Hub {
+            capacity,
+            registry: Mutex::new(Registry {
+                next_id: 1,
+                seq: 0,
+                broad: Vec::new(),
+                objects: Default::default(),
+                closed: None,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Registry<E>> {
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn subscribe(&self, filter: Filter<E>) -> (SubKey, Arc<Queue<E>>) {
+        let queue = Arc::new(Queue::new(self.capacity));
+        let since = Instant::now();
+        let mut reg = self.lock();
+        let id = reg.next_id;
+        reg.next_id += 1;
+        if let Some(closed) = &reg.closed {
+            queue.finish(closed.clone());
+            return (SubKey::Broad(id), queue);
+        }
+        let key = match filter {
+            Filter::All | Filter::Matching(_) => {
+                let predicate = match filter {
+                    Filter::Matching(p) => Some(p),
+                    _ => None,
+                };
+                reg.broad.push(BroadSub {
+                    id,
+                    predicate,
+                    queue: Arc::clone(&queue),
+                    since,
+                });
+                SubKey::Broad(id)
+            }
+            Filter::Object(kind, object_id) => {
+                reg.objects[kind.index()]
+                    .entry(object_id.clone())
+                    .or_default()
+                    .push(ObjectSub {
+                        id,
+                        queue: Arc::clone(&queue),
+                        since,
+                        last_seq: 0,
+                    });
+                SubKey::Object(id, kind, object_id)
+            }
+        };
+        (key, queue)
+    }
+
+    pub(crate) fn unsubscribe(&self, key: &SubKey) {
+        let mut reg = self.lock();
+        match key {
+            SubKey::Broad(id) => reg.broad.retain(|s| s.id != *id),
+            SubKey::Object(id, kind, object_id) => {
+                let map = &mut reg.objects[kind.index()];
+                if let Some(subs) = map.get_mut(object_id) {
+                    subs.retain(|s| s.id != *id);
+                    if subs.is_empty() {
+                        map.remove(object_id);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn subscription_count(&self) -> usize {
+        let reg = self.lock();
+        reg.broad.len()
+            + reg
+                .objects
+                .iter()
+                .flat_map(|m| m.values())
+                .map(Vec::len)
+                .sum::<usize>()
+    }
+
+    /// Delivers one decoded event to every subscriber it concerns.
+    pub(crate) fn dispatch_event(&self, event: Arc<E>) {
+        let mut guard = self.lock();
+        let reg = &mut *guard;
+        reg.seq += 1;
+        let seq = reg.seq;
+
+        let mut panicked = Vec::new();
+        for sub in &reg.broad {
+            let wanted = match &sub.predicate {
+                None => true,
+                Some(p) => match catch_unwind(AssertUnwindSafe(|| p(&event))) {
+                    Ok(w) => w,
+                    Err(_) => {
+                        panicked.push(sub.id);
+                        false
+                    }
+                },
+            };
+            if wanted {
+                sub.queue.push(Item::Event(Arc::clone(&event)));
+            }
+        }
+        if !panicked.is_empty() {
+            reg.broad.retain(|s| {
+                let keep = !panicked.contains(&s.id);
+                if !keep {
+                    s.queue.finish(Some(EventsError::FilterPanicked));
+                }
+                keep
+            });
+        }
+
+        if reg.objects.iter().all(HashMap::is_empty) {
+            return;
+        }
+        let mut ended: Vec<(ObjectKind, Box<str>)> = Vec::new();
+        let objects = &mut reg.objects;
+        let ev: &E = &event;
+        ev.for_each_object(&mut |object| {
+            let Some(subs) = objects[object.kind.index()].get_mut(object.id) else {
+                return;
+            };
+            let ends = ev.ends_object(object);
+            for sub in subs.iter_mut() {
+                if sub.last_seq != seq {
+                    sub.last_seq = seq;
+                    sub.queue.push(Item::Event(Arc::clone(&event)));
+                }
+                if ends {
+                    sub.queue.finish(None);
+                }
+            }
+            if ends {
+                ended.push((object.kind, object.id.into()));
+            }
+        });
+        for (kind, id) in ended {
+            objects[kind.index()].remove(&id);
+        }
+    }
+
+    /// Delivers a non-terminal error (an undecodable message) to every subscriber: it may have concerned any.
+    pub(crate) fn dispatch_error(&self, error: EventsError) {
+        let reg = self.lock();
+        for q in all_queues(&reg) {
+            q.push(Item::Error(error.clone()));
+        }
+    }
+
+    /// Tells every subscriber that events may be missing between `lost` (when the connection was lost) and `now`.
+    pub(crate) fn dispatch_gap(&self, lost: Instant, lost_at: SystemTime, now: Instant) {
+        let reg = self.lock();
+        let gap_for = |since: Instant| {
+            let start = lost.max(since);
+            let shifted = lost_at + start.saturating_duration_since(lost);
+            Gap::new(start, shifted, now)
+        };
+        for sub in &reg.broad {
+            sub.queue.push_gap(gap_for(sub.since));
+        }
+        for subs in reg.objects.iter().flat_map(|m| m.values()) {
+            for sub in subs {
+                sub.queue.push_gap(gap_for(sub.since));
+            }
+        }
+    }
+
+    /// Ends every stream (after its buffered items, with `error` if any) and every later subscription.
+    pub(crate) fn close(&self, error: Option<EventsError>) {
+        let mut reg = self.lock();
+        for q in all_queues(&reg) {
+            q.finish(error.clone());
+        }
+        reg.broad.clear();
+        for m in &mut reg.objects {
+            m.clear();
+        }
+        reg.closed = Some(error);
+    }
+}
+
+fn all_queues<E>(reg: &Registry<E>) -> impl Iterator<Item = &Arc<Queue<E>>> {
+    reg.broad.iter().map(|s| &s.queue).chain(
+        reg.objects
+            .iter()
+            .flat_map(|m| m.values())
+            .flat_map(|subs| subs.iter().map(|s| &s.queue)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{RawEvent, StreamItem};
+    use futures::task::noop_waker;
+    use std::task::{Context, Poll};
+
+    fn raw(json: &str) -> Arc<RawEvent> {
+        Arc::new(RawEvent::decode(json).unwrap())
+    }
+
+    fn drain(q: &Queue<RawEvent>) -> Vec<String> {
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut out = Vec::new();
+        loop {
+            match q.poll_pop(&mut cx) {
+                Poll::Pending => return out,
+                Poll::Ready(None) => {
+                    out.push("end".into());
+                    return out;
+                }
+                Poll::Ready(Some(Ok(StreamItem::Event(e)))) => out.push(e.type_name().to_owned()),
+                Poll::Ready(Some(Ok(other))) => out.push(format!("{other:?}")),
+                Poll::Ready(Some(Err(e))) => out.push(format!("err {e}")),
+            }
+        }
+    }
+
+    #[test]
+    fn exact_ids_and_auto_end() {
+        let hub = Hub::<RawEvent>::new(16);
+        let (_k1, abc) = hub.subscribe(Filter::Object(ObjectKind::Channel, "abc".into()));
+        let (_k2, abcd) = hub.subscribe(Filter::Object(ObjectKind::Channel, "abcd".into()));
+        let (_k3, bridge_abc) = hub.subscribe(Filter::Object(ObjectKind::Bridge, "abc".into()));
+        hub.dispatch_event(raw(r#"{"type":"StasisStart","channel":{"id":"abcd"}}"#));
+        hub.dispatch_event(raw(r#"{"type":"ChannelVarset","channel":{"id":"abc"}}"#));
+        hub.dispatch_event(raw(r#"{"type":"StasisStart","channel":{"id":"ab"}}"#));
+        hub.dispatch_event(raw(
+            r#"{"type":"Dial","caller":{"id":"abc"},"peer":{"id":"abc"}}"#,
+        ));
+        hub.dispatch_event(raw(r#"{"type":"StasisEnd","channel":{"id":"abc"}}"#));
+        hub.dispatch_event(raw(r#"{"type":"ChannelDestroyed","channel":{"id":"abc"}}"#));
+        assert_eq!(drain(&abc), ["ChannelVarset", "Dial", "StasisEnd", "end"]);
+        assert_eq!(drain(&abcd), ["StasisStart"]);
+        assert!(drain(&bridge_abc).is_empty());
+        assert_eq!(
+            hub.subscription_count(),
+            2,
+            "the ended subscription is gone"
+        );
+    }
+
+    #[test]
+    fn a_panicking_filter_ends_only_its_subscription() {
+        let hub = Hub::<RawEvent>::new(16);
+        let (_k1, bad) = hub.subscribe(Filter::Matching(Box::new(|e: &RawEvent| {
+            assert!(e.type_name() != "Boom", "user bug");
+            true
+        })));
+        let (_k2, all) = hub.subscribe(Filter::All);
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        hub.dispatch_event(raw(r#"{"type":"A"}"#));
+        hub.dispatch_event(raw(r#"{"type":"Boom"}"#));
+        hub.dispatch_event(raw(r#"{"type":"C"}"#));
+        std::panic::set_hook(prev);
+        let b = drain(&bad);
+        assert_eq!(b[0], "A");
+        assert!(b[1].starts_with("err the subscription's filter panicked"));
+        assert_eq!(b[2], "end");
+        assert_eq!(drain(&all), ["A", "Boom", "C"]);
+    }
+
+    #[test]
+    fn unsubscribe_and_close() {
+        let hub = Hub::<RawEvent>::new(16);
+        let (k1, _q1) = hub.subscribe(Filter::Object(ObjectKind::Playback, "p".into()));
+        let (k2, _q2) = hub.subscribe(Filter::All);
+        assert_eq!(hub.subscription_count(), 2);
+        hub.unsubscribe(&k1);
+        hub.unsubscribe(&k2);
+        assert_eq!(hub.subscription_count(), 0);
+        let (_k, q) = hub.subscribe(Filter::All);
+        hub.close(Some(EventsError::FilterPanicked));
+        assert_eq!(drain(&q)[1], "end");
+        let (_k, late) = hub.subscribe(Filter::Object(ObjectKind::Bridge, "b".into()));
+        assert_eq!(
+            drain(&late).len(),
+            2,
+            "a late subscription ends at once with the error"
+        );
+        assert_eq!(hub.subscription_count(), 0);
+    }
+}

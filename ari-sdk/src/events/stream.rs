@@ -1,0 +1,479 @@
+//! The public face of the event stream: items, gaps, state, streams, handles and waiters.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime};
+
+use futures::stream::{FusedStream, Stream};
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, Sleep};
+
+use super::error::EventsError;
+use super::hub::{Filter, Hub, SubKey};
+use super::payload::{EventPayload, ObjectKind};
+use super::queue::Queue;
+
+/// One item of an event stream.
+///
+/// Besides events, a stream says explicitly when events may be missing: [`StreamItem::Gap`] after the connection
+/// was lost and re-established, [`StreamItem::Lagged`] when this subscriber fell behind and its oldest buffered
+/// events were dropped. Nothing is ever dropped without one of these.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum StreamItem<E> {
+    /// An event, in the order the server sent it.
+    Event(E),
+    /// The connection was lost and is back: events the server sent in between are missing. Resynchronise state
+    /// you depend on (for example list the channels of your application) before relying on it.
+    Gap(Gap),
+    /// This subscriber did not keep up: its `missed` oldest buffered events were dropped, right here.
+    Lagged {
+        /// How many events (or error items) were dropped.
+        missed: u64,
+    },
+}
+
+impl<E> StreamItem<E> {
+    /// The event, if this is one.
+    pub fn as_event(&self) -> Option<&E> {
+        match self {
+            StreamItem::Event(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The event, if this is one.
+    pub fn into_event(self) -> Option<E> {
+        match self {
+            StreamItem::Event(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether events may be missing at this point (a gap or lag).
+    pub fn is_loss(&self) -> bool {
+        !matches!(self, StreamItem::Event(_))
+    }
+}
+
+/// A period in which events could not be received: from losing a connection to having a new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    start: Instant,
+    end: Instant,
+    lost_at: SystemTime,
+    outages: u32,
+}
+
+impl Gap {
+    pub(crate) fn new(start: Instant, lost_at: SystemTime, end: Instant) -> Self {
+        Gap {
+            start,
+            end: end.max(start),
+            lost_at,
+            outages: 1,
+        }
+    }
+
+    /// `self` came before `later`: one gap spanning both.
+    pub(crate) fn merge(self, later: Gap) -> Gap {
+        Gap {
+            start: self.start.min(later.start),
+            end: self.end.max(later.end),
+            lost_at: self.lost_at.min(later.lost_at),
+            outages: self.outages.saturating_add(later.outages),
+        }
+    }
+
+    /// How long events could not be received (monotonic clock).
+    pub fn duration(&self) -> Duration {
+        self.end.saturating_duration_since(self.start)
+    }
+
+    /// Wall-clock time when the connection was lost (or when this subscriber subscribed, if that was later).
+    pub fn lost_at(&self) -> SystemTime {
+        self.lost_at
+    }
+
+    /// Wall-clock time when the new connection was established.
+    pub fn reconnected_at(&self) -> SystemTime {
+        self.lost_at + self.duration()
+    }
+
+    /// How many connection losses this gap covers: 1, or more when a subscriber that fell behind had the events
+    /// between several outages dropped, which merges them into one gap.
+    pub fn outages(&self) -> u32 {
+        self.outages
+    }
+}
+
+/// The state of the shared events connection.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ConnectionState {
+    /// The first connection is being made ([`EventsBuilder::start`](super::EventsBuilder::start) only:
+    /// [`connect`](super::EventsBuilder::connect) returns once connected).
+    Connecting {
+        /// The attempt being made (1-based).
+        attempt: u32,
+        /// Why the previous attempt failed, from the second attempt on.
+        last_error: Option<EventsError>,
+    },
+    /// Connected: events flow.
+    Connected,
+    /// The connection was lost; reconnecting.
+    Reconnecting {
+        /// The attempt about to be made (1-based).
+        attempt: u32,
+        /// Why the connection was lost (attempt 1) or why the previous attempt failed.
+        last_error: EventsError,
+    },
+    /// Closed for good: every stream ends.
+    Closed {
+        /// `None` when closed on request (or when every handle was dropped); otherwise why it ended.
+        error: Option<EventsError>,
+    },
+}
+
+impl ConnectionState {
+    /// Whether events currently flow.
+    pub fn is_connected(&self) -> bool {
+        matches!(self, ConnectionState::Connected)
+    }
+
+    /// Whether the connection is over for good.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, ConnectionState::Closed { .. })
+    }
+}
+
+pub(crate) enum Command {
+    Close,
+}
+
+/// Keeps the connection task alive: the task ends when every `Guard` is gone.
+pub(crate) struct Guard {
+    pub(crate) commands: mpsc::UnboundedSender<Command>,
+}
+
+/// A cheap, cloneable handle to one events connection: makes subscriptions, observes the state, closes it.
+///
+/// The connection task runs while any handle or stream of it exists; when the last one is dropped it sends a
+/// close frame and ends.
+pub struct EventsHandle<E: EventPayload> {
+    pub(crate) hub: Arc<Hub<E>>,
+    pub(crate) guard: Arc<Guard>,
+    pub(crate) state: watch::Receiver<ConnectionState>,
+}
+
+impl<E: EventPayload> Clone for EventsHandle<E> {
+    fn clone(&self) -> Self {
+        EventsHandle {
+            hub: Arc::clone(&self.hub),
+            guard: Arc::clone(&self.guard),
+            state: self.state.clone(),
+        }
+    }
+}
+
+impl<E: EventPayload> fmt::Debug for EventsHandle<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventsHandle")
+            .field("state", &*self.state.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: EventPayload> EventsHandle<E> {
+    fn stream(&self, filter: Filter<E>) -> EventStream<E> {
+        let (key, queue) = self.hub.subscribe(filter);
+        EventStream {
+            key: Some(key),
+            queue,
+            handle: self.clone(),
+            terminated: false,
+        }
+    }
+
+    /// A new stream of every event, from now on.
+    pub fn subscribe(&self) -> EventStream<E> {
+        self.stream(Filter::All)
+    }
+
+    /// A new stream of the events for which `filter` returns true, from now on. The filter runs on the connection
+    /// task, so only matching events take buffer space; keep it cheap, and do not subscribe or count subscriptions
+    /// from inside it (it runs while the subscription table is locked). A filter that panics ends its own stream
+    /// with [`EventsError::FilterPanicked`]. Gaps and decode errors are delivered too.
+    pub fn subscribe_matching<F>(&self, filter: F) -> EventStream<E>
+    where
+        F: Fn(&E) -> bool + Send + Sync + 'static,
+    {
+        self.stream(Filter::Matching(Box::new(filter)))
+    }
+
+    /// A stream of the events that concern one object: those carrying a `kind` object whose id is exactly `id`.
+    ///
+    /// Registered before this returns, so it may be taken *before* the request that creates the object is sent
+    /// (with a client-chosen id, see [`unique_id`](super::unique_id)) and then sees the object's first events.
+    /// Ends by itself right after the event that ends the object (see
+    /// [`ends_by_default`](super::ends_by_default)), and when the connection closes. Gaps and decode errors are
+    /// delivered too: after a gap the end event itself may have been missed.
+    pub fn object(&self, kind: ObjectKind, id: impl Into<String>) -> EventStream<E> {
+        self.stream(Filter::Object(kind, id.into().into_boxed_str()))
+    }
+
+    /// Events of the channel with this id, until `StasisEnd` or `ChannelDestroyed`.
+    pub fn channel(&self, id: impl Into<String>) -> EventStream<E> {
+        self.object(ObjectKind::Channel, id)
+    }
+
+    /// Events of the bridge with this id, until `BridgeDestroyed`.
+    pub fn bridge(&self, id: impl Into<String>) -> EventStream<E> {
+        self.object(ObjectKind::Bridge, id)
+    }
+
+    /// Events of the playback with this id, until `PlaybackFinished`.
+    pub fn playback(&self, id: impl Into<String>) -> EventStream<E> {
+        self.object(ObjectKind::Playback, id)
+    }
+
+    /// Events of the live recording with this name, until `RecordingFinished` or `RecordingFailed`.
+    pub fn recording(&self, name: impl Into<String>) -> EventStream<E> {
+        self.object(ObjectKind::Recording, name)
+    }
+
+    /// Waits for the next event matching `predicate`, for at most `timeout` from now.
+    ///
+    /// The subscription is registered when this is called, not when the returned future is first polled: call it,
+    /// send the request that causes the event, then await the waiter.
+    ///
+    /// ```no_run
+    /// # async fn demo(events: ari_sdk::events::EventsHandle<ari_sdk::events::RawEvent>) {
+    /// use std::time::Duration;
+    /// let id = ari_sdk::events::unique_id();
+    /// let started = {
+    ///     let id = id.clone();
+    ///     events.wait_for(
+    ///         move |e| e.type_name() == "StasisStart" && e.get("channel").and_then(|c| c.get("id")).and_then(|i| i.as_str()) == Some(id.as_str()),
+    ///         Duration::from_secs(5),
+    ///     )
+    /// };
+    /// // ... originate a channel with `channelId = id` here ...
+    /// let event = started.await;
+    /// # }
+    /// ```
+    pub fn wait_for<F>(&self, predicate: F, timeout: Duration) -> EventWaiter<E>
+    where
+        F: Fn(&E) -> bool + Send + Sync + 'static,
+    {
+        EventWaiter::new(self.subscribe_matching(predicate), timeout)
+    }
+
+    /// The current connection state.
+    pub fn state(&self) -> ConnectionState {
+        self.state.borrow().clone()
+    }
+
+    /// A receiver that observes every change of the connection state.
+    pub fn watch_state(&self) -> watch::Receiver<ConnectionState> {
+        self.state.clone()
+    }
+
+    /// Asks the connection task to close: it sends a close frame, the state becomes `Closed { error: None }` and
+    /// every stream ends after its buffered items. Returns immediately; see [`EventsHandle::closed`].
+    pub fn close(&self) {
+        // An error means the task is already gone, which is what was asked.
+        let _ = self.guard.commands.send(Command::Close);
+    }
+
+    /// Waits until the connection is closed for good, and returns the final state.
+    pub async fn closed(&self) -> ConnectionState {
+        let mut rx = self.state.clone();
+        // An error means the task ended, after publishing its final state.
+        let _ = rx.wait_for(ConnectionState::is_closed).await;
+        let state = rx.borrow().clone();
+        state
+    }
+
+    /// How many subscriptions are registered (for diagnostics and leak tests).
+    pub fn subscription_count(&self) -> usize {
+        self.hub.subscription_count()
+    }
+}
+
+/// A stream of events from the shared connection: all of them, the matching ones, or one object's.
+///
+/// Implements [`futures::Stream`] with items `Result<StreamItem<E>, EventsError>`. Errors are
+/// [`EventsError::Decode`] for one undecodable message (the stream goes on) or, last, the reason the connection
+/// ended (for example [`EventsError::ReconnectGaveUp`]). Then the stream yields `None`. Dropping the stream
+/// unregisters it.
+pub struct EventStream<E: EventPayload> {
+    key: Option<SubKey>,
+    queue: Arc<Queue<E>>,
+    handle: EventsHandle<E>,
+    terminated: bool,
+}
+
+impl<E: EventPayload> fmt::Debug for EventStream<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventStream")
+            .field("queued", &self.queue.len())
+            .field("terminated", &self.terminated)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: EventPayload> EventStream<E> {
+    /// The handle of the connection this stream belongs to: more subscriptions, state, close.
+    pub fn handle(&self) -> &EventsHandle<E> {
+        &self.handle
+    }
+
+    /// How many items wait in this stream's buffer (never more than the configured capacity).
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Reads this stream until an event matches `predicate`, for at most `timeout`. Non-matching events are
+    /// consumed. A gap or lag is an error ([`WaitError::Gap`], [`WaitError::Lagged`]): the event may have been
+    /// among the missing ones.
+    pub async fn wait_for<F>(&mut self, mut predicate: F, timeout: Duration) -> Result<E, WaitError>
+    where
+        F: FnMut(&E) -> bool,
+    {
+        use futures::StreamExt as _;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let item = tokio::time::timeout_at(deadline, self.next())
+                .await
+                .map_err(|_| WaitError::Timeout(timeout))?;
+            match into_wait_result(item) {
+                Ok(event) if predicate(&event) => return Ok(event),
+                Ok(_) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+fn into_wait_result<E>(item: Option<Result<StreamItem<E>, EventsError>>) -> Result<E, WaitError> {
+    match item {
+        Some(Ok(StreamItem::Event(e))) => Ok(e),
+        Some(Ok(StreamItem::Gap(g))) => Err(WaitError::Gap(g)),
+        Some(Ok(StreamItem::Lagged { missed })) => Err(WaitError::Lagged { missed }),
+        Some(Err(e)) => Err(WaitError::Stream(e)),
+        None => Err(WaitError::Ended),
+    }
+}
+
+impl<E: EventPayload> Stream for EventStream<E> {
+    type Item = Result<StreamItem<E>, EventsError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.terminated {
+            return Poll::Ready(None);
+        }
+        let poll = this.queue.poll_pop(cx);
+        if let Poll::Ready(None) = poll {
+            this.terminated = true;
+            if let Some(key) = this.key.take() {
+                this.handle.hub.unsubscribe(&key);
+            }
+        }
+        poll
+    }
+}
+
+impl<E: EventPayload> FusedStream for EventStream<E> {
+    fn is_terminated(&self) -> bool {
+        self.terminated
+    }
+}
+
+impl<E: EventPayload> Drop for EventStream<E> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.handle.hub.unsubscribe(&key);
+        }
+    }
+}
+
+/// Why waiting for an event did not produce it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// No matching event within the timeout.
+    #[error("no matching event within {0:?}")]
+    Timeout(Duration),
+    /// The connection was lost and re-established in the meantime: the event may have been missed.
+    #[error("the events connection was interrupted for {:?}; the event may have been missed", .0.duration())]
+    Gap(Gap),
+    /// The subscriber fell behind and events were dropped: the event may have been among them.
+    #[error("{missed} events were dropped because the subscriber fell behind")]
+    Lagged {
+        /// How many.
+        missed: u64,
+    },
+    /// The stream yielded an error (an undecodable message, or the connection ended).
+    #[error(transparent)]
+    Stream(EventsError),
+    /// The stream ended (the connection was closed, or the object's life ended) without a match.
+    #[error("the event stream ended without a matching event")]
+    Ended,
+}
+
+/// A pending [`EventsHandle::wait_for`]: a future of the first matching event.
+///
+/// The subscription exists from the moment this was created.
+#[must_use = "a waiter does nothing unless awaited"]
+pub struct EventWaiter<E: EventPayload> {
+    stream: EventStream<E>,
+    deadline: Instant,
+    timeout: Duration,
+    sleep: Option<Pin<Box<Sleep>>>,
+}
+
+impl<E: EventPayload> fmt::Debug for EventWaiter<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventWaiter")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: EventPayload> EventWaiter<E> {
+    fn new(stream: EventStream<E>, timeout: Duration) -> Self {
+        let deadline = Instant::now()
+            .checked_add(timeout)
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(86400 * 365 * 30));
+        EventWaiter {
+            stream,
+            deadline,
+            timeout,
+            sleep: None,
+        }
+    }
+}
+
+impl<E: EventPayload> Future for EventWaiter<E> {
+    type Output = Result<E, WaitError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Poll::Ready(item) = Pin::new(&mut this.stream).poll_next(cx) {
+            return Poll::Ready(into_wait_result(item));
+        }
+        let deadline = this.deadline;
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        match sleep.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(WaitError::Timeout(this.timeout))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
