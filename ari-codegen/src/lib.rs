@@ -3,19 +3,21 @@
 //! Stages, each pure and separately tested:
 //! [`spec`] (serde mirror of the dialect) → [`fixups`] (known upstream defects) →
 //! [`mod@lower`] + [`mod@union`] (the normalised multi-version [`ir`], named by [`naming`]) →
-//! `emit` (IR → tokens) → `render` (tokens → formatted text).
+//! [`emit`] (IR → tokens) → [`render`] (tokens → formatted text).
 //!
 //! The entry point for code generation is [`load_union`]: it verifies the
 //! imported specs against `specs/lock.json`, parses every version, applies
 //! the fixups, lowers, and merges them into one [`ir::Api`].
 #![warn(missing_docs)]
 
+pub mod emit;
 pub mod error;
 pub mod fixups;
 pub mod ir;
 pub mod lock;
 pub mod lower;
 pub mod naming;
+pub mod render;
 pub mod spec;
 pub mod summary;
 pub mod union;

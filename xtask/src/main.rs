@@ -6,6 +6,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod codegen;
 mod specs;
 
 /// Project automation for ari-sdk.
@@ -21,12 +22,19 @@ enum Command {
     /// Import, verify, pull and summarise Asterisk's ARI spec files.
     #[command(subcommand)]
     Specs(specs::SpecsCommand),
+    /// Generate ari-sdk/src/generated/ from the imported specs (`--check`: only verify it is current).
+    Codegen {
+        /// Write nothing; fail and name every stale, missing or extra file.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 fn main() {
     let cli = Cli::parse();
     let result: Result<()> = match cli.command {
         Command::Specs(cmd) => specs::run(cmd),
+        Command::Codegen { check } => codegen::run(check),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");

@@ -1,0 +1,231 @@
+//! `emit`: IR → Rust token streams (with `quote`; never string-built Rust).
+//!
+//! [`generate`] is the whole back end: it emits every module of
+//! `ari-sdk/src/generated/` and renders each to formatted text with a header.
+//! The list of modules lives in one place ([`modules`]) so later modules
+//! (operations, handles) slot in beside models, enums and events.
+//!
+//! Paths in the generated code are relative (`super::models::Channel`) or
+//! crate-rooted for the hand-written runtime (`crate::Timestamp`,
+//! `crate::__private::…`), so the same output compiles wherever the
+//! `generated` directory is mounted as a module — ari-sdk, or a test crate
+//! that compiles the snapshot of a fixture IR.
+
+mod docs;
+mod enums;
+mod events;
+mod models;
+mod responses;
+mod types;
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::ir::{Api, VersionSet};
+use crate::render;
+
+pub use docs::{escape as escape_doc, version_list, version_string};
+
+/// An error found while emitting (an IR the emitter cannot turn into valid Rust).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EmitError {
+    /// A Rust name in the IR is not a valid identifier.
+    #[error("invalid Rust identifier {name:?} for {what}")]
+    InvalidIdent {
+        /// The offending name.
+        name: String,
+        /// What it names.
+        what: String,
+    },
+    /// A type reference points at a model or enum the IR does not define.
+    #[error("{what} refers to unknown {kind} {name:?}")]
+    UnknownType {
+        /// `model` or `enum`.
+        kind: &'static str,
+        /// The missing name.
+        name: String,
+        /// Where the reference is.
+        what: String,
+    },
+    /// Two items would get the same Rust name.
+    #[error("name collision: {0}")]
+    Collision(String),
+    /// The emitted tokens do not parse as a Rust file (an emitter bug).
+    #[error("generated module {module} does not parse: {message}")]
+    Unparsable {
+        /// The module.
+        module: String,
+        /// syn's message.
+        message: String,
+    },
+}
+
+/// One file of `src/generated/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Path relative to `src/generated/`, e.g. `models.rs`.
+    pub path: String,
+    /// Full, formatted file contents (header included).
+    pub contents: String,
+}
+
+/// One emitted module before rendering.
+#[derive(Debug)]
+pub struct Module {
+    /// The module name (`models`); the file is `<name>.rs`, `mod.rs` for the root.
+    pub name: &'static str,
+    /// Module tokens (inner docs included).
+    pub tokens: TokenStream,
+}
+
+/// Emits and renders every file of `src/generated/`, in a fixed order.
+pub fn generate(api: &Api) -> Result<Vec<GeneratedFile>, EmitError> {
+    let header = render::header(api);
+    modules(api)?
+        .into_iter()
+        .map(|m| {
+            let path = if m.name == "mod" {
+                "mod.rs".to_owned()
+            } else {
+                format!("{}.rs", m.name)
+            };
+            let contents =
+                render::render(&header, m.tokens).map_err(|e| EmitError::Unparsable {
+                    module: path.clone(),
+                    message: e.to_string(),
+                })?;
+            Ok(GeneratedFile { path, contents })
+        })
+        .collect()
+}
+
+/// Emits every module, the root `mod` first.
+pub fn modules(api: &Api) -> Result<Vec<Module>, EmitError> {
+    let cx = Cx::new(api);
+    // (name, doc, tokens, test-only)
+    let children: Vec<(&'static str, &'static str, TokenStream, bool)> = vec![
+        (
+            "enums",
+            "Every value list of the specs as an open enum.",
+            enums::emit(&cx)?,
+            false,
+        ),
+        (
+            "events",
+            "The typed event stream: `Event` and one struct per message type.",
+            events::emit(&cx)?,
+            false,
+        ),
+        (
+            "models",
+            "Every model of the specs (except the event hierarchy).",
+            models::emit(&cx)?,
+            false,
+        ),
+        (
+            "responses",
+            "Test-only: each operation's declared JSON response type, by method and path template.",
+            responses::emit(&cx)?,
+            true,
+        ),
+    ];
+    let decls = children.iter().map(|(name, doc, _, test_only)| {
+        let ident = Ident::new(name, Span::call_site());
+        let doc = format!(" {doc}");
+        if *test_only {
+            quote! {
+                #[doc = #doc]
+                #[cfg(test)]
+                pub(crate) mod #ident;
+            }
+        } else {
+            quote! {
+                #[doc = #doc]
+                pub mod #ident;
+            }
+        }
+    });
+    let root = quote! {
+        //! Code generated from Asterisk's ARI specs. Do not edit: run `cargo xtask codegen`.
+        #(#decls)*
+    };
+    let mut out = vec![Module {
+        name: "mod",
+        tokens: root,
+    }];
+    out.extend(
+        children
+            .into_iter()
+            .map(|(name, _, tokens, _)| Module { name, tokens }),
+    );
+    Ok(out)
+}
+
+/// Shared emission context: the IR plus derived lookups.
+pub(crate) struct Cx<'a> {
+    pub api: &'a Api,
+    /// Every version of the IR.
+    pub all: VersionSet,
+}
+
+impl<'a> Cx<'a> {
+    fn new(api: &'a Api) -> Self {
+        Cx {
+            api,
+            all: VersionSet(api.versions.iter().cloned().collect::<BTreeSet<_>>()),
+        }
+    }
+}
+
+/// A Rust identifier from an IR Rust name (`r#type` → raw identifier).
+pub(crate) fn ident(name: &str, what: impl FnOnce() -> String) -> Result<Ident, EmitError> {
+    let invalid = |what: String| EmitError::InvalidIdent {
+        name: name.to_owned(),
+        what,
+    };
+    if let Some(raw) = name.strip_prefix("r#") {
+        // `self`, `Self`, `super`, `crate` cannot be raw identifiers.
+        if matches!(raw, "self" | "Self" | "super" | "crate" | "_") || !is_ident_shape(raw) {
+            return Err(invalid(what()));
+        }
+        return Ok(Ident::new_raw(raw, Span::call_site()));
+    }
+    if !is_ident_shape(name) {
+        return Err(invalid(what()));
+    }
+    // Rejects keywords (which need `r#` or a suffix).
+    syn::parse_str::<Ident>(name).map_err(|_| invalid(what()))
+}
+
+/// The name serde sees for a Rust field (`r#type` → `type`).
+pub(crate) fn unraw(name: &str) -> &str {
+    name.strip_prefix("r#").unwrap_or(name)
+}
+
+fn is_ident_shape(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+        && s != "_"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idents() {
+        assert_eq!(ident("r#type", String::new).unwrap().to_string(), "r#type");
+        assert_eq!(
+            ident("channel_id", String::new).unwrap().to_string(),
+            "channel_id"
+        );
+        assert!(ident("type", || "x".into()).is_err());
+        assert!(ident("r#self", || "x".into()).is_err());
+        assert!(ident("2x", || "x".into()).is_err());
+        assert!(ident("a-b", || "x".into()).is_err());
+        assert_eq!(unraw("r#move"), "move");
+    }
+}

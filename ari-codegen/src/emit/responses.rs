@@ -1,0 +1,72 @@
+//! A test-only table: each operation's declared JSON response type, so tests
+//! can check recorded server responses against the generated models without a
+//! hand-maintained mapping.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::types::{rust_type, Place};
+use super::{Cx, EmitError};
+use crate::ir::{HttpMethod, ResponseType};
+
+pub(crate) fn emit(cx: &Cx<'_>) -> Result<TokenStream, EmitError> {
+    let mut rows = Vec::new();
+    for res in &cx.api.resources {
+        for op in &res.operations {
+            let ResponseType::Json(ty) = &op.response else {
+                continue;
+            };
+            if op.is_websocket {
+                continue;
+            }
+            let ty = rust_type(cx, ty, Place::Elsewhere, &|| {
+                format!("response of {}", op.nickname)
+            })?;
+            let method = match op.method {
+                HttpMethod::Get => "GET",
+                HttpMethod::Post => "POST",
+                HttpMethod::Put => "PUT",
+                HttpMethod::Delete => "DELETE",
+            };
+            let path = &op.path;
+            let nickname = &op.nickname;
+            let ty_name = ty.to_string().replace(' ', "");
+            rows.push(quote! {
+                ResponseType {
+                    method: #method,
+                    path: #path,
+                    operation: #nickname,
+                    type_name: #ty_name,
+                    decode: decode::<#ty>,
+                },
+            });
+        }
+    }
+    Ok(quote! {
+        //! Each REST operation's declared JSON response type, by method and path template.
+
+        /// One operation's response type.
+        pub(crate) struct ResponseType {
+            /// HTTP method.
+            pub method: &'static str,
+            /// The spec's path template, e.g. `/channels/{channelId}`.
+            pub path: &'static str,
+            /// The operation's nickname.
+            pub operation: &'static str,
+            /// The Rust type, for messages.
+            pub type_name: &'static str,
+            /// Decodes a body as that type and serialises it back to JSON.
+            pub decode: fn(&str) -> Result<serde_json::Value, serde_json::Error>,
+        }
+
+        fn decode<T>(body: &str) -> Result<serde_json::Value, serde_json::Error>
+        where
+            T: serde::de::DeserializeOwned + serde::Serialize,
+        {
+            serde_json::to_value(serde_json::from_str::<T>(body)?)
+        }
+
+        /// Every operation with a JSON response, in IR order.
+        pub(crate) const RESPONSE_TYPES: &[ResponseType] = &[#(#rows)*];
+    })
+}
