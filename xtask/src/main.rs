@@ -6,7 +6,12 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod asterisk;
 mod specs;
+mod test;
+
+/// `specs pull` lives in the library (the live suite checks it); `specs.rs` calls it from here.
+use xtask::specs_pull;
 
 /// Project automation for ari-sdk.
 #[derive(Parser)]
@@ -21,12 +26,20 @@ enum Command {
     /// Import, verify, pull and summarise Asterisk's ARI spec files.
     #[command(subcommand)]
     Specs(specs::SpecsCommand),
+    /// The sandbox Asterisk the live tests run against: up, down, status.
+    #[command(subcommand)]
+    Asterisk(asterisk::AsteriskCommand),
+    /// Run every check in order: specs import, codegen --check, fmt, clippy, offline tests,
+    /// docs, then the live suite against a sandbox Asterisk (always stopped at the end).
+    Test(test::TestArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result: Result<()> = match cli.command {
         Command::Specs(cmd) => specs::run(cmd),
+        Command::Asterisk(cmd) => asterisk::run(cmd),
+        Command::Test(args) => test::run(args),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");
