@@ -239,6 +239,7 @@ fn up() -> Result<()> {
         std::fs::remove_file(sandbox.state_path()).ok();
     }
 
+    let port = choose_port()?;
     let (marker, built) = root::ensure_root(&sandbox.cache, &sandbox.root, sandbox.root_in_use())?;
     if !built {
         println!(
@@ -253,7 +254,6 @@ fn up() -> Result<()> {
     // Anything still running with this instance's configuration lost its state file: stop it.
     stop_strays(&sandbox.config_inside())?;
 
-    let port = choose_port()?;
     let password = random_hex(16)?;
     let read_only_password = random_hex(16)?;
     prepare_instance_dir(
