@@ -9,6 +9,8 @@
 //! [`Ari::unique`], and what a test creates is deleted by a [`Cleanup`] guard, even when the
 //! test panics.
 
+#![warn(missing_docs)]
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 

@@ -4,6 +4,8 @@
 //! [`settings`] and checks `cargo xtask specs pull` through [`specs_pull`], so
 //! both live in this small library next to the `xtask` binary.
 
+#![warn(missing_docs)]
+
 pub mod settings;
 pub mod specs_pull;
 

@@ -43,17 +43,6 @@ pub struct SandboxSettings {
     pub log_dir: PathBuf,
 }
 
-impl SandboxSettings {
-    /// The events WebSocket URL for the given applications (`ws://…/ari/events?app=…`).
-    pub fn events_url(&self, apps: &str) -> String {
-        let base = self
-            .url
-            .replacen("http://", "ws://", 1)
-            .replacen("https://", "wss://", 1);
-        format!("{base}/events?app={apps}")
-    }
-}
-
 /// Where the settings file is: `$ARI_SANDBOX_SETTINGS`, else `<workspace>/.sandbox/ari.json`.
 pub fn settings_path() -> PathBuf {
     match std::env::var_os(SETTINGS_ENV) {

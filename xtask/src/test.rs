@@ -6,6 +6,8 @@
 
 use std::ffi::OsString;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -25,12 +27,16 @@ struct Step {
     program: Program,
     args: Vec<OsString>,
     env: Vec<(&'static str, OsString)>,
+    /// Variables removed from the step's environment.
+    env_removed: Vec<&'static str>,
     /// Run only if this `cargo xtask …` command line succeeds (a subcommand exists).
     only_if_xtask: Option<Vec<&'static str>>,
     /// Why the step is skipped outright, if it is.
     skip: Option<String>,
     /// Runs even after an earlier step failed.
     cleanup: bool,
+    /// When it fails, show the end of the sandbox Asterisk's log (before `down` runs).
+    show_sandbox_log: bool,
 }
 
 enum Program {
@@ -54,9 +60,11 @@ impl Step {
             program,
             args: args.iter().map(OsString::from).collect(),
             env: Vec::new(),
+            env_removed: Vec::new(),
             only_if_xtask: None,
             skip: None,
             cleanup: false,
+            show_sandbox_log: false,
         }
     }
 
@@ -67,6 +75,12 @@ impl Step {
 
     fn env(mut self, key: &'static str, value: impl Into<OsString>) -> Self {
         self.env.push((key, value.into()));
+        self
+    }
+
+    /// Runs without these environment variables.
+    fn without_env(mut self, keys: &[&'static str]) -> Self {
+        self.env_removed.extend(keys);
         self
     }
 
@@ -85,52 +99,41 @@ impl Step {
         self.cleanup = true;
         self
     }
+
+    fn sandbox_log_on_failure(mut self) -> Self {
+        self.show_sandbox_log = true;
+        self
+    }
 }
 
-/// The checks, in order.
+/// Variables that point the live tests at another Asterisk: `cargo xtask test` tests the
+/// sandbox it starts, whatever the caller's environment says.
+const TARGET_ENV: &[&str] = &[
+    "ARI_URL",
+    "ARI_USER",
+    "ARI_PASSWORD",
+    "ARI_READ_ONLY_USER",
+    "ARI_READ_ONLY_PASSWORD",
+    "ARI_CONTEXT",
+    "ARI_EXPECT_VERSION",
+    "ARI_APP_PREFIX",
+];
+
+/// The checks, in order: one line each (kept that way by `rustfmt::skip`).
+#[rustfmt::skip]
 fn steps() -> Vec<Step> {
     let mirror = std::env::var_os("ARI_SPECS_MIRROR").filter(|m| !m.is_empty());
+    let no_mirror = mirror.is_none().then(|| "ARI_SPECS_MIRROR is not set: using the specs already imported".to_owned());
     let settings = xtask::settings::settings_path();
     vec![
-        Step::xtask("specs import", &["specs", "import"])
-            .arg(mirror.clone().unwrap_or_default())
-            .skip_because(mirror.is_none().then(|| {
-                "ARI_SPECS_MIRROR is not set: using the specs already imported".to_owned()
-            }))
-            .if_xtask_has(&["specs", "import", "--help"]),
-        Step::xtask("codegen --check", &["codegen", "--check"])
-            .if_xtask_has(&["codegen", "--help"]),
+        Step::xtask("specs import", &["specs", "import"]).arg(mirror.unwrap_or_default()).skip_because(no_mirror).if_xtask_has(&["specs", "import", "--help"]),
+        Step::xtask("codegen --check", &["codegen", "--check"]).if_xtask_has(&["codegen", "--help"]),
         Step::cargo("fmt", &["fmt", "--all", "--check"]),
-        Step::cargo(
-            "clippy",
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ],
-        ),
-        Step::cargo(
-            "offline tests",
-            &["test", "--workspace", "--exclude", "ari-live-tests"],
-        ),
-        Step::cargo("docs", &["doc", "-p", "ari-sdk", "--no-deps"])
-            .env("RUSTDOCFLAGS", "-D warnings"),
+        Step::cargo("clippy", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        Step::cargo("offline tests", &["test", "--workspace", "--exclude", "ari-live-tests"]),
+        Step::cargo("docs", &["doc", "-p", "ari-sdk", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
         Step::xtask("asterisk up", &["asterisk", "up"]),
-        Step::cargo(
-            "live tests",
-            &[
-                "test",
-                "-p",
-                "ari-live-tests",
-                "--",
-                "--test-threads=4",
-                "--show-output",
-            ],
-        )
-        .env(xtask::settings::SETTINGS_ENV, settings),
+        Step::cargo("live tests", &["test", "-p", "ari-live-tests", "--", "--test-threads=4", "--show-output"]).env(xtask::settings::SETTINGS_ENV, settings).without_env(TARGET_ENV).sandbox_log_on_failure(),
         Step::xtask("asterisk down", &["asterisk", "down"]).always(),
     ]
 }
@@ -152,8 +155,22 @@ pub fn run(args: TestArgs) -> Result<()> {
     let mut results: Vec<(&'static str, Outcome, Duration)> = Vec::new();
     let mut failed = false;
 
+    // Ctrl-C (or SIGTERM/SIGHUP) reaches the running step, which stops; this process lives on
+    // to run the cleanup steps, so no sandbox Asterisk is left behind.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let interrupted = Arc::clone(&interrupted);
+        ctrlc::set_handler(move || {
+            if !interrupted.swap(true, Ordering::SeqCst) {
+                eprintln!("\n==> interrupted: skipping to the cleanup steps");
+            }
+        })
+        .context("installing the interrupt handler")?;
+    }
+
     for step in &steps {
-        if failed && !step.cleanup && !args.keep_going {
+        let stop = failed && !args.keep_going || interrupted.load(Ordering::SeqCst);
+        if stop && !step.cleanup {
             results.push((step.name, Outcome::NotRun, Duration::ZERO));
             continue;
         }
@@ -194,6 +211,9 @@ pub fn run(args: TestArgs) -> Result<()> {
             Program::Xtask => Command::new(&xtask_exe),
         };
         command.args(&step.args).current_dir(&workspace);
+        for key in &step.env_removed {
+            command.env_remove(key);
+        }
         for (key, value) in &step.env {
             command.env(key, value);
         }
@@ -228,6 +248,9 @@ pub fn run(args: TestArgs) -> Result<()> {
                     step.name,
                     elapsed.as_secs_f64()
                 );
+                if step.show_sandbox_log {
+                    print_sandbox_log();
+                }
             }
             _ => {}
         }
@@ -255,7 +278,10 @@ pub fn run(args: TestArgs) -> Result<()> {
                 skipped += 1;
                 ("skipped", format!("          {why}"))
             }
-            Outcome::NotRun => ("not run", "          after an earlier failure".to_owned()),
+            Outcome::NotRun => (
+                "not run",
+                "          after an earlier failure or an interrupt".to_owned(),
+            ),
         };
         println!("    {label:<8} {name:<width$} {detail}");
     }
@@ -266,5 +292,27 @@ pub fn run(args: TestArgs) -> Result<()> {
     if bad > 0 {
         bail!("{bad} step(s) failed");
     }
+    if interrupted.load(Ordering::SeqCst) {
+        bail!("interrupted");
+    }
     Ok(())
+}
+
+/// Prints the end of the sandbox Asterisk's log, if a sandbox is recorded.
+fn print_sandbox_log() {
+    let Ok(Some(settings)) = xtask::settings::read_settings() else {
+        return;
+    };
+    let path = settings.log_dir.join("messages.log");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    println!(
+        "==> last lines of the sandbox Asterisk's log {}:",
+        path.display()
+    );
+    for line in &lines[lines.len().saturating_sub(60)..] {
+        println!("    {line}");
+    }
 }
