@@ -6,8 +6,13 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod asterisk;
 mod codegen;
 mod specs;
+mod test;
+
+/// `specs pull` lives in the library (the live suite checks it); `specs.rs` calls it from here.
+use xtask::specs_pull;
 
 /// Project automation for ari-sdk.
 #[derive(Parser)]
@@ -28,6 +33,12 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// The sandbox Asterisk the live tests run against: up, down, status.
+    #[command(subcommand)]
+    Asterisk(asterisk::AsteriskCommand),
+    /// Run every check in order: specs import, codegen --check, fmt, clippy, offline tests,
+    /// docs, then the live suite against a sandbox Asterisk (always stopped at the end).
+    Test(test::TestArgs),
 }
 
 fn main() {
@@ -35,6 +46,8 @@ fn main() {
     let result: Result<()> = match cli.command {
         Command::Specs(cmd) => specs::run(cmd),
         Command::Codegen { check } => codegen::run(check),
+        Command::Asterisk(cmd) => asterisk::run(cmd),
+        Command::Test(args) => test::run(args),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");

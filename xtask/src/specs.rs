@@ -19,6 +19,22 @@ pub enum SpecsCommand {
     Import(ImportArgs),
     /// Print what the imported specs contain: per version, the union, and what differs.
     Summary,
+    /// Copy the spec files a live Asterisk serves into a version directory
+    /// (`resources.json` + `api-docs/*.json`), `basePath` restored to the shipped value.
+    Pull {
+        /// ARI's address: `http://host:port` or `http://host:port/ari`.
+        #[arg(long)]
+        url: String,
+        /// ARI user name.
+        #[arg(long)]
+        user: String,
+        /// ARI password.
+        #[arg(long)]
+        password: String,
+        /// Output directory (default: `target/specs-pull/asterisk-<version>`).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 /// Arguments of `cargo xtask specs import`.
@@ -48,6 +64,12 @@ pub fn run(cmd: SpecsCommand) -> Result<()> {
     match cmd {
         SpecsCommand::Import(args) => import(&specs_root, &args),
         SpecsCommand::Summary => summary(&specs_root),
+        SpecsCommand::Pull {
+            url,
+            user,
+            password,
+            out,
+        } => crate::specs_pull::pull(&url, &user, &password, out.as_deref()),
     }
 }
 

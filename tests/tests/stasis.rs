@@ -1,0 +1,197 @@
+//! Channels entering and leaving Stasis applications, seen on the events WebSocket.
+
+use std::time::Duration;
+
+use ari_live_tests::{connect, expect_json, EVENT_TIMEOUT};
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn originate_into_stasis_then_hang_up() {
+    let ari = connect().await;
+    let app = ari.unique("originate");
+    let mut events = ari.events(&[&app]).await;
+    let mut cleanup = ari.cleanup();
+    let id = ari.unique("chan");
+    let other = ari.unique("chan2");
+    cleanup.channel(&id);
+    cleanup.channel(&other);
+
+    let endpoint = format!("Local/wait@{}", ari.target.context);
+    let response = ari
+        .post(
+            "channels",
+            &[
+                ("endpoint", endpoint.as_str()),
+                ("app", app.as_str()),
+                ("appArgs", "first,second"),
+                ("channelId", id.as_str()),
+                ("otherChannelId", other.as_str()),
+            ],
+        )
+        .await;
+    let channel = expect_json(response, 200, "POST /channels").await;
+    assert_eq!(channel["id"], id.as_str());
+
+    let start = events
+        .wait_for("StasisStart", EVENT_TIMEOUT, |e| {
+            e["channel"]["id"] == id.as_str()
+        })
+        .await;
+    assert_eq!(start["application"], app.as_str());
+    assert_eq!(start["args"], json!(["first", "second"]));
+    assert_eq!(start["channel"]["state"], "Up");
+    assert!(start["timestamp"].is_string());
+
+    let listed = ari.get_json(&format!("channels/{id}")).await;
+    assert_eq!(listed["id"], id.as_str());
+
+    let response = ari.delete(&format!("channels/{id}")).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let end = events
+        .wait_for("StasisEnd", EVENT_TIMEOUT, |e| {
+            e["channel"]["id"] == id.as_str()
+        })
+        .await;
+    assert_eq!(end["application"], app.as_str());
+
+    let gone = ari
+        .get(&format!("channels/{id}"))
+        .await
+        .expect("GET channel");
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    events.close().await;
+}
+
+#[tokio::test]
+async fn dialplan_enters_stasis_by_variable_and_by_extension() {
+    let ari = connect().await;
+    let by_variable = ari.unique("byvar");
+    let by_extension = ari.unique("byexten");
+    let mut events = ari.events(&[&by_variable, &by_extension]).await;
+    let mut cleanup = ari.cleanup();
+    let context = ari.target.context.clone();
+    let endpoint = format!("Local/wait@{context}");
+
+    // `stasis`: the application comes from the channel variable ARI_APP.
+    let id = ari.unique("var");
+    cleanup.channel(&id);
+    let response = ari
+        .post_json(
+            "channels",
+            &[
+                ("endpoint", endpoint.as_str()),
+                ("context", context.as_str()),
+                ("extension", "stasis"),
+                ("channelId", id.as_str()),
+            ],
+            &json!({"variables": {"ARI_APP": by_variable, "ARI_ARGS": "x"}}),
+        )
+        .await;
+    expect_json(response, 200, "POST /channels (stasis)").await;
+    let start = events
+        .wait_for("StasisStart", EVENT_TIMEOUT, |e| {
+            e["channel"]["id"] == id.as_str()
+        })
+        .await;
+    assert_eq!(start["application"], by_variable.as_str());
+    assert_eq!(start["args"], json!(["x"]));
+
+    // `stasis-<app>`: the application comes from the extension.
+    let id2 = ari.unique("exten");
+    cleanup.channel(&id2);
+    let extension = format!("stasis-{by_extension}");
+    let response = ari
+        .post(
+            "channels",
+            &[
+                ("endpoint", endpoint.as_str()),
+                ("context", context.as_str()),
+                ("extension", extension.as_str()),
+                ("channelId", id2.as_str()),
+            ],
+        )
+        .await;
+    expect_json(response, 200, "POST /channels (stasis-<app>)").await;
+    let start = events
+        .wait_for("StasisStart", EVENT_TIMEOUT, |e| {
+            e["channel"]["id"] == id2.as_str()
+        })
+        .await;
+    assert_eq!(start["application"], by_extension.as_str());
+
+    for channel in [&id, &id2] {
+        let response = ari.delete(&format!("channels/{channel}")).await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        events
+            .wait_for("StasisEnd", EVENT_TIMEOUT, |e| {
+                e["channel"]["id"] == channel.as_str()
+            })
+            .await;
+    }
+    events.close().await;
+}
+
+#[tokio::test]
+async fn echo_extension_sends_dtmf_back() {
+    let ari = connect().await;
+    let app = ari.unique("echo");
+    let mut events = ari.events(&[&app]).await;
+    let mut cleanup = ari.cleanup();
+    let id = ari.unique("echochan");
+    cleanup.channel(&id);
+    let endpoint = format!("Local/echo@{}", ari.target.context);
+    let response = ari
+        .post(
+            "channels",
+            &[
+                ("endpoint", endpoint.as_str()),
+                ("app", app.as_str()),
+                ("channelId", id.as_str()),
+            ],
+        )
+        .await;
+    expect_json(response, 200, "POST /channels (echo)").await;
+    events
+        .wait_for("StasisStart", EVENT_TIMEOUT, |e| {
+            e["channel"]["id"] == id.as_str()
+        })
+        .await;
+
+    // The far end plays hello-world first (it does not listen meanwhile), then echoes: send the
+    // digit until it comes back, a bounded number of times.
+    let mut echoed = None;
+    for _ in 0..20 {
+        let response = ari
+            .post(
+                &format!("channels/{id}/dtmf"),
+                &[("dtmf", "7"), ("duration", "100")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(700);
+        while let Some(event) = events
+            .next(deadline.saturating_duration_since(tokio::time::Instant::now()))
+            .await
+        {
+            if event["type"] == "ChannelDtmfReceived" && event["channel"]["id"] == id.as_str() {
+                echoed = Some(event);
+                break;
+            }
+        }
+        if echoed.is_some() {
+            break;
+        }
+    }
+    let echoed = echoed.expect("the echo extension never sent the DTMF digit back");
+    assert_eq!(echoed["digit"], "7");
+
+    let response = ari.delete(&format!("channels/{id}")).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    events
+        .wait_for("StasisEnd", EVENT_TIMEOUT, |e| {
+            e["channel"]["id"] == id.as_str()
+        })
+        .await;
+    events.close().await;
+}

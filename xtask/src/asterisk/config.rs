@@ -1,0 +1,447 @@
+//! The sandbox's own Asterisk configuration, written fresh by every `up`.
+//!
+//! Each instance gets its own directory tree inside the cached root (`/var/lib/ari-sdk/<name>`
+//! as Asterisk sees it): `etc/` with these files, and its own run, spool, log, database and
+//! cache directories, named by the `asterisk.conf` passed with `-C`. The binaries, modules,
+//! sounds and music-on-hold files are shared from the root.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+/// The dialplan context holding the test extensions.
+pub const CONTEXT: &str = "ari-sdk";
+/// The ARI user that may read and write.
+pub const ARI_USER: &str = "ari-sdk";
+/// The ARI user with `read_only = yes`.
+pub const ARI_READ_ONLY_USER: &str = "ari-sdk-ro";
+/// Prefix for Stasis application names made by tests.
+pub const APP_PREFIX: &str = "ari-sdk-test";
+
+/// Modules the ARI work needs: `up` fails unless every one of them is running.
+pub const REQUIRED_MODULES: &[&str] = &[
+    // ARI and Stasis.
+    "res_http_websocket",
+    "res_stasis",
+    "res_ari",
+    "res_ari_model",
+    "app_stasis",
+    "res_ari_applications",
+    "res_ari_asterisk",
+    "res_ari_bridges",
+    "res_ari_channels",
+    "res_ari_device_states",
+    "res_ari_endpoints",
+    "res_ari_events",
+    "res_ari_playbacks",
+    "res_ari_recordings",
+    "res_ari_sounds",
+    "res_stasis_answer",
+    "res_stasis_device_state",
+    "res_stasis_playback",
+    "res_stasis_recording",
+    "res_stasis_snoop",
+    // Dialplan, channels, bridges.
+    "pbx_config",
+    "chan_bridge_media",
+    "bridge_simple",
+    "bridge_softmix",
+    "bridge_holding",
+    "bridge_native_rtp",
+    "app_dial",
+    "app_echo",
+    "app_playback",
+    "app_record",
+    "app_read",
+    "app_senddtmf",
+    "func_logic",
+    // Media.
+    "res_musiconhold",
+    "res_timing_timerfd",
+    "format_gsm",
+    "format_wav",
+    "format_pcm",
+    "format_sln",
+    "codec_gsm",
+    "codec_ulaw",
+    "codec_alaw",
+    // Object storage used by ARI's configuration and device state resources.
+    "res_sorcery_config",
+    "res_sorcery_memory",
+    "res_sorcery_astdb",
+];
+
+/// Further modules loaded when the package ships them (more ARI resources in other builds,
+/// external media, outbound WebSockets, the usual dialplan helpers).
+const OPTIONAL_MODULES: &[&str] = &[
+    "res_mwi_external",
+    "res_mwi_devstate",
+    "res_ari_mailboxes",
+    "res_stasis_mailbox",
+    "app_stasis_broadcast",
+    // External media and WebSocket channels, outbound ARI WebSockets.
+    "chan_rtp",
+    "res_pjproject",
+    "res_rtp_asterisk",
+    "res_rtp_multicast",
+    "res_srtp",
+    "chan_audiosocket",
+    "res_audiosocket",
+    "app_audiosocket",
+    "chan_websocket",
+    "res_websocket_client",
+    // Dialplan applications.
+    "app_attended_transfer",
+    "app_blind_transfer",
+    "app_bridgeaddchan",
+    "app_bridgewait",
+    "app_channelredirect",
+    "app_chanspy",
+    "app_controlplayback",
+    "app_db",
+    "app_dumpchan",
+    "app_exec",
+    "app_if",
+    "app_milliwatt",
+    "app_mixmonitor",
+    "app_originate",
+    "app_playtones",
+    "app_sayunixtime",
+    "app_sendtext",
+    "app_softhangup",
+    "app_stack",
+    "app_stream_echo",
+    "app_transfer",
+    "app_userevent",
+    "app_verbose",
+    "app_waituntil",
+    "app_while",
+    // Dialplan functions.
+    "func_base64",
+    "func_callerid",
+    "func_cdr",
+    "func_channel",
+    "func_cut",
+    "func_db",
+    "func_devstate",
+    "func_dialplan",
+    "func_env",
+    "func_evalexten",
+    "func_export",
+    "func_extstate",
+    "func_frame_drop",
+    "func_frame_trace",
+    "func_global",
+    "func_groupcount",
+    "func_hangupcause",
+    "func_holdintercept",
+    "func_jitterbuffer",
+    "func_json",
+    "func_lock",
+    "func_math",
+    "func_md5",
+    "func_module",
+    "func_periodic_hook",
+    "func_presencestate",
+    "func_rand",
+    "func_sayfiles",
+    "func_sha1",
+    "func_sprintf",
+    "func_strings",
+    "func_sysinfo",
+    "func_talkdetect",
+    "func_timeout",
+    "func_uri",
+    "func_uuid",
+    "func_version",
+    "func_volume",
+    // Object storage and CLI helpers.
+    "res_sorcery_memory_cache",
+    "res_clioriginate",
+];
+
+/// Module-name prefixes loaded whole (every such module the package ships), except
+/// [`EXCLUDED_MODULES`]: all ARI resources and Stasis parts, bridges, formats and codecs.
+const MODULE_PREFIXES: &[&str] = &[
+    "res_ari_",
+    "res_stasis_",
+    "bridge_",
+    "format_",
+    "codec_",
+    "res_format_attr_",
+];
+
+/// Never loaded, even when a prefix matches.
+const EXCLUDED_MODULES: &[&str] = &["res_stasis_test"];
+
+/// The `modules.conf` for the module files `available` in the root (names without `.so`):
+/// `autoload = no` and an explicit list, so startup is fast and nothing listens that the tests
+/// do not use. Asterisk does not load dependencies by itself, so the lists above include them.
+pub fn modules_conf(available: &BTreeSet<String>) -> String {
+    let mut load = BTreeSet::new();
+    for name in REQUIRED_MODULES.iter().chain(OPTIONAL_MODULES) {
+        if available.contains(*name) {
+            load.insert(name.to_string());
+        }
+    }
+    for name in available {
+        if MODULE_PREFIXES.iter().any(|p| name.starts_with(p)) {
+            load.insert(name.clone());
+        }
+    }
+    for name in EXCLUDED_MODULES {
+        load.remove(*name);
+    }
+    let mut text = String::from(
+        "; Written by `cargo xtask asterisk up`: an explicit module list for a fast start.\n\
+         [modules]\nautoload = no\n",
+    );
+    for name in load {
+        let _ = writeln!(text, "load = {name}.so");
+    }
+    text
+}
+
+/// `asterisk.conf`: this instance's directories (paths as Asterisk sees them in the root;
+/// `module_dir` is where the package put the modules).
+pub fn asterisk_conf(instance_dir: &str, module_dir: &str) -> String {
+    format!(
+        "; Written by `cargo xtask asterisk up`.\n\
+         [directories]\n\
+         astetcdir => {instance_dir}/etc\n\
+         astmoddir => {module_dir}\n\
+         astvarlibdir => {instance_dir}/lib\n\
+         astdbdir => {instance_dir}/lib\n\
+         astkeydir => {instance_dir}/lib\n\
+         astdatadir => /usr/share/asterisk\n\
+         astagidir => /usr/share/asterisk/agi-bin\n\
+         astspooldir => {instance_dir}/spool\n\
+         astrundir => {instance_dir}/run\n\
+         astlogdir => {instance_dir}/log\n\
+         astcachedir => {instance_dir}/cache\n\
+         astsbindir => /usr/sbin\n\
+         \n\
+         [options]\n\
+         defaultlanguage = en\n\
+         hideconnect = yes\n"
+    )
+}
+
+/// `http.conf`: the built-in HTTP server, on loopback only.
+pub fn http_conf(port: u16) -> String {
+    format!(
+        "; Written by `cargo xtask asterisk up`.\n\
+         [general]\n\
+         enabled = yes\n\
+         bindaddr = 127.0.0.1\n\
+         bindport = {port}\n"
+    )
+}
+
+/// `ari.conf`: ARI on, a full user and a read-only user.
+pub fn ari_conf(password: &str, read_only_password: &str) -> String {
+    format!(
+        "; Written by `cargo xtask asterisk up`.\n\
+         [general]\n\
+         enabled = yes\n\
+         pretty = no\n\
+         \n\
+         [{ARI_USER}]\n\
+         type = user\n\
+         read_only = no\n\
+         password = {password}\n\
+         password_format = plain\n\
+         \n\
+         [{ARI_READ_ONLY_USER}]\n\
+         type = user\n\
+         read_only = yes\n\
+         password = {read_only_password}\n\
+         password_format = plain\n"
+    )
+}
+
+/// `extensions.conf`: the test dialplan, in context [`CONTEXT`].
+pub fn extensions_conf() -> String {
+    format!(
+        r#"; Written by `cargo xtask asterisk up`: the dialplan the live tests use.
+[general]
+static = yes
+writeprotect = yes
+
+[globals]
+
+[{CONTEXT}]
+; Enters the Stasis application named by the channel variable ARI_APP, with the
+; comma-separated arguments in ARI_ARGS (variables set on an originated Local channel
+; reach both halves).
+exten => stasis,1,Stasis(${{ARI_APP}},${{ARI_ARGS}})
+ same => n,Hangup()
+
+; Enters the Stasis application named by the extension: stasis-<app>.
+exten => _stasis-.,1,Stasis(${{EXTEN:7}})
+ same => n,Hangup()
+
+; Answers and waits WAIT_SECONDS (default 120): the far end for Local/wait@{CONTEXT}.
+exten => wait,1,Answer()
+ same => n,Wait(${{IF($[${{ISNULL(${{WAIT_SECONDS}})}}]?120:${{WAIT_SECONDS}})}})
+ same => n,Hangup()
+
+; Answers, plays hello-world, then echoes audio and DTMF back.
+exten => echo,1,Answer()
+ same => n,Playback(hello-world)
+ same => n,Echo()
+ same => n,Hangup()
+
+; Answers and sends back every DTMF digit it receives, one at a time.
+exten => dtmf,1,Answer()
+ same => n(next),Read(DIGIT,,1,,,120)
+ same => n,GotoIf($[${{ISNULL(${{DIGIT}})}}]?done)
+ same => n,SendDTMF(${{DIGIT}})
+ same => n,Goto(next)
+ same => n(done),Hangup()
+
+; Rings without answering.
+exten => ring,1,Ringing()
+ same => n,Wait(120)
+ same => n,Hangup()
+
+; Busy and congestion signals.
+exten => busy,1,Busy(10)
+exten => congestion,1,Congestion(10)
+"#
+    )
+}
+
+/// `logger.conf`: notices, warnings, errors and dialplan steps to `messages.log`.
+pub fn logger_conf() -> String {
+    "; Written by `cargo xtask asterisk up`.\n\
+     [general]\n\
+     dateformat = %F %T.%3q\n\
+     \n\
+     [logfiles]\n\
+     messages.log => notice,warning,error,verbose(3)\n"
+        .to_owned()
+}
+
+/// `musiconhold.conf`: the default class plays the packaged opsound files.
+pub fn musiconhold_conf() -> String {
+    "; Written by `cargo xtask asterisk up`.\n\
+     [general]\n\
+     \n\
+     [default]\n\
+     mode = files\n\
+     directory = moh\n"
+        .to_owned()
+}
+
+/// `indications.conf`: tones for `tone:` playbacks and ringing (North American set).
+pub fn indications_conf() -> String {
+    "; Written by `cargo xtask asterisk up`.\n\
+     [general]\n\
+     country = us\n\
+     \n\
+     [us]\n\
+     description = United States / North America\n\
+     ringcadence = 2000,4000\n\
+     dial = 350+440\n\
+     busy = 480+620/500,0/500\n\
+     ring = 440+480/2000,0/4000\n\
+     congestion = 480+620/250,0/250\n\
+     callwaiting = 440/300,0/9700\n\
+     dialrecall = !350+440/100,!0/100,!350+440/100,!0/100,!350+440/100,!0/100,350+440\n\
+     record = 1400/500,0/15000\n\
+     info = !950/330,!1400/330,!1800/330,0\n\
+     stutter = !350+440/100,!0/100,!350+440/100,!0/100,350+440\n"
+        .to_owned()
+}
+
+/// `cdr.conf` / `cel.conf`: call records off (nothing records them here).
+pub fn records_off_conf() -> String {
+    "; Written by `cargo xtask asterisk up`.\n[general]\nenable = no\n".to_owned()
+}
+
+/// Files that only need to exist (defaults are right), so Asterisk does not log an error
+/// for each missing one.
+const DEFAULTS_ONLY: &[&str] = &[
+    "acl.conf",
+    "ccss.conf",
+    "chan_websocket.conf",
+    "features.conf",
+    "pjproject.conf",
+    "rtp.conf",
+    "udptl.conf",
+    "websocket_client.conf",
+];
+
+/// Every configuration file of one instance: `(file name, contents)`.
+pub fn all_files(
+    instance_dir: &str,
+    module_dir: &str,
+    port: u16,
+    password: &str,
+    read_only_password: &str,
+    available_modules: &BTreeSet<String>,
+) -> Vec<(&'static str, String)> {
+    let mut files = vec![
+        ("asterisk.conf", asterisk_conf(instance_dir, module_dir)),
+        ("modules.conf", modules_conf(available_modules)),
+        ("http.conf", http_conf(port)),
+        ("ari.conf", ari_conf(password, read_only_password)),
+        ("extensions.conf", extensions_conf()),
+        ("logger.conf", logger_conf()),
+        ("musiconhold.conf", musiconhold_conf()),
+        ("indications.conf", indications_conf()),
+        ("cdr.conf", records_off_conf()),
+        ("cel.conf", records_off_conf()),
+    ];
+    for name in DEFAULTS_ONLY {
+        files.push((
+            name,
+            "; Written by `cargo xtask asterisk up`: Asterisk's defaults.\n".to_owned(),
+        ));
+    }
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_list_is_explicit_and_filtered() {
+        let available: BTreeSet<String> = [
+            "res_ari",
+            "res_ari_channels",
+            "res_stasis_test",
+            "format_gsm",
+            "chan_pjsip",
+            "app_stasis",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        let text = modules_conf(&available);
+        assert!(text.contains("autoload = no\n"));
+        assert!(text.contains("load = res_ari.so\n"));
+        assert!(text.contains("load = res_ari_channels.so\n"));
+        assert!(text.contains("load = format_gsm.so\n"));
+        assert!(text.contains("load = app_stasis.so\n"));
+        assert!(!text.contains("res_stasis_test"));
+        assert!(!text.contains("chan_pjsip"));
+        // Nothing that is not shipped is named.
+        assert!(!text.contains("res_mwi_external"));
+    }
+
+    #[test]
+    fn dialplan_escapes_survive_format() {
+        let text = extensions_conf();
+        assert!(text.contains("exten => stasis,1,Stasis(${ARI_APP},${ARI_ARGS})"));
+        assert!(text.contains("exten => _stasis-.,1,Stasis(${EXTEN:7})"));
+        assert!(text.contains("Wait(${IF($[${ISNULL(${WAIT_SECONDS})}]?120:${WAIT_SECONDS})})"));
+        assert!(text.contains("[ari-sdk]"));
+    }
+
+    #[test]
+    fn http_binds_loopback() {
+        assert!(http_conf(4242).contains("bindaddr = 127.0.0.1\nbindport = 4242\n"));
+    }
+}

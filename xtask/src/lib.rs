@@ -1,0 +1,18 @@
+//! The parts of `cargo xtask` that other crates of the workspace use too.
+//!
+//! The live suite (`tests/`) reads the sandbox's connection settings with
+//! [`settings`] and checks `cargo xtask specs pull` through [`specs_pull`], so
+//! both live in this small library next to the `xtask` binary.
+
+#![warn(missing_docs)]
+
+pub mod settings;
+pub mod specs_pull;
+
+/// The workspace root (the parent of the `xtask` crate's directory).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}

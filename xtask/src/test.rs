@@ -1,0 +1,318 @@
+//! `cargo xtask test`: every check, in order, with the sandbox Asterisk stopped at the end.
+//!
+//! The steps are one list ([`steps`]); adding a check is adding one line there. A step can be
+//! conditional (it runs only when a probe command succeeds, e.g. a subcommand that another
+//! issue brings) and can be a cleanup step, which runs even after a failure.
+
+use std::ffi::OsString;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+/// Options of `cargo xtask test`.
+#[derive(Args)]
+pub struct TestArgs {
+    /// Go on with the next checks after one fails (cleanup steps always run).
+    #[arg(long)]
+    keep_going: bool,
+}
+
+/// One check: a command line, and when to run it.
+struct Step {
+    name: &'static str,
+    program: Program,
+    args: Vec<OsString>,
+    env: Vec<(&'static str, OsString)>,
+    /// Variables removed from the step's environment.
+    env_removed: Vec<&'static str>,
+    /// Run only if this `cargo xtask …` command line succeeds (a subcommand exists).
+    only_if_xtask: Option<Vec<&'static str>>,
+    /// Why the step is skipped outright, if it is.
+    skip: Option<String>,
+    /// Runs even after an earlier step failed.
+    cleanup: bool,
+    /// When it fails, show the end of the sandbox Asterisk's log (before `down` runs).
+    show_sandbox_log: bool,
+}
+
+enum Program {
+    Cargo,
+    /// This very xtask binary (no rebuild, same code).
+    Xtask,
+}
+
+impl Step {
+    fn cargo(name: &'static str, args: &[&str]) -> Self {
+        Self::new(name, Program::Cargo, args)
+    }
+
+    fn xtask(name: &'static str, args: &[&str]) -> Self {
+        Self::new(name, Program::Xtask, args)
+    }
+
+    fn new(name: &'static str, program: Program, args: &[&str]) -> Self {
+        Self {
+            name,
+            program,
+            args: args.iter().map(OsString::from).collect(),
+            env: Vec::new(),
+            env_removed: Vec::new(),
+            only_if_xtask: None,
+            skip: None,
+            cleanup: false,
+            show_sandbox_log: false,
+        }
+    }
+
+    fn arg(mut self, arg: impl Into<OsString>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    fn env(mut self, key: &'static str, value: impl Into<OsString>) -> Self {
+        self.env.push((key, value.into()));
+        self
+    }
+
+    /// Runs without these environment variables.
+    fn without_env(mut self, keys: &[&'static str]) -> Self {
+        self.env_removed.extend(keys);
+        self
+    }
+
+    /// Runs only when `cargo xtask <probe>` succeeds (e.g. `["codegen", "--help"]`).
+    fn if_xtask_has(mut self, probe: &[&'static str]) -> Self {
+        self.only_if_xtask = Some(probe.to_vec());
+        self
+    }
+
+    fn skip_because(mut self, reason: Option<String>) -> Self {
+        self.skip = reason;
+        self
+    }
+
+    fn always(mut self) -> Self {
+        self.cleanup = true;
+        self
+    }
+
+    fn sandbox_log_on_failure(mut self) -> Self {
+        self.show_sandbox_log = true;
+        self
+    }
+}
+
+/// Variables that point the live tests at another Asterisk: `cargo xtask test` tests the
+/// sandbox it starts, whatever the caller's environment says.
+const TARGET_ENV: &[&str] = &[
+    "ARI_URL",
+    "ARI_USER",
+    "ARI_PASSWORD",
+    "ARI_READ_ONLY_USER",
+    "ARI_READ_ONLY_PASSWORD",
+    "ARI_CONTEXT",
+    "ARI_EXPECT_VERSION",
+    "ARI_APP_PREFIX",
+];
+
+/// The checks, in order: one line each (kept that way by `rustfmt::skip`).
+#[rustfmt::skip]
+fn steps() -> Vec<Step> {
+    let mirror = std::env::var_os("ARI_SPECS_MIRROR").filter(|m| !m.is_empty());
+    let no_mirror = mirror.is_none().then(|| "ARI_SPECS_MIRROR is not set: using the specs already imported".to_owned());
+    let settings = xtask::settings::settings_path();
+    vec![
+        Step::xtask("specs import", &["specs", "import"]).arg(mirror.unwrap_or_default()).skip_because(no_mirror).if_xtask_has(&["specs", "import", "--help"]),
+        Step::xtask("codegen --check", &["codegen", "--check"]).if_xtask_has(&["codegen", "--help"]),
+        Step::cargo("fmt", &["fmt", "--all", "--check"]),
+        Step::cargo("clippy", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        Step::cargo("offline tests", &["test", "--workspace", "--exclude", "ari-live-tests"]),
+        Step::cargo("docs", &["doc", "-p", "ari-sdk", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
+        Step::xtask("asterisk up", &["asterisk", "up"]),
+        Step::cargo("live tests", &["test", "-p", "ari-live-tests", "--", "--test-threads=4", "--show-output"]).env(xtask::settings::SETTINGS_ENV, settings).without_env(TARGET_ENV).sandbox_log_on_failure(),
+        Step::xtask("asterisk down", &["asterisk", "down"]).always(),
+    ]
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    Passed,
+    Failed(String),
+    Skipped(String),
+    NotRun,
+}
+
+/// Runs every step and prints a summary; fails if any step failed.
+pub fn run(args: TestArgs) -> Result<()> {
+    let started = Instant::now();
+    let workspace = crate::workspace_root();
+    let xtask_exe = std::env::current_exe().context("locating the xtask binary")?;
+    let steps = steps();
+    let mut results: Vec<(&'static str, Outcome, Duration)> = Vec::new();
+    let mut failed = false;
+
+    // Ctrl-C (or SIGTERM/SIGHUP) reaches the running step, which stops; this process lives on
+    // to run the cleanup steps, so no sandbox Asterisk is left behind.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let interrupted = Arc::clone(&interrupted);
+        ctrlc::set_handler(move || {
+            if !interrupted.swap(true, Ordering::SeqCst) {
+                eprintln!("\n==> interrupted: skipping to the cleanup steps");
+            }
+        })
+        .context("installing the interrupt handler")?;
+    }
+
+    for step in &steps {
+        let stop = failed && !args.keep_going || interrupted.load(Ordering::SeqCst);
+        if stop && !step.cleanup {
+            results.push((step.name, Outcome::NotRun, Duration::ZERO));
+            continue;
+        }
+        let step_started = Instant::now();
+        if let Some(reason) = &step.skip {
+            println!("\n==> {}: skipped ({reason})", step.name);
+            results.push((step.name, Outcome::Skipped(reason.clone()), Duration::ZERO));
+            continue;
+        }
+        if let Some(probe) = &step.only_if_xtask {
+            let available = Command::new(&xtask_exe)
+                .args(probe)
+                .current_dir(&workspace)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if !available {
+                let reason = format!(
+                    "`cargo xtask {}` is not available yet",
+                    probe
+                        .iter()
+                        .filter(|a| !a.starts_with('-'))
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
+                println!("\n==> {}: skipped ({reason})", step.name);
+                results.push((step.name, Outcome::Skipped(reason), Duration::ZERO));
+                continue;
+            }
+        }
+        let mut command = match step.program {
+            Program::Cargo => {
+                Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            }
+            Program::Xtask => Command::new(&xtask_exe),
+        };
+        command.args(&step.args).current_dir(&workspace);
+        for key in &step.env_removed {
+            command.env_remove(key);
+        }
+        for (key, value) in &step.env {
+            command.env(key, value);
+        }
+        let shown = step
+            .args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let prefix = match step.program {
+            Program::Cargo => "cargo",
+            Program::Xtask => "cargo xtask",
+        };
+        let env_shown: String = step
+            .env
+            .iter()
+            .map(|(k, v)| format!("{k}={:?} ", v.to_string_lossy()))
+            .collect();
+        println!("\n==> {}: {env_shown}{prefix} {shown}", step.name);
+        let outcome = match command.status() {
+            Ok(status) if status.success() => Outcome::Passed,
+            Ok(status) => Outcome::Failed(format!("exited with {status}")),
+            Err(err) => Outcome::Failed(format!("could not start: {err}")),
+        };
+        let elapsed = step_started.elapsed();
+        match &outcome {
+            Outcome::Passed => println!("==> {}: ok in {:.1} s", step.name, elapsed.as_secs_f64()),
+            Outcome::Failed(why) => {
+                failed = true;
+                println!(
+                    "==> {}: FAILED ({why}) after {:.1} s",
+                    step.name,
+                    elapsed.as_secs_f64()
+                );
+                if step.show_sandbox_log {
+                    print_sandbox_log();
+                }
+            }
+            _ => {}
+        }
+        results.push((step.name, outcome, elapsed));
+    }
+
+    println!("\n==> summary");
+    let width = results
+        .iter()
+        .map(|(name, ..)| name.len())
+        .max()
+        .unwrap_or(0);
+    let (mut ok, mut bad, mut skipped) = (0, 0, 0);
+    for (name, outcome, elapsed) in &results {
+        let (label, detail) = match outcome {
+            Outcome::Passed => {
+                ok += 1;
+                ("ok", format!("{:>7.1} s", elapsed.as_secs_f64()))
+            }
+            Outcome::Failed(why) => {
+                bad += 1;
+                ("FAILED", format!("{:>7.1} s  {why}", elapsed.as_secs_f64()))
+            }
+            Outcome::Skipped(why) => {
+                skipped += 1;
+                ("skipped", format!("          {why}"))
+            }
+            Outcome::NotRun => (
+                "not run",
+                "          after an earlier failure or an interrupt".to_owned(),
+            ),
+        };
+        println!("    {label:<8} {name:<width$} {detail}");
+    }
+    println!(
+        "==> cargo xtask test: {ok} steps ok, {bad} failed, {skipped} skipped; {:.1} s in all",
+        started.elapsed().as_secs_f64()
+    );
+    if bad > 0 {
+        bail!("{bad} step(s) failed");
+    }
+    if interrupted.load(Ordering::SeqCst) {
+        bail!("interrupted");
+    }
+    Ok(())
+}
+
+/// Prints the end of the sandbox Asterisk's log, if a sandbox is recorded.
+fn print_sandbox_log() {
+    let Ok(Some(settings)) = xtask::settings::read_settings() else {
+        return;
+    };
+    let path = settings.log_dir.join("messages.log");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    println!(
+        "==> last lines of the sandbox Asterisk's log {}:",
+        path.display()
+    );
+    for line in &lines[lines.len().saturating_sub(60)..] {
+        println!("    {line}");
+    }
+}
