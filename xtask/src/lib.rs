@@ -1,12 +1,14 @@
 //! The parts of `cargo xtask` that other crates of the workspace use too.
 //!
 //! The live suite (`tests/`) reads the sandbox's connection settings with
-//! [`settings`] and checks `cargo xtask specs pull` through [`specs_pull`], so
-//! both live in this small library next to the `xtask` binary.
+//! [`settings`] and checks `cargo xtask specs pull` through [`specs_pull`] and
+//! the import of what it pulled through [`specs`], so these live in this small
+//! library next to the `xtask` binary.
 
 #![warn(missing_docs)]
 
 pub mod settings;
+pub mod specs;
 pub mod specs_pull;
 
 /// The workspace root (the parent of the `xtask` crate's directory).

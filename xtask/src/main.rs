@@ -8,11 +8,10 @@ use clap::{Parser, Subcommand};
 
 mod asterisk;
 mod codegen;
-mod specs;
 mod test;
 
-/// `specs pull` lives in the library (the live suite checks it); `specs.rs` calls it from here.
-use xtask::specs_pull;
+/// `specs` (import, summary, pull) lives in the library: the live suite checks pull and import.
+use xtask::specs;
 
 /// Project automation for ari-sdk.
 #[derive(Parser)]
