@@ -11,6 +11,11 @@
 
 #![warn(missing_docs)]
 
+pub mod coverage;
+pub mod live;
+
+pub use live::{encode, AppEvents, Scene};
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 

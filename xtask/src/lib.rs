@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod live_coverage;
 pub mod settings;
 pub mod specs;
 pub mod specs_pull;

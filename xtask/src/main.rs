@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod asterisk;
 mod codegen;
+mod live_coverage_cmd;
 mod test;
 
 /// `specs` (import, summary, pull) lives in the library: the live suite checks pull and import.
@@ -38,6 +39,9 @@ enum Command {
     /// Run every check in order: specs import, codegen --check, fmt, clippy, offline tests,
     /// docs, then the live suite against a sandbox Asterisk (always stopped at the end).
     Test(test::TestArgs),
+    /// Report which ARI operations the live suite sent and how they ended (from the records
+    /// its test processes wrote); fails unless every operation is covered.
+    LiveCoverage(live_coverage_cmd::LiveCoverageArgs),
 }
 
 fn main() {
@@ -47,6 +51,7 @@ fn main() {
         Command::Codegen { check } => codegen::run(check),
         Command::Asterisk(cmd) => asterisk::run(cmd),
         Command::Test(args) => test::run(args),
+        Command::LiveCoverage(args) => live_coverage_cmd::run(args),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");

@@ -307,6 +307,14 @@ exten => ring,1,Ringing()
 ; Busy and congestion signals.
 exten => busy,1,Busy(10)
 exten => congestion,1,Congestion(10)
+
+; Offers the channel to the applications whose names match the regular expression in
+; ARI_BROADCAST_FILTER (StasisBroadcast, a CallBroadcast event each), waits up to 10 s for one
+; to claim it (POST /events/claim), then enters the winner.
+exten => broadcast,1,StasisBroadcast(timeout=10000,app_filter=${{ARI_BROADCAST_FILTER}})
+ same => n,GotoIf($["${{BROADCAST_WINNER}}" = ""]?unclaimed)
+ same => n,Stasis(${{BROADCAST_WINNER}})
+ same => n(unclaimed),Hangup()
 "#
     )
 }
@@ -354,6 +362,18 @@ pub fn indications_conf() -> String {
         .to_owned()
 }
 
+/// `sorcery.conf`: `websocket_client` objects (res_websocket_client) are read from
+/// `websocket_client.conf` as usual and may also be created at run time in memory, so ARI's
+/// dynamic configuration (`/asterisk/config/dynamic/res_websocket_client/websocket_client/{id}`)
+/// can create, read and delete them.
+pub fn sorcery_conf() -> String {
+    "; Written by `cargo xtask asterisk up`.\n\
+     [res_websocket_client]\n\
+     websocket_client = config,websocket_client.conf,criteria=type=websocket_client\n\
+     websocket_client = memory\n"
+        .to_owned()
+}
+
 /// `cdr.conf` / `cel.conf`: call records off (nothing records them here).
 pub fn records_off_conf() -> String {
     "; Written by `cargo xtask asterisk up`.\n[general]\nenable = no\n".to_owned()
@@ -390,6 +410,7 @@ pub fn all_files(
         ("logger.conf", logger_conf()),
         ("musiconhold.conf", musiconhold_conf()),
         ("indications.conf", indications_conf()),
+        ("sorcery.conf", sorcery_conf()),
         ("cdr.conf", records_off_conf()),
         ("cel.conf", records_off_conf()),
     ];
@@ -438,6 +459,10 @@ mod tests {
         assert!(text.contains("exten => _stasis-.,1,Stasis(${EXTEN:7})"));
         assert!(text.contains("Wait(${IF($[${ISNULL(${WAIT_SECONDS})}]?120:${WAIT_SECONDS})})"));
         assert!(text.contains("[ari-sdk]"));
+        assert!(text.contains(
+            "exten => broadcast,1,StasisBroadcast(timeout=10000,app_filter=${ARI_BROADCAST_FILTER})"
+        ));
+        assert!(text.contains(" same => n,GotoIf($[\"${BROADCAST_WINNER}\" = \"\"]?unclaimed)"));
     }
 
     #[test]

@@ -1,0 +1,213 @@
+//! Records what the live suite really sends, for `cargo xtask live-coverage`.
+//!
+//! [`install`] puts a tracing subscriber in place for the test process. It watches the one
+//! `ari_request` span the SDK opens per request (fields `operation`, `method`, `path` — the
+//! path template — and `status`) and appends a [`Record`] for each when it closes. Errors a
+//! test asserts exactly go through [`check_api_error`] (or the [`expect_api_error!`] macro),
+//! which records them too; connecting the events WebSocket is recorded by
+//! [`record_websocket`]. Records go to `xtask::live_coverage::coverage_dir()`, one file per
+//! test process.
+//!
+//! [`expect_api_error!`]: crate::expect_api_error
+
+use std::fmt;
+use std::sync::Once;
+
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record as SpanRecord};
+use tracing::Subscriber;
+use tracing_subscriber::layer::{Context, SubscriberExt as _};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::Layer;
+pub use xtask::live_coverage::{Kind, Record};
+
+/// The SDK's span per request.
+const SPAN_NAME: &str = "ari_request";
+
+/// Installs the recording subscriber once per process (later calls do nothing).
+///
+/// Panics if another global subscriber is already installed: the records would be lost.
+pub fn install() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let subscriber = tracing_subscriber::registry().with(RecordingLayer);
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("installing the live-coverage tracing subscriber");
+    });
+}
+
+/// Appends `record`; a failure to write fails the test (coverage must not be lost silently).
+pub fn append(record: &Record) {
+    if let Err(err) = xtask::live_coverage::append(record) {
+        panic!("recording live coverage: {err:#}");
+    }
+}
+
+/// The running test's name (libtest names each test's thread after it).
+pub fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("<unnamed thread>")
+        .to_owned()
+}
+
+/// Records that the events WebSocket (`GET /events`) was connected: Asterisk answered 101.
+pub fn record_websocket() {
+    append(&Record {
+        kind: Kind::WebSocket,
+        method: "GET".into(),
+        path: "/events".into(),
+        operation: "eventWebsocket".into(),
+        status: Some(101),
+        message: None,
+        test: test_name(),
+    });
+}
+
+/// Asserts that `result` is [`ari_sdk::Error::Api`] with exactly `status` and ARI's
+/// `message`, and records the assertion for `request` (from the builder's `into_request()`).
+/// Returns the error for further checks.
+#[track_caller]
+pub fn check_api_error<T: fmt::Debug>(
+    request: &ari_sdk::request::Request,
+    result: ari_sdk::Result<T>,
+    status: u16,
+    message: &str,
+) -> ari_sdk::Error {
+    let route = format!("{} {}", request.method(), request.path_template());
+    let error = match result {
+        Ok(value) => panic!("{route}: expected HTTP {status} {message:?}, got success: {value:?}"),
+        Err(error) => error,
+    };
+    match &error {
+        ari_sdk::Error::Api {
+            status: got_status,
+            message: got_message,
+            operation,
+            ..
+        } => {
+            assert_eq!(
+                (*got_status, got_message.as_deref()),
+                (status, Some(message)),
+                "{route} ({operation}): unexpected error: {error}"
+            );
+            assert_eq!(*operation, request.operation());
+        }
+        other => panic!("{route}: expected HTTP {status} {message:?}, got {other:?}"),
+    }
+    append(&Record {
+        kind: Kind::AssertedError,
+        method: request.method().to_string(),
+        path: request.path_template().to_string(),
+        operation: request.operation().to_owned(),
+        status: Some(status),
+        message: Some(message.to_owned()),
+        test: test_name(),
+    });
+    error
+}
+
+/// Sends an operation builder and asserts it fails with exactly `status` and ARI's message
+/// (see [`check_api_error`]); evaluates to the [`ari_sdk::Error`].
+///
+/// ```ignore
+/// expect_api_error!(client.mailboxes().list(), 404, "Resource not found");
+/// ```
+#[macro_export]
+macro_rules! expect_api_error {
+    ($call:expr, $status:expr, $message:expr $(,)?) => {{
+        let call = $call;
+        let request = ::std::clone::Clone::clone(&call).into_request();
+        let result = call.await;
+        $crate::coverage::check_api_error(&request, result, $status, $message)
+    }};
+}
+
+/// What the layer keeps per `ari_request` span.
+#[derive(Default)]
+struct Fields {
+    operation: String,
+    method: String,
+    path: String,
+    status: Option<u16>,
+    test: String,
+}
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "operation" => self.operation = value.to_owned(),
+            "method" => self.method = value.to_owned(),
+            "path" => self.path = value.to_owned(),
+            _ => {}
+        }
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if field.name() == "status" {
+            self.status = u16::try_from(value).ok();
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if field.name() == "status" {
+            self.status = u16::try_from(value).ok();
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        // `path` is recorded with `%` (Display), which reaches visitors as debug.
+        let text = format!("{value:?}");
+        match field.name() {
+            "operation" => self.operation = text,
+            "method" => self.method = text,
+            "path" => self.path = text,
+            "status" => self.status = text.parse().ok(),
+            _ => {}
+        }
+    }
+}
+
+struct RecordingLayer;
+
+impl<S> Layer<S> for RecordingLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        if attrs.metadata().name() != SPAN_NAME {
+            return;
+        }
+        let Some(span) = ctx.span(id) else { return };
+        let mut fields = Fields {
+            test: test_name(),
+            ..Fields::default()
+        };
+        attrs.record(&mut fields);
+        span.extensions_mut().insert(fields);
+    }
+
+    fn on_record(&self, id: &Id, values: &SpanRecord<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut extensions = span.extensions_mut();
+        if let Some(fields) = extensions.get_mut::<Fields>() {
+            values.record(fields);
+        }
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let Some(fields) = span.extensions_mut().remove::<Fields>() else {
+            return;
+        };
+        append(&Record {
+            kind: Kind::Sent,
+            method: fields.method,
+            path: fields.path,
+            operation: fields.operation,
+            status: fields.status,
+            message: None,
+            test: fields.test,
+        });
+    }
+}

@@ -1,0 +1,308 @@
+//! Helpers for tests that drive ARI through the SDK: a [`Scene`] is one test's Stasis
+//! application, its events (through the SDK's events WebSocket), an SDK [`Client`] whose
+//! requests are recorded for live coverage, and a cleanup guard.
+
+use std::time::Duration;
+
+use ari_sdk::events::{EventStream, EventsBuilder, RawEvent, StreamItem};
+use ari_sdk::request::{Method, Request};
+use ari_sdk::Client;
+use futures::StreamExt as _;
+use serde_json::Value;
+
+use crate::{connect, coverage, Ari, EVENT_TIMEOUT};
+
+impl Ari {
+    /// An SDK client for the read/write user. Installs the live-coverage recorder first, so
+    /// every request it sends is recorded.
+    pub fn client(&self) -> Client {
+        coverage::install();
+        Client::builder(&self.target.url)
+            .basic_auth(&self.target.user, &self.target.password)
+            .build()
+            .expect("building the SDK client")
+    }
+
+    /// An SDK client for the read-only user; panics when the target has none.
+    pub fn read_only_client(&self) -> Client {
+        coverage::install();
+        let (user, password) = self
+            .target
+            .read_only
+            .clone()
+            .expect("this test needs a read-only ARI user (ARI_READ_ONLY_USER/PASSWORD)");
+        Client::builder(&self.target.url)
+            .basic_auth(user, password)
+            .build()
+            .expect("building the SDK client")
+    }
+
+    /// Connects the SDK's events WebSocket for `apps` (recorded as the `eventWebsocket`
+    /// operation) and waits until Asterisk lists every app.
+    pub async fn sdk_events(&self, apps: &[&str]) -> AppEvents {
+        let stream = EventsBuilder::<RawEvent>::new(&self.target.url)
+            .basic_auth(&self.target.user, &self.target.password)
+            .apps(apps.iter().copied())
+            .connect()
+            .await
+            .unwrap_or_else(|e| panic!("connecting the events WebSocket for {apps:?}: {e}"));
+        coverage::record_websocket();
+        for app in apps {
+            self.wait_until_registered(app).await;
+        }
+        AppEvents {
+            stream,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits until `GET /applications/{app}` answers 200 (raw HTTP: not counted as coverage).
+    pub async fn wait_until_registered(&self, app: &str) {
+        let path = format!("applications/{}", encode(app));
+        for _ in 0..200 {
+            if self
+                .get(&path)
+                .await
+                .map(|r| r.status() == reqwest::StatusCode::OK)
+                .unwrap_or(false)
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("application {app} never appeared in GET /applications");
+    }
+}
+
+/// `id` percent-encoded as one path segment, exactly as the SDK encodes path parameters.
+pub fn encode(id: &str) -> String {
+    Request::new("raw", Method::Get)
+        .param("id", id)
+        .path()
+        .trim_start_matches('/')
+        .to_owned()
+}
+
+/// The events of an SDK events WebSocket, as JSON, with everything received kept for failure
+/// messages.
+pub struct AppEvents {
+    stream: EventStream<RawEvent>,
+    seen: Vec<Value>,
+}
+
+impl AppEvents {
+    /// The next event, or `None` after `timeout` (or when the stream ended).
+    pub async fn next(&mut self, timeout: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let item = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .ok()??;
+            match item.expect("reading the events WebSocket") {
+                StreamItem::Event(event) => {
+                    let value = Value::Object(event.into_json());
+                    self.seen.push(value.clone());
+                    return Some(value);
+                }
+                other => panic!("events were lost: {other:?}"),
+            }
+        }
+    }
+
+    /// Waits (up to `timeout`) for an event of type `kind` that also satisfies `matches`;
+    /// panics listing the events seen when none comes.
+    pub async fn wait_for_within(
+        &mut self,
+        kind: &str,
+        timeout: Duration,
+        matches: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next(left).await {
+                Some(event) if event["type"] == kind && matches(&event) => return event,
+                Some(_) => continue,
+                None => {
+                    let seen: Vec<String> = self.seen.iter().map(describe).collect();
+                    panic!("no matching {kind} event within {timeout:?}; events seen: {seen:#?}");
+                }
+            }
+        }
+    }
+
+    /// [`wait_for_within`](Self::wait_for_within) with [`EVENT_TIMEOUT`].
+    pub async fn wait_for(&mut self, kind: &str, matches: impl Fn(&Value) -> bool) -> Value {
+        self.wait_for_within(kind, EVENT_TIMEOUT, matches).await
+    }
+
+    /// Every event received so far.
+    pub fn seen(&self) -> &[Value] {
+        &self.seen
+    }
+}
+
+fn describe(event: &Value) -> String {
+    let mut out = event["type"].as_str().unwrap_or("?").to_owned();
+    for key in ["channel", "bridge", "playback", "recording"] {
+        if let Some(id) = event[key]["id"].as_str().or(event[key]["name"].as_str()) {
+            out.push_str(&format!(" {key}={id}"));
+        }
+    }
+    out
+}
+
+/// One test's stage: an SDK client, a Stasis application with its events, and cleanup.
+pub struct Scene {
+    /// The connection (raw HTTP helpers, settings).
+    pub ari: Ari,
+    /// The SDK client (recorded for coverage).
+    pub client: Client,
+    /// This test's Stasis application.
+    pub app: String,
+    /// The application's events.
+    pub events: AppEvents,
+    /// Deletes what the test registered, even when it panics.
+    pub cleanup: Cleanup,
+}
+
+impl Scene {
+    /// Connects, registers a unique application `<prefix>-<what>-…` and opens its events.
+    pub async fn new(what: &str) -> Scene {
+        let ari = connect().await;
+        let client = ari.client();
+        let app = ari.unique(what);
+        let events = ari.sdk_events(&[&app]).await;
+        let cleanup = Cleanup::new(&ari);
+        Scene {
+            ari,
+            client,
+            app,
+            events,
+            cleanup,
+        }
+    }
+
+    /// A unique name or id.
+    pub fn unique(&self, what: &str) -> String {
+        self.ari.unique(what)
+    }
+
+    /// `Local/<exten>@<context>`.
+    pub fn local(&self, exten: &str) -> String {
+        format!("Local/{exten}@{}", self.ari.target.context)
+    }
+
+    /// Originates `Local/<exten>@<context>` into this scene's application with a unique
+    /// channel id (the other half gets `<id>-2`), waits for its StasisStart and registers both
+    /// halves for cleanup. Returns the id of the half in Stasis.
+    pub async fn channel(&mut self, exten: &str) -> String {
+        let id = self.unique("chan");
+        let other = format!("{id}-2");
+        self.cleanup.channel(&id);
+        self.cleanup.channel(&other);
+        let channel = self
+            .client
+            .channels()
+            .originate(self.local(exten))
+            .app(&self.app)
+            .channel_id(&id)
+            .other_channel_id(&other)
+            .await
+            .unwrap_or_else(|e| panic!("originating {exten}: {e}"));
+        assert_eq!(channel.id, id);
+        self.stasis_start(&id).await;
+        id
+    }
+
+    /// Waits for the StasisStart of channel `id`.
+    pub async fn stasis_start(&mut self, id: &str) -> Value {
+        self.events
+            .wait_for("StasisStart", |e| e["channel"]["id"] == id)
+            .await
+    }
+
+    /// Waits for an event of `kind` about channel `id`.
+    pub async fn channel_event(&mut self, kind: &str, id: &str) -> Value {
+        self.events
+            .wait_for(kind, |e| e["channel"]["id"] == id)
+            .await
+    }
+}
+
+/// Deletes what a test registered when dropped (errors are ignored: already gone). Requests
+/// go over raw HTTP, so they do not count as coverage.
+pub struct Cleanup {
+    ari: Ari,
+    requests: Vec<(reqwest::Method, String)>,
+}
+
+impl Cleanup {
+    /// An empty guard.
+    pub fn new(ari: &Ari) -> Self {
+        Cleanup {
+            ari: ari.clone(),
+            requests: Vec::new(),
+        }
+    }
+
+    /// Sends `method path` (already encoded, relative to the base URL) at the end.
+    pub fn request(&mut self, method: reqwest::Method, path: String) {
+        self.requests.push((method, path));
+    }
+
+    /// Hang up this channel.
+    pub fn channel(&mut self, id: &str) {
+        self.request(reqwest::Method::DELETE, format!("channels/{}", encode(id)));
+    }
+
+    /// Destroy this bridge.
+    pub fn bridge(&mut self, id: &str) {
+        self.request(reqwest::Method::DELETE, format!("bridges/{}", encode(id)));
+    }
+
+    /// Cancel this live recording (if it still runs), then delete the stored recording of that
+    /// name.
+    pub fn recording(&mut self, name: &str) {
+        self.request(
+            reqwest::Method::DELETE,
+            format!("recordings/live/{}", encode(name)),
+        );
+        self.stored_recording(name);
+    }
+
+    /// Delete this stored recording.
+    pub fn stored_recording(&mut self, name: &str) {
+        self.request(
+            reqwest::Method::DELETE,
+            format!("recordings/stored/{}", encode(name)),
+        );
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if self.requests.is_empty() {
+            return;
+        }
+        let target = self.ari.target.clone();
+        let requests = std::mem::take(&mut self.requests);
+        // A blocking client may not run on the async runtime's thread: use a thread of its own.
+        let worker = std::thread::spawn(move || {
+            let Ok(client) = reqwest::blocking::Client::builder()
+                .no_proxy()
+                .timeout(Duration::from_secs(5))
+                .build()
+            else {
+                return;
+            };
+            for (method, path) in requests {
+                let _ = client
+                    .request(method, format!("{}/{path}", target.url))
+                    .basic_auth(&target.user, Some(&target.password))
+                    .send();
+            }
+        });
+        let _ = worker.join();
+    }
+}

@@ -1,0 +1,358 @@
+//! Live coverage: which ARI operations the live suite really sent to Asterisk, and how they
+//! ended.
+//!
+//! The live suite (`tests/`) appends one [`Record`] per request to a JSON-lines file per test
+//! process in [`coverage_dir`]: every request the SDK sends (seen through its `ari_request`
+//! tracing span: method, path template, status), every error a test asserted exactly (status
+//! and ARI's message), and every events WebSocket it connected. [`report`] holds the records
+//! against the operations of the IR (`ari_codegen::load_union` on the imported specs): an
+//! operation is *succeeded* when a request answered 2xx, an *asserted error* when it never
+//! succeeded but a test asserted the exact error Asterisk gave. Anything else is missing.
+//! `cargo xtask live-coverage` prints the result and fails when an operation is missing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::OpenOptions;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+/// Environment variable naming the directory of record files (see [`coverage_dir`]).
+pub const DIR_ENV: &str = "ARI_LIVE_COVERAGE_DIR";
+
+/// Where the record files are: `$ARI_LIVE_COVERAGE_DIR`, else `<target>/live-coverage`
+/// (`$CARGO_TARGET_DIR` or the workspace's `target/`).
+pub fn coverage_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(DIR_ENV).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::workspace_root().join("target"));
+    target.join("live-coverage")
+}
+
+/// What a record says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The SDK sent a request (its tracing span closed); `status` is what Asterisk answered,
+    /// `None` when no answer came.
+    Sent,
+    /// A test asserted that the request failed with exactly `status` and `message`.
+    AssertedError,
+    /// A test connected the events WebSocket (`GET /events`, the `eventWebsocket` operation).
+    WebSocket,
+}
+
+/// One line of a record file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// What happened.
+    pub kind: Kind,
+    /// `GET`, `POST`, `PUT`, `DELETE`.
+    pub method: String,
+    /// The path template as the spec writes it, e.g. `/channels/{channelId}/answer`.
+    pub path: String,
+    /// The operation's nickname as the SDK names it (for messages only).
+    pub operation: String,
+    /// The HTTP status (101 for an upgraded WebSocket).
+    pub status: Option<u16>,
+    /// ARI's message, for asserted errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The test that made the request (its thread's name).
+    pub test: String,
+}
+
+/// Appends `record` to this process's file in [`coverage_dir`].
+pub fn append(record: &Record) -> Result<()> {
+    let dir = coverage_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(format!("{}.jsonl", std::process::id()));
+    let mut line = serde_json::to_string(record)?;
+    line.push('\n');
+    // One write per line in append mode: lines from threads of one process never interleave.
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    file.write_all(line.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Every record in the `*.jsonl` files of `dir` (none when it does not exist).
+pub fn read_records(dir: &Path) -> Result<Vec<Record>> {
+    let mut records = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(records),
+        Err(err) => return Err(err).with_context(|| format!("reading {}", dir.display())),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    for file in files {
+        let text =
+            std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let record: Record = serde_json::from_str(line)
+                .with_context(|| format!("{}:{}: not a coverage record", file.display(), n + 1))?;
+            records.push(record);
+        }
+    }
+    Ok(records)
+}
+
+/// Removes every record file of `dir`.
+pub fn reset(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(err) => Err(err).with_context(|| format!("removing {}", dir.display())),
+    }
+}
+
+/// One operation of the spec, as the report knows it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OperationId {
+    /// `resource.nickname`, e.g. `channels.answer`.
+    pub name: String,
+    /// `GET`, `POST`, ….
+    pub method: String,
+    /// The spec's path template.
+    pub path: String,
+}
+
+/// How one operation was covered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Coverage {
+    /// Asterisk answered 2xx (or upgraded the WebSocket); the statuses seen.
+    Succeeded(BTreeSet<u16>),
+    /// Never succeeded; these `(status, message)` errors were asserted exactly.
+    AssertedErrors(BTreeSet<(u16, String)>),
+    /// Sent, but neither succeeded nor asserted: the statuses seen (`None`: no answer).
+    Unasserted(BTreeSet<Option<u16>>),
+    /// Never sent.
+    Missing,
+}
+
+/// The outcome of [`report`].
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Every operation of the IR with its coverage, by name.
+    pub operations: BTreeMap<OperationId, Coverage>,
+    /// Records that match no operation of the IR (`METHOD path`).
+    pub unknown: BTreeSet<String>,
+    /// Asserted errors with no matching request the SDK sent (`METHOD path status`): an
+    /// assertion that did not go through the SDK.
+    pub unbacked: BTreeSet<String>,
+    /// How many records were read.
+    pub records: usize,
+}
+
+impl Report {
+    /// Operations that succeeded.
+    pub fn succeeded(&self) -> usize {
+        self.count(|c| matches!(c, Coverage::Succeeded(_)))
+    }
+
+    /// Operations covered by asserted errors only.
+    pub fn asserted_errors(&self) -> usize {
+        self.count(|c| matches!(c, Coverage::AssertedErrors(_)))
+    }
+
+    /// Operations covered either way.
+    pub fn covered(&self) -> usize {
+        self.succeeded() + self.asserted_errors()
+    }
+
+    /// Operations not covered (missing or unasserted), by name.
+    pub fn uncovered(&self) -> Vec<(&OperationId, &Coverage)> {
+        self.operations
+            .iter()
+            .filter(|(_, c)| matches!(c, Coverage::Missing | Coverage::Unasserted(_)))
+            .collect()
+    }
+
+    fn count(&self, f: impl Fn(&Coverage) -> bool) -> usize {
+        self.operations.values().filter(|c| f(c)).count()
+    }
+
+    /// The summary line, e.g. `live coverage: 109/109 operations (97 succeeded, 12 asserted
+    /// errors)`.
+    pub fn summary(&self) -> String {
+        format!(
+            "live coverage: {}/{} operations ({} succeeded, {} asserted errors)",
+            self.covered(),
+            self.operations.len(),
+            self.succeeded(),
+            self.asserted_errors()
+        )
+    }
+}
+
+/// Holds `records` against the operations of `api`.
+pub fn report(api: &ari_codegen::ir::Api, records: &[Record]) -> Report {
+    let mut by_route: BTreeMap<(String, String), OperationId> = BTreeMap::new();
+    for resource in &api.resources {
+        for op in &resource.operations {
+            let method = format!("{:?}", op.method).to_uppercase();
+            let id = OperationId {
+                name: format!("{}.{}", resource.wire_name, op.nickname),
+                method: method.clone(),
+                path: op.path.clone(),
+            };
+            by_route.insert((method, op.path.clone()), id);
+        }
+    }
+
+    let mut succeeded: BTreeMap<&OperationId, BTreeSet<u16>> = BTreeMap::new();
+    let mut asserted: BTreeMap<&OperationId, BTreeSet<(u16, String)>> = BTreeMap::new();
+    let mut sent: BTreeMap<&OperationId, BTreeSet<Option<u16>>> = BTreeMap::new();
+    let mut unknown = BTreeSet::new();
+    for record in records {
+        let Some(id) = by_route.get(&(record.method.clone(), record.path.clone())) else {
+            unknown.insert(format!("{} {}", record.method, record.path));
+            continue;
+        };
+        match record.kind {
+            Kind::Sent => {
+                sent.entry(id).or_default().insert(record.status);
+                if let Some(status) = record.status.filter(|s| (200..300).contains(s)) {
+                    succeeded.entry(id).or_default().insert(status);
+                }
+            }
+            Kind::WebSocket => {
+                if let Some(status) = record.status.filter(|s| *s == 101) {
+                    succeeded.entry(id).or_default().insert(status);
+                }
+            }
+            Kind::AssertedError => {
+                if let Some(status) = record.status {
+                    asserted.entry(id).or_default().insert((
+                        status,
+                        record.message.clone().unwrap_or_default(),
+                    ));
+                }
+            }
+        }
+    }
+
+    // An asserted error counts only when the SDK's own trace shows a request with that status.
+    let mut unbacked = BTreeSet::new();
+    for (id, errors) in &mut asserted {
+        errors.retain(|(status, _)| {
+            let backed = sent.get(id).is_some_and(|s| s.contains(&Some(*status)));
+            if !backed {
+                unbacked.insert(format!("{} {} {status}", id.method, id.path));
+            }
+            backed
+        });
+    }
+
+    let mut operations = BTreeMap::new();
+    for id in by_route.values() {
+        let coverage = if let Some(statuses) = succeeded.get(id) {
+            Coverage::Succeeded(statuses.clone())
+        } else if let Some(errors) = asserted.get(id).filter(|e| !e.is_empty()) {
+            Coverage::AssertedErrors(errors.clone())
+        } else if let Some(statuses) = sent.get(id) {
+            Coverage::Unasserted(statuses.clone())
+        } else {
+            Coverage::Missing
+        };
+        operations.insert(id.clone(), coverage);
+    }
+    Report {
+        operations,
+        unknown,
+        unbacked,
+        records: records.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(kind: Kind, method: &str, path: &str, status: Option<u16>) -> Record {
+        Record {
+            kind,
+            method: method.into(),
+            path: path.into(),
+            operation: "x".into(),
+            status,
+            message: (kind == Kind::AssertedError).then(|| "Nope".to_owned()),
+            test: "t".into(),
+        }
+    }
+
+    fn api() -> ari_codegen::ir::Api {
+        let root = crate::workspace_root().join("specs");
+        ari_codegen::load_union(&root).expect("the imported specs load")
+    }
+
+    #[test]
+    fn outcomes_are_classified() {
+        let api = api();
+        let records = vec![
+            record(Kind::Sent, "GET", "/asterisk/info", Some(200)),
+            record(Kind::Sent, "GET", "/asterisk/info", Some(500)),
+            record(Kind::Sent, "GET", "/mailboxes", Some(404)),
+            record(Kind::AssertedError, "GET", "/mailboxes", Some(404)),
+            // Asserted without a request the SDK traced: does not count.
+            record(Kind::AssertedError, "GET", "/sounds", Some(404)),
+            // Sent, failed, never asserted: does not count.
+            record(Kind::Sent, "GET", "/bridges", Some(500)),
+            record(Kind::WebSocket, "GET", "/events", Some(101)),
+            record(Kind::Sent, "GET", "/nowhere", Some(404)),
+        ];
+        let report = report(&api, &records);
+        assert_eq!(report.operations.len(), 109);
+        assert_eq!(report.succeeded(), 2);
+        assert_eq!(report.asserted_errors(), 1);
+        assert_eq!(report.covered(), 3);
+        assert_eq!(report.uncovered().len(), 106);
+        assert!(report.unknown.contains("GET /nowhere"));
+        assert!(report.unbacked.contains("GET /sounds 404"));
+        let bridges = report
+            .operations
+            .iter()
+            .find(|(id, _)| id.name == "bridges.list")
+            .map(|(_, c)| c.clone());
+        assert_eq!(bridges, Some(Coverage::Unasserted([Some(500)].into())));
+        assert_eq!(
+            report.summary(),
+            "live coverage: 3/109 operations (2 succeeded, 1 asserted errors)"
+        );
+    }
+
+    #[test]
+    fn records_round_trip_through_files() {
+        let dir = std::env::temp_dir().join(format!("ari-live-coverage-{}", std::process::id()));
+        reset(&dir).expect("reset");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let records = [
+            record(Kind::Sent, "GET", "/asterisk/info", Some(200)),
+            record(Kind::AssertedError, "GET", "/mailboxes", Some(404)),
+        ];
+        let text: String = records
+            .iter()
+            .map(|r| serde_json::to_string(r).expect("json") + "\n")
+            .collect();
+        std::fs::write(dir.join("1.jsonl"), text).expect("write");
+        std::fs::write(dir.join("ignored.txt"), "not a record").expect("write");
+        assert_eq!(read_records(&dir).expect("read"), records);
+        reset(&dir).expect("reset");
+        assert!(read_records(&dir).expect("read").is_empty());
+    }
+}

@@ -1,0 +1,84 @@
+//! `cargo xtask live-coverage [--reset] [--dir DIR]`: the live suite's operation coverage.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use xtask::live_coverage::{self, Coverage};
+
+/// Options of `cargo xtask live-coverage`.
+#[derive(Args)]
+pub struct LiveCoverageArgs {
+    /// Delete the records instead (before a fresh run of the live suite).
+    #[arg(long)]
+    reset: bool,
+    /// The records' directory; default `$ARI_LIVE_COVERAGE_DIR`, else `target/live-coverage`.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+/// Prints every operation's coverage and the summary line; fails when one is not covered.
+pub fn run(args: LiveCoverageArgs) -> Result<()> {
+    let dir = args.dir.unwrap_or_else(live_coverage::coverage_dir);
+    if args.reset {
+        live_coverage::reset(&dir)?;
+        println!("live coverage: records in {} deleted", dir.display());
+        return Ok(());
+    }
+    let root = crate::workspace_root();
+    let api = ari_codegen::load_union(&crate::codegen::specs_dir(&root))
+        .context("loading the operations of the imported specs")?;
+    let records = live_coverage::read_records(&dir)?;
+    let report = live_coverage::report(&api, &records);
+
+    println!(
+        "live coverage: {} records from {} (the live suite's test processes)",
+        report.records,
+        dir.display()
+    );
+    for (id, coverage) in &report.operations {
+        let detail = match coverage {
+            Coverage::Succeeded(statuses) => format!("ok {}", join(statuses.iter())),
+            Coverage::AssertedErrors(errors) => {
+                let errors: Vec<String> = errors
+                    .iter()
+                    .map(|(status, message)| format!("{status} {message:?}"))
+                    .collect();
+                format!("asserted error {}", errors.join("; "))
+            }
+            Coverage::Unasserted(statuses) => format!(
+                "NOT COVERED: sent, answered {} but never succeeded nor asserted",
+                join(statuses.iter().map(|s| match s {
+                    Some(s) => s.to_string(),
+                    None => "nothing".to_owned(),
+                }))
+            ),
+            Coverage::Missing => "NOT COVERED: never sent".to_owned(),
+        };
+        println!("  {:<36} {:<6} {:<58} {detail}", id.name, id.method, id.path);
+    }
+    for route in &report.unknown {
+        println!("  note: requests to {route}, which no spec operation has");
+    }
+    for route in &report.unbacked {
+        println!("  note: asserted error without a matching request in the trace: {route}");
+    }
+    println!("{}", report.summary());
+    let uncovered = report.uncovered();
+    if !uncovered.is_empty() {
+        let names: Vec<&str> = uncovered.iter().map(|(id, _)| id.name.as_str()).collect();
+        bail!(
+            "{} operation(s) not covered live: {}",
+            names.len(),
+            names.join(", ")
+        );
+    }
+    if report.records == 0 {
+        bail!("no records in {}: run the live suite first", dir.display());
+    }
+    Ok(())
+}
+
+fn join(items: impl Iterator<Item = impl ToString>) -> String {
+    items.map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+}
