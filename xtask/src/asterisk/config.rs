@@ -310,8 +310,9 @@ exten => congestion,1,Congestion(10)
 
 ; Offers the channel to the applications whose names match the regular expression in
 ; ARI_BROADCAST_FILTER (StasisBroadcast, a CallBroadcast event each), waits up to 10 s for one
-; to claim it (POST /events/claim), then enters the winner.
-exten => broadcast,1,StasisBroadcast(timeout=10000,app_filter=${{ARI_BROADCAST_FILTER}})
+; to claim it (POST /events/claim), then enters the winner. (Debian's 22.10.1 takes the
+; arguments by position: timeout in ms, application filter.)
+exten => broadcast,1,StasisBroadcast(10000,${{ARI_BROADCAST_FILTER}})
  same => n,GotoIf($["${{BROADCAST_WINNER}}" = ""]?unclaimed)
  same => n,Stasis(${{BROADCAST_WINNER}})
  same => n(unclaimed),Hangup()
@@ -460,7 +461,7 @@ mod tests {
         assert!(text.contains("Wait(${IF($[${ISNULL(${WAIT_SECONDS})}]?120:${WAIT_SECONDS})})"));
         assert!(text.contains("[ari-sdk]"));
         assert!(text.contains(
-            "exten => broadcast,1,StasisBroadcast(timeout=10000,app_filter=${ARI_BROADCAST_FILTER})"
+            "exten => broadcast,1,StasisBroadcast(10000,${ARI_BROADCAST_FILTER})"
         ));
         assert!(text.contains(" same => n,GotoIf($[\"${BROADCAST_WINNER}\" = \"\"]?unclaimed)"));
     }
