@@ -7,3 +7,4 @@
 
 mod applications;
 mod asterisk;
+mod channels;

@@ -1,0 +1,509 @@
+//! The `channels` resource: origination, state, media controls, variables, snooping, moving
+//! between applications and leaving Stasis, external media.
+
+use std::time::Duration;
+
+use ari_live_tests::{expect_api_error, Scene, EVENT_TIMEOUT};
+use ari_sdk::enums::{ChannelState, HangupReason, MediaDirection, SnoopDirection};
+use serde_json::json;
+
+#[tokio::test]
+async fn originate_get_list_hangup() {
+    let mut scene = Scene::new("originate").await;
+    let client = scene.client.clone();
+    let id = scene.unique("orig");
+    let other = format!("{id}-2");
+    scene.cleanup.channel(&id);
+    scene.cleanup.channel(&other);
+
+    let channel = client
+        .channels()
+        .originate(scene.local("wait"))
+        .app(&scene.app)
+        .app_args("first,second")
+        .caller_id("Alice <100>")
+        .timeout(20)
+        .variables([("ARI_SDK_ORIGINATED", "yes, with spaces")])
+        .channel_id(&id)
+        .other_channel_id(&other)
+        .formats("ulaw,gsm")
+        .await
+        .expect("originate");
+    assert_eq!(channel.id, id);
+    let start = scene.stasis_start(&id).await;
+    assert_eq!(start["args"], json!(["first", "second"]));
+    assert_eq!(start["channel"]["state"], "Up");
+
+    let got = client.channel(&id).get().await.expect("get");
+    assert_eq!((got.caller.name.as_str(), got.caller.number.as_str()), ("Alice", "100"));
+    assert_eq!(got.state, ChannelState::Up);
+    let variable = client
+        .channel(&id)
+        .get_channel_var("ARI_SDK_ORIGINATED")
+        .await
+        .expect("originate's variable");
+    assert_eq!(variable.value, "yes, with spaces");
+    let listed = client.channels().list().await.expect("list");
+    for wanted in [&id, &other] {
+        assert!(listed.iter().any(|c| &c.id == wanted), "{wanted} not listed");
+    }
+
+    client
+        .channel(&id)
+        .hangup()
+        .reason(HangupReason::Busy)
+        .await
+        .expect("hangup");
+    let destroyed = scene.channel_event("ChannelDestroyed", &id).await;
+    assert_eq!(destroyed["cause"], 17, "{destroyed}");
+    expect_api_error!(client.channel(&id).get(), 404, "Channel not found");
+    expect_api_error!(client.channel(&id).hangup(), 404, "Channel not found");
+}
+
+#[tokio::test]
+async fn originate_with_id_then_ring_progress_answer() {
+    let mut scene = Scene::new("answer").await;
+    let client = scene.client.clone();
+    // `stasis-<app>` puts the `;2` half into this application unanswered; the originated `;1`
+    // half waits for that answer, then runs `wait`.
+    let id = scene.unique("outer");
+    let inner = format!("{id}-2");
+    scene.cleanup.channel(&id);
+    scene.cleanup.channel(&inner);
+    let channel = client
+        .channel(&id)
+        .originate_with_id(scene.local(&format!("stasis-{}", scene.app)))
+        .context(&scene.ari.target.context)
+        .extension("wait")
+        .priority(1)
+        .other_channel_id(&inner)
+        .caller_id("Bob <200>")
+        .await
+        .expect("originateWithId");
+    assert_eq!(channel.id, id);
+    let start = scene.stasis_start(&inner).await;
+    assert_eq!(start["channel"]["state"], "Ring");
+
+    // Before it is in Stasis, the outer half cannot be controlled.
+    expect_api_error!(
+        client.channel(&id).answer(),
+        409,
+        "Channel not in Stasis application"
+    );
+
+    client.channel(&inner).ring().await.expect("ring");
+    wait_for_state(&client, &id, ChannelState::Ringing).await;
+    client.channel(&inner).ring_stop().await.expect("ringStop");
+    client.channel(&inner).progress().await.expect("progress");
+    client.channel(&inner).answer().await.expect("answer");
+    let change = scene.channel_event("ChannelStateChange", &inner).await;
+    assert_eq!(change["channel"]["state"], "Up");
+    wait_for_state(&client, &id, ChannelState::Up).await;
+}
+
+/// Polls `GET /channels/{id}` until the channel is in `state` (state changes of a channel
+/// outside the application reach no socket).
+async fn wait_for_state(client: &ari_sdk::Client, id: &str, state: ChannelState) {
+    let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
+    loop {
+        let now = client.channel(id).get().await.expect("get").state;
+        if now == state {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{id} stayed {now:?}, expected {state:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn create_then_dial() {
+    let mut scene = Scene::new("dial").await;
+    let client = scene.client.clone();
+    let id = scene.unique("created");
+    let other = format!("{id}-2");
+    scene.cleanup.channel(&id);
+    scene.cleanup.channel(&other);
+    let created = client
+        .channels()
+        .create(scene.local("wait"), &scene.app)
+        .app_args("made")
+        .channel_id(&id)
+        .other_channel_id(&other)
+        .variables([("ARI_SDK_CREATED", "1")])
+        .formats("ulaw")
+        .await
+        .expect("create");
+    assert_eq!((created.id.as_str(), created.state.clone()), (id.as_str(), ChannelState::Down));
+    let start = scene.stasis_start(&id).await;
+    assert_eq!(start["args"], json!(["made"]));
+
+    client
+        .channel(&id)
+        .dial()
+        .caller(&id)
+        .timeout(10)
+        .await
+        .expect("dial");
+    let dial = scene
+        .events
+        .wait_for("Dial", |e| e["peer"]["id"] == id.as_str() && e["dialstatus"] == "ANSWER")
+        .await;
+    assert_eq!(dial["peer"]["state"], "Up");
+    assert_eq!(client.channel(&id).get().await.expect("get").state, ChannelState::Up);
+    assert_eq!(
+        client
+            .channel(&id)
+            .get_channel_var("ARI_SDK_CREATED")
+            .await
+            .expect("variable")
+            .value,
+        "1"
+    );
+}
+
+#[tokio::test]
+async fn channel_variables_read_back() {
+    let mut scene = Scene::new("chanvars").await;
+    let client = scene.client.clone();
+    let id = scene.channel("wait").await;
+    let channel = client.channel(&id);
+
+    channel
+        .set_channel_var("ARI_SDK_ONE")
+        .value("v 1/ü&x")
+        .await
+        .expect("setChannelVar");
+    let set = scene.channel_event("ChannelVarset", &id).await;
+    assert_eq!((set["variable"].as_str(), set["value"].as_str()), (Some("ARI_SDK_ONE"), Some("v 1/ü&x")));
+    assert_eq!(
+        channel.get_channel_var("ARI_SDK_ONE").await.expect("get").value,
+        "v 1/ü&x"
+    );
+    // Dialplan functions read through the same call.
+    assert_eq!(
+        channel.get_channel_var("CHANNEL(state)").await.expect("CHANNEL(state)").value,
+        "Up"
+    );
+
+    channel
+        .set_channel_vars([("ARI_SDK_A", "1"), ("ARI_SDK_B", "two words")])
+        .await
+        .expect("setChannelVars");
+    let vars = channel
+        .get_channel_vars(["ARI_SDK_A", "ARI_SDK_B", "ARI_SDK_ONE"])
+        .await
+        .expect("getChannelVars");
+    assert_eq!(
+        vars.variables,
+        json!({"ARI_SDK_A": "1", "ARI_SDK_B": "two words", "ARI_SDK_ONE": "v 1/ü&x"})
+    );
+    expect_api_error!(
+        channel.get_channel_var("ARI_SDK_NEVER_SET"),
+        404,
+        "Provided variable was not found"
+    );
+    expect_api_error!(
+        channel.get_channel_vars(["ARI_SDK_A", "ARI_SDK_NEVER_SET"]),
+        404,
+        "Provided variable was not found"
+    );
+}
+
+#[tokio::test]
+async fn hold_moh_silence_mute_and_dtmf() {
+    let mut scene = Scene::new("media").await;
+    let client = scene.client.clone();
+    // `dtmf` answers and sends back every digit it receives.
+    let id = scene.channel("dtmf").await;
+    let channel = client.channel(&id);
+
+    // The far end echoes digits: send until one comes back (its Read may not have started).
+    let mut echoed = None;
+    for _ in 0..20 {
+        channel
+            .send_dtmf()
+            .dtmf("5")
+            .before(0)
+            .between(100)
+            .duration(120)
+            .after(0)
+            .await
+            .expect("sendDTMF");
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(700);
+        while let Some(event) = scene
+            .events
+            .next(deadline.saturating_duration_since(tokio::time::Instant::now()))
+            .await
+        {
+            if event["type"] == "ChannelDtmfReceived" && event["channel"]["id"] == id.as_str() {
+                echoed = Some(event);
+                break;
+            }
+        }
+        if echoed.is_some() {
+            break;
+        }
+    }
+    let echoed = echoed.expect("the dtmf extension never sent the digit back");
+    assert_eq!(echoed["digit"], "5");
+    // Hold, music on hold, silence and muting change the audio a Local channel carries, which
+    // ARI cannot observe (no ChannelHold event either: that reports a hold the far end
+    // initiates); the calls must succeed and leave the channel up. (Hold interrupts the far
+    // end's Read(), so the DTMF check runs first.)
+    channel.hold().await.expect("hold");
+    channel.unhold().await.expect("unhold");
+
+    channel.start_moh().moh_class("default").await.expect("startMoh");
+    channel.stop_moh().await.expect("stopMoh");
+    channel.start_silence().await.expect("startSilence");
+    channel.stop_silence().await.expect("stopSilence");
+    channel.mute().direction(MediaDirection::Both).await.expect("mute");
+    channel.unmute().direction(MediaDirection::Both).await.expect("unmute");
+
+    assert_eq!(channel.get().await.expect("get").state, ChannelState::Up);
+    expect_api_error!(channel.send_dtmf(), 400, "DTMF is required");
+}
+
+#[tokio::test]
+async fn snoop_with_and_without_id() {
+    let mut scene = Scene::new("snoop").await;
+    let client = scene.client.clone();
+    let id = scene.channel("wait").await;
+
+    let snoop = client
+        .channel(&id)
+        .snoop_channel(&scene.app)
+        .spy(SnoopDirection::Both)
+        .whisper(SnoopDirection::None)
+        .app_args("snooped")
+        .await
+        .expect("snoopChannel");
+    scene.cleanup.channel(&snoop.id);
+    assert!(snoop.name.starts_with("Snoop/"), "{}", snoop.name);
+    let start = scene.stasis_start(&snoop.id).await;
+    assert_eq!(start["args"], json!(["snooped"]));
+
+    let snoop_id = scene.unique("snoop");
+    scene.cleanup.channel(&snoop_id);
+    let with_id = client
+        .channel(&id)
+        .snoop_channel_with_id(&snoop_id, &scene.app)
+        .spy(SnoopDirection::In)
+        .whisper(SnoopDirection::Out)
+        .await
+        .expect("snoopChannelWithId");
+    assert_eq!(with_id.id, snoop_id);
+    scene.stasis_start(&snoop_id).await;
+    expect_api_error!(
+        client
+            .channel("no-such-channel")
+            .snoop_channel(&scene.app)
+            .spy(SnoopDirection::Both),
+        404,
+        "Provided channel was not found"
+    );
+}
+
+#[tokio::test]
+async fn continue_in_dialplan_leaves_stasis() {
+    let mut scene = Scene::new("continue").await;
+    let client = scene.client.clone();
+    let id = scene.channel("wait").await;
+    client
+        .channel(&id)
+        .continue_in_dialplan()
+        .context(&scene.ari.target.context)
+        .extension("dtmf")
+        .label("next")
+        .await
+        .expect("continueInDialplan");
+    scene.channel_event("StasisEnd", &id).await;
+    let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
+    loop {
+        let dialplan = client.channel(&id).get().await.expect("get").dialplan;
+        if dialplan.exten == "dtmf" && dialplan.app_name == "Read" {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still at {dialplan:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Out of Stasis, it can no longer be controlled.
+    expect_api_error!(
+        client.channel(&id).continue_in_dialplan().priority(1),
+        409,
+        "Channel not in Stasis application"
+    );
+}
+
+#[tokio::test]
+async fn move_between_applications() {
+    let mut scene = Scene::new("movefrom").await;
+    let client = scene.client.clone();
+    let target = scene.unique("moveto");
+    let mut target_events = scene.ari.sdk_events(&[&target]).await;
+    let id = scene.channel("wait").await;
+
+    client
+        .channel(&id)
+        .move_to(&target)
+        .app_args("moved,here")
+        .await
+        .expect("move");
+    let end = scene.channel_event("StasisEnd", &id).await;
+    assert_eq!(end["application"], scene.app.as_str());
+    let start = target_events
+        .wait_for("StasisStart", |e| e["channel"]["id"] == id.as_str())
+        .await;
+    assert_eq!(start["application"], target.as_str());
+    assert_eq!(start["args"], json!(["moved", "here"]));
+    // Moving to an application nobody registered is accepted (204, not an error status); the
+    // current application is told with ApplicationMoveFailed and keeps the channel.
+    client
+        .channel(&id)
+        .move_to("no-such-application")
+        .await
+        .expect("move to an unknown application");
+    let failed = target_events
+        .wait_for("ApplicationMoveFailed", |e| e["channel"]["id"] == id.as_str())
+        .await;
+    assert_eq!(failed["destination"], "no-such-application");
+    assert_eq!(failed["application"], target.as_str());
+    let app = client.application(&target).get().await.expect("get target app");
+    assert!(app.channel_ids.contains(&id), "{app:?}");
+}
+
+#[tokio::test]
+async fn redirect__204_but_local_channels_are_not_redirected() {
+    // Redirect needs a channel technology that can redirect (SIP 302, IAX2); a Local channel
+    // accepts the request (204) and stays where it is.
+    let mut scene = Scene::new("redirect").await;
+    let client = scene.client.clone();
+    let id = scene.channel("wait").await;
+    client
+        .channel(&id)
+        .redirect(scene.local("echo"))
+        .await
+        .expect("redirect");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let channel = client.channel(&id).get().await.expect("get");
+    assert_eq!(channel.dialplan.app_name, "Stasis");
+    assert!(
+        scene.events.seen().iter().all(|e| !(e["type"] == "StasisEnd" && e["channel"]["id"] == id.as_str())),
+        "the channel left Stasis"
+    );
+    expect_api_error!(
+        client.channel(&id).redirect("PJSIP/somebody"),
+        422,
+        "Endpoint technology 'PJSIP' does not match channel technology 'Local'"
+    );
+}
+
+#[tokio::test]
+async fn transfer_progress__204_without_a_transfer_to_report_on() {
+    let mut scene = Scene::new("transfer").await;
+    let client = scene.client.clone();
+    let id = scene.channel("wait").await;
+    for state in ["channel_progress", "channel_answered", "channel_unavailable", "channel_declined"] {
+        client
+            .channel(&id)
+            .transfer_progress(state)
+            .await
+            .unwrap_or_else(|e| panic!("transfer_progress {state}: {e}"));
+    }
+    assert_eq!(client.channel(&id).get().await.expect("get").state, ChannelState::Up);
+    expect_api_error!(
+        client.channel("no-such-channel").transfer_progress("channel_answered"),
+        404,
+        "Channel not found"
+    );
+}
+
+#[tokio::test]
+async fn external_media_sends_rtp_to_a_udp_host() {
+    let mut scene = Scene::new("extmedia").await;
+    let client = scene.client.clone();
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.expect("UDP socket");
+    let host = socket.local_addr().expect("address").to_string();
+    let id = scene.unique("rtp");
+    scene.cleanup.channel(&id);
+    let channel = client
+        .channels()
+        .external_media(&scene.app, "ulaw")
+        .external_host(&host)
+        .channel_id(&id)
+        .encapsulation("rtp")
+        .transport("udp")
+        .connection_type("client")
+        .direction(MediaDirection::Both)
+        .data("ari-sdk")
+        .variables([("ARI_SDK_EXTERNAL", "1")])
+        .await
+        .expect("externalMedia");
+    assert_eq!(channel.id, id);
+    assert!(channel.name.starts_with(&format!("UnicastRTP/{host}")), "{}", channel.name);
+    let vars = channel.channelvars.expect("externalMedia returns channel variables");
+    assert_eq!(vars["UNICASTRTP_LOCAL_ADDRESS"], "127.0.0.1");
+    scene.stasis_start(&id).await;
+
+    // Audio played to the channel arrives as RTP: version 2, payload type 0 (PCMU).
+    client
+        .channel(&id)
+        .play(["sound:hello-world"])
+        .await
+        .expect("play");
+    let mut packet = [0u8; 2048];
+    let (len, from) = tokio::time::timeout(EVENT_TIMEOUT, socket.recv_from(&mut packet))
+        .await
+        .expect("an RTP packet within the timeout")
+        .expect("receiving");
+    assert_eq!(from.port().to_string(), vars["UNICASTRTP_LOCAL_PORT"].as_str().unwrap_or_default());
+    assert!(len > 12, "a {len}-byte datagram");
+    assert_eq!(packet[0] >> 6, 2, "RTP version");
+    assert_eq!(packet[1] & 0x7f, 0, "payload type PCMU");
+
+    expect_api_error!(
+        client.channels().external_media(&scene.app, "ulaw"),
+        400,
+        "external_host is required for all but websocket server connections"
+    );
+}
+
+#[tokio::test]
+async fn rtpstatistics__asserts_403_on_local_and_404_on_unicast_rtp() {
+    // RTP statistics need a channel driver with RTP glue and a negotiated RTP instance (a SIP
+    // call); this sandbox has Local and UnicastRTP channels only.
+    let mut scene = Scene::new("rtpstats").await;
+    let client = scene.client.clone();
+    let local = scene.channel("wait").await;
+    expect_api_error!(
+        client.channel(&local).rtpstatistics(),
+        403,
+        "Unsupported channel type"
+    );
+
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.expect("UDP socket");
+    let id = scene.unique("rtp");
+    scene.cleanup.channel(&id);
+    client
+        .channels()
+        .external_media(&scene.app, "ulaw")
+        .external_host(socket.local_addr().expect("address").to_string())
+        .channel_id(&id)
+        .await
+        .expect("externalMedia");
+    scene.stasis_start(&id).await;
+    client.channel(&id).answer().await.expect("answer");
+    expect_api_error!(
+        client.channel(&id).rtpstatistics(),
+        404,
+        "RTP info not found"
+    );
+    expect_api_error!(
+        client.channel("no-such-channel").rtpstatistics(),
+        404,
+        "Channel not found"
+    );
+}
