@@ -7,4 +7,5 @@
 
 mod applications;
 mod asterisk;
+mod bridges;
 mod channels;

@@ -1,0 +1,179 @@
+//! The `bridges` resource: creation, membership, variables, video source, music on hold.
+
+use ari_live_tests::{expect_api_error, Scene};
+use ari_sdk::enums::BridgeType;
+use serde_json::json;
+
+#[tokio::test]
+async fn bridge_lifecycle_and_membership() {
+    let mut scene = Scene::new("bridge").await;
+    let client = scene.client.clone();
+    let a = scene.channel("wait").await;
+    let b = scene.channel("wait").await;
+
+    // Created with a generated id, then with ours.
+    let bridge = client
+        .bridges()
+        .create()
+        .kind([BridgeType::Mixing, BridgeType::DtmfEvents])
+        .name("ari-sdk mixing")
+        .await
+        .expect("create");
+    scene.cleanup.bridge(&bridge.id);
+    assert_eq!(bridge.name, "ari-sdk mixing");
+    assert_eq!(bridge.bridge_type, BridgeType::Mixing);
+    let own_id = scene.unique("bridge");
+    scene.cleanup.bridge(&own_id);
+    let own = client
+        .bridge(&own_id)
+        .create_with_id()
+        .kind([BridgeType::Holding])
+        .name("ari-sdk holding")
+        .await
+        .expect("createWithId");
+    assert_eq!((own.id.as_str(), own.bridge_type.clone()), (own_id.as_str(), BridgeType::Holding));
+    let id_by_create = scene.unique("bridge");
+    scene.cleanup.bridge(&id_by_create);
+    let created = client
+        .bridges()
+        .create()
+        .bridge_id(&id_by_create)
+        .await
+        .expect("create with bridgeId");
+    assert_eq!(created.id, id_by_create);
+    let listed = client.bridges().list().await.expect("list");
+    for id in [&bridge.id, &own_id, &id_by_create] {
+        assert!(listed.iter().any(|br| &br.id == id), "{id} not listed");
+    }
+
+    let handle = client.bridge(&bridge.id);
+    handle
+        .add_channel([a.clone(), b.clone()])
+        .role("participant")
+        .absorb_dtmf(false)
+        .mute(false)
+        .inhibit_connected_line_updates(true)
+        .await
+        .expect("addChannel");
+    for channel in [&a, &b] {
+        let entered = scene.channel_event("ChannelEnteredBridge", channel).await;
+        assert_eq!(entered["bridge"]["id"], bridge.id.as_str());
+    }
+    let mut members = handle.get().await.expect("get").channels;
+    members.sort();
+    let mut expected = vec![a.clone(), b.clone()];
+    expected.sort();
+    assert_eq!(members, expected);
+
+    // Video source: set to a member, then cleared back to talker detection. (The bridge
+    // snapshot GET reads is updated asynchronously: poll. Clearing publishes no new snapshot
+    // of its own — GET keeps showing the old source until the bridge changes otherwise, here
+    // by removing a member.)
+    handle.set_video_source(&a).await.expect("setVideoSource");
+    let with_source = bridge_until(&client, &bridge.id, |b| b.video_mode.as_deref() == Some("single")).await;
+    assert_eq!(with_source.video_source_id.as_deref(), Some(a.as_str()));
+    handle.clear_video_source().await.expect("clearVideoSource");
+
+    handle.remove_channel([b.clone()]).await.expect("removeChannel");
+    scene.channel_event("ChannelLeftBridge", &b).await;
+    let cleared = bridge_until(&client, &bridge.id, |br| br.channels == [a.clone()]).await;
+    assert_eq!(cleared.video_mode.as_deref(), Some("talker"));
+    assert_eq!(cleared.video_source_id, None);
+    expect_api_error!(
+        handle.remove_channel([b.clone()]),
+        422,
+        "Channel not in this bridge"
+    );
+    expect_api_error!(
+        handle.set_video_source(&b),
+        422,
+        "Channel not in this bridge"
+    );
+
+    // Music on hold in the holding bridge.
+    let holding = client.bridge(&own_id);
+    holding.add_channel([b.clone()]).await.expect("addChannel holding");
+    scene.channel_event("ChannelEnteredBridge", &b).await;
+    holding.start_moh().moh_class("default").await.expect("startMoh");
+    holding.stop_moh().await.expect("stopMoh");
+
+    handle.destroy().await.expect("destroy");
+    scene.channel_event("ChannelLeftBridge", &a).await;
+    expect_api_error!(handle.get(), 404, "Bridge not found");
+    expect_api_error!(handle.destroy(), 404, "Bridge not found");
+    expect_api_error!(
+        client.bridge("no-such-bridge").add_channel([a.clone()]),
+        404,
+        "Bridge not found"
+    );
+}
+
+/// Polls `GET /bridges/{id}` until `ready` holds; panics with the last state after a while.
+async fn bridge_until(
+    client: &ari_sdk::Client,
+    id: &str,
+    ready: impl Fn(&ari_sdk::models::Bridge) -> bool,
+) -> ari_sdk::models::Bridge {
+    let deadline = tokio::time::Instant::now() + ari_live_tests::EVENT_TIMEOUT;
+    loop {
+        let bridge = client.bridge(id).get().await.expect("get bridge");
+        if ready(&bridge) {
+            return bridge;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "bridge never got there: {bridge:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn bridge_variables_read_back() {
+    let mut scene = Scene::new("bridgevars").await;
+    let client = scene.client.clone();
+    let id = scene.unique("bridge");
+    scene.cleanup.bridge(&id);
+    let created = client
+        .bridge(&id)
+        .create_with_id()
+        .variables([("ARI_SDK_CREATED", "at creation")])
+        .await
+        .expect("createWithId with variables");
+    assert_eq!(created.id, id);
+    let bridge = client.bridge(&id);
+    assert_eq!(
+        bridge.get_bridge_var("ARI_SDK_CREATED").await.expect("get").value,
+        "at creation"
+    );
+
+    bridge
+        .set_bridge_var("ARI_SDK_ONE")
+        .value("one/ü & two")
+        .await
+        .expect("setBridgeVar");
+    assert_eq!(
+        bridge.get_bridge_var("ARI_SDK_ONE").await.expect("get").value,
+        "one/ü & two"
+    );
+    bridge
+        .set_bridge_vars([("ARI_SDK_A", "1"), ("ARI_SDK_B", "b b")])
+        .await
+        .expect("setBridgeVars");
+    let vars = bridge
+        .get_bridge_vars(["ARI_SDK_A", "ARI_SDK_B", "ARI_SDK_ONE"])
+        .await
+        .expect("getBridgeVars");
+    assert_eq!(
+        vars.variables,
+        json!({"ARI_SDK_A": "1", "ARI_SDK_B": "b b", "ARI_SDK_ONE": "one/ü & two"})
+    );
+    expect_api_error!(
+        bridge.get_bridge_var("ARI_SDK_NEVER_SET"),
+        404,
+        "Provided variable was not found"
+    );
+    expect_api_error!(
+        client.bridge("no-such-bridge").get_bridge_vars(["X"]),
+        404,
+        "Provided bridge was not found"
+    );
+    bridge.destroy().await.expect("destroy");
+}
