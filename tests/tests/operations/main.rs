@@ -9,3 +9,4 @@ mod applications;
 mod asterisk;
 mod bridges;
 mod channels;
+mod media;

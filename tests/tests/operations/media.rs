@@ -1,0 +1,334 @@
+//! `playbacks` and `recordings`, on channels and bridges: playback control, live recording
+//! control, and stored recordings downloaded as WAV.
+
+use std::time::Duration;
+
+use ari_live_tests::{expect_api_error, Scene};
+use ari_sdk::enums::{LiveRecordingState, PlaybackOperation, PlaybackState, RecordIfExists, RecordTerminateOn};
+use futures::StreamExt as _;
+
+/// A long sound (about 30 s), so a playback is still running while it is controlled.
+const LONG_SOUND: &str = "sound:demo-congrats";
+
+#[tokio::test]
+async fn channel_playback_control_and_stop() {
+    let mut scene = Scene::new("playback").await;
+    let client = scene.client.clone();
+    let id = scene.channel("wait").await;
+
+    let playback_id = scene.unique("pb");
+    let playback = client
+        .channel(&id)
+        .play([LONG_SOUND])
+        .lang("en")
+        .offsetms(0)
+        .skipms(2000)
+        .playback_id(&playback_id)
+        .await
+        .expect("play");
+    assert_eq!(playback.id, playback_id);
+    assert_eq!(playback.target_uri, format!("channel:{id}"));
+    scene
+        .events
+        .wait_for("PlaybackStarted", |e| e["playback"]["id"] == playback_id.as_str())
+        .await;
+    let handle = client.playback(&playback_id);
+    assert_eq!(handle.get().await.expect("get").state, PlaybackState::Playing);
+
+    handle.control(PlaybackOperation::Pause).await.expect("pause");
+    assert_eq!(handle.get().await.expect("get").state, PlaybackState::Paused);
+    handle.control(PlaybackOperation::Unpause).await.expect("unpause");
+    assert_eq!(handle.get().await.expect("get").state, PlaybackState::Playing);
+    for operation in [PlaybackOperation::Forward, PlaybackOperation::Reverse, PlaybackOperation::Restart] {
+        handle
+            .control(operation.clone())
+            .await
+            .unwrap_or_else(|e| panic!("control {operation:?}: {e}"));
+    }
+    assert_eq!(handle.get().await.expect("get").state, PlaybackState::Playing);
+
+    handle.stop().await.expect("stop");
+    let finished = scene
+        .events
+        .wait_for("PlaybackFinished", |e| e["playback"]["id"] == playback_id.as_str())
+        .await;
+    assert_eq!(finished["playback"]["state"], "done");
+    expect_api_error!(handle.get(), 404, "Playback not found");
+    expect_api_error!(handle.control(PlaybackOperation::Pause), 404, "Playback not found");
+    expect_api_error!(handle.stop(), 404, "Playback not found");
+
+    // A list of media plays in order, under the id we chose.
+    let second = scene.unique("pb");
+    let playback = client
+        .channel(&id)
+        .play_with_id(&second, ["sound:beep", "sound:hello-world"])
+        .lang("en")
+        .await
+        .expect("playWithId");
+    assert_eq!(playback.id, second);
+    let continuing = scene
+        .events
+        .wait_for("PlaybackContinuing", |e| e["playback"]["id"] == second.as_str())
+        .await;
+    assert_eq!(continuing["playback"]["media_uri"], "sound:beep");
+    assert_eq!(continuing["playback"]["next_media_uri"], "sound:hello-world");
+    scene
+        .events
+        .wait_for("PlaybackFinished", |e| e["playback"]["id"] == second.as_str())
+        .await;
+    // Media Asterisk cannot play is accepted (201), reported started, and then simply gone:
+    // no PlaybackFinished, GET answers 404.
+    let bad = client
+        .channel(&id)
+        .play(["nonsense:media"])
+        .await
+        .expect("play accepts any media URI");
+    scene
+        .events
+        .wait_for("PlaybackStarted", |e| e["playback"]["id"] == bad.id.as_str())
+        .await;
+    let deadline = tokio::time::Instant::now() + ari_live_tests::EVENT_TIMEOUT;
+    while client.playback(&bad.id).get().await.is_ok() {
+        assert!(tokio::time::Instant::now() < deadline, "the failed playback stays");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    expect_api_error!(client.playback(&bad.id).get(), 404, "Playback not found");
+}
+
+#[tokio::test]
+async fn bridge_playback() {
+    let mut scene = Scene::new("bridgeplay").await;
+    let client = scene.client.clone();
+    let id = scene.channel("wait").await;
+    let bridge_id = scene.unique("bridge");
+    scene.cleanup.bridge(&bridge_id);
+    let bridge = client.bridge(&bridge_id);
+    bridge.create_with_id().await.expect("create bridge");
+    bridge.add_channel([id.clone()]).await.expect("addChannel");
+
+    let first = bridge
+        .play([LONG_SOUND])
+        .lang("en")
+        .announcer_format("ulaw")
+        .offsetms(500)
+        .skipms(1000)
+        .await
+        .expect("bridge play");
+    assert_eq!(first.target_uri, format!("bridge:{bridge_id}"));
+    let handle = client.playback(&first.id);
+    let got = handle.get().await.expect("get");
+    assert!(
+        matches!(got.state, PlaybackState::Queued | PlaybackState::Playing),
+        "{got:?}"
+    );
+    handle.stop().await.expect("stop");
+    expect_api_error!(handle.get(), 404, "Playback not found");
+
+    let chosen = scene.unique("pb");
+    let second = bridge
+        .play_with_id(&chosen, ["sound:beep"])
+        .announcer_format("ulaw")
+        .await
+        .expect("bridge playWithId");
+    assert_eq!(second.id, chosen);
+    assert_eq!(second.target_uri, format!("bridge:{bridge_id}"));
+    bridge.destroy().await.expect("destroy");
+}
+
+/// Polls until the live recording `name` is in `state`.
+async fn live_state(client: &ari_sdk::Client, name: &str, state: LiveRecordingState) {
+    let deadline = tokio::time::Instant::now() + ari_live_tests::EVENT_TIMEOUT;
+    loop {
+        let now = client.live_recording(name).get_live().await.expect("getLive").state;
+        if now == state {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{name} stayed {now:?}, expected {state:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Checks that `bytes` is a RIFF/WAVE file with a `fmt ` chunk and a `data` chunk holding
+/// `min_data` bytes or more; returns the data chunk's length.
+fn assert_wav(bytes: &[u8], min_data: usize) -> usize {
+    assert!(bytes.len() > 44, "{} bytes is no WAV file", bytes.len());
+    assert_eq!(&bytes[0..4], b"RIFF");
+    assert_eq!(&bytes[8..12], b"WAVE");
+    let mut at = 12;
+    let mut data = None;
+    let mut fmt = false;
+    while at + 8 <= bytes.len() {
+        let id = &bytes[at..at + 4];
+        let len = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().expect("4 bytes")) as usize;
+        if id == b"fmt " {
+            fmt = true;
+            let format = u16::from_le_bytes([bytes[at + 8], bytes[at + 9]]);
+            assert_eq!(format, 1, "PCM");
+        }
+        if id == b"data" {
+            data = Some(len);
+            break;
+        }
+        at += 8 + len + (len & 1);
+    }
+    assert!(fmt, "no fmt chunk");
+    let data = data.expect("no data chunk");
+    assert!(data >= min_data, "only {data} bytes of audio");
+    data
+}
+
+#[tokio::test]
+async fn channel_recording_control_and_stored_wav() {
+    let mut scene = Scene::new("record").await;
+    let client = scene.client.clone();
+    // `echo` plays hello-world to us, then echoes: there is audio to record.
+    let id = scene.channel("echo").await;
+    let name = scene.unique("rec");
+    let copy = format!("{name}-copy");
+    scene.cleanup.recording(&name);
+    scene.cleanup.stored_recording(&copy);
+
+    let live = client
+        .channel(&id)
+        .record(&name, "wav")
+        .max_duration_seconds(30)
+        .max_silence_seconds(0)
+        .if_exists(RecordIfExists::Overwrite)
+        .beep(false)
+        .terminate_on(RecordTerminateOn::None)
+        .await
+        .expect("record");
+    assert_eq!((live.name.as_str(), live.format.as_str()), (name.as_str(), "wav"));
+    assert_eq!(live.target_uri, format!("channel:{id}"));
+    scene
+        .events
+        .wait_for("RecordingStarted", |e| e["recording"]["name"] == name.as_str())
+        .await;
+    let recording = client.live_recording(&name);
+    assert_eq!(recording.get_live().await.expect("getLive").state, LiveRecordingState::Recording);
+    expect_api_error!(
+        client.channel(&id).record(&name, "wav").if_exists(RecordIfExists::Fail),
+        409,
+        &format!("Recording '{name}' already exists and can not be overwritten")
+    );
+
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    recording.pause().await.expect("pause");
+    live_state(&client, &name, LiveRecordingState::Paused).await;
+    recording.unpause().await.expect("unpause");
+    live_state(&client, &name, LiveRecordingState::Recording).await;
+    recording.mute().await.expect("mute");
+    recording.unmute().await.expect("unmute");
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    recording.stop().await.expect("stop");
+    let finished = scene
+        .events
+        .wait_for("RecordingFinished", |e| e["recording"]["name"] == name.as_str())
+        .await;
+    assert_eq!(finished["recording"]["state"], "done");
+    expect_api_error!(recording.get_live(), 404, "Recording not found");
+
+    // Stored: listed, readable, downloadable as WAV (8 kHz 16-bit: 1.5 s or more of audio).
+    let stored = client.stored_recording(&name);
+    let info = stored.get_stored().await.expect("getStored");
+    assert_eq!((info.name.as_str(), info.format.as_str()), (name.as_str(), "wav"));
+    let all = client.recordings().list_stored().await.expect("listStored");
+    assert!(all.iter().any(|r| r.name == name), "{name} not listed");
+    let file = stored.get_stored_file().await.expect("getStoredFile");
+    assert_eq!(file.content_type.as_deref(), Some("audio/wav"));
+    let audio = assert_wav(&file.bytes, 16_000);
+    // The same bytes as a stream of chunks.
+    let mut stream = stored.get_stored_file().stream().await.expect("stream");
+    let mut streamed = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        streamed.extend_from_slice(&chunk.expect("chunk"));
+    }
+    assert_eq!(streamed, file.bytes);
+
+    let copied = stored.copy_stored(&copy).await.expect("copyStored");
+    assert_eq!(copied.name, copy);
+    let copy_file = client
+        .stored_recording(&copy)
+        .get_stored_file()
+        .await
+        .expect("copy's file");
+    assert_eq!(assert_wav(&copy_file.bytes, 0), audio);
+    expect_api_error!(
+        stored.copy_stored(&copy),
+        409,
+        "A recording with the same name already exists on the system"
+    );
+
+    stored.delete_stored().await.expect("deleteStored");
+    client.stored_recording(&copy).delete_stored().await.expect("deleteStored copy");
+    expect_api_error!(stored.get_stored(), 404, "Recording not found");
+    expect_api_error!(stored.get_stored_file(), 404, "Recording not found");
+    expect_api_error!(stored.delete_stored(), 404, "Recording not found");
+}
+
+#[tokio::test]
+async fn cancelled_recording_leaves_nothing() {
+    let mut scene = Scene::new("cancel").await;
+    let client = scene.client.clone();
+    let id = scene.channel("echo").await;
+    let name = scene.unique("rec");
+    scene.cleanup.recording(&name);
+    client
+        .channel(&id)
+        .record(&name, "wav")
+        .await
+        .expect("record");
+    scene
+        .events
+        .wait_for("RecordingStarted", |e| e["recording"]["name"] == name.as_str())
+        .await;
+    client.live_recording(&name).cancel().await.expect("cancel");
+    expect_api_error!(client.live_recording(&name).get_live(), 404, "Recording not found");
+    expect_api_error!(client.stored_recording(&name).get_stored(), 404, "Recording not found");
+    expect_api_error!(client.live_recording(&name).cancel(), 404, "Recording not found");
+}
+
+#[tokio::test]
+async fn bridge_recording() {
+    let mut scene = Scene::new("bridgerec").await;
+    let client = scene.client.clone();
+    let id = scene.channel("echo").await;
+    let bridge_id = scene.unique("bridge");
+    scene.cleanup.bridge(&bridge_id);
+    let bridge = client.bridge(&bridge_id);
+    bridge.create_with_id().await.expect("create bridge");
+    bridge.add_channel([id.clone()]).await.expect("addChannel");
+    let name = scene.unique("rec");
+    scene.cleanup.recording(&name);
+
+    let live = bridge
+        .record(&name, "wav")
+        .recorder_format("ulaw")
+        .max_duration_seconds(10)
+        .max_silence_seconds(0)
+        .if_exists(RecordIfExists::Fail)
+        .beep(false)
+        .terminate_on(RecordTerminateOn::None)
+        .await
+        .expect("bridge record");
+    assert_eq!(live.target_uri, format!("bridge:{bridge_id}"));
+    live_state(&client, &name, LiveRecordingState::Recording).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    client.live_recording(&name).stop().await.expect("stop");
+    let deadline = tokio::time::Instant::now() + ari_live_tests::EVENT_TIMEOUT;
+    let stored = loop {
+        match client.stored_recording(&name).get_stored().await {
+            Ok(stored) => break stored,
+            Err(e) if tokio::time::Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("the bridge recording was not stored: {e}"),
+        }
+    };
+    assert_eq!(stored.format, "wav");
+    let file = client.stored_recording(&name).get_stored_file().await.expect("file");
+    assert_wav(&file.bytes, 8_000);
+    client.stored_recording(&name).delete_stored().await.expect("delete");
+    bridge.destroy().await.expect("destroy");
+}
