@@ -123,6 +123,27 @@ macro_rules! expect_api_error {
     }};
 }
 
+/// [`expect_api_error!`] for a state Asterisk reaches asynchronously (an object that is
+/// going away): sends the builder again every 50 ms while it succeeds, up to
+/// [`EVENT_TIMEOUT`](crate::EVENT_TIMEOUT), then asserts the error as [`expect_api_error!`]
+/// does.
+#[macro_export]
+macro_rules! expect_api_error_eventually {
+    ($call:expr, $status:expr, $message:expr $(,)?) => {{
+        let call = $call;
+        let request = ::std::clone::Clone::clone(&call).into_request();
+        let deadline = ::tokio::time::Instant::now() + $crate::EVENT_TIMEOUT;
+        let result = loop {
+            let result = ::std::clone::Clone::clone(&call).await;
+            if result.is_err() || ::tokio::time::Instant::now() >= deadline {
+                break result;
+            }
+            ::tokio::time::sleep(::std::time::Duration::from_millis(50)).await;
+        };
+        $crate::coverage::check_api_error(&request, result, $status, $message)
+    }};
+}
+
 /// What the layer keeps per `ari_request` span.
 #[derive(Default)]
 struct Fields {

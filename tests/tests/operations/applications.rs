@@ -83,11 +83,26 @@ async fn event_filter_holds_back_disallowed_events() {
         app.get().await.expect("get").events_disallowed,
         vec![json!({"type": "ChannelUserevent"})]
     );
+    // Filters apply when events are delivered, which is asynchronous: the held-back event is
+    // followed by an allowed one through the same application queue (a variable set on a
+    // channel of the application) and the filter stays until that one has arrived.
+    let channel = scene.channel("wait").await;
     client
         .events_api()
         .user_event("held-back", &scene.app)
+        .source([format!("channel:{channel}")])
         .await
         .expect("userEvent while disallowed");
+    client
+        .channel(&channel)
+        .set_channel_var("ARI_SDK_MARKER")
+        .value("1")
+        .await
+        .expect("marker");
+    scene
+        .events
+        .wait_for("ChannelVarset", |e| e["variable"] == "ARI_SDK_MARKER")
+        .await;
 
     // An empty filter allows everything again; the next user event arrives, the first never did.
     let reset = app.filter().filter(json!({})).await.expect("filter reset");

@@ -1,6 +1,6 @@
 //! The `bridges` resource: creation, membership, variables, video source, music on hold.
 
-use ari_live_tests::{expect_api_error, Scene};
+use ari_live_tests::{expect_api_error, expect_api_error_eventually, Scene};
 use ari_sdk::enums::BridgeType;
 use serde_json::json;
 
@@ -99,7 +99,7 @@ async fn bridge_lifecycle_and_membership() {
 
     handle.destroy().await.expect("destroy");
     scene.channel_event("ChannelLeftBridge", &a).await;
-    expect_api_error!(handle.get(), 404, "Bridge not found");
+    expect_api_error_eventually!(handle.get(), 404, "Bridge not found");
     expect_api_error!(handle.destroy(), 404, "Bridge not found");
     expect_api_error!(
         client.bridge("no-such-bridge").add_channel([a.clone()]),

@@ -10,3 +10,4 @@ mod asterisk;
 mod bridges;
 mod channels;
 mod media;
+mod unavailable;
