@@ -10,4 +10,5 @@ mod asterisk;
 mod bridges;
 mod channels;
 mod media;
+mod tricky_ids;
 mod unavailable;
