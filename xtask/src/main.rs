@@ -42,6 +42,9 @@ enum Command {
     /// Report which ARI operations the live suite sent and how they ended (from the records
     /// its test processes wrote); fails unless every operation is covered.
     LiveCoverage(live_coverage_cmd::LiveCoverageArgs),
+    /// Benchmark the SDK against bare reqwest on the same requests to the sandbox Asterisk
+    /// (start it first with `cargo xtask asterisk up`); prints both rates and the ratio.
+    BenchLive,
 }
 
 fn main() {
@@ -52,11 +55,25 @@ fn main() {
         Command::Asterisk(cmd) => asterisk::run(cmd),
         Command::Test(args) => test::run(args),
         Command::LiveCoverage(args) => live_coverage_cmd::run(args),
+        Command::BenchLive => bench_live(),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");
         std::process::exit(1);
     }
+}
+
+/// `cargo xtask bench-live`: `cargo bench -p ari-live-tests --bench live` (release build).
+fn bench_live() -> Result<()> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["bench", "-p", "ari-live-tests", "--bench", "live"])
+        .current_dir(workspace_root())
+        .status()?;
+    if !status.success() {
+        anyhow::bail!("the live benchmark failed ({status})");
+    }
+    Ok(())
 }
 
 /// The workspace root (the parent of this crate's directory).

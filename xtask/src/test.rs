@@ -125,6 +125,8 @@ fn steps() -> Vec<Step> {
     let mirror = std::env::var_os("ARI_SPECS_MIRROR").filter(|m| !m.is_empty());
     let no_mirror = mirror.is_none().then(|| "ARI_SPECS_MIRROR is not set: using the specs already imported".to_owned());
     let settings = xtask::settings::settings_path();
+    let coverage = xtask::live_coverage::coverage_dir();
+    let coverage_env = xtask::live_coverage::DIR_ENV;
     vec![
         Step::xtask("specs import", &["specs", "import"]).arg(mirror.unwrap_or_default()).skip_because(no_mirror).if_xtask_has(&["specs", "import", "--help"]),
         Step::xtask("codegen --check", &["codegen", "--check"]).if_xtask_has(&["codegen", "--help"]),
@@ -133,7 +135,9 @@ fn steps() -> Vec<Step> {
         Step::cargo("offline tests", &["test", "--workspace", "--exclude", "ari-live-tests"]),
         Step::cargo("docs", &["doc", "-p", "ari-sdk", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
         Step::xtask("asterisk up", &["asterisk", "up"]),
-        Step::cargo("live tests", &["test", "-p", "ari-live-tests", "--", "--test-threads=4", "--show-output"]).env(xtask::settings::SETTINGS_ENV, settings).without_env(TARGET_ENV).sandbox_log_on_failure(),
+        Step::xtask("live coverage reset", &["live-coverage", "--reset"]).env(coverage_env, &coverage),
+        Step::cargo("live tests", &["test", "-p", "ari-live-tests", "--", "--test-threads=4", "--show-output"]).env(xtask::settings::SETTINGS_ENV, settings).env(coverage_env, &coverage).without_env(TARGET_ENV).sandbox_log_on_failure(),
+        Step::xtask("live coverage", &["live-coverage"]).env(coverage_env, &coverage),
         Step::xtask("asterisk down", &["asterisk", "down"]).always(),
     ]
 }
