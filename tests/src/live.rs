@@ -93,19 +93,16 @@ pub struct AppEvents {
 impl AppEvents {
     /// The next event, or `None` after `timeout` (or when the stream ended).
     pub async fn next(&mut self, timeout: Duration) -> Option<Value> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let item = tokio::time::timeout_at(deadline, self.stream.next())
-                .await
-                .ok()??;
-            match item.expect("reading the events WebSocket") {
-                StreamItem::Event(event) => {
-                    let value = Value::Object(event.into_json());
-                    self.seen.push(value.clone());
-                    return Some(value);
-                }
-                other => panic!("events were lost: {other:?}"),
+        let item = tokio::time::timeout(timeout, self.stream.next())
+            .await
+            .ok()??;
+        match item.expect("reading the events WebSocket") {
+            StreamItem::Event(event) => {
+                let value = Value::Object(event.into_json());
+                self.seen.push(value.clone());
+                Some(value)
             }
+            other => panic!("events were lost: {other:?}"),
         }
     }
 

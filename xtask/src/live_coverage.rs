@@ -98,8 +98,8 @@ pub fn read_records(dir: &Path) -> Result<Vec<Record>> {
         .collect();
     files.sort();
     for file in files {
-        let text =
-            std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
         for (n, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
@@ -238,10 +238,10 @@ pub fn report(api: &ari_codegen::ir::Api, records: &[Record]) -> Report {
             }
             Kind::AssertedError => {
                 if let Some(status) = record.status {
-                    asserted.entry(id).or_default().insert((
-                        status,
-                        record.message.clone().unwrap_or_default(),
-                    ));
+                    asserted
+                        .entry(id)
+                        .or_default()
+                        .insert((status, record.message.clone().unwrap_or_default()));
                 }
             }
         }

@@ -55,7 +55,10 @@ pub fn run(args: LiveCoverageArgs) -> Result<()> {
             ),
             Coverage::Missing => "NOT COVERED: never sent".to_owned(),
         };
-        println!("  {:<36} {:<6} {:<58} {detail}", id.name, id.method, id.path);
+        println!(
+            "  {:<36} {:<6} {:<58} {detail}",
+            id.name, id.method, id.path
+        );
     }
     for route in &report.unknown {
         println!("  note: requests to {route}, which no spec operation has");

@@ -26,7 +26,10 @@ async fn applications_list_get_subscribe_unsubscribe() {
         .await
         .expect("create bridge");
     let subscribed = app
-        .subscribe([format!("bridge:{bridge_id}"), format!("deviceState:{device}")])
+        .subscribe([
+            format!("bridge:{bridge_id}"),
+            format!("deviceState:{device}"),
+        ])
         .await
         .expect("subscribe");
     assert_eq!(subscribed.bridge_ids, vec![bridge_id.clone()]);
@@ -38,12 +41,17 @@ async fn applications_list_get_subscribe_unsubscribe() {
         .expect("device state");
     let changed = scene
         .events
-        .wait_for("DeviceStateChanged", |e| e["device_state"]["name"] == device.as_str())
+        .wait_for("DeviceStateChanged", |e| {
+            e["device_state"]["name"] == device.as_str()
+        })
         .await;
     assert_eq!(changed["device_state"]["state"], "INUSE");
 
     let unsubscribed = app
-        .unsubscribe([format!("bridge:{bridge_id}"), format!("deviceState:{device}")])
+        .unsubscribe([
+            format!("bridge:{bridge_id}"),
+            format!("deviceState:{device}"),
+        ])
         .await
         .expect("unsubscribe");
     assert!(unsubscribed.bridge_ids.is_empty() && unsubscribed.device_names.is_empty());
@@ -57,7 +65,11 @@ async fn applications_list_get_subscribe_unsubscribe() {
         422,
         "Event source does not exist"
     );
-    client.device_state(&device).delete().await.expect("delete device");
+    client
+        .device_state(&device)
+        .delete()
+        .await
+        .expect("delete device");
     client.bridge(&bridge_id).destroy().await.expect("destroy");
     expect_api_error!(
         client.application("no-such-application").get(),
@@ -77,7 +89,10 @@ async fn event_filter_holds_back_disallowed_events() {
         .filter(json!({"disallowed": [{"type": "ChannelUserevent"}]}))
         .await
         .expect("filter");
-    assert_eq!(filtered.events_disallowed, vec![json!({"type": "ChannelUserevent"})]);
+    assert_eq!(
+        filtered.events_disallowed,
+        vec![json!({"type": "ChannelUserevent"})]
+    );
     assert!(filtered.events_allowed.is_empty());
     assert_eq!(
         app.get().await.expect("get").events_disallowed,
@@ -131,7 +146,10 @@ async fn event_filter_holds_back_disallowed_events() {
         .filter(json!({"allowed": [{"type": "ChannelUserevent"}]}))
         .await
         .expect("filter allowed");
-    assert_eq!(allowed.events_allowed, vec![json!({"type": "ChannelUserevent"})]);
+    assert_eq!(
+        allowed.events_allowed,
+        vec![json!({"type": "ChannelUserevent"})]
+    );
     expect_api_error!(
         client.application("no-such-application").filter(),
         404,
@@ -215,7 +233,11 @@ async fn claim_channel_from_a_broadcast() {
     let app = client.application(&scene.app).get().await.expect("get app");
     assert!(app.channel_ids.contains(&other), "{app:?}");
     assert!(
-        scene.events.seen().iter().all(|e| e["type"] != "CallClaimed"),
+        scene
+            .events
+            .seen()
+            .iter()
+            .all(|e| e["type"] != "CallClaimed"),
         "a CallClaimed event reached the winner"
     );
 
@@ -225,7 +247,9 @@ async fn claim_channel_from_a_broadcast() {
         "Channel has already been claimed by another application"
     );
     expect_api_error!(
-        client.events_api().claim_channel("no-such-channel", &scene.app),
+        client
+            .events_api()
+            .claim_channel("no-such-channel", &scene.app),
         404,
         "Channel not found or not in broadcast state"
     );

@@ -31,7 +31,11 @@ async fn info_ping_and_global_variables() {
 
     // A global variable set through ARI reads back, spaces, slashes and non-ASCII included.
     let name = ari.unique("GLOBAL").replace('-', "_").to_uppercase();
-    let unset = client.asterisk().get_global_var(&name).await.expect("get unset");
+    let unset = client
+        .asterisk()
+        .get_global_var(&name)
+        .await
+        .expect("get unset");
     assert_eq!(unset.value, "");
     let value = "a b/c?d&e=f+g ü€";
     client
@@ -277,7 +281,10 @@ async fn device_states_update_read_delete() {
         .await
         .expect("update BUSY");
     let state = device.get().await.expect("get");
-    assert_eq!((state.name.as_str(), state.state), (name.as_str(), DeviceStateValue::Busy));
+    assert_eq!(
+        (state.name.as_str(), state.state),
+        (name.as_str(), DeviceStateValue::Busy)
+    );
     let all = client.device_states().list().await.expect("list");
     assert!(
         all.iter()
@@ -288,16 +295,24 @@ async fn device_states_update_read_delete() {
         .update(DeviceStateValue::Onhold)
         .await
         .expect("update ONHOLD");
-    assert_eq!(device.get().await.expect("get").state, DeviceStateValue::Onhold);
+    assert_eq!(
+        device.get().await.expect("get").state,
+        DeviceStateValue::Onhold
+    );
 
     device.delete().await.expect("delete");
     // Deleted: no longer listed; reading it gives UNKNOWN, not 404.
     let all = client.device_states().list().await.expect("list");
     assert!(all.iter().all(|d| d.name != name), "{name} still listed");
-    assert_eq!(device.get().await.expect("get").state, DeviceStateValue::Unknown);
+    assert_eq!(
+        device.get().await.expect("get").state,
+        DeviceStateValue::Unknown
+    );
 
     expect_api_error!(
-        client.device_state("Local:not-ours").update(DeviceStateValue::Busy),
+        client
+            .device_state("Local:not-ours")
+            .update(DeviceStateValue::Busy),
         409,
         "Uncontrolled device specified"
     );

@@ -31,7 +31,10 @@ async fn bridge_lifecycle_and_membership() {
         .name("ari-sdk holding")
         .await
         .expect("createWithId");
-    assert_eq!((own.id.as_str(), own.bridge_type.clone()), (own_id.as_str(), BridgeType::Holding));
+    assert_eq!(
+        (own.id.as_str(), own.bridge_type.clone()),
+        (own_id.as_str(), BridgeType::Holding)
+    );
     let id_by_create = scene.unique("bridge");
     scene.cleanup.bridge(&id_by_create);
     let created = client
@@ -70,11 +73,17 @@ async fn bridge_lifecycle_and_membership() {
     // of its own — GET keeps showing the old source until the bridge changes otherwise, here
     // by removing a member.)
     handle.set_video_source(&a).await.expect("setVideoSource");
-    let with_source = bridge_until(&client, &bridge.id, |b| b.video_mode.as_deref() == Some("single")).await;
+    let with_source = bridge_until(&client, &bridge.id, |b| {
+        b.video_mode.as_deref() == Some("single")
+    })
+    .await;
     assert_eq!(with_source.video_source_id.as_deref(), Some(a.as_str()));
     handle.clear_video_source().await.expect("clearVideoSource");
 
-    handle.remove_channel([b.clone()]).await.expect("removeChannel");
+    handle
+        .remove_channel([b.clone()])
+        .await
+        .expect("removeChannel");
     scene.channel_event("ChannelLeftBridge", &b).await;
     let cleared = bridge_until(&client, &bridge.id, |br| br.channels == [a.clone()]).await;
     assert_eq!(cleared.video_mode.as_deref(), Some("talker"));
@@ -92,9 +101,16 @@ async fn bridge_lifecycle_and_membership() {
 
     // Music on hold in the holding bridge.
     let holding = client.bridge(&own_id);
-    holding.add_channel([b.clone()]).await.expect("addChannel holding");
+    holding
+        .add_channel([b.clone()])
+        .await
+        .expect("addChannel holding");
     scene.channel_event("ChannelEnteredBridge", &b).await;
-    holding.start_moh().moh_class("default").await.expect("startMoh");
+    holding
+        .start_moh()
+        .moh_class("default")
+        .await
+        .expect("startMoh");
     holding.stop_moh().await.expect("stopMoh");
 
     handle.destroy().await.expect("destroy");
@@ -120,7 +136,10 @@ async fn bridge_until(
         if ready(&bridge) {
             return bridge;
         }
-        assert!(tokio::time::Instant::now() < deadline, "bridge never got there: {bridge:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "bridge never got there: {bridge:?}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
@@ -140,7 +159,11 @@ async fn bridge_variables_read_back() {
     assert_eq!(created.id, id);
     let bridge = client.bridge(&id);
     assert_eq!(
-        bridge.get_bridge_var("ARI_SDK_CREATED").await.expect("get").value,
+        bridge
+            .get_bridge_var("ARI_SDK_CREATED")
+            .await
+            .expect("get")
+            .value,
         "at creation"
     );
 
@@ -150,7 +173,11 @@ async fn bridge_variables_read_back() {
         .await
         .expect("setBridgeVar");
     assert_eq!(
-        bridge.get_bridge_var("ARI_SDK_ONE").await.expect("get").value,
+        bridge
+            .get_bridge_var("ARI_SDK_ONE")
+            .await
+            .expect("get")
+            .value,
         "one/ü & two"
     );
     bridge

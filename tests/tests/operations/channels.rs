@@ -35,7 +35,10 @@ async fn originate_get_list_hangup() {
     assert_eq!(start["channel"]["state"], "Up");
 
     let got = client.channel(&id).get().await.expect("get");
-    assert_eq!((got.caller.name.as_str(), got.caller.number.as_str()), ("Alice", "100"));
+    assert_eq!(
+        (got.caller.name.as_str(), got.caller.number.as_str()),
+        ("Alice", "100")
+    );
     assert_eq!(got.state, ChannelState::Up);
     let variable = client
         .channel(&id)
@@ -45,7 +48,10 @@ async fn originate_get_list_hangup() {
     assert_eq!(variable.value, "yes, with spaces");
     let listed = client.channels().list().await.expect("list");
     for wanted in [&id, &other] {
-        assert!(listed.iter().any(|c| &c.id == wanted), "{wanted} not listed");
+        assert!(
+            listed.iter().any(|c| &c.id == wanted),
+            "{wanted} not listed"
+        );
     }
 
     client
@@ -136,7 +142,10 @@ async fn create_then_dial() {
         .formats("ulaw")
         .await
         .expect("create");
-    assert_eq!((created.id.as_str(), created.state.clone()), (id.as_str(), ChannelState::Down));
+    assert_eq!(
+        (created.id.as_str(), created.state.clone()),
+        (id.as_str(), ChannelState::Down)
+    );
     let start = scene.stasis_start(&id).await;
     assert_eq!(start["args"], json!(["made"]));
 
@@ -149,10 +158,15 @@ async fn create_then_dial() {
         .expect("dial");
     let dial = scene
         .events
-        .wait_for("Dial", |e| e["peer"]["id"] == id.as_str() && e["dialstatus"] == "ANSWER")
+        .wait_for("Dial", |e| {
+            e["peer"]["id"] == id.as_str() && e["dialstatus"] == "ANSWER"
+        })
         .await;
     assert_eq!(dial["peer"]["state"], "Up");
-    assert_eq!(client.channel(&id).get().await.expect("get").state, ChannelState::Up);
+    assert_eq!(
+        client.channel(&id).get().await.expect("get").state,
+        ChannelState::Up
+    );
     assert_eq!(
         client
             .channel(&id)
@@ -177,14 +191,25 @@ async fn channel_variables_read_back() {
         .await
         .expect("setChannelVar");
     let set = scene.channel_event("ChannelVarset", &id).await;
-    assert_eq!((set["variable"].as_str(), set["value"].as_str()), (Some("ARI_SDK_ONE"), Some("v 1/ü&x")));
     assert_eq!(
-        channel.get_channel_var("ARI_SDK_ONE").await.expect("get").value,
+        (set["variable"].as_str(), set["value"].as_str()),
+        (Some("ARI_SDK_ONE"), Some("v 1/ü&x"))
+    );
+    assert_eq!(
+        channel
+            .get_channel_var("ARI_SDK_ONE")
+            .await
+            .expect("get")
+            .value,
         "v 1/ü&x"
     );
     // Dialplan functions read through the same call.
     assert_eq!(
-        channel.get_channel_var("CHANNEL(state)").await.expect("CHANNEL(state)").value,
+        channel
+            .get_channel_var("CHANNEL(state)")
+            .await
+            .expect("CHANNEL(state)")
+            .value,
         "Up"
     );
 
@@ -256,12 +281,24 @@ async fn hold_moh_silence_mute_and_dtmf() {
     channel.hold().await.expect("hold");
     channel.unhold().await.expect("unhold");
 
-    channel.start_moh().moh_class("default").await.expect("startMoh");
+    channel
+        .start_moh()
+        .moh_class("default")
+        .await
+        .expect("startMoh");
     channel.stop_moh().await.expect("stopMoh");
     channel.start_silence().await.expect("startSilence");
     channel.stop_silence().await.expect("stopSilence");
-    channel.mute().direction(MediaDirection::Both).await.expect("mute");
-    channel.unmute().direction(MediaDirection::Both).await.expect("unmute");
+    channel
+        .mute()
+        .direction(MediaDirection::Both)
+        .await
+        .expect("mute");
+    channel
+        .unmute()
+        .direction(MediaDirection::Both)
+        .await
+        .expect("unmute");
 
     assert_eq!(channel.get().await.expect("get").state, ChannelState::Up);
     expect_api_error!(channel.send_dtmf(), 400, "DTMF is required");
@@ -327,7 +364,10 @@ async fn continue_in_dialplan_leaves_stasis() {
         if dialplan.exten == "dtmf" && dialplan.app_name == "Read" {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "still at {dialplan:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still at {dialplan:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Out of Stasis, it can no longer be controlled.
@@ -367,16 +407,22 @@ async fn move_between_applications() {
         .await
         .expect("move to an unknown application");
     let failed = target_events
-        .wait_for("ApplicationMoveFailed", |e| e["channel"]["id"] == id.as_str())
+        .wait_for("ApplicationMoveFailed", |e| {
+            e["channel"]["id"] == id.as_str()
+        })
         .await;
     assert_eq!(failed["destination"], "no-such-application");
     assert_eq!(failed["application"], target.as_str());
-    let app = client.application(&target).get().await.expect("get target app");
+    let app = client
+        .application(&target)
+        .get()
+        .await
+        .expect("get target app");
     assert!(app.channel_ids.contains(&id), "{app:?}");
 }
 
 #[tokio::test]
-async fn redirect__204_but_local_channels_are_not_redirected() {
+async fn redirect_204_but_local_channels_are_not_redirected() {
     // Redirect needs a channel technology that can redirect (SIP 302, IAX2); a Local channel
     // accepts the request (204) and stays where it is.
     let mut scene = Scene::new("redirect").await;
@@ -391,7 +437,11 @@ async fn redirect__204_but_local_channels_are_not_redirected() {
     let channel = client.channel(&id).get().await.expect("get");
     assert_eq!(channel.dialplan.app_name, "Stasis");
     assert!(
-        scene.events.seen().iter().all(|e| !(e["type"] == "StasisEnd" && e["channel"]["id"] == id.as_str())),
+        scene
+            .events
+            .seen()
+            .iter()
+            .all(|e| !(e["type"] == "StasisEnd" && e["channel"]["id"] == id.as_str())),
         "the channel left Stasis"
     );
     expect_api_error!(
@@ -402,20 +452,30 @@ async fn redirect__204_but_local_channels_are_not_redirected() {
 }
 
 #[tokio::test]
-async fn transfer_progress__204_without_a_transfer_to_report_on() {
+async fn transfer_progress_204_without_a_transfer_to_report_on() {
     let mut scene = Scene::new("transfer").await;
     let client = scene.client.clone();
     let id = scene.channel("wait").await;
-    for state in ["channel_progress", "channel_answered", "channel_unavailable", "channel_declined"] {
+    for state in [
+        "channel_progress",
+        "channel_answered",
+        "channel_unavailable",
+        "channel_declined",
+    ] {
         client
             .channel(&id)
             .transfer_progress(state)
             .await
             .unwrap_or_else(|e| panic!("transfer_progress {state}: {e}"));
     }
-    assert_eq!(client.channel(&id).get().await.expect("get").state, ChannelState::Up);
+    assert_eq!(
+        client.channel(&id).get().await.expect("get").state,
+        ChannelState::Up
+    );
     expect_api_error!(
-        client.channel("no-such-channel").transfer_progress("channel_answered"),
+        client
+            .channel("no-such-channel")
+            .transfer_progress("channel_answered"),
         404,
         "Channel not found"
     );
@@ -425,7 +485,9 @@ async fn transfer_progress__204_without_a_transfer_to_report_on() {
 async fn external_media_sends_rtp_to_a_udp_host() {
     let mut scene = Scene::new("extmedia").await;
     let client = scene.client.clone();
-    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.expect("UDP socket");
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("UDP socket");
     let host = socket.local_addr().expect("address").to_string();
     let id = scene.unique("rtp");
     scene.cleanup.channel(&id);
@@ -443,8 +505,14 @@ async fn external_media_sends_rtp_to_a_udp_host() {
         .await
         .expect("externalMedia");
     assert_eq!(channel.id, id);
-    assert!(channel.name.starts_with(&format!("UnicastRTP/{host}")), "{}", channel.name);
-    let vars = channel.channelvars.expect("externalMedia returns channel variables");
+    assert!(
+        channel.name.starts_with(&format!("UnicastRTP/{host}")),
+        "{}",
+        channel.name
+    );
+    let vars = channel
+        .channelvars
+        .expect("externalMedia returns channel variables");
     assert_eq!(vars["UNICASTRTP_LOCAL_ADDRESS"], "127.0.0.1");
     scene.stasis_start(&id).await;
 
@@ -459,7 +527,10 @@ async fn external_media_sends_rtp_to_a_udp_host() {
         .await
         .expect("an RTP packet within the timeout")
         .expect("receiving");
-    assert_eq!(from.port().to_string(), vars["UNICASTRTP_LOCAL_PORT"].as_str().unwrap_or_default());
+    assert_eq!(
+        from.port().to_string(),
+        vars["UNICASTRTP_LOCAL_PORT"].as_str().unwrap_or_default()
+    );
     assert!(len > 12, "a {len}-byte datagram");
     assert_eq!(packet[0] >> 6, 2, "RTP version");
     assert_eq!(packet[1] & 0x7f, 0, "payload type PCMU");
@@ -472,7 +543,7 @@ async fn external_media_sends_rtp_to_a_udp_host() {
 }
 
 #[tokio::test]
-async fn rtpstatistics__asserts_403_on_local_and_404_on_unicast_rtp() {
+async fn rtpstatistics_asserts_403_on_local_and_404_on_unicast_rtp() {
     // RTP statistics need a channel driver with RTP glue and a negotiated RTP instance (a SIP
     // call); this sandbox has Local and UnicastRTP channels only.
     let mut scene = Scene::new("rtpstats").await;
@@ -484,7 +555,9 @@ async fn rtpstatistics__asserts_403_on_local_and_404_on_unicast_rtp() {
         "Unsupported channel type"
     );
 
-    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.expect("UDP socket");
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("UDP socket");
     let id = scene.unique("rtp");
     scene.cleanup.channel(&id);
     client

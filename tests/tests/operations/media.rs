@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use ari_live_tests::{expect_api_error, expect_api_error_eventually, Scene};
-use ari_sdk::enums::{LiveRecordingState, PlaybackOperation, PlaybackState, RecordIfExists, RecordTerminateOn};
+use ari_sdk::enums::{
+    LiveRecordingState, PlaybackOperation, PlaybackState, RecordIfExists, RecordTerminateOn,
+};
 use futures::StreamExt as _;
 
 /// A long sound (about 30 s), so a playback is still running while it is controlled.
@@ -30,31 +32,61 @@ async fn channel_playback_control_and_stop() {
     assert_eq!(playback.target_uri, format!("channel:{id}"));
     scene
         .events
-        .wait_for("PlaybackStarted", |e| e["playback"]["id"] == playback_id.as_str())
+        .wait_for("PlaybackStarted", |e| {
+            e["playback"]["id"] == playback_id.as_str()
+        })
         .await;
     let handle = client.playback(&playback_id);
-    assert_eq!(handle.get().await.expect("get").state, PlaybackState::Playing);
+    assert_eq!(
+        handle.get().await.expect("get").state,
+        PlaybackState::Playing
+    );
 
-    handle.control(PlaybackOperation::Pause).await.expect("pause");
-    assert_eq!(handle.get().await.expect("get").state, PlaybackState::Paused);
-    handle.control(PlaybackOperation::Unpause).await.expect("unpause");
-    assert_eq!(handle.get().await.expect("get").state, PlaybackState::Playing);
-    for operation in [PlaybackOperation::Forward, PlaybackOperation::Reverse, PlaybackOperation::Restart] {
+    handle
+        .control(PlaybackOperation::Pause)
+        .await
+        .expect("pause");
+    assert_eq!(
+        handle.get().await.expect("get").state,
+        PlaybackState::Paused
+    );
+    handle
+        .control(PlaybackOperation::Unpause)
+        .await
+        .expect("unpause");
+    assert_eq!(
+        handle.get().await.expect("get").state,
+        PlaybackState::Playing
+    );
+    for operation in [
+        PlaybackOperation::Forward,
+        PlaybackOperation::Reverse,
+        PlaybackOperation::Restart,
+    ] {
         handle
             .control(operation.clone())
             .await
             .unwrap_or_else(|e| panic!("control {operation:?}: {e}"));
     }
-    assert_eq!(handle.get().await.expect("get").state, PlaybackState::Playing);
+    assert_eq!(
+        handle.get().await.expect("get").state,
+        PlaybackState::Playing
+    );
 
     handle.stop().await.expect("stop");
     let finished = scene
         .events
-        .wait_for("PlaybackFinished", |e| e["playback"]["id"] == playback_id.as_str())
+        .wait_for("PlaybackFinished", |e| {
+            e["playback"]["id"] == playback_id.as_str()
+        })
         .await;
     assert_eq!(finished["playback"]["state"], "done");
     expect_api_error_eventually!(handle.get(), 404, "Playback not found");
-    expect_api_error!(handle.control(PlaybackOperation::Pause), 404, "Playback not found");
+    expect_api_error!(
+        handle.control(PlaybackOperation::Pause),
+        404,
+        "Playback not found"
+    );
     expect_api_error!(handle.stop(), 404, "Playback not found");
 
     // A list of media plays in order, under the id we chose.
@@ -68,13 +100,20 @@ async fn channel_playback_control_and_stop() {
     assert_eq!(playback.id, second);
     let continuing = scene
         .events
-        .wait_for("PlaybackContinuing", |e| e["playback"]["id"] == second.as_str())
+        .wait_for("PlaybackContinuing", |e| {
+            e["playback"]["id"] == second.as_str()
+        })
         .await;
     assert_eq!(continuing["playback"]["media_uri"], "sound:beep");
-    assert_eq!(continuing["playback"]["next_media_uri"], "sound:hello-world");
+    assert_eq!(
+        continuing["playback"]["next_media_uri"],
+        "sound:hello-world"
+    );
     scene
         .events
-        .wait_for("PlaybackFinished", |e| e["playback"]["id"] == second.as_str())
+        .wait_for("PlaybackFinished", |e| {
+            e["playback"]["id"] == second.as_str()
+        })
         .await;
     // Media Asterisk cannot play is accepted (201), reported started, and then simply gone:
     // no PlaybackFinished, GET answers 404.
@@ -85,7 +124,9 @@ async fn channel_playback_control_and_stop() {
         .expect("play accepts any media URI");
     scene
         .events
-        .wait_for("PlaybackStarted", |e| e["playback"]["id"] == bad.id.as_str())
+        .wait_for("PlaybackStarted", |e| {
+            e["playback"]["id"] == bad.id.as_str()
+        })
         .await;
     expect_api_error_eventually!(client.playback(&bad.id).get(), 404, "Playback not found");
 }
@@ -134,11 +175,19 @@ async fn bridge_playback() {
 async fn live_state(client: &ari_sdk::Client, name: &str, state: LiveRecordingState) {
     let deadline = tokio::time::Instant::now() + ari_live_tests::EVENT_TIMEOUT;
     loop {
-        let now = client.live_recording(name).get_live().await.expect("getLive").state;
+        let now = client
+            .live_recording(name)
+            .get_live()
+            .await
+            .expect("getLive")
+            .state;
         if now == state {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "{name} stayed {now:?}, expected {state:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{name} stayed {now:?}, expected {state:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -193,16 +242,27 @@ async fn channel_recording_control_and_stored_wav() {
         .terminate_on(RecordTerminateOn::None)
         .await
         .expect("record");
-    assert_eq!((live.name.as_str(), live.format.as_str()), (name.as_str(), "wav"));
+    assert_eq!(
+        (live.name.as_str(), live.format.as_str()),
+        (name.as_str(), "wav")
+    );
     assert_eq!(live.target_uri, format!("channel:{id}"));
     scene
         .events
-        .wait_for("RecordingStarted", |e| e["recording"]["name"] == name.as_str())
+        .wait_for("RecordingStarted", |e| {
+            e["recording"]["name"] == name.as_str()
+        })
         .await;
     let recording = client.live_recording(&name);
-    assert_eq!(recording.get_live().await.expect("getLive").state, LiveRecordingState::Recording);
+    assert_eq!(
+        recording.get_live().await.expect("getLive").state,
+        LiveRecordingState::Recording
+    );
     expect_api_error!(
-        client.channel(&id).record(&name, "wav").if_exists(RecordIfExists::Fail),
+        client
+            .channel(&id)
+            .record(&name, "wav")
+            .if_exists(RecordIfExists::Fail),
         409,
         &format!("Recording '{name}' already exists and can not be overwritten")
     );
@@ -218,7 +278,9 @@ async fn channel_recording_control_and_stored_wav() {
     recording.stop().await.expect("stop");
     let finished = scene
         .events
-        .wait_for("RecordingFinished", |e| e["recording"]["name"] == name.as_str())
+        .wait_for("RecordingFinished", |e| {
+            e["recording"]["name"] == name.as_str()
+        })
         .await;
     assert_eq!(finished["recording"]["state"], "done");
     expect_api_error_eventually!(recording.get_live(), 404, "Recording not found");
@@ -226,7 +288,10 @@ async fn channel_recording_control_and_stored_wav() {
     // Stored: listed, readable, downloadable as WAV (8 kHz 16-bit: 1.5 s or more of audio).
     let stored = client.stored_recording(&name);
     let info = stored.get_stored().await.expect("getStored");
-    assert_eq!((info.name.as_str(), info.format.as_str()), (name.as_str(), "wav"));
+    assert_eq!(
+        (info.name.as_str(), info.format.as_str()),
+        (name.as_str(), "wav")
+    );
     let all = client.recordings().list_stored().await.expect("listStored");
     assert!(all.iter().any(|r| r.name == name), "{name} not listed");
     let file = stored.get_stored_file().await.expect("getStoredFile");
@@ -255,7 +320,11 @@ async fn channel_recording_control_and_stored_wav() {
     );
 
     stored.delete_stored().await.expect("deleteStored");
-    client.stored_recording(&copy).delete_stored().await.expect("deleteStored copy");
+    client
+        .stored_recording(&copy)
+        .delete_stored()
+        .await
+        .expect("deleteStored copy");
     expect_api_error!(stored.get_stored(), 404, "Recording not found");
     expect_api_error!(stored.get_stored_file(), 404, "Recording not found");
     expect_api_error!(stored.delete_stored(), 404, "Recording not found");
@@ -275,16 +344,30 @@ async fn cancelled_recording_leaves_nothing() {
         .expect("record");
     scene
         .events
-        .wait_for("RecordingStarted", |e| e["recording"]["name"] == name.as_str())
+        .wait_for("RecordingStarted", |e| {
+            e["recording"]["name"] == name.as_str()
+        })
         .await;
     // Cancelling deletes the file; right after RecordingStarted the file may not exist yet,
     // and then Asterisk answers 500 "Recording operation failed" although it did cancel.
     // Give it a moment to open the file.
     tokio::time::sleep(Duration::from_millis(500)).await;
     client.live_recording(&name).cancel().await.expect("cancel");
-    expect_api_error_eventually!(client.live_recording(&name).get_live(), 404, "Recording not found");
-    expect_api_error!(client.stored_recording(&name).get_stored(), 404, "Recording not found");
-    expect_api_error!(client.live_recording(&name).cancel(), 404, "Recording not found");
+    expect_api_error_eventually!(
+        client.live_recording(&name).get_live(),
+        404,
+        "Recording not found"
+    );
+    expect_api_error!(
+        client.stored_recording(&name).get_stored(),
+        404,
+        "Recording not found"
+    );
+    expect_api_error!(
+        client.live_recording(&name).cancel(),
+        404,
+        "Recording not found"
+    );
 }
 
 #[tokio::test]
@@ -326,8 +409,16 @@ async fn bridge_recording() {
         }
     };
     assert_eq!(stored.format, "wav");
-    let file = client.stored_recording(&name).get_stored_file().await.expect("file");
+    let file = client
+        .stored_recording(&name)
+        .get_stored_file()
+        .await
+        .expect("file");
     assert_wav(&file.bytes, 8_000);
-    client.stored_recording(&name).delete_stored().await.expect("delete");
+    client
+        .stored_recording(&name)
+        .delete_stored()
+        .await
+        .expect("delete");
     bridge.destroy().await.expect("destroy");
 }

@@ -52,7 +52,10 @@ async fn channel_ids() {
         let start = scene.stasis_start(&id).await;
         assert_eq!(start["channel"]["id"], id.as_str());
         assert_eq!(client.channel(&id).get().await.expect("get").id, id);
-        assert_eq!(client.channel(&other).get().await.expect("get other").id, other);
+        assert_eq!(
+            client.channel(&other).get().await.expect("get other").id,
+            other
+        );
         client
             .channel(&id)
             .set_channel_var("ARI_SDK_ID")
@@ -60,7 +63,12 @@ async fn channel_ids() {
             .await
             .expect("set");
         assert_eq!(
-            client.channel(&id).get_channel_var("ARI_SDK_ID").await.expect("get var").value,
+            client
+                .channel(&id)
+                .get_channel_var("ARI_SDK_ID")
+                .await
+                .expect("get var")
+                .value,
             id
         );
         client.channel(&id).hangup().await.expect("hangup");
@@ -75,17 +83,35 @@ async fn bridge_ids() {
     for (id, tricky) in ids(&scene, "bridge") {
         scene.cleanup.bridge(&id);
         // In the path.
-        let made = client.bridge(&id).create_with_id().await.expect("createWithId");
+        let made = client
+            .bridge(&id)
+            .create_with_id()
+            .await
+            .expect("createWithId");
         assert_eq!(made.id, id);
         assert_eq!(client.bridge(&id).get().await.expect("get").id, id);
-        assert!(client.bridges().list().await.expect("list").iter().any(|b| b.id == id));
+        assert!(client
+            .bridges()
+            .list()
+            .await
+            .expect("list")
+            .iter()
+            .any(|b| b.id == id));
         client.bridge(&id).destroy().await.expect("destroy");
         // In the query.
         let by_query = format!("{id}-q");
         scene.cleanup.bridge(&by_query);
-        let made = client.bridges().create().bridge_id(&by_query).await.expect("create");
+        let made = client
+            .bridges()
+            .create()
+            .bridge_id(&by_query)
+            .await
+            .expect("create");
         assert_eq!(made.id, by_query);
-        assert_eq!(client.bridge(&by_query).get().await.expect("get").id, by_query);
+        assert_eq!(
+            client.bridge(&by_query).get().await.expect("get").id,
+            by_query
+        );
         if tricky.contains('+') {
             // Unencoded, the `+` would arrive as a space: the bridge is not found.
             let raw = encode(&by_query).replace("%2B", "+");
@@ -132,7 +158,10 @@ async fn playback_ids() {
             .await
             .expect("play with playbackId");
         assert_eq!(playback.id, by_query);
-        assert_eq!(client.playback(&by_query).get().await.expect("get").id, by_query);
+        assert_eq!(
+            client.playback(&by_query).get().await.expect("get").id,
+            by_query
+        );
         client.playback(&by_query).stop().await.expect("stop");
     }
 }
@@ -153,13 +182,25 @@ async fn recording_names() {
         assert_eq!(live.name, name);
         scene
             .events
-            .wait_for("RecordingStarted", |e| e["recording"]["name"] == name.as_str())
+            .wait_for("RecordingStarted", |e| {
+                e["recording"]["name"] == name.as_str()
+            })
             .await;
-        assert_eq!(client.live_recording(&name).get_live().await.expect("getLive").name, name);
+        assert_eq!(
+            client
+                .live_recording(&name)
+                .get_live()
+                .await
+                .expect("getLive")
+                .name,
+            name
+        );
         client.live_recording(&name).stop().await.expect("stop");
         scene
             .events
-            .wait_for("RecordingFinished", |e| e["recording"]["name"] == name.as_str())
+            .wait_for("RecordingFinished", |e| {
+                e["recording"]["name"] == name.as_str()
+            })
             .await;
         let stored = client.stored_recording(&name);
         assert_eq!(stored.get_stored().await.expect("getStored").name, name);
@@ -170,7 +211,11 @@ async fn recording_names() {
         let copy = format!("{name}-copy");
         scene.cleanup.stored_recording(&copy);
         assert_eq!(stored.copy_stored(&copy).await.expect("copy").name, copy);
-        client.stored_recording(&copy).delete_stored().await.expect("delete copy");
+        client
+            .stored_recording(&copy)
+            .delete_stored()
+            .await
+            .expect("delete copy");
         stored.delete_stored().await.expect("delete");
     }
 }

@@ -10,18 +10,22 @@
 use ari_live_tests::{connect, expect_api_error};
 
 #[tokio::test]
-async fn mailboxes_list_get_update_delete__assert_404_no_res_mwi_external() {
+async fn mailboxes_list_get_update_delete_assert_404_no_res_mwi_external() {
     let ari = connect().await;
     let client = ari.client();
     let name = ari.unique("mbox");
     expect_api_error!(client.mailboxes().list(), 404, "Resource not found");
     expect_api_error!(client.mailbox(&name).get(), 404, "Resource not found");
-    expect_api_error!(client.mailbox(&name).update(1, 2), 404, "Resource not found");
+    expect_api_error!(
+        client.mailbox(&name).update(1, 2),
+        404,
+        "Resource not found"
+    );
     expect_api_error!(client.mailbox(&name).delete(), 404, "Resource not found");
 }
 
 #[tokio::test]
-async fn endpoints_list_is_empty_and_get_by_tech__assert_404_no_endpoints_configured() {
+async fn endpoints_list_is_empty_and_get_by_tech_assert_404_no_endpoints_configured() {
     let ari = connect().await;
     let client = ari.client();
     let endpoints = client.endpoints().list().await.expect("endpoints list");
@@ -44,7 +48,7 @@ async fn endpoints_list_is_empty_and_get_by_tech__assert_404_no_endpoints_config
 }
 
 #[tokio::test]
-async fn endpoints_send_message__assert_404_no_endpoints_configured() {
+async fn endpoints_send_message_assert_404_no_endpoints_configured() {
     let ari = connect().await;
     let client = ari.client();
     expect_api_error!(
@@ -68,7 +72,7 @@ async fn endpoints_send_message__assert_404_no_endpoints_configured() {
 }
 
 #[tokio::test]
-async fn endpoints_refer__assert_404_no_endpoints_configured() {
+async fn endpoints_refer_assert_404_no_endpoints_configured() {
     let ari = connect().await;
     let client = ari.client();
     expect_api_error!(

@@ -460,9 +460,9 @@ mod tests {
         assert!(text.contains("exten => _stasis-.,1,Stasis(${EXTEN:7})"));
         assert!(text.contains("Wait(${IF($[${ISNULL(${WAIT_SECONDS})}]?120:${WAIT_SECONDS})})"));
         assert!(text.contains("[ari-sdk]"));
-        assert!(text.contains(
-            "exten => broadcast,1,StasisBroadcast(10000,${ARI_BROADCAST_FILTER})"
-        ));
+        assert!(
+            text.contains("exten => broadcast,1,StasisBroadcast(10000,${ARI_BROADCAST_FILTER})")
+        );
         assert!(text.contains(" same => n,GotoIf($[\"${BROADCAST_WINNER}\" = \"\"]?unclaimed)"));
     }
 
