@@ -110,8 +110,12 @@ pub fn check_api_error<T: fmt::Debug>(
 /// Sends an operation builder and asserts it fails with exactly `status` and ARI's message
 /// (see [`check_api_error`]); evaluates to the [`ari_sdk::Error`].
 ///
-/// ```ignore
+/// ```no_run
+/// # async fn demo(client: ari_sdk::Client) {
+/// use ari_live_tests::expect_api_error;
+///
 /// expect_api_error!(client.mailboxes().list(), 404, "Resource not found");
+/// # }
 /// ```
 #[macro_export]
 macro_rules! expect_api_error {

@@ -83,6 +83,29 @@ pub fn encode(id: &str) -> String {
         .to_owned()
 }
 
+/// The mean absolute sample value of a 16-bit PCM WAV file (0.0 when it holds no samples);
+/// panics when `bytes` is not such a file.
+pub fn wav_level(bytes: &[u8]) -> f64 {
+    assert!(
+        bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WAVE",
+        "not a WAV file"
+    );
+    let mut at = 12;
+    while at + 8 <= bytes.len() {
+        let len = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().expect("4 bytes")) as usize;
+        if &bytes[at..at + 4] == b"data" {
+            let end = (at + 8 + len).min(bytes.len());
+            let samples: Vec<f64> = bytes[at + 8..end]
+                .chunks_exact(2)
+                .map(|c| f64::from(i16::from_le_bytes([c[0], c[1]])).abs())
+                .collect();
+            return samples.iter().sum::<f64>() / samples.len().max(1) as f64;
+        }
+        at += 8 + len + (len & 1);
+    }
+    panic!("the WAV file has no data chunk")
+}
+
 /// The events of an SDK events WebSocket, as JSON, with everything received kept for failure
 /// messages.
 pub struct AppEvents {
@@ -217,6 +240,57 @@ impl Scene {
         self.events
             .wait_for("StasisStart", |e| e["channel"]["id"] == id)
             .await
+    }
+
+    /// How loud the audio of channel `id` is in `direction` (`Out`: what Asterisk sends it;
+    /// `In`: what it receives), over `window`: the mean absolute sample value of a recording
+    /// made through a snoop channel (0 for silence, hundreds for speech). The snoop channel and
+    /// the recording are removed afterwards.
+    pub async fn audio_level(
+        &mut self,
+        id: &str,
+        direction: ari_sdk::enums::SnoopDirection,
+        window: Duration,
+    ) -> f64 {
+        let client = self.client.clone();
+        let snoop = client
+            .channel(id)
+            .snoop_channel(&self.app)
+            .spy(direction)
+            .await
+            .expect("snoopChannel");
+        self.cleanup.channel(&snoop.id);
+        self.stasis_start(&snoop.id).await;
+        let name = self.unique("level");
+        self.cleanup.recording(&name);
+        client
+            .channel(&snoop.id)
+            .record(&name, "wav")
+            .await
+            .expect("record the snoop channel");
+        tokio::time::sleep(window).await;
+        client.live_recording(&name).stop().await.expect("stop");
+        self.events
+            .wait_for("RecordingFinished", |e| {
+                e["recording"]["name"] == name.as_str()
+            })
+            .await;
+        let file = client
+            .stored_recording(&name)
+            .get_stored_file()
+            .await
+            .expect("getStoredFile");
+        client
+            .stored_recording(&name)
+            .delete_stored()
+            .await
+            .expect("deleteStored");
+        client
+            .channel(&snoop.id)
+            .hangup()
+            .await
+            .expect("hangup snoop");
+        wav_level(&file.bytes)
     }
 
     /// Waits for an event of `kind` about channel `id`.

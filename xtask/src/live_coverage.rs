@@ -155,6 +155,10 @@ pub struct Report {
     /// Asserted errors with no matching request the SDK sent (`METHOD path status`): an
     /// assertion that did not go through the SDK.
     pub unbacked: BTreeSet<String>,
+    /// Statuses Asterisk answered that the spec does not describe, one line each: error
+    /// statuses the operation does not document, and success statuses other than the usual
+    /// ones (204 for `void`, 200 for a body; Swagger 1.x names no success status).
+    pub spec_differences: BTreeSet<String>,
     /// How many records were read.
     pub records: usize,
 }
@@ -203,8 +207,13 @@ impl Report {
 /// Holds `records` against the operations of `api`.
 pub fn report(api: &ari_codegen::ir::Api, records: &[Record]) -> Report {
     let mut by_route: BTreeMap<(String, String), OperationId> = BTreeMap::new();
+    let mut ops: BTreeMap<(String, String), &ari_codegen::ir::Operation> = BTreeMap::new();
     for resource in &api.resources {
         for op in &resource.operations {
+            ops.insert(
+                (format!("{:?}", op.method).to_uppercase(), op.path.clone()),
+                op,
+            );
             let method = format!("{:?}", op.method).to_uppercase();
             let id = OperationId {
                 name: format!("{}.{}", resource.wire_name, op.nickname),
@@ -259,6 +268,40 @@ pub fn report(api: &ari_codegen::ir::Api, records: &[Record]) -> Report {
         });
     }
 
+    let mut spec_differences = BTreeSet::new();
+    for (id, statuses) in &sent {
+        let Some(op) = ops.get(&(id.method.clone(), id.path.clone())) else {
+            continue;
+        };
+        for status in statuses.iter().flatten() {
+            let status = *status;
+            if (200..300).contains(&status) {
+                let (usual, what) = match op.response {
+                    ari_codegen::ir::ResponseType::Void => (204, "no body"),
+                    _ => (200, "a body"),
+                };
+                if status != usual {
+                    spec_differences.insert(format!(
+                        "{} answered {status} for success (the spec promises {what}, usually {usual})",
+                        id.name
+                    ));
+                }
+            } else if !op.errors.iter().any(|e| e.status == status) {
+                let documented: Vec<String> =
+                    op.errors.iter().map(|e| e.status.to_string()).collect();
+                spec_differences.insert(format!(
+                    "{} answered {status}, which the spec does not document (it lists {})",
+                    id.name,
+                    if documented.is_empty() {
+                        "no error status".to_owned()
+                    } else {
+                        documented.join(", ")
+                    }
+                ));
+            }
+        }
+    }
+
     let mut operations = BTreeMap::new();
     for id in by_route.values() {
         let coverage = if let Some(statuses) = succeeded.get(id) {
@@ -276,6 +319,7 @@ pub fn report(api: &ari_codegen::ir::Api, records: &[Record]) -> Report {
         operations,
         unknown,
         unbacked,
+        spec_differences,
         records: records.len(),
     }
 }
@@ -324,6 +368,15 @@ mod tests {
         assert_eq!(report.uncovered().len(), 106);
         assert!(report.unknown.contains("GET /nowhere"));
         assert!(report.unbacked.contains("GET /sounds 404"));
+        // asterisk.getInfo documents no 500; mailboxes.list no 404.
+        assert!(report
+            .spec_differences
+            .iter()
+            .any(|d| d.starts_with("asterisk.getInfo answered 500")));
+        assert!(report
+            .spec_differences
+            .iter()
+            .any(|d| d.starts_with("mailboxes.list answered 404")));
         let bridges = report
             .operations
             .iter()

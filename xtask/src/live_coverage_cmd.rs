@@ -66,6 +66,9 @@ pub fn run(args: LiveCoverageArgs) -> Result<()> {
     for route in &report.unbacked {
         println!("  note: asserted error without a matching request in the trace: {route}");
     }
+    for difference in &report.spec_differences {
+        println!("  spec vs live: {difference}");
+    }
     println!("{}", report.summary());
     let uncovered = report.uncovered();
     if !uncovered.is_empty() {

@@ -1,7 +1,7 @@
 //! The `bridges` resource: creation, membership, variables, video source, music on hold.
 
 use ari_live_tests::{expect_api_error, expect_api_error_eventually, Scene};
-use ari_sdk::enums::BridgeType;
+use ari_sdk::enums::{BridgeType, SnoopDirection};
 use serde_json::json;
 
 #[tokio::test]
@@ -106,12 +106,18 @@ async fn bridge_lifecycle_and_membership() {
         .await
         .expect("addChannel holding");
     scene.channel_event("ChannelEnteredBridge", &b).await;
+    // Its member hears it (`ari-sdk-speech`, a class of the sandbox, plays spoken digits).
+    let listen = std::time::Duration::from_millis(600);
     holding
         .start_moh()
-        .moh_class("default")
+        .moh_class("ari-sdk-speech")
         .await
         .expect("startMoh");
+    let level = scene.audio_level(&b, SnoopDirection::Out, listen).await;
+    assert!(level > 2.0, "bridge music on hold: {level}");
     holding.stop_moh().await.expect("stopMoh");
+    let level = scene.audio_level(&b, SnoopDirection::Out, listen).await;
+    assert!(level < 0.5, "after stopMoh: {level}");
 
     handle.destroy().await.expect("destroy");
     scene.channel_event("ChannelLeftBridge", &a).await;

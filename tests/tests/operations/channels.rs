@@ -238,14 +238,14 @@ async fn channel_variables_read_back() {
 }
 
 #[tokio::test]
-async fn hold_moh_silence_mute_and_dtmf() {
-    let mut scene = Scene::new("media").await;
+async fn dtmf_round_trip_and_silence() {
+    let mut scene = Scene::new("dtmf").await;
     let client = scene.client.clone();
     // `dtmf` answers and sends back every digit it receives.
     let id = scene.channel("dtmf").await;
     let channel = client.channel(&id);
 
-    // The far end echoes digits: send until one comes back (its Read may not have started).
+    // Send until a digit comes back (the far end's Read may not have started yet).
     let mut echoed = None;
     for _ in 0..20 {
         channel
@@ -274,34 +274,114 @@ async fn hold_moh_silence_mute_and_dtmf() {
     }
     let echoed = echoed.expect("the dtmf extension never sent the digit back");
     assert_eq!(echoed["digit"], "5");
-    // Hold, music on hold, silence and muting change the audio a Local channel carries, which
-    // ARI cannot observe (no ChannelHold event either: that reports a hold the far end
-    // initiates); the calls must succeed and leave the channel up. (Hold interrupts the far
-    // end's Read(), so the DTMF check runs first.)
-    channel.hold().await.expect("hold");
-    channel.unhold().await.expect("unhold");
+    expect_api_error!(channel.send_dtmf(), 400, "DTMF is required");
 
-    channel
-        .start_moh()
-        .moh_class("default")
-        .await
-        .expect("startMoh");
-    channel.stop_moh().await.expect("stopMoh");
+    // Silence sounds like nothing, so only the calls themselves can be checked.
     channel.start_silence().await.expect("startSilence");
     channel.stop_silence().await.expect("stopSilence");
+    assert_eq!(channel.get().await.expect("get").state, ChannelState::Up);
+}
+
+/// Audio quieter than this counts as silence, louder as heard (mean absolute sample value).
+const HEARD: f64 = 2.0;
+const SILENT: f64 = 0.5;
+/// How long each listen records.
+const LISTEN: Duration = Duration::from_millis(600);
+
+#[tokio::test]
+async fn music_on_hold_and_hold_are_heard() {
+    // No event reports these on a Local channel (ChannelHold reports a hold the far end
+    // initiates), so the test listens: a snoop channel records what Asterisk sends the
+    // channel.
+    let mut scene = Scene::new("moh").await;
+    let client = scene.client.clone();
+    let id = scene.channel("wait").await;
+    let channel = client.channel(&id);
+    let level = scene.audio_level(&id, SnoopDirection::Out, LISTEN).await;
+    assert!(level < SILENT, "before: {level}");
+
+    // `ari-sdk-speech` (a class of the sandbox) plays spoken digits: loud, no pauses.
+    channel
+        .start_moh()
+        .moh_class("ari-sdk-speech")
+        .await
+        .expect("startMoh");
+    let level = scene.audio_level(&id, SnoopDirection::Out, LISTEN).await;
+    assert!(level > HEARD, "music on hold: {level}");
+    channel.stop_moh().await.expect("stopMoh");
+    let level = scene.audio_level(&id, SnoopDirection::Out, LISTEN).await;
+    assert!(level < SILENT, "after stopMoh: {level}");
+
+    // Holding a Local channel plays it music on hold too (the default class).
+    channel.hold().await.expect("hold");
+    let level = scene.audio_level(&id, SnoopDirection::Out, LISTEN).await;
+    assert!(level > HEARD, "on hold: {level}");
+    channel.unhold().await.expect("unhold");
+    let level = scene.audio_level(&id, SnoopDirection::Out, LISTEN).await;
+    assert!(level < SILENT, "after unhold: {level}");
+}
+
+#[tokio::test]
+async fn muted_channel_is_not_heard_in_its_bridge() {
+    // A talker: both halves of a Local channel in this application; music on hold (spoken
+    // digits) played to the inner half is what the outer half receives. The outer half shares
+    // a bridge with a listener; muting the talker's incoming audio silences the listener.
+    let mut scene = Scene::new("mute").await;
+    let client = scene.client.clone();
+    let talker = scene.unique("talker");
+    let inner = format!("{talker}-2");
+    scene.cleanup.channel(&talker);
+    scene.cleanup.channel(&inner);
+    client
+        .channels()
+        .originate(scene.local(&format!("stasis-{}", scene.app)))
+        .app(&scene.app)
+        .channel_id(&talker)
+        .other_channel_id(&inner)
+        .await
+        .expect("originate");
+    scene.stasis_start(&inner).await;
+    client.channel(&inner).answer().await.expect("answer");
+    scene.stasis_start(&talker).await;
+    client
+        .channel(&inner)
+        .start_moh()
+        .moh_class("ari-sdk-speech")
+        .await
+        .expect("startMoh");
+
+    let listener = scene.channel("wait").await;
+    let bridge = client.bridges().create().await.expect("create bridge");
+    scene.cleanup.bridge(&bridge.id);
+    client
+        .bridge(&bridge.id)
+        .add_channel([talker.clone(), listener.clone()])
+        .await
+        .expect("addChannel");
+    let level = scene
+        .audio_level(&listener, SnoopDirection::Out, LISTEN)
+        .await;
+    assert!(level > HEARD, "before muting: {level}");
+
+    let channel = client.channel(&talker);
     channel
         .mute()
-        .direction(MediaDirection::Both)
+        .direction(MediaDirection::In)
         .await
         .expect("mute");
+    let level = scene
+        .audio_level(&listener, SnoopDirection::Out, LISTEN)
+        .await;
+    assert!(level < SILENT, "muted: {level}");
     channel
         .unmute()
-        .direction(MediaDirection::Both)
+        .direction(MediaDirection::In)
         .await
         .expect("unmute");
-
-    assert_eq!(channel.get().await.expect("get").state, ChannelState::Up);
-    expect_api_error!(channel.send_dtmf(), 400, "DTMF is required");
+    let level = scene
+        .audio_level(&listener, SnoopDirection::Out, LISTEN)
+        .await;
+    assert!(level > HEARD, "unmuted: {level}");
 }
 
 #[tokio::test]
@@ -515,6 +595,15 @@ async fn external_media_sends_rtp_to_a_udp_host() {
         .expect("externalMedia returns channel variables");
     assert_eq!(vars["UNICASTRTP_LOCAL_ADDRESS"], "127.0.0.1");
     scene.stasis_start(&id).await;
+    assert_eq!(
+        client
+            .channel(&id)
+            .get_channel_var("ARI_SDK_EXTERNAL")
+            .await
+            .expect("variable")
+            .value,
+        "1"
+    );
 
     // Audio played to the channel arrives as RTP: version 2, payload type 0 (PCMU).
     client

@@ -331,14 +331,20 @@ pub fn logger_conf() -> String {
         .to_owned()
 }
 
-/// `musiconhold.conf`: the default class plays the packaged opsound files.
+/// `musiconhold.conf`: the default class plays the packaged opsound files; `ari-sdk-speech`
+/// plays spoken digits, loud and without pauses, for tests that listen for it.
 pub fn musiconhold_conf() -> String {
     "; Written by `cargo xtask asterisk up`.\n\
      [general]\n\
      \n\
      [default]\n\
      mode = files\n\
-     directory = moh\n"
+     directory = moh\n\
+     \n\
+     [ari-sdk-speech]\n\
+     mode = files\n\
+     directory = /usr/share/asterisk/sounds/en_US_f_Allison/digits\n\
+     sort = alpha\n"
         .to_owned()
 }
 
