@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod asterisk;
 mod codegen;
+mod demo;
 mod test;
 
 /// `specs` (import, summary, pull) lives in the library: the live suite checks pull and import.
@@ -35,6 +36,9 @@ enum Command {
     /// The sandbox Asterisk the live tests run against: up, down, status.
     #[command(subcommand)]
     Asterisk(asterisk::AsteriskCommand),
+    /// Run the demo Stasis application (ari-sdk/examples/demo.rs) against the sandbox Asterisk,
+    /// started and stopped around it, or against the Asterisk that ARI_URL names.
+    Demo,
     /// Run every check in order: specs import, codegen --check, fmt, clippy, offline tests,
     /// docs, then the live suite against a sandbox Asterisk (always stopped at the end).
     Test(test::TestArgs),
@@ -47,6 +51,11 @@ fn main() {
         Command::Codegen { check } => codegen::run(check),
         Command::Asterisk(cmd) => asterisk::run(cmd),
         Command::Test(args) => test::run(args),
+        Command::Demo => match demo::run() {
+            Ok(0) => Ok(()),
+            Ok(code) => std::process::exit(code),
+            Err(err) => Err(err),
+        },
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");

@@ -13,6 +13,7 @@
 
 mod config;
 mod process;
+mod progress;
 mod root;
 
 use std::fs::{File, OpenOptions};
@@ -206,7 +207,9 @@ fn require_root(what: &str) -> Result<()> {
     Ok(())
 }
 
-fn up() -> Result<()> {
+/// `cargo xtask asterisk up`: starts this workspace's sandbox Asterisk (building the cached root
+/// first if needed) and writes the settings file; reports a running one instead.
+pub fn up() -> Result<()> {
     let started = Instant::now();
     require_root("up")?;
     let sandbox = Sandbox::from_env()?;
@@ -446,7 +449,9 @@ fn wait_until_ready(
     Ok(version)
 }
 
-fn down() -> Result<()> {
+/// `cargo xtask asterisk down`: stops this workspace's sandbox Asterisk and checks that no process
+/// and no mount of it is left.
+pub fn down() -> Result<()> {
     let started = Instant::now();
     require_root("down")?;
     let sandbox = Sandbox::from_env()?;
@@ -816,6 +821,22 @@ fn format_duration(seconds: u64) -> String {
     } else {
         format!("{s}s")
     }
+}
+
+/// This workspace's sandbox Asterisk, if it is running and answers ARI pings: its settings.
+/// Needs root (the state file is readable by root only).
+pub fn running() -> Result<Option<SandboxSettings>> {
+    let sandbox = Sandbox::from_env()?;
+    let Some(state) = sandbox.read_state()? else {
+        return Ok(None);
+    };
+    if !is_alive(state.pid, state.start_ticks) {
+        return Ok(None);
+    }
+    let client = http_client()?;
+    Ok(ping(&client, &state.settings)
+        .is_ok()
+        .then_some(state.settings))
 }
 
 #[cfg(test)]
