@@ -81,25 +81,40 @@ async fn main() -> ExitCode {
     let mut demo = Demo::new(client, settings);
 
     let outcome = tokio::select! {
-        result = demo.run() => result.map_err(|message| (message, ExitCode::FAILURE)),
-        _ = tokio::signal::ctrl_c() => Err(("interrupted (Ctrl-C)".to_owned(), ExitCode::from(130))),
+        result = demo.run() => result.map_err(Stop::Failed),
+        _ = tokio::signal::ctrl_c() => Err(Stop::Interrupted),
     };
-    let code = match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err((message, code)) => {
-            demo.say("FAIL", &message);
-            demo.clean_up().await;
-            code
+    if let Err(stop) = &outcome {
+        match stop {
+            Stop::Failed(message) => demo.say("FAIL", message),
+            Stop::Interrupted => demo.say("INT", "interrupted (Ctrl-C): cleaning up"),
         }
-    };
+        demo.clean_up().await;
+    }
     let events = demo.finish().await;
     let elapsed = demo.clock.elapsed();
-    if code == ExitCode::SUCCESS {
-        println!("ari-sdk demo: done — {STEPS} steps in {elapsed:.1} s, {events} events received");
-    } else {
-        eprintln!("ari-sdk demo: FAILED after {elapsed:.1} s (see the FAIL line above)");
+    match outcome {
+        Ok(()) => {
+            println!(
+                "ari-sdk demo: done — {STEPS} steps in {elapsed:.1} s, {events} events received"
+            );
+            ExitCode::SUCCESS
+        }
+        Err(Stop::Failed(_)) => {
+            eprintln!("ari-sdk demo: FAILED after {elapsed:.1} s (see the FAIL line above)");
+            ExitCode::FAILURE
+        }
+        Err(Stop::Interrupted) => {
+            eprintln!("ari-sdk demo: interrupted after {elapsed:.1} s");
+            ExitCode::from(130)
+        }
     }
-    code
+}
+
+/// Why the flow stopped early.
+enum Stop {
+    Failed(String),
+    Interrupted,
 }
 
 /// Where the demo connects, from the environment.

@@ -142,9 +142,27 @@ fn exit_code(status: ExitStatus) -> i32 {
     }
 }
 
+/// A cargo command in the workspace, without the variables `cargo run` set for this process
+/// (`CARGO_MANIFEST_DIR` & co.): build scripts that watch them (ring's does) would otherwise
+/// rebuild after every plain `cargo build`, and the other way round.
 fn cargo() -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command.current_dir(crate::workspace_root());
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        let set_by_cargo_run = key.starts_with("CARGO_PKG_")
+            || matches!(
+                &*key,
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_BIN_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+            );
+        if set_by_cargo_run {
+            command.env_remove(&*key);
+        }
+    }
     command
 }
 
