@@ -26,8 +26,10 @@
 //!    `RecordingFinished`, and download the stored recording;
 //! 7. originate a second call (`Local/echo@<context>/n`) and put it and the callee into a
 //!    mixing bridge (`ChannelEnteredBridge`);
-//! 8. hang up both calls (`StasisEnd` for every channel);
-//! 9. destroy the bridge and delete the stored recording.
+//! 8. key a digit on the caller until it comes back: callee → bridge → echo → bridge → callee
+//!    → caller (`ChannelDtmfReceived` on the caller), so media crosses the bridge both ways;
+//! 9. hang up both calls (`StasisEnd` for every channel);
+//! 10. destroy the bridge and delete the stored recording.
 //!
 //! Channel, playback, bridge and recording ids are chosen here, so each object's event stream is
 //! taken *before* the request that creates the object: no first event can be missed. Every wait
@@ -50,7 +52,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 const RECORD_SECONDS: i64 = 3;
 /// The digits the caller keys; `#` ends the input.
 const DTMF: &str = "4711#";
-const STEPS: u32 = 9;
+const STEPS: u32 = 10;
 
 // One thread: the event printer is woken before the flow that waits for the same event (it
 // subscribed first), so each event line is printed before the step it completes goes on.
@@ -420,12 +422,13 @@ impl Demo {
             }
         }
         self.say("ok", format!("{callee} and {echo} are in {bridge}"));
+
         // Media flows: a digit keyed on the caller crosses the bridge to the echo call, which
         // sends it back the same way. The far end plays hello-world before it echoes, so key
         // the digit again every 500 ms until it returns.
-        self.say(
-            "",
-            format!("{caller} keys 5 until the echo call sends it back"),
+        self.step(
+            8,
+            format!("{caller} keys 5 until it comes back through {bridge} from the echo"),
         );
         let deadline = Instant::now() + TIMEOUT;
         loop {
@@ -453,7 +456,7 @@ impl Demo {
         );
 
         self.step(
-            8,
+            9,
             format!("hang up {caller} (and with it {callee}) and {echo}"),
         );
         client
@@ -479,7 +482,7 @@ impl Demo {
         self.leftovers.channels.clear();
         self.say("ok", "every channel has left the application");
 
-        self.step(9, format!("destroy {bridge}; delete the stored recording"));
+        self.step(10, format!("destroy {bridge}; delete the stored recording"));
         client
             .bridge(&bridge)
             .destroy()
@@ -625,10 +628,7 @@ fn describe(event: &Event) -> String {
         Event::ChannelDtmfReceived(e) => {
             format!("{} digit {} ({} ms)", e.channel.id, e.digit, e.duration_ms)
         }
-        Event::ChannelHangupRequest(e) => match e.cause {
-            Some(cause) => format!("{} cause {cause}", e.channel.id),
-            None => e.channel.id.clone(),
-        },
+        Event::ChannelHangupRequest(e) => e.channel.id.clone(),
         Event::ChannelDestroyed(e) => {
             format!("{} cause {} ({})", e.channel.id, e.cause, e.cause_txt)
         }

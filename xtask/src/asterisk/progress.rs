@@ -62,7 +62,8 @@ fn show(what: &str, log: &Path, started: Instant, terminal: bool, stop: &(Mutex<
     };
     let (lock, condvar) = stop;
     let mut stopped = lock.lock().unwrap_or_else(|e| e.into_inner());
-    loop {
+    // The flag is checked before every wait: a stop that came before the first wait counts.
+    while !*stopped {
         let (guard, _) = condvar
             .wait_timeout(stopped, interval)
             .unwrap_or_else(|e| e.into_inner());
