@@ -89,10 +89,14 @@ pub(crate) async fn handshake(settings: &Settings) -> Result<Ws, EventsError> {
         SEC_WEBSOCKET_PROTOCOL,
         HeaderValue::from_static(SUBPROTOCOL),
     );
-    headers.insert(
-        USER_AGENT,
-        HeaderValue::from_static(concat!("ari-sdk/", env!("CARGO_PKG_VERSION"))),
-    );
+    let user_agent = settings
+        .user_agent
+        .as_deref()
+        .and_then(|ua| HeaderValue::from_str(ua).ok())
+        .unwrap_or_else(|| {
+            HeaderValue::from_static(concat!("ari-sdk/", env!("CARGO_PKG_VERSION")))
+        });
+    headers.insert(USER_AGENT, user_agent);
     if let Some(auth) = &target.authorization {
         let mut value = HeaderValue::from_str(auth).map_err(|_| {
             EventsError::InvalidConfig("credentials are not valid in a header".to_owned())
@@ -104,7 +108,7 @@ pub(crate) async fn handshake(settings: &Settings) -> Result<Ws, EventsError> {
     let connector = if target.url.starts_with("wss:") {
         let config = match &settings.tls {
             Some(c) => Arc::clone(c),
-            None => default_tls_config().map_err(|e| EventsError::Connect {
+            None => super::tls::default_config().map_err(|e| EventsError::Connect {
                 url: url.clone(),
                 source: Arc::new(e),
             })?,
@@ -140,19 +144,6 @@ pub(crate) async fn handshake(settings: &Settings) -> Result<Ws, EventsError> {
         }),
         Ok(Ok((ws, _response))) => Ok(ws),
     }
-}
-
-/// TLS trusting the webpki roots, with the ring provider named explicitly (never the process default, which
-/// panics when more than one provider is compiled in).
-fn default_tls_config() -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
-    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(Arc::new(config))
 }
 
 /// How a connection ended.

@@ -22,6 +22,7 @@
 //! * The runtime is generic over the event type through [`EventPayload`], which the generated `Event`
 //!   implements; [`RawEvent`] is an untyped implementation.
 
+mod attach;
 mod backoff;
 mod config;
 mod connection;
@@ -30,13 +31,17 @@ mod hub;
 mod id;
 mod payload;
 mod queue;
+mod registry;
 mod stream;
+mod tls;
 
 pub use backoff::ReconnectPolicy;
 pub use config::{EventsBuilder, MAX_APP_NAME_LEN};
 pub use error::{BoxError, EventsError};
 pub use id::unique_id;
 pub use payload::{ends_by_default, DecodeError, EventPayload, ObjectKind, ObjectRef, RawEvent};
+pub(crate) use registry::Registry;
 pub use stream::{
     ConnectionState, EventStream, EventWaiter, EventsHandle, Gap, StreamItem, WaitError,
 };
+pub(crate) use tls::config_for as tls_config_for;

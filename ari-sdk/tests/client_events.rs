@@ -1,0 +1,246 @@
+//! `client.events()`: the event stream configured from a `Client` and registered with it (no Asterisk needed).
+
+mod events_support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ari_sdk::events::{EventsError, ObjectKind, RawEvent, StreamItem};
+use ari_sdk::{Client, Event};
+use events_support::TestServer;
+use futures::StreamExt as _;
+use tokio_rustls::rustls;
+
+/// Guards against hangs only; never a performance threshold.
+const HANG: Duration = Duration::from_secs(30);
+
+fn client(server: &TestServer) -> Client {
+    Client::builder(server.base_url())
+        .basic_auth("asterisk", "s3cret")
+        .user_agent("probe/1")
+        .build()
+        .unwrap()
+}
+
+/// A StasisStart recorded from Asterisk 22.10.1 (channel id `c1`).
+const START: &str = r#"{"type":"StasisStart","timestamp":"2026-11-26T05:06:00.285+0000","args":["one","two"],"channel":{"id":"c1","name":"Local/wait@default-00000008;1","state":"Up","protocol_id":"","caller":{"name":"Alice","number":"100"},"connected":{"name":"Alice","number":"100"},"accountcode":"","dialplan":{"context":"default","exten":"wait","priority":1,"app_name":"Stasis","app_data":"a,one,two"},"creationtime":"2026-11-26T05:06:00.284+0000","language":"en"},"asterisk_id":"02:fc:00:00:00:01","application":"a"}"#;
+
+#[tokio::test]
+async fn configured_from_the_client_basic_auth_user_agent_and_typed_events() {
+    let mut server = TestServer::start().await;
+    let client = client(&server);
+    let mut events = client
+        .events()
+        .apps(["a", "b"])
+        .subscribe_all(true)
+        .connect()
+        .await
+        .unwrap();
+    let mut conn = server.accept().await;
+    assert_eq!(conn.uri, "/ari/events?app=a,b&subscribeAll=true");
+    assert_eq!(conn.headers["authorization"], "Basic YXN0ZXJpc2s6czNjcmV0");
+    assert_eq!(conn.headers["sec-websocket-protocol"], "ari");
+    assert_eq!(conn.headers["user-agent"], "probe/1");
+
+    conn.send(START).await;
+    let item = tokio::time::timeout(HANG, events.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    match item {
+        StreamItem::Event(Event::StasisStart(start)) => assert_eq!(start.channel.id, "c1"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn api_key_mode_puts_the_credentials_in_the_query() {
+    let mut server = TestServer::start().await;
+    let client = Client::builder(server.base_url())
+        .api_key("asterisk", "s3:cret&")
+        .build()
+        .unwrap();
+    let _events = client.events().app("a").connect().await.unwrap();
+    let conn = server.accept().await;
+    assert_eq!(conn.uri, "/ari/events?app=a&api_key=asterisk:s3%3Acret%26");
+    assert!(!conn.headers.contains_key("authorization"));
+}
+
+#[tokio::test]
+async fn the_client_knows_its_one_open_connection() {
+    let mut server = TestServer::start().await;
+    let client = client(&server);
+    assert!(matches!(
+        client.event_connection(),
+        Err(EventsError::NoConnection)
+    ));
+    assert!(matches!(
+        client.object_events(ObjectKind::Channel, "c1"),
+        Err(EventsError::NoConnection)
+    ));
+
+    let events = client.events().app("a").connect().await.unwrap();
+    let mut conn = server.accept().await;
+    let handle = client.event_connection().expect("registered");
+    assert_eq!(handle.subscription_count(), 1);
+
+    // A per-object stream through the client, taken before the object exists.
+    let mut channel = client.object_events(ObjectKind::Channel, "c1").unwrap();
+    assert_eq!(handle.subscription_count(), 2);
+    conn.send(START).await;
+    conn.send(START.replace("StasisStart", "StasisEnd")).await;
+    let mut seen = Vec::new();
+    while let Some(item) = tokio::time::timeout(HANG, channel.next()).await.unwrap() {
+        seen.push(item.unwrap().into_event().unwrap().type_name().to_owned());
+    }
+    assert_eq!(seen, ["StasisStart", "StasisEnd"]);
+    assert_eq!(handle.subscription_count(), 1, "the ended stream is gone");
+
+    // A connection not registered, and one of another event type, do not make it ambiguous.
+    let _other = client
+        .events()
+        .app("b")
+        .register_with_client(false)
+        .connect()
+        .await
+        .unwrap();
+    let _raw = client
+        .events()
+        .app("c")
+        .with_event_type::<RawEvent>()
+        .connect()
+        .await
+        .unwrap();
+    assert!(client.event_connection().is_ok());
+
+    // Two registered connections of `Event`: ambiguous.
+    let second = client.events().app("d").connect().await.unwrap();
+    match client.event_connection() {
+        Err(e @ EventsError::AmbiguousConnection { count: 2 }) => {
+            assert!(e.to_string().contains("2 event connections"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    drop(second);
+    assert!(
+        client.event_connection().is_ok(),
+        "a dropped one no longer counts"
+    );
+
+    // The registry never keeps a connection open: dropping the stream and the handle closes it.
+    drop(handle);
+    drop(channel);
+    drop(events);
+    assert!(tokio::time::timeout(HANG, conn.expect_close())
+        .await
+        .unwrap());
+    assert!(matches!(
+        client.event_connection(),
+        Err(EventsError::NoConnection)
+    ));
+
+    // A closed connection does not count even while its handle is held.
+    let events = client.events().app("a").connect().await.unwrap();
+    let handle = events.handle().clone();
+    handle.close();
+    handle.closed().await;
+    assert!(matches!(
+        client.event_connection(),
+        Err(EventsError::NoConnection)
+    ));
+}
+
+#[tokio::test]
+async fn start_registers_before_connecting() {
+    let mut server = TestServer::start().await;
+    let client = client(&server);
+    let handle = client.events().app("a").start().unwrap();
+    let mut early = client.object_events(ObjectKind::Channel, "c1").unwrap();
+    let mut conn = server.accept().await;
+    conn.send(START).await;
+    let first = tokio::time::timeout(HANG, early.next()).await.unwrap();
+    assert!(matches!(
+        first,
+        Some(Ok(StreamItem::Event(Event::StasisStart(_))))
+    ));
+    handle.close();
+}
+
+/// A wss server on 127.0.0.1 with a throwaway self-signed certificate for `localhost`; serves `connections`
+/// successful handshakes (failed TLS handshakes do not count), sending one event on each.
+async fn wss_server(connections: usize) -> (u16, Vec<u8>, tokio::task::JoinHandle<()>) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let pem = certified.cert.pem().into_bytes();
+    let cert = certified.cert.der().clone();
+    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server_config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key.into())
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        let mut served = 0;
+        let mut open = Vec::new();
+        while served < connections {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let Ok(tls) = acceptor.accept(tcp).await else {
+                continue;
+            };
+            let mut ws = tokio_tungstenite::accept_hdr_async(tls, events_support::answer_ari)
+                .await
+                .unwrap();
+            futures::SinkExt::send(
+                &mut ws,
+                tokio_tungstenite::tungstenite::Message::text(START),
+            )
+            .await
+            .unwrap();
+            served += 1;
+            open.push(tokio::spawn(async move {
+                while let Some(Ok(_)) = ws.next().await {}
+            }));
+        }
+        for task in open {
+            let _ = task.await;
+        }
+    });
+    (port, pem, task)
+}
+
+#[tokio::test]
+async fn wss_uses_the_clients_tls_settings() {
+    let (port, pem, server) = wss_server(2).await;
+    let base = format!("https://localhost:{port}/ari");
+
+    // Without the certificate: the TLS handshake fails.
+    let plain = Client::builder(base.as_str()).build().unwrap();
+    let err = plain.events().app("a").connect().await.unwrap_err();
+    assert!(matches!(err, EventsError::Connect { .. }), "{err}");
+
+    // The client's extra root certificate is trusted by the event socket too.
+    let trusting = Client::builder(base.as_str())
+        .add_root_certificate_pem(pem)
+        .build()
+        .unwrap();
+    let mut events = trusting.events().app("a").connect().await.unwrap();
+    let first = tokio::time::timeout(HANG, events.next()).await.unwrap();
+    assert!(matches!(first, Some(Ok(StreamItem::Event(_)))), "{first:?}");
+    events.handle().close();
+
+    // And so is "accept invalid certificates".
+    let careless = Client::builder(base.as_str())
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let mut events = careless.events().app("a").connect().await.unwrap();
+    let first = tokio::time::timeout(HANG, events.next()).await.unwrap();
+    assert!(matches!(first, Some(Ok(StreamItem::Event(_)))), "{first:?}");
+    events.handle().close();
+    tokio::time::timeout(HANG, server).await.unwrap().unwrap();
+}
