@@ -11,6 +11,8 @@
 
 #![warn(missing_docs)]
 
+pub mod rest;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -269,6 +271,14 @@ impl Ari {
             "the server must accept subprotocol `ari`"
         );
         Ok(socket)
+    }
+
+    /// An `ari_sdk::Client` for the target, with the read/write user.
+    pub fn client(&self) -> ari_sdk::Client {
+        ari_sdk::Client::builder(&self.target.url)
+            .basic_auth(&self.target.user, &self.target.password)
+            .build()
+            .expect("building an ari_sdk::Client for the target")
     }
 
     /// A guard that deletes, when dropped, the channels and bridges registered with it.

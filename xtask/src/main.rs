@@ -6,13 +6,14 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-mod asterisk;
 mod codegen;
 mod specs;
 mod test;
 
 /// `specs pull` lives in the library (the live suite checks it); `specs.rs` calls it from here.
 use xtask::specs_pull;
+/// The sandbox lives in the library too: the live fault tests restart and freeze it.
+use xtask::asterisk;
 
 /// Project automation for ari-sdk.
 #[derive(Parser)]
