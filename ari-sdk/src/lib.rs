@@ -11,6 +11,7 @@ mod client;
 mod error;
 mod event_payload;
 pub mod events;
+pub mod flows;
 // Written by `cargo xtask codegen`; formatted by prettyplease, not rustfmt.
 #[rustfmt::skip]
 mod generated;

@@ -246,3 +246,136 @@ async fn wss_uses_the_clients_tls_settings() {
     events.handle().close();
     tokio::time::timeout(HANG, server).await.unwrap().unwrap();
 }
+
+/// The first recorded event of `kind` about `id` (a channel or playback id of the fixture).
+fn recorded(kind: &str, id: &str) -> String {
+    events_support::fixture_lines()
+        .into_iter()
+        .find(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            v["type"] == kind && (v["channel"]["id"] == id || v["playback"]["id"] == id)
+        })
+        .unwrap_or_else(|| panic!("no recorded {kind} for {id}"))
+}
+
+mod flows {
+    use super::*;
+    use ari_sdk::events::WaitError;
+    use ari_sdk::flows::{originate_and_wait, play_and_wait, FlowError};
+
+    async fn connected() -> (
+        TestServer,
+        Client,
+        events_support::Accepted,
+        ari_sdk::events::EventStream,
+    ) {
+        let mut server = TestServer::start().await;
+        let client = client(&server);
+        let events = client.events().app("a").connect().await.unwrap();
+        let conn = server.accept().await;
+        (server, client, conn, events)
+    }
+
+    #[tokio::test]
+    async fn originate_and_wait_returns_the_start_and_the_positioned_stream() {
+        let (_server, client, mut conn, _events) = connected().await;
+        let stream = client.object_events(ObjectKind::Channel, "chan-b").unwrap();
+        let request = async {
+            // the server's events may come before the REST answer: the stream buffers them
+            conn.send(recorded("ChannelStateChange", "chan-b")).await;
+            conn.send(recorded("StasisStart", "chan-b")).await;
+            conn.send(recorded("StasisEnd", "chan-b")).await;
+            Ok::<_, ari_sdk::Error>("created")
+        };
+        let started = originate_and_wait(stream, request, HANG).await.unwrap();
+        assert_eq!(started.response, "created");
+        assert_eq!(started.start.channel.id, "chan-b");
+        let mut rest = started.events;
+        let next = tokio::time::timeout(HANG, rest.next()).await.unwrap();
+        assert!(
+            matches!(next, Some(Ok(StreamItem::Event(Event::StasisEnd(_))))),
+            "{next:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn originate_and_wait_reports_the_destroyed_channel_the_request_error_and_the_timeout() {
+        let (_server, client, mut conn, _events) = connected().await;
+        let stream = client.object_events(ObjectKind::Channel, "chan-c").unwrap();
+        conn.send(recorded("ChannelDestroyed", "chan-c")).await;
+        let err = originate_and_wait(stream, async { Ok::<_, ari_sdk::Error>(()) }, HANG)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, FlowError::ChannelDestroyed(_)), "{err}");
+        assert!(err.hangup_cause().is_some());
+        assert!(
+            err.to_string()
+                .contains("chan-c was destroyed before it entered Stasis"),
+            "{err}"
+        );
+
+        let stream = client.object_events(ObjectKind::Channel, "x").unwrap();
+        let failing = async {
+            Err::<(), _>(ari_sdk::Error::InvalidRequest {
+                operation: Some("originate"),
+                message: "nope".into(),
+            })
+        };
+        let err = originate_and_wait(stream, failing, HANG).await.unwrap_err();
+        assert!(matches!(err, FlowError::Request(_)), "{err}");
+
+        let handle = client.event_connection().unwrap();
+        let before = handle.subscription_count();
+        let stream = client.object_events(ObjectKind::Channel, "never").unwrap();
+        let err = originate_and_wait(
+            stream,
+            async { Ok::<_, ari_sdk::Error>(()) },
+            Duration::from_millis(50),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, FlowError::Wait(WaitError::Timeout(_))),
+            "{err}"
+        );
+        assert_eq!(handle.subscription_count(), before, "nothing leaks");
+    }
+
+    #[tokio::test]
+    async fn play_and_wait_returns_the_finished_event() {
+        let (_server, client, mut conn, _events) = connected().await;
+        let stream = client.object_events(ObjectKind::Playback, "pb-1").unwrap();
+        conn.send(recorded("PlaybackStarted", "pb-1")).await;
+        conn.send(recorded("PlaybackFinished", "pb-1")).await;
+        let (response, finished) =
+            play_and_wait(stream, async { Ok::<_, ari_sdk::Error>(7) }, HANG)
+                .await
+                .unwrap();
+        assert_eq!(response, 7);
+        assert_eq!(finished.playback.id, "pb-1");
+    }
+
+    #[tokio::test]
+    async fn a_gap_while_waiting_is_an_error_not_a_silent_loss() {
+        let mut server = TestServer::start().await;
+        let client = client(&server);
+        let _events = client
+            .events()
+            .app("a")
+            .reconnect(
+                ari_sdk::events::ReconnectPolicy::default()
+                    .initial_delay(Duration::from_millis(10)),
+            )
+            .connect()
+            .await
+            .unwrap();
+        let conn = server.accept().await;
+        let stream = client.object_events(ObjectKind::Channel, "chan-b").unwrap();
+        drop(conn); // the connection is lost, then made again: StasisStart may have been missed
+        let _again = server.accept().await;
+        let err = originate_and_wait(stream, async { Ok::<_, ari_sdk::Error>(()) }, HANG)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, FlowError::Wait(WaitError::Gap(_))), "{err}");
+    }
+}

@@ -162,9 +162,11 @@ mod isolated {
         })
         .await;
         rest::hangup(client, &id).await.expect("hang up");
-        next_matching(events, "its StasisEnd", |i| {
-            matches!(i, StreamItem::Event(Event::StasisEnd(e)) if e.channel.id == id)
-        })
+        next_matching(
+            events,
+            "its StasisEnd",
+            |i| matches!(i, StreamItem::Event(Event::StasisEnd(e)) if e.channel.id == id),
+        )
         .await;
     }
 
@@ -332,7 +334,10 @@ mod isolated {
         };
         println!(
             "SIGCONT: Connected again {:.0} ms later; Gap item: {:.0} ms",
-            connected_at.saturating_duration_since(thawed_at).as_secs_f64() * 1e3,
+            connected_at
+                .saturating_duration_since(thawed_at)
+                .as_secs_f64()
+                * 1e3,
             gap.duration().as_secs_f64() * 1e3
         );
         originate_is_seen(&ari, &client, &mut events, &app).await;
@@ -416,7 +421,11 @@ mod isolated {
         let mut max_queued = 0;
         while sent_rx.recv().await.is_some() {
             max_queued = max_queued.max(slow.queued());
-            assert!(slow.queued() <= CAPACITY, "slow buffer {} > {CAPACITY}", slow.queued());
+            assert!(
+                slow.queued() <= CAPACITY,
+                "slow buffer {} > {CAPACITY}",
+                slow.queued()
+            );
         }
         for sender in senders {
             sender.await.expect("sender");
@@ -426,7 +435,11 @@ mod isolated {
             .await
             .expect("the fast consumer hung")
             .expect("fast consumer");
-        assert_eq!(seen.len() as u64, TOTAL, "the fast consumer kept everything");
+        assert_eq!(
+            seen.len() as u64,
+            TOTAL,
+            "the fast consumer kept everything"
+        );
         assert_eq!(seen.iter().next(), Some(&0));
         assert_eq!(seen.iter().next_back(), Some(&(TOTAL - 1)));
 
@@ -445,7 +458,10 @@ mod isolated {
                 other => panic!("the slow consumer got {other:?}"),
             }
         }
-        assert!(lagged > 0, "the slow consumer must have been told it lagged");
+        assert!(
+            lagged > 0,
+            "the slow consumer must have been told it lagged"
+        );
         assert_eq!(kept, CAPACITY as u64, "it keeps the newest {CAPACITY}");
         assert_eq!(lagged + kept, TOTAL);
         let span = last.duration_since(first).max(Duration::from_millis(1));

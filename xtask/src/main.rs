@@ -10,10 +10,10 @@ mod codegen;
 mod specs;
 mod test;
 
-/// `specs pull` lives in the library (the live suite checks it); `specs.rs` calls it from here.
-use xtask::specs_pull;
 /// The sandbox lives in the library too: the live fault tests restart and freeze it.
 use xtask::asterisk;
+/// `specs pull` lives in the library (the live suite checks it); `specs.rs` calls it from here.
+use xtask::specs_pull;
 
 /// Project automation for ari-sdk.
 #[derive(Parser)]

@@ -23,12 +23,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::settings::{settings_path, SandboxSettings, SANDBOX_ASTERISK_VERSION};
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use rustix::process::Signal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use crate::settings::{settings_path, SandboxSettings, SANDBOX_ASTERISK_VERSION};
 
 use process::{is_alive, is_root, proc_stat, processes_with_arg, tail, unmount_all_under};
 
