@@ -2,7 +2,7 @@
 //!
 //! `cargo xtask test` runs them in a step of their own after the main live suite
 //! (`cargo test -p ari-live-tests --test isolated`), and skips them in the main step
-//! (`--skip isolated::`). Within this binary they take turns ([`exclusive`]), so a plain
+//! (`--skip isolated::`). Within this binary they take turns (`EXCLUSIVE`), so a plain
 //! `cargo test -p ari-live-tests` (which runs one test binary at a time) is safe too.
 //!
 //! They need the sandbox started by `cargo xtask asterisk up` in this workspace, and root (to
@@ -10,7 +10,6 @@
 
 mod isolated {
     use std::collections::BTreeSet;
-    use std::sync::{Mutex, MutexGuard, PoisonError};
     use std::time::Duration;
 
     use ari_live_tests::{connect, rest, Ari};
@@ -20,12 +19,9 @@ mod isolated {
     use tokio::sync::mpsc;
     use tokio::time::Instant;
 
-    /// One test at a time in this binary.
-    static EXCLUSIVE: Mutex<()> = Mutex::new(());
-
-    fn exclusive() -> MutexGuard<'static, ()> {
-        EXCLUSIVE.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+    /// One test at a time in this binary (each test has its own runtime; tokio's mutex works
+    /// across them).
+    static EXCLUSIVE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
     /// The bound: reconnected within this long of the port answering again.
     const RECONNECT_BOUND: Duration = Duration::from_secs(1);
@@ -172,7 +168,7 @@ mod isolated {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn asterisk_restarted_five_times_reconnects_within_a_second_of_the_port_answering() {
-        let _turn = exclusive();
+        let _turn = EXCLUSIVE.lock().await;
         let (ari, port) = sandbox().await;
         let client = ari.client();
         let app = ari.unique("restart");
@@ -270,7 +266,7 @@ mod isolated {
         /// Timer granularity and task wake-up on a loaded machine: the one allowance on top of
         /// the deadline the configuration promises.
         const SCHEDULING: Duration = Duration::from_millis(100);
-        let _turn = exclusive();
+        let _turn = EXCLUSIVE.lock().await;
         let (ari, _port) = sandbox().await;
         let client = ari.client();
         let app = ari.unique("freeze");
@@ -349,7 +345,7 @@ mod isolated {
         const TOTAL: u64 = 10_000;
         const CAPACITY: usize = 1024;
         const CONCURRENCY: usize = 32;
-        let _turn = exclusive();
+        let _turn = EXCLUSIVE.lock().await;
         let (ari, _port) = sandbox().await;
         let client = ari.client();
         let app = ari.unique("burst");
