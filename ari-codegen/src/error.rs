@@ -29,7 +29,7 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The spec files do not match `specs/lock.json`, or the lock itself is unusable.
+    /// The spec files do not match `specs/specs.lock`, or the lock itself is unusable.
     #[error("{0}")]
     Lock(String),
     /// A fixup claims a version but found nothing to fix there (the upstream

@@ -6,7 +6,7 @@
 //! [`emit`] (IR → tokens) → [`render`] (tokens → formatted text).
 //!
 //! The entry point for code generation is [`load_union`]: it verifies the
-//! imported specs against `specs/lock.json`, parses every version, applies
+//! imported specs against `specs/specs.lock`, parses every version, applies
 //! the fixups, lowers, and merges them into one [`ir::Api`].
 #![warn(missing_docs)]
 
@@ -71,7 +71,7 @@ pub fn lower(versions: &[spec::SpecVersion]) -> Result<ir::Api, Error> {
 }
 
 /// Loads every imported `specs/asterisk-*/` directory under `specs_root`
-/// (verified against `specs_root/lock.json`), parses, fixes up, lowers and
+/// (verified against `specs_root/specs.lock`), parses, fixes up, lowers and
 /// merges them into one [`ir::Api`].
 pub fn load_union(specs_root: &Path) -> Result<ir::Api, Error> {
     let loaded = load_specs(specs_root)?;

@@ -1,9 +1,16 @@
-//! `specs/lock.json`: which spec files each Asterisk version consists of, pinned by SHA-256.
+//! `specs/specs.lock`: which spec files each Asterisk version consists of, pinned by SHA-256.
 //!
-//! The lock names, per version, the upstream git tag and commit and the
-//! SHA-256 of every file (`resources.json` and `api-docs/<name>.json`). The
-//! files themselves are imported into `specs/asterisk-<ver>/` (git-ignored)
-//! and verified against the lock on import and again whenever they are loaded.
+//! The lock names, per version, the upstream git tag and commit and, for every
+//! file (`resources.json` and `api-docs/<name>.json`), two SHA-256 digests: of
+//! its bytes and of its [canonical JSON](canonical_json). The files themselves
+//! are imported into `specs/asterisk-<ver>/` (git-ignored) and verified against
+//! the lock on import and again whenever they are loaded.
+//!
+//! A file passes when its bytes match, or else when its canonical JSON does:
+//! a live Asterisk serves its spec files re-serialised (`cargo xtask specs pull`),
+//! which keeps every key, value and key order but not upstream's whitespace.
+//! The lock file's content is JSON, but its name is not `*.json`: only
+//! Asterisk's own spec files are named so, and those are never committed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,7 +25,7 @@ use crate::ir::Version;
 pub const IMPORT_HINT: &str = "cargo xtask specs import ../shared/specs";
 
 /// The lock file's name inside the specs directory.
-pub const LOCK_FILE: &str = "lock.json";
+pub const LOCK_FILE: &str = "specs.lock";
 
 /// The whole lock file.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -38,9 +45,38 @@ pub struct LockedVersion {
     pub tag: String,
     /// The upstream commit the tag points at (abbreviated).
     pub commit: String,
-    /// SHA-256 (lowercase hex) of every file, keyed by its path inside the
-    /// version directory: `resources.json`, `api-docs/channels.json`, ….
-    pub files: BTreeMap<String, String>,
+    /// Every file, keyed by its path inside the version directory:
+    /// `resources.json`, `api-docs/channels.json`, ….
+    pub files: BTreeMap<String, PinnedFile>,
+}
+
+/// The digests pinning one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinnedFile {
+    /// SHA-256 (lowercase hex) of the file's bytes.
+    pub sha256: String,
+    /// SHA-256 (lowercase hex) of the file's [`canonical_json`].
+    pub canonical_sha256: String,
+}
+
+impl PinnedFile {
+    /// Pins `bytes`, which must be JSON (`file` names them in the error).
+    pub fn of(file: &Path, bytes: &[u8]) -> Result<PinnedFile, Error> {
+        Ok(PinnedFile {
+            sha256: sha256_hex(bytes),
+            canonical_sha256: sha256_hex(&canonical_json(file, bytes)?),
+        })
+    }
+}
+
+/// How a file compared with its [`PinnedFile`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Match {
+    /// Byte for byte the pinned file.
+    Bytes,
+    /// The bytes differ, the canonical JSON does not: only formatting differs.
+    Json,
 }
 
 impl Lock {
@@ -119,10 +155,20 @@ pub fn collect_files(dir: &Path) -> Result<BTreeMap<String, PathBuf>, Error> {
     Ok(files)
 }
 
-/// SHA-256 of a file as lowercase hex.
-pub fn sha256_file(path: &Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    Ok(sha256_hex(&bytes))
+/// The canonical form of a JSON document: parsed with `serde_json` and written
+/// back compactly (no whitespace outside strings). Key order is kept, not sorted:
+/// Asterisk keeps it when it re-serialises, so sorting is not needed to accept
+/// what a live server serves, and a file whose keys were reordered is not the
+/// file upstream tagged — the lock should notice, as it notices any other edit.
+/// (`serde_json` also writes numbers and string escapes in one spelling each:
+/// `1.50` and `1.5`, `"\u0041"` and `"A"` are the same JSON.)
+///
+/// Fails, naming `file`, on bytes that are not one JSON document.
+pub fn canonical_json(file: &Path, bytes: &[u8]) -> Result<Vec<u8>, Error> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| Error::Lock(format!("{}: not valid JSON: {e}", file.display())))?;
+    serde_json::to_vec(&value)
+        .map_err(|e| Error::Lock(format!("{}: cannot serialise: {e}", file.display())))
 }
 
 /// SHA-256 of bytes as lowercase hex.
@@ -135,53 +181,72 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Hashes every file of [`collect_files`].
-pub fn hash_files(files: &BTreeMap<String, PathBuf>) -> Result<BTreeMap<String, String>, Error> {
+/// Pins every file of [`collect_files`] (each must be JSON).
+pub fn hash_files(
+    files: &BTreeMap<String, PathBuf>,
+) -> Result<BTreeMap<String, PinnedFile>, Error> {
     files
         .iter()
-        .map(|(rel, path)| Ok((rel.clone(), sha256_file(path)?)))
+        .map(|(rel, path)| {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            Ok((rel.clone(), PinnedFile::of(path, &bytes)?))
+        })
         .collect()
 }
 
 /// Checks `files` (from [`collect_files`]) against a locked version. Every
 /// problem is listed, one per line, each naming the file: a changed file, a
 /// file the lock lists but `dir` lacks, a file `dir` has but the lock does not.
+///
+/// A file passes when its bytes match, or when its canonical JSON does; on
+/// success the result says which, per file (keyed like `files`).
 pub fn verify(
     locked: &LockedVersion,
     dir: &Path,
     files: &BTreeMap<String, PathBuf>,
-) -> Result<(), Error> {
+) -> Result<BTreeMap<String, Match>, Error> {
     let mut problems = Vec::new();
-    for (rel, expected) in &locked.files {
-        match files.get(rel) {
-            None => problems.push(format!(
-                "{}: missing (specs/lock.json pins {rel} for Asterisk {})",
+    let mut matched = BTreeMap::new();
+    for (rel, pinned) in &locked.files {
+        let Some(path) = files.get(rel) else {
+            problems.push(format!(
+                "{}: missing (specs/specs.lock pins {rel} for Asterisk {})",
                 dir.join(rel).display(),
                 locked.version
-            )),
-            Some(path) => {
-                let actual = sha256_file(path)?;
-                if &actual != expected {
-                    problems.push(format!(
-                        "{}: SHA-256 {actual} does not match specs/lock.json ({expected}) for Asterisk {}",
-                        path.display(),
-                        locked.version
-                    ));
-                }
-            }
+            ));
+            continue;
+        };
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let actual = sha256_hex(&bytes);
+        if actual == pinned.sha256 {
+            matched.insert(rel.clone(), Match::Bytes);
+            continue;
+        }
+        let same_json = canonical_json(path, &bytes)
+            .is_ok_and(|canonical| sha256_hex(&canonical) == pinned.canonical_sha256);
+        if same_json {
+            matched.insert(rel.clone(), Match::Json);
+        } else {
+            problems.push(format!(
+                "{}: SHA-256 {actual} does not match specs/specs.lock ({}) for Asterisk {}, \
+                 and neither does its JSON",
+                path.display(),
+                pinned.sha256,
+                locked.version
+            ));
         }
     }
     for (rel, path) in files {
         if !locked.files.contains_key(rel) {
             problems.push(format!(
-                "{}: not in specs/lock.json for Asterisk {} (as {rel})",
+                "{}: not in specs/specs.lock for Asterisk {} (as {rel})",
                 path.display(),
                 locked.version
             ));
         }
     }
     if problems.is_empty() {
-        Ok(())
+        Ok(matched)
     } else {
         Err(Error::Lock(problems.join("\n")))
     }
@@ -213,7 +278,8 @@ pub fn imported_versions(specs_root: &Path) -> Result<Vec<(Version, PathBuf)>, E
 }
 
 /// Checks that every locked version is imported under `specs_root`, that
-/// nothing else is, and that every imported file matches the lock. Returns the
+/// nothing else is, and that every imported file matches the lock (by bytes, or
+/// by canonical JSON: `specs import` has already reported those). Returns the
 /// version directories, ascending.
 pub fn verify_imported(specs_root: &Path) -> Result<Vec<(Version, PathBuf)>, Error> {
     let lock_path = specs_root.join(LOCK_FILE);
@@ -249,7 +315,7 @@ pub fn verify_imported(specs_root: &Path) -> Result<Vec<(Version, PathBuf)>, Err
     for (version, dir) in &imported {
         let locked = lock.get(version).ok_or_else(|| {
             Error::Lock(format!(
-                "{}: Asterisk {version} is not in specs/lock.json; import it with `cargo xtask specs import DIR --version {version} --add-to-lock --commit C`",
+                "{}: Asterisk {version} is not in specs/specs.lock; import it with `cargo xtask specs import DIR --version {version} --add-to-lock --commit C`",
                 dir.display()
             ))
         })?;

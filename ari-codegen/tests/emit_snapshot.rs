@@ -467,19 +467,54 @@ pub fn fixture_api() -> Api {
         },
     );
 
-    let op = |nickname: &str, method: HttpMethod, path: &str, response: ResponseType| Operation {
-        nickname: nickname.into(),
-        rust_name: nickname.into(),
-        method,
-        path: path.into(),
-        segments: Vec::new(),
-        summary: String::new(),
-        notes: None,
-        params: Vec::new(),
-        response,
-        errors: Vec::new(),
-        is_websocket: false,
-        versions: all(),
+    // Each path parameter is a required string parameter (operations need them).
+    let op = |nickname: &str, method: HttpMethod, path: &str, response: ResponseType| {
+        let segments: Vec<PathSegment> = path
+            .trim_start_matches('/')
+            .split('/')
+            .map(
+                |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(p) => PathSegment::Param(p.into()),
+                    None => PathSegment::Literal(s.into()),
+                },
+            )
+            .collect();
+        let params = segments
+            .iter()
+            .filter_map(|s| match s {
+                PathSegment::Param(p) => Some(Param {
+                    wire_name: p.clone(),
+                    rust_name: "channel_id".into(),
+                    location: ParamLocation::Path,
+                    ty: TypeRef::String,
+                    required: true,
+                    default: None,
+                    allow_multiple: false,
+                    range: None,
+                    description: "Channel's id".into(),
+                    versions: all(),
+                }),
+                PathSegment::Literal(_) => None,
+            })
+            .collect();
+        Operation {
+            nickname: nickname.into(),
+            rust_name: if nickname == "getVariable" {
+                "get_variable".into()
+            } else {
+                nickname.into()
+            },
+            method,
+            path: path.into(),
+            segments,
+            summary: String::new(),
+            notes: None,
+            params,
+            response,
+            errors: Vec::new(),
+            is_websocket: false,
+            versions: all(),
+        }
     };
     let resources = vec![Resource {
         wire_name: "channels".into(),
@@ -537,9 +572,12 @@ fn snapshot() {
         names,
         [
             "mod.rs",
+            "contract.rs",
             "enums.rs",
             "events.rs",
+            "handles.rs",
             "models.rs",
+            "operations.rs",
             "responses.rs"
         ]
     );
@@ -550,6 +588,9 @@ fn snapshot() {
             "events.rs" => expect_file!["../../ari-sdk/tests/emit_fixture/events.rs"],
             "models.rs" => expect_file!["../../ari-sdk/tests/emit_fixture/models.rs"],
             "responses.rs" => expect_file!["../../ari-sdk/tests/emit_fixture/responses.rs"],
+            "contract.rs" => expect_file!["../../ari-sdk/tests/emit_fixture/contract.rs"],
+            "handles.rs" => expect_file!["../../ari-sdk/tests/emit_fixture/handles.rs"],
+            "operations.rs" => expect_file!["../../ari-sdk/tests/emit_fixture/operations.rs"],
             other => panic!("unexpected file {other}"),
         };
         expect.assert_eq(&f.contents);

@@ -1,11 +1,12 @@
-//! specs/lock.json: hashing, verification (a flipped byte names the file),
-//! and the imported-specs check that `load_union` runs.
+//! specs/specs.lock: hashing, canonical JSON, verification (a flipped byte names
+//! the file, reformatting alone passes as a JSON match), and the imported-specs
+//! check that `load_union` runs.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
-use ari_codegen::lock::{self, Lock, LockedVersion};
+use ari_codegen::lock::{self, Lock, LockedVersion, Match};
 
 /// A fresh scratch directory under the target directory.
 fn scratch(name: &str) -> PathBuf {
@@ -40,6 +41,94 @@ fn sha256_of_known_bytes() {
 }
 
 #[test]
+fn canonical_json_is_compact_and_keeps_key_order() {
+    let file = Path::new("x.json");
+    let canonical = lock::canonical_json(
+        file,
+        b"{\n\t\"b\": [ 1, 2.50 ],\n\t\"a\": \"\\u0041 b\"\n}\n",
+    )
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(canonical).unwrap(),
+        r#"{"b":[1,2.5],"a":"A b"}"#
+    );
+    let err = lock::canonical_json(file, b"{\"a\": 1,}")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("x.json: not valid JSON: "), "{err}");
+    let err = lock::canonical_json(file, b"{} {}")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("x.json: not valid JSON: "), "{err}");
+}
+
+#[test]
+fn the_lock_is_not_named_like_a_spec_file() {
+    assert_eq!(lock::LOCK_FILE, "specs.lock");
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    let pinned = Lock::read(&committed.join(lock::LOCK_FILE)).unwrap();
+    assert_eq!(pinned.versions.len(), 6);
+    assert!(!committed.join("lock.json").exists());
+}
+
+/// Rewrites `path` as `edit` says, asserting the bytes changed.
+fn rewrite(path: &Path, edit: impl FnOnce(Vec<u8>) -> Vec<u8>) {
+    let before = std::fs::read(path).unwrap();
+    let after = edit(before.clone());
+    assert_ne!(
+        before,
+        after,
+        "{}: the edit changed nothing",
+        path.display()
+    );
+    std::fs::write(path, after).unwrap();
+}
+
+#[test]
+fn reformatted_json_passes_as_a_json_match_and_nothing_else_does() {
+    let dir = scratch("reformatted").join("asterisk-1.0.0");
+    copy_dir(&common::fixture("dialect"), &dir);
+    let pinned = locked(&dir);
+    let verify = || lock::verify(&pinned, &dir, &lock::collect_files(&dir).unwrap());
+    let matched = verify().unwrap();
+    assert_eq!(matched.len(), 7);
+    assert!(matched.values().all(|m| *m == Match::Bytes), "{matched:?}");
+
+    // Whitespace only: compact, as a server would serve it.
+    let file = dir.join("api-docs/playbacks.json");
+    let original = std::fs::read(&file).unwrap();
+    rewrite(&file, |bytes| {
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        serde_json::to_vec(&value).unwrap()
+    });
+    let matched = verify().unwrap();
+    assert_eq!(matched["api-docs/playbacks.json"], Match::Json);
+    assert_eq!(
+        matched.values().filter(|m| **m == Match::Bytes).count(),
+        6,
+        "{matched:?}"
+    );
+
+    // Same keys and values, other key order: not the pinned file.
+    std::fs::write(&file, &original).unwrap();
+    rewrite(&file, |bytes| {
+        let text = String::from_utf8(bytes).unwrap();
+        text.replacen(
+            "\t\"apiVersion\": \"2.0.0\",\n\t\"swaggerVersion\": \"1.1\",",
+            "\t\"swaggerVersion\": \"1.1\",\n\t\"apiVersion\": \"2.0.0\",",
+            1,
+        )
+        .into_bytes()
+    });
+    let err = verify().unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("{}: SHA-256 ", file.display())),
+        "{err}"
+    );
+    assert!(err.ends_with("and neither does its JSON"), "{err}");
+}
+
+#[test]
 fn verify_names_the_changed_missing_and_extra_files() {
     let dir = scratch("verify").join("asterisk-1.0.0");
     copy_dir(&common::fixture("dialect"), &dir);
@@ -64,20 +153,20 @@ fn verify_names_the_changed_missing_and_extra_files() {
         "{err}"
     );
     assert!(lines[0].ends_with(&format!(
-        "does not match specs/lock.json ({}) for Asterisk 1.0.0",
-        pinned.files["api-docs/playbacks.json"]
+        "does not match specs/specs.lock ({}) for Asterisk 1.0.0, and neither does its JSON",
+        pinned.files["api-docs/playbacks.json"].sha256
     )));
     assert_eq!(
         lines[1],
         format!(
-            "{}: missing (specs/lock.json pins api-docs/recordings.json for Asterisk 1.0.0)",
+            "{}: missing (specs/specs.lock pins api-docs/recordings.json for Asterisk 1.0.0)",
             dir.join("api-docs/recordings.json").display()
         )
     );
     assert_eq!(
         lines[2],
         format!(
-            "{}: not in specs/lock.json for Asterisk 1.0.0 (as api-docs/extra.json)",
+            "{}: not in specs/specs.lock for Asterisk 1.0.0 (as api-docs/extra.json)",
             dir.join("api-docs/extra.json").display()
         )
     );
@@ -127,7 +216,7 @@ fn lock_text_is_deterministic() {
     let text = lock1.to_text();
     assert!(text.find("\"1.0.0\"").unwrap() < text.find("\"10.0.0\"").unwrap());
     assert!(text.ends_with("}\n"));
-    let path = scratch("roundtrip").join("lock.json");
+    let path = scratch("roundtrip").join(lock::LOCK_FILE);
     lock1.write(&path).unwrap();
     assert_eq!(Lock::read(&path).unwrap().to_text(), text);
 }
@@ -138,7 +227,7 @@ fn imported_specs_must_match_the_lock() {
     let err = ari_codegen::load_union(&root).unwrap_err().to_string();
     assert_eq!(
         err,
-        format!("{}: no lock file", root.join("lock.json").display())
+        format!("{}: no lock file", root.join(lock::LOCK_FILE).display())
     );
 
     let dir = root.join("asterisk-1.0.0");
@@ -146,7 +235,7 @@ fn imported_specs_must_match_the_lock() {
     Lock {
         versions: vec![locked(&dir)],
     }
-    .write(&root.join("lock.json"))
+    .write(&root.join(lock::LOCK_FILE))
     .unwrap();
     let versions = lock::verify_imported(&root).unwrap();
     assert_eq!(versions.len(), 1);

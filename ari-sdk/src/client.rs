@@ -13,7 +13,7 @@ use tracing::Instrument as _;
 
 use crate::error::{Error, Result};
 use crate::request::{encode_query_component, Method, Request};
-use crate::response::{Binary, BinaryStream};
+use crate::response::{Binary, BinaryStream, ResponseFuture};
 
 /// `User-Agent` sent unless configured otherwise.
 const DEFAULT_USER_AGENT: &str = concat!("ari-sdk/", env!("CARGO_PKG_VERSION"));
@@ -196,6 +196,30 @@ impl Client {
             Ok(BinaryStream::new(content_type, content_length, chunks))
         })
         .await
+    }
+
+    /// [`execute_json`](Self::execute_json) as a [`ResponseFuture`] that owns the client: the one
+    /// send path of every generated operation with a JSON response (compiled once per `T`).
+    pub(crate) fn send_json<T>(self, request: Request) -> ResponseFuture<T>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        ResponseFuture::new(async move { self.execute_json(request).await })
+    }
+
+    /// [`execute_void`](Self::execute_void) as a [`ResponseFuture`].
+    pub(crate) fn send_void(self, request: Request) -> ResponseFuture<()> {
+        ResponseFuture::new(async move { self.execute_void(request).await })
+    }
+
+    /// [`execute_binary`](Self::execute_binary) as a [`ResponseFuture`].
+    pub(crate) fn send_binary(self, request: Request) -> ResponseFuture<Binary> {
+        ResponseFuture::new(async move { self.execute_binary(request).await })
+    }
+
+    /// [`execute_stream`](Self::execute_stream) as a [`ResponseFuture`].
+    pub(crate) fn send_stream(self, request: Request) -> ResponseFuture<BinaryStream> {
+        ResponseFuture::new(async move { self.execute_stream(request).await })
     }
 
     /// Runs `work` inside the request's span and records how it ended.

@@ -3,11 +3,49 @@
 //! The hand-written runtime is small: [`Client`] (configuration and the HTTP transport),
 //! [`Error`], [`Timestamp`] (the spec's `Date`), and [`request`], the transport-independent
 //! description of one call that generated operations build.
+//!
+//! # Calling ARI
+//!
+//! Every REST operation of the specs is generated (see [`operations`] for the full index):
+//!
+//! - resource accessors such as [`client.channels()`](Client::channels) and
+//!   [`client.bridges()`](Client::bridges) hold the operations that address no single object
+//!   (list, create, originate, …);
+//! - handles such as [`client.channel(id)`](Client::channel) ([`ChannelHandle`]),
+//!   [`client.bridge(id)`](Client::bridge) or
+//!   [`client.stored_recording(name)`](Client::stored_recording) hold every operation on one
+//!   object. Making either sends nothing.
+//!
+//! Required parameters are arguments; every optional parameter is a chained setter; the call is
+//! sent by `.await` (or `.send()`), and returns the spec's model, `()` for operations without a
+//! body, or [`Binary`] for a recording's file.
+//!
+//! ```no_run
+//! # async fn demo() -> ari_sdk::Result<()> {
+//! use ari_sdk::enums::BridgeType;
+//! use ari_sdk::Client;
+//!
+//! let client = Client::builder("http://127.0.0.1:8088/ari")
+//!     .basic_auth("asterisk", "secret")
+//!     .build()?;
+//! let info = client.asterisk().get_info().await?;
+//!
+//! let channel = client.channel("my-channel-id");
+//! channel.answer().await?;
+//! let playback = channel.play(["sound:hello-world"]).lang("en").await?;
+//!
+//! let bridge = client.bridges().create().kind([BridgeType::Mixing]).await?;
+//! client.bridge(&bridge.id).add_channel([channel.id()]).await?;
+//! client.playback(&playback.id).stop().await?;
+//! # let _ = info; Ok(()) }
+//! ```
 #![warn(missing_docs)]
 
 #[doc(hidden)]
 pub mod __private;
 mod client;
+#[cfg(test)]
+mod contract_harness;
 mod error;
 mod event_payload;
 pub mod events;
@@ -25,8 +63,9 @@ pub use client::{Client, ClientBuilder};
 pub use error::{BoxError, Error, Result};
 pub use generated::events as event_types;
 pub use generated::events::{Event, UnknownEvent};
-pub use generated::{enums, models};
-pub use response::{Binary, BinaryStream};
+pub use generated::handles::*;
+pub use generated::{enums, models, operations};
+pub use response::{Binary, BinaryStream, ResponseFuture};
 pub use timestamp::{ParseTimestampError, Timestamp};
 
 /// The `reqwest` this crate is built on, for [`ClientBuilder::http_client`].

@@ -1,6 +1,8 @@
-//! Response bodies that are not JSON: [`Binary`] and [`BinaryStream`].
+//! What sending an operation gives back: [`ResponseFuture`], and the bodies that are not JSON,
+//! [`Binary`] and [`BinaryStream`].
 
 use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -8,6 +10,42 @@ use bytes::Bytes;
 use futures::Stream;
 
 use crate::error::Result;
+
+/// The response to one operation, still on its way: a [`Future`] of [`Result<T>`](crate::Result).
+///
+/// Every generated operation builder is sent by `.await` (it implements
+/// [`IntoFuture`](std::future::IntoFuture)) or by its `send()` method, and both give this
+/// future. It is `Send + 'static`, so it can be spawned; dropping it abandons the request.
+///
+/// One boxed future type for every operation keeps the generated code small: the sending
+/// logic is compiled once per response type, not once per operation.
+#[must_use = "a ResponseFuture does nothing unless awaited"]
+pub struct ResponseFuture<T> {
+    inner: Pin<Box<dyn Future<Output = Result<T>> + Send + 'static>>,
+}
+
+impl<T> ResponseFuture<T> {
+    /// Wraps `future` (for transports and tests that produce responses their own way).
+    pub fn new(future: impl Future<Output = Result<T>> + Send + 'static) -> Self {
+        Self {
+            inner: Box::pin(future),
+        }
+    }
+}
+
+impl<T> Future for ResponseFuture<T> {
+    type Output = Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut().inner.as_mut().poll(cx)
+    }
+}
+
+impl<T> fmt::Debug for ResponseFuture<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
 
 /// A binary response body (the spec's `binary`, e.g. a stored recording's file), read whole.
 #[derive(Debug, Clone, PartialEq, Eq)]

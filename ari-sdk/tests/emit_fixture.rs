@@ -2,8 +2,8 @@
 //! `ari-codegen/tests/emit_snapshot.rs`) and checks the behaviour of every
 //! emitter path on it, independent of what the real specs contain.
 
-// The generated code refers to `crate::Timestamp` and `crate::__private`.
-pub use ari_sdk::{__private, Timestamp};
+// The generated code refers to `crate::Timestamp`, `crate::__private`, `crate::Client`, ….
+include!("support/generated_env.rs");
 
 #[path = "emit_fixture/mod.rs"]
 #[rustfmt::skip]

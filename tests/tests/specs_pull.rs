@@ -1,8 +1,10 @@
-//! `cargo xtask specs pull` against the live Asterisk gives the spec files Asterisk ships.
+//! `cargo xtask specs pull` against the live Asterisk gives the spec files Asterisk ships, and
+//! `cargo xtask specs import` accepts what it pulled against the committed lock.
 
 use std::path::PathBuf;
 
 use ari_live_tests::numeric_version;
+use xtask::specs::{import, ImportArgs, LOCK_FILE};
 use xtask::specs_pull::{compare_dirs, pull, Comparison};
 
 /// Where reference copies of the shipped spec files are: `$ARI_SPECS_MIRROR`, the workspace's
@@ -53,6 +55,7 @@ fn specs_pull_matches_the_shipped_files() {
 
     let reference = reference_dir(&version);
     let results = compare_dirs(&out, &reference).expect("comparing");
+    let imported = import_against_the_lock(&out, &version);
     let _ = std::fs::remove_dir_all(&out);
     assert!(results.len() >= 10, "too few files compared: {results:?}");
     let mut identical = 0;
@@ -79,4 +82,45 @@ fn specs_pull_matches_the_shipped_files() {
         }
     }
     assert!(identical > 0, "no file was byte-identical: {results:?}");
+
+    // `specs import` takes the pulled directory as it is: the byte-identical files match the
+    // lock's SHA-256, the others (and only those) its canonical JSON, each reported.
+    let imported = imported.unwrap_or_else(|err| {
+        panic!("specs import --version {version} of the pulled files failed: {err}")
+    });
+    assert_eq!(imported.len(), 1);
+    assert_eq!(imported[0].version.to_string(), version);
+    assert_eq!(imported[0].files, results.len());
+    let same_json: Vec<&str> = results
+        .iter()
+        .filter(|(_, comparison)| *comparison == Comparison::SameJson)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let reformatted: Vec<&str> = imported[0].reformatted.keys().map(String::as_str).collect();
+    assert_eq!(reformatted, same_json);
+    assert_eq!(identical + reformatted.len(), results.len());
+}
+
+/// Runs `specs import DIR --version V` on the pulled directory into a scratch specs root that
+/// holds a copy of the workspace's committed lock (the workspace's `specs/` is left alone).
+fn import_against_the_lock(
+    pulled: &std::path::Path,
+    version: &str,
+) -> Result<Vec<xtask::specs::Imported>, String> {
+    let root = std::env::temp_dir().join(format!("ari-specs-import-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("scratch specs root");
+    let lock = xtask::workspace_root().join("specs").join(LOCK_FILE);
+    std::fs::copy(&lock, root.join(LOCK_FILE))
+        .unwrap_or_else(|err| panic!("copying {}: {err}", lock.display()));
+    let args = ImportArgs {
+        dir: pulled.to_path_buf(),
+        version: Some(version.to_owned()),
+        add_to_lock: false,
+        commit: None,
+        tag: None,
+    };
+    let result = import(&root, &args).map_err(|err| format!("{err:#}"));
+    let _ = std::fs::remove_dir_all(&root);
+    result
 }

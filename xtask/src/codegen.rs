@@ -120,7 +120,7 @@ impl Generated {
     }
 }
 
-/// The imported specs (`specs/`, with `lock.json` and `asterisk-*/`).
+/// The imported specs (`specs/`, with `specs.lock` and `asterisk-*/`).
 /// `ari_codegen::load_union` verifies them against the lock and says how to
 /// import them when they are missing.
 pub fn specs_dir(root: &Path) -> PathBuf {

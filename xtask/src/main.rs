@@ -7,13 +7,12 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod codegen;
-mod specs;
 mod test;
 
 /// The sandbox lives in the library too: the live fault tests restart and freeze it.
 use xtask::asterisk;
-/// `specs pull` lives in the library (the live suite checks it); `specs.rs` calls it from here.
-use xtask::specs_pull;
+/// `specs` (import, summary, pull) lives in the library: the live suite checks pull and import.
+use xtask::specs;
 
 /// Project automation for ari-sdk.
 #[derive(Parser)]

@@ -9,13 +9,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use ari_codegen::ir::Version;
+/// The lock file's name inside a specs root (`specs.lock`).
+pub use ari_codegen::lock::LOCK_FILE;
 use ari_codegen::lock::{self, Lock, LockedVersion};
 use clap::{Args, Subcommand};
 
 /// Subcommands of `cargo xtask specs`.
+// The doc comments of the clap types are the command's help text, written for a terminal.
+#[allow(rustdoc::invalid_html_tags)]
 #[derive(Subcommand)]
 pub enum SpecsCommand {
-    /// Import spec files into specs/asterisk-<ver>/, verified against specs/lock.json.
+    /// Import spec files into specs/asterisk-<ver>/, verified against specs/specs.lock.
     Import(ImportArgs),
     /// Print what the imported specs contain: per version, the union, and what differs.
     Summary,
@@ -38,6 +42,7 @@ pub enum SpecsCommand {
 }
 
 /// Arguments of `cargo xtask specs import`.
+#[allow(rustdoc::invalid_html_tags)]
 #[derive(Args)]
 pub struct ImportArgs {
     /// A directory holding asterisk-<ver>/ subdirectories (like ../shared/specs), or, with
@@ -47,7 +52,7 @@ pub struct ImportArgs {
     /// The Asterisk version of a single version's directory, e.g. 22.10.1.
     #[arg(long)]
     pub version: Option<String>,
-    /// Add a version that specs/lock.json does not know yet (single version only; needs --commit).
+    /// Add a version that specs/specs.lock does not know yet (single version only; needs --commit).
     #[arg(long)]
     pub add_to_lock: bool,
     /// With --add-to-lock: the upstream git commit of the version's tag.
@@ -62,7 +67,7 @@ pub struct ImportArgs {
 pub fn run(cmd: SpecsCommand) -> Result<()> {
     let specs_root = crate::workspace_root().join("specs");
     match cmd {
-        SpecsCommand::Import(args) => import(&specs_root, &args),
+        SpecsCommand::Import(args) => import(&specs_root, &args).map(drop),
         SpecsCommand::Summary => summary(&specs_root),
         SpecsCommand::Pull {
             url,
@@ -120,7 +125,43 @@ fn sources(args: &ImportArgs) -> Result<Vec<(Version, PathBuf)>> {
     Ok(found)
 }
 
-fn import(specs_root: &Path, args: &ImportArgs) -> Result<()> {
+/// What `specs import` did for one version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    /// The version imported.
+    pub version: Version,
+    /// How many files were copied.
+    pub files: usize,
+    /// The files accepted because their JSON matches the lock although their bytes do not
+    /// (only the formatting differs), keyed like the lock (`resources.json`,
+    /// `api-docs/<name>.json`), each with its source path.
+    pub reformatted: BTreeMap<String, PathBuf>,
+    /// Whether this import added the version to the lock.
+    pub added_to_lock: bool,
+}
+
+impl Imported {
+    /// What `specs import` prints for this version: one line, then one per reformatted file.
+    pub fn report(&self) -> String {
+        let version = &self.version;
+        let mut text = format!(
+            "imported Asterisk {version} ({} files) into specs/asterisk-{version}/\n",
+            self.files
+        );
+        for path in self.reformatted.values() {
+            text.push_str(&format!(
+                "  {}: same JSON as pinned, formatting differs\n",
+                path.display()
+            ));
+        }
+        text
+    }
+}
+
+/// `cargo xtask specs import`: verifies every source file against `specs_root/specs.lock`
+/// (or pins a new version with `--add-to-lock`), then copies each version into
+/// `specs_root/asterisk-<ver>/`. Nothing is copied unless every file of every version passes.
+pub fn import(specs_root: &Path, args: &ImportArgs) -> Result<Vec<Imported>> {
     let lock_path = specs_root.join(lock::LOCK_FILE);
     let mut lock = if lock_path.is_file() {
         Lock::read(&lock_path)?
@@ -138,17 +179,30 @@ fn import(specs_root: &Path, args: &ImportArgs) -> Result<()> {
     }
 
     // Verify everything before touching specs/.
-    let mut plan: Vec<(Version, BTreeMap<String, PathBuf>)> = Vec::new();
-    let mut added = false;
+    let mut plan: Vec<(Imported, BTreeMap<String, PathBuf>)> = Vec::new();
     let mut problems = Vec::new();
     for (version, dir) in &sources {
         let files = lock::collect_files(dir)?;
+        let mut imported = Imported {
+            version: version.clone(),
+            files: files.len(),
+            reformatted: BTreeMap::new(),
+            added_to_lock: false,
+        };
         match lock.get(version) {
-            Some(locked) => {
-                if let Err(err) = lock::verify(locked, dir, &files) {
-                    problems.push(err.to_string());
+            Some(locked) => match lock::verify(locked, dir, &files) {
+                Ok(matched) => {
+                    imported.reformatted = matched
+                        .into_iter()
+                        .filter(|(_, how)| *how == lock::Match::Json)
+                        .map(|(rel, _)| {
+                            let path = files[&rel].clone();
+                            (rel, path)
+                        })
+                        .collect();
                 }
-            }
+                Err(err) => problems.push(err.to_string()),
+            },
             None if args.add_to_lock => {
                 let Some(commit) = args.commit.clone() else {
                     bail!("--add-to-lock needs --commit (the upstream commit of Asterisk {version})");
@@ -161,36 +215,33 @@ fn import(specs_root: &Path, args: &ImportArgs) -> Result<()> {
                     commit,
                     files: lock::hash_files(&files)?,
                 });
-                added = true;
+                imported.added_to_lock = true;
             }
             None => bail!(
-                "{}: Asterisk {version} is not in specs/lock.json; to pin it, rerun with --version {version} \
+                "{}: Asterisk {version} is not in specs/specs.lock; to pin it, rerun with --version {version} \
                  --add-to-lock --commit <upstream commit>",
                 dir.display()
             ),
         }
-        plan.push((version.clone(), files));
+        plan.push((imported, files));
     }
     if !problems.is_empty() {
         bail!(
-            "the spec files do not match specs/lock.json; nothing was imported:\n{}",
+            "the spec files do not match specs/specs.lock; nothing was imported:\n{}",
             problems.join("\n")
         );
     }
 
     std::fs::create_dir_all(specs_root).with_context(|| specs_root.display().to_string())?;
-    for (version, files) in &plan {
-        copy_version(specs_root, version, files)?;
-        println!(
-            "imported Asterisk {version} ({} files) into specs/asterisk-{version}/",
-            files.len()
-        );
+    for (imported, files) in &plan {
+        copy_version(specs_root, &imported.version, files)?;
+        print!("{}", imported.report());
     }
-    if added {
+    if plan.iter().any(|(imported, _)| imported.added_to_lock) {
         lock.write(&lock_path)?;
-        println!("pinned in specs/lock.json");
+        println!("pinned in specs/specs.lock");
     }
-    Ok(())
+    Ok(plan.into_iter().map(|(imported, _)| imported).collect())
 }
 
 /// Parses a version from its source files (through a temporary directory in

@@ -10,7 +10,8 @@
 //!   kept, whitespace is not. [`pull`] writes the files tab-indented, one value per line, which
 //!   is the layout of the shipped files: for files upstream formatted regularly the bytes are
 //!   identical, for the few with hand-made irregular whitespace only the whitespace differs.
-//!   [`compare_dirs`] tells the two cases apart.
+//!   [`compare_dirs`] tells the two cases apart; `specs import` accepts both, since the lock
+//!   pins each file's canonical JSON besides its bytes.
 
 use std::path::Path;
 use std::time::Duration;
@@ -66,7 +67,8 @@ pub fn pull(url: &str, user: &str, password: &str, out: Option<&Path>) -> Result
     );
     println!(
         "specs pull: Asterisk re-serialises what it serves; files are written tab-indented like \
-         the shipped ones (same JSON; whitespace may differ where upstream's is irregular)"
+         the shipped ones (same JSON; whitespace may differ where upstream's is irregular, which \
+         `specs import` accepts and reports)"
     );
     Ok(())
 }

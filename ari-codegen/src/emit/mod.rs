@@ -11,10 +11,13 @@
 //! `generated` directory is mounted as a module — ari-sdk, or a test crate
 //! that compiles the snapshot of a fixture IR.
 
+mod contract;
 mod docs;
 mod enums;
 mod events;
 mod models;
+mod operations;
+mod ops_plan;
 mod responses;
 mod types;
 
@@ -27,6 +30,7 @@ use crate::ir::{Api, VersionSet};
 use crate::render;
 
 pub use docs::{escape as escape_doc, version_list, version_string};
+pub use ops_plan::{layout, Layout, LayoutEntry, HANDLE_NAME_OVERRIDES, RESERVED_CLIENT_METHODS};
 
 /// An error found while emitting (an IR the emitter cannot turn into valid Rust).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -48,6 +52,14 @@ pub enum EmitError {
         name: String,
         /// Where the reference is.
         what: String,
+    },
+    /// An operation the emitter cannot express (inconsistent path, unsupported parameter type).
+    #[error("operation {operation}: {message}")]
+    Operation {
+        /// The operation's nickname.
+        operation: String,
+        /// What is wrong.
+        message: String,
     },
     /// Two items would get the same Rust name.
     #[error("name collision: {0}")]
@@ -104,8 +116,15 @@ pub fn generate(api: &Api) -> Result<Vec<GeneratedFile>, EmitError> {
 /// Emits every module, the root `mod` first.
 pub fn modules(api: &Api) -> Result<Vec<Module>, EmitError> {
     let cx = Cx::new(api);
+    let plan = ops_plan::plan(&cx)?;
     // (name, doc, tokens, test-only)
     let children: Vec<(&'static str, &'static str, TokenStream, bool)> = vec![
+        (
+            "contract",
+            "Test-only: the offline contract test of every REST operation.",
+            contract::emit(&cx, &plan)?,
+            true,
+        ),
         (
             "enums",
             "Every value list of the specs as an open enum.",
@@ -119,9 +138,21 @@ pub fn modules(api: &Api) -> Result<Vec<Module>, EmitError> {
             false,
         ),
         (
+            "handles",
+            "Resource accessors and object handles: the `Client` methods that reach every operation.",
+            operations::emit_handles(&cx, &plan)?,
+            false,
+        ),
+        (
             "models",
             "Every model of the specs (except the event hierarchy).",
             models::emit(&cx)?,
+            false,
+        ),
+        (
+            "operations",
+            "One builder per REST operation, in one module per resource.",
+            operations::emit_operations(&cx, &plan)?,
             false,
         ),
         (
@@ -171,7 +202,7 @@ pub(crate) struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    fn new(api: &'a Api) -> Self {
+    pub(crate) fn new(api: &'a Api) -> Self {
         Cx {
             api,
             all: VersionSet(api.versions.iter().cloned().collect::<BTreeSet<_>>()),

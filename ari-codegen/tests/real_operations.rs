@@ -1,0 +1,212 @@
+//! The generated API's layout on the six real spec versions (imported into `specs/` by
+//! `cargo xtask specs import ../shared/specs`): every operation placed once, the handles and
+//! accessors the design names, every naming override still needed, and the calls users write.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use ari_codegen::emit::{layout, Layout, LayoutEntry, HANDLE_NAME_OVERRIDES};
+
+fn entries() -> (Vec<LayoutEntry>, Vec<(String, String)>) {
+    let Layout { rest, not_rest } = layout_of_real_specs();
+    (rest, not_rest)
+}
+
+fn layout_of_real_specs() -> Layout {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    let api = ari_codegen::load_union(&root).unwrap_or_else(|e| {
+        panic!(
+            "{e}\n\nThese tests need the six pinned Asterisk spec versions in specs/asterisk-*/.\n\
+             Import them from the workspace root with: cargo xtask specs import ../shared/specs"
+        )
+    });
+    layout(&api).expect("the real IR lays out")
+}
+
+#[test]
+fn every_operation_is_placed_exactly_once() {
+    let (rest, not_rest) = entries();
+    assert_eq!(rest.len(), 108);
+    assert_eq!(
+        not_rest,
+        [("events".to_owned(), "eventWebsocket".to_owned())]
+    );
+    let all: BTreeSet<(&str, &str)> = rest
+        .iter()
+        .map(|e| (e.resource.as_str(), e.nickname.as_str()))
+        .chain(not_rest.iter().map(|(r, n)| (r.as_str(), n.as_str())))
+        .collect();
+    assert_eq!(all.len(), 109, "109 distinct operations");
+    let calls: BTreeSet<&str> = rest.iter().map(|e| e.call.as_str()).collect();
+    assert_eq!(calls.len(), 108, "every call is distinct");
+}
+
+fn starters(rest: &[LayoutEntry]) -> BTreeSet<String> {
+    rest.iter()
+        .map(|e| e.call.split(").").next().unwrap_or_default().to_owned() + ")")
+        .collect()
+}
+
+#[test]
+fn handles_and_accessors() {
+    let (rest, _) = entries();
+    let expected = [
+        "client.application(application_name)",
+        "client.applications()",
+        "client.asterisk()",
+        "client.bridge(bridge_id)",
+        "client.bridges()",
+        "client.channel(channel_id)",
+        "client.channels()",
+        "client.config_object(config_class, object_type, id)",
+        "client.device_state(device_name)",
+        "client.device_states()",
+        "client.endpoint(tech, resource)",
+        "client.endpoints()",
+        "client.events_api()",
+        "client.live_recording(recording_name)",
+        "client.log_channel(log_channel_name)",
+        "client.mailbox(mailbox_name)",
+        "client.mailboxes()",
+        "client.module(module_name)",
+        "client.playback(playback_id)",
+        "client.recordings()",
+        "client.sound(sound_id)",
+        "client.sounds()",
+        "client.stored_recording(recording_name)",
+    ];
+    assert_eq!(
+        starters(&rest),
+        expected
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect::<BTreeSet<_>>()
+    );
+}
+
+#[test]
+fn every_naming_override_is_used() {
+    let (rest, _) = entries();
+    let starters = starters(&rest);
+    for (template, name) in HANDLE_NAME_OVERRIDES {
+        assert!(
+            starters
+                .iter()
+                .any(|s| s.starts_with(&format!("client.{name}("))),
+            "override {template} → {name} is stale"
+        );
+    }
+}
+
+#[test]
+fn calls_users_write() {
+    let (rest, _) = entries();
+    let call = |resource: &str, nickname: &str| {
+        rest.iter()
+            .find(|e| e.resource == resource && e.nickname == nickname)
+            .unwrap_or_else(|| panic!("{resource}.{nickname}"))
+            .call
+            .clone()
+    };
+    for (resource, nickname, expected) in [
+        (
+            "channels",
+            "originate",
+            "client.channels().originate(endpoint)",
+        ),
+        (
+            "channels",
+            "originateWithId",
+            "client.channel(channel_id).originate_with_id(endpoint)",
+        ),
+        ("channels", "play", "client.channel(channel_id).play(media)"),
+        (
+            "channels",
+            "playWithId",
+            "client.channel(channel_id).play_with_id(playback_id, media)",
+        ),
+        (
+            "channels",
+            "move",
+            "client.channel(channel_id).move_to(app)",
+        ),
+        (
+            "channels",
+            "setChannelVars",
+            "client.channel(channel_id).set_channel_vars(variables)",
+        ),
+        ("bridges", "create", "client.bridges().create()"),
+        (
+            "bridges",
+            "createWithId",
+            "client.bridge(bridge_id).create_with_id()",
+        ),
+        (
+            "bridges",
+            "addChannel",
+            "client.bridge(bridge_id).add_channel(channel)",
+        ),
+        (
+            "bridges",
+            "setVideoSource",
+            "client.bridge(bridge_id).set_video_source(channel_id)",
+        ),
+        (
+            "endpoints",
+            "listByTech",
+            "client.endpoints().list_by_tech(tech)",
+        ),
+        (
+            "endpoints",
+            "sendMessage",
+            "client.endpoints().send_message(to, from)",
+        ),
+        (
+            "events",
+            "userEvent",
+            "client.events_api().user_event(event_name, application)",
+        ),
+        (
+            "events",
+            "claimChannel",
+            "client.events_api().claim_channel(channel_id, application)",
+        ),
+        (
+            "recordings",
+            "getStoredFile",
+            "client.stored_recording(recording_name).get_stored_file()",
+        ),
+        (
+            "recordings",
+            "copyStored",
+            "client.stored_recording(recording_name).copy_stored(destination_recording_name)",
+        ),
+        (
+            "asterisk",
+            "updateObject",
+            "client.config_object(config_class, object_type, id).update_object()",
+        ),
+        (
+            "asterisk",
+            "addLog",
+            "client.log_channel(log_channel_name).add_log(configuration)",
+        ),
+        (
+            "mailboxes",
+            "update",
+            "client.mailbox(mailbox_name).update(old_messages, new_messages)",
+        ),
+        (
+            "deviceStates",
+            "update",
+            "client.device_state(device_name).update(device_state)",
+        ),
+        (
+            "playbacks",
+            "control",
+            "client.playback(playback_id).control(operation)",
+        ),
+    ] {
+        assert_eq!(call(resource, nickname), expected, "{resource}.{nickname}");
+    }
+}
