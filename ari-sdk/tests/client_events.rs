@@ -253,7 +253,11 @@ fn recorded(kind: &str, id: &str) -> String {
         .into_iter()
         .find(|line| {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            v["type"] == kind && (v["channel"]["id"] == id || v["playback"]["id"] == id)
+            v["type"] == kind
+                && (v["channel"]["id"] == id
+                    || v["playback"]["id"] == id
+                    || v["bridge"]["id"] == id
+                    || v["recording"]["name"] == id)
         })
         .unwrap_or_else(|| panic!("no recorded {kind} for {id}"))
 }
@@ -378,4 +382,57 @@ mod flows {
             .unwrap_err();
         assert!(matches!(err, FlowError::Wait(WaitError::Gap(_))), "{err}");
     }
+}
+
+#[tokio::test]
+async fn handles_give_per_object_streams_that_end_by_themselves() {
+    let mut server = TestServer::start().await;
+    let client = client(&server);
+    assert!(matches!(
+        client.channel("chan-b").events(),
+        Err(EventsError::NoConnection)
+    ));
+    let events = client.events().app("a").connect().await.unwrap();
+    let mut conn = server.accept().await;
+    let handle = events.handle().clone();
+    let mut streams = vec![
+        ("channel", client.channel("chan-b").events().unwrap()),
+        ("bridge", client.bridge("bridge-1").events().unwrap()),
+        ("playback", client.playback("pb-1").events().unwrap()),
+        (
+            "recording",
+            client.live_recording("probe-rec").events().unwrap(),
+        ),
+    ];
+    assert_eq!(handle.subscription_count(), 5);
+    for (kind, id) in [
+        ("StasisStart", "chan-b"),
+        ("StasisEnd", "chan-b"),
+        ("BridgeCreated", "bridge-1"),
+        ("BridgeDestroyed", "bridge-1"),
+        ("PlaybackStarted", "pb-1"),
+        ("PlaybackFinished", "pb-1"),
+        ("RecordingStarted", "probe-rec"),
+        ("RecordingFinished", "probe-rec"),
+    ] {
+        conn.send(recorded(kind, id)).await;
+    }
+    let mut seen = Vec::new();
+    for (what, stream) in &mut streams {
+        let mut types = Vec::new();
+        while let Some(item) = tokio::time::timeout(HANG, stream.next()).await.unwrap() {
+            types.push(item.unwrap().into_event().unwrap().type_name().to_owned());
+        }
+        seen.push(format!("{what}: {}", types.join(" ")));
+    }
+    assert_eq!(
+        seen,
+        [
+            "channel: StasisStart StasisEnd",
+            "bridge: BridgeCreated BridgeDestroyed",
+            "playback: PlaybackStarted PlaybackFinished",
+            "recording: RecordingStarted RecordingFinished",
+        ]
+    );
+    assert_eq!(handle.subscription_count(), 1, "nothing leaks");
 }

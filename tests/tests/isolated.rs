@@ -12,7 +12,7 @@ mod isolated {
     use std::collections::BTreeSet;
     use std::time::Duration;
 
-    use ari_live_tests::{connect, rest, Ari};
+    use ari_live_tests::{connect, Ari};
     use ari_sdk::events::{ConnectionState, EventStream, EventsError, StreamItem};
     use ari_sdk::{Client, Event};
     use futures::StreamExt as _;
@@ -150,14 +150,18 @@ mod isolated {
         let mut cleanup = ari.cleanup();
         cleanup.channel(&id);
         let endpoint = format!("Local/wait@{}", ari.target.context);
-        rest::originate(client, &id, &endpoint, app)
+        ari.wait_registered(&[app]).await;
+        client
+            .channel(&id)
+            .originate_with_id(&endpoint)
+            .app(app)
             .await
-            .unwrap_or_else(|e| panic!("originate after the outage: {e}"));
+            .unwrap_or_else(|e| panic!("originate: {e}"));
         next_matching(events, "StasisStart of a new originate", |i| {
             is_start_of(i, &id)
         })
         .await;
-        rest::hangup(client, &id).await.expect("hang up");
+        client.channel(&id).hangup().await.expect("hang up");
         next_matching(
             events,
             "its StasisEnd",
@@ -402,7 +406,10 @@ mod isolated {
                 tokio::spawn(async move {
                     let mut n = worker;
                     while n < TOTAL {
-                        rest::user_event(&client, &app, "burst", n)
+                        client
+                            .events_api()
+                            .user_event("burst", &app)
+                            .variables([("n", n.to_string())])
                             .await
                             .unwrap_or_else(|e| panic!("POST /events/user (n={n}): {e}"));
                         let _ = sent.send(());
