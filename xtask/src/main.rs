@@ -37,7 +37,8 @@ enum Command {
     #[command(subcommand)]
     Asterisk(asterisk::AsteriskCommand),
     /// Run every check in order: specs import, codegen --check, fmt, clippy, offline tests,
-    /// docs, then the live suite against a sandbox Asterisk (always stopped at the end).
+    /// docs, then the live suite against a sandbox Asterisk and the isolated live tests
+    /// (restarts, freezes, bursts), the sandbox always stopped at the end.
     Test(test::TestArgs),
 }
 
