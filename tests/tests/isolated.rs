@@ -346,9 +346,9 @@ mod isolated {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn burst_a_slow_consumer_lags_with_bounded_memory_while_a_fast_one_keeps_everything() {
-        const TOTAL: u64 = 10_000;
+        const TOTAL: u64 = 20_000;
         const CAPACITY: usize = 1024;
-        const CONCURRENCY: usize = 32;
+        const CONCURRENCY: usize = 16;
         let _turn = EXCLUSIVE.lock().await;
         let (ari, _port) = sandbox().await;
         let client = ari.client();

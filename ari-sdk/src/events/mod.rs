@@ -9,6 +9,10 @@
 //! * [`EventsBuilder`] configures the connection (base URL, applications, `subscribeAll`, credentials, TLS,
 //!   reconnect policy, ping timing, buffer size) and [`connect`](EventsBuilder::connect)s once; from then on a
 //!   task keeps the connection and reconnects with exponential backoff and jitter ([`ReconnectPolicy`]).
+//!   [`Client::events`](crate::Client::events) makes one configured like the client, typed to the generated
+//!   [`Event`](crate::Event), and registers the connection with the client so that handles
+//!   (`client.channel(id).events()`, `client.bridge(id)`, `client.playback(id)`, `client.live_recording(name)`)
+//!   take per-object streams from it.
 //! * Every stream is a [`futures::Stream`] of `Result<`[`StreamItem`]`<E>, `[`EventsError`]`>`: events in
 //!   order, plus [`StreamItem::Gap`] after each reconnect (with its duration) and [`StreamItem::Lagged`] when a
 //!   subscriber fell behind its bounded buffer. Nothing is dropped silently, memory stays bounded, and a slow
