@@ -226,7 +226,7 @@ mod isolated {
                 .expect("probe task");
             let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1e3);
             let line = format!(
-                "restart {round}: pid {} -> {}; connection lost {} after SIGTERM ({}); port answered \
+                "restart {round}: pid {} -> {}; connection lost {} after the kill ({}); port answered \
                  {} after the new process started, ARI {} after the port; Connected {} after the \
                  port answered; Gap item {}",
                 restarted.old_pid,

@@ -42,8 +42,8 @@ pub enum AsteriskCommand {
     Down,
     /// Show version, URL and uptime of this workspace's sandbox Asterisk.
     Status,
-    /// Stop the running sandbox Asterisk abruptly (SIGTERM, SIGKILL if needed) and start it again at once with
-    /// the same configuration, port and passwords; waits until it answers ARI pings.
+    /// Kill the running sandbox Asterisk (SIGKILL, like a crash) and start it again at once with the same
+    /// configuration, port and passwords; waits until it answers ARI pings.
     Restart,
     /// Freeze the running sandbox Asterisk with SIGSTOP (its sockets stay open but nothing answers).
     Freeze,
@@ -107,9 +107,10 @@ pub struct Restarted {
     pub log_dir: PathBuf,
 }
 
-/// Stops this workspace's running sandbox Asterisk abruptly — SIGCONT (in case it is frozen), SIGTERM, SIGKILL
-/// after 5 s — and starts it again at once with the same configuration, port and passwords, like a service
-/// manager restarting a crashed server. Updates the recorded pid (state and settings files). Returns as soon as the
+/// Kills this workspace's running sandbox Asterisk (SIGKILL: a crash, its connections reset by the kernel) and
+/// starts it again at once with the same configuration, port and passwords, like a service manager restarting a
+/// crashed server. (A SIGTERM shutdown does not close ARI WebSockets gracefully either, and takes from half a
+/// second to several.) Updates the recorded pid (state and settings files). Returns as soon as the
 /// new process is started, without waiting for it to answer, so a caller can measure how it comes back.
 ///
 /// Needs root, like `cargo xtask asterisk up`, and a running sandbox.
@@ -119,13 +120,21 @@ pub fn restart() -> Result<Restarted> {
     let _lock = sandbox.lock()?;
     let mut state = running_state(&sandbox)?;
     let old_pid = state.pid;
-    process::send_signal(old_pid, Signal::CONT);
-    process::send_signal(old_pid, Signal::TERM);
-    if !wait_gone(old_pid, state.start_ticks, Duration::from_secs(5)) {
-        process::send_signal(old_pid, Signal::KILL);
-        if !wait_gone(old_pid, state.start_ticks, Duration::from_secs(5)) {
-            bail!("could not stop Asterisk pid {old_pid} for the restart");
+    // SIGKILL works on a frozen process too; the kernel resets its connections.
+    process::send_signal(old_pid, Signal::KILL);
+    if !wait_gone(old_pid, state.start_ticks, Duration::from_secs(10)) {
+        bail!("could not stop Asterisk pid {old_pid} for the restart");
+    }
+    // The main thread is a zombie before the other threads have exited and closed the sockets: wait until the
+    // HTTP port is free, or the new process could not bind it.
+    let port = port_of(&state.settings.url)
+        .with_context(|| format!("no port in the sandbox URL {}", state.settings.url))?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if Instant::now() >= deadline {
+            bail!("port {port} still answers 10 s after Asterisk pid {old_pid} was killed");
         }
+        std::thread::sleep(Duration::from_millis(5));
     }
     let out_path = sandbox.log_dir().join("asterisk.out");
     let out = OpenOptions::new()
@@ -148,6 +157,13 @@ pub fn restart() -> Result<Restarted> {
         started,
         log_dir: sandbox.log_dir(),
     })
+}
+
+/// The port of `http://127.0.0.1:PORT/ari`.
+fn port_of(url: &str) -> Option<u16> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    authority.rsplit_once(':')?.1.parse().ok()
 }
 
 /// Freezes this workspace's running sandbox Asterisk with SIGSTOP: its sockets stay open, the kernel still
@@ -959,6 +975,13 @@ fn format_duration(seconds: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ports_of_urls() {
+        assert_eq!(port_of("http://127.0.0.1:41234/ari"), Some(41234));
+        assert_eq!(port_of("http://127.0.0.1/ari"), None);
+        assert_eq!(port_of("nonsense"), None);
+    }
 
     #[test]
     fn durations() {
