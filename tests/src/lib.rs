@@ -212,6 +212,16 @@ impl Ari {
             .open_events_socket(&format!("app={joined}"))
             .await
             .unwrap_or_else(|e| panic!("connecting the events WebSocket for {joined}: {e}"));
+        self.wait_registered(apps).await;
+        Events {
+            socket,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits until Asterisk lists every app in `GET /applications/{app}` (it registers an app
+    /// when its WebSocket is established), so originating into them right away cannot race.
+    pub async fn wait_registered(&self, apps: &[&str]) {
         for app in apps {
             let mut registered = false;
             for _ in 0..100 {
@@ -230,10 +240,6 @@ impl Ari {
                 registered,
                 "application {app} never appeared in GET /applications"
             );
-        }
-        Events {
-            socket,
-            seen: Vec::new(),
         }
     }
 
@@ -269,6 +275,14 @@ impl Ari {
             "the server must accept subprotocol `ari`"
         );
         Ok(socket)
+    }
+
+    /// An `ari_sdk::Client` for the target, with the read/write user.
+    pub fn client(&self) -> ari_sdk::Client {
+        ari_sdk::Client::builder(&self.target.url)
+            .basic_auth(&self.target.user, &self.target.password)
+            .build()
+            .expect("building an ari_sdk::Client for the target")
     }
 
     /// A guard that deletes, when dropped, the channels and bridges registered with it.

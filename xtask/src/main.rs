@@ -6,11 +6,12 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-mod asterisk;
 mod codegen;
 mod demo;
 mod test;
 
+/// The sandbox lives in the library too: the live fault tests restart and freeze it.
+use xtask::asterisk;
 /// `specs` (import, summary, pull) lives in the library: the live suite checks pull and import.
 use xtask::specs;
 
@@ -40,7 +41,8 @@ enum Command {
     /// started and stopped around it, or against the Asterisk that ARI_URL names.
     Demo,
     /// Run every check in order: specs import, codegen --check, fmt, clippy, offline tests,
-    /// docs, then the live suite against a sandbox Asterisk (always stopped at the end).
+    /// docs, then the live suite against a sandbox Asterisk and the isolated live tests
+    /// (restarts, freezes, bursts), the sandbox always stopped at the end.
     Test(test::TestArgs),
 }
 
