@@ -31,17 +31,20 @@
 //! 9. hang up both calls (`StasisEnd` for every channel);
 //! 10. destroy the bridge and delete the stored recording.
 //!
-//! Channel, playback, bridge and recording ids are chosen here, so each object's event stream is
-//! taken *before* the request that creates the object: no first event can be missed. Every wait
-//! is bounded; a failure or timeout ends the demo with a message and exit status 1, Ctrl-C with
-//! 130 — in both cases after removing what it created.
+//! The SDK parts it shows: `client.events()` (the application's event stream, configured like the
+//! client), handles (`client.channel(id)`, `client.bridge(id)`, …) and their per-object streams
+//! (`.events()`), and the flows `originate_and_wait` and `play_and_wait`. Channel, playback,
+//! bridge and recording ids are chosen here, so each object's event stream is taken *before* the
+//! request that creates the object: no first event can be missed. Every wait is bounded; a
+//! failure or timeout ends the demo with a message and exit status 1, Ctrl-C with 130 — in both
+//! cases after removing what it created.
 
 use std::fmt::Display;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use ari_sdk::enums::{BridgeType, RecordIfExists};
-use ari_sdk::events::{EventStream, EventsBuilder, EventsHandle, StreamItem, WaitError};
+use ari_sdk::events::{EventStream, EventsHandle, StreamItem, WaitError};
 use ari_sdk::{Client, Event};
 use futures::StreamExt as _;
 use tokio::task::JoinHandle;
@@ -214,7 +217,14 @@ impl Demo {
         let app = self.settings.app.clone();
         let context = self.settings.context.clone();
         let client = self.client.clone();
-        let (caller, callee, echo) = (self.id("caller"), self.id("callee"), self.id("echo"));
+        // Handles address one object by id; making them sends nothing. The ids are ours, so
+        // each object's event stream can be taken before the request that creates the object.
+        let caller = client.channel(self.id("caller"));
+        let callee = client.channel(self.id("callee"));
+        let echo = client.channel(self.id("echo"));
+        let bridge = client.bridge(self.id("bridge"));
+        let (caller_id, callee_id, echo_id) = (caller.id(), callee.id(), echo.id());
+        let bridge_id = bridge.id();
 
         self.step(1, format!("connect the event stream for application {app}"));
         let info = client
@@ -223,79 +233,78 @@ impl Demo {
             .await
             .map_err(failed("GET /asterisk/info"))?;
         let version = info.system.map(|s| s.version).unwrap_or_else(|| "?".into());
-        let all = EventsBuilder::<Event>::new(&self.settings.url)
+        // Configured like the client (URL, credentials, TLS) and registered with it, so the
+        // handles' `events()` subscribe through this connection. This first stream has every
+        // event: the printer shows them.
+        let all = client
+            .events()
             .app(&app)
-            .basic_auth(&self.settings.user, &self.settings.password)
             .connect()
             .await
             .map_err(failed("connecting the event stream"))?;
-        let events = all.handle().clone();
-        self.events = Some(events.clone());
+        self.events = Some(all.handle().clone());
         self.printer = Some(tokio::spawn(print_events(all, self.clock)));
         self.say("ok", format!("connected to Asterisk {version}"));
 
         let endpoint = format!("Local/stasis-{app}@{context}/n");
         self.step(2, format!("originate {endpoint} → {app}: a call to itself"));
-        // Per-object streams, taken before the ids exist on the server.
-        let mut caller_events = events.channel(&caller);
-        let mut callee_events = events.channel(&callee);
+        let mut caller_events = caller.events().map_err(failed("subscribing"))?;
         self.leftovers
             .channels
-            .extend([caller.clone(), callee.clone()]);
-        client
-            .channels()
-            .originate(&endpoint)
-            .app(&app)
-            .app_args("demo")
-            .caller_id("ari-sdk demo <4711>")
-            .channel_id(&caller)
-            .other_channel_id(&callee)
-            .timeout(10)
+            .extend([caller_id.to_owned(), callee_id.to_owned()]);
+        // One request makes both halves: the caller (this id) and the callee (`otherChannelId`),
+        // which enters the application from the dialplan at once; wait for that.
+        let started = callee
+            .originate_and_wait(
+                caller
+                    .originate_with_id(&endpoint)
+                    .app(&app)
+                    .app_args("demo")
+                    .caller_id("ari-sdk demo <4711>")
+                    .other_channel_id(callee_id)
+                    .timeout(10),
+                TIMEOUT,
+            )
             .await
             .map_err(failed("originate"))?;
-        wait(&mut callee_events, "StasisStart of the callee", |e| {
-            matches!(e, Event::StasisStart(_))
-        })
-        .await?;
-        self.say("ok", format!("incoming call {callee} is in {app}, ringing"));
+        // The callee's events from its StasisStart on, until it is gone.
+        let mut callee_events = started.events;
+        self.say(
+            "ok",
+            format!("incoming call {callee_id} is in {app}, ringing"),
+        );
 
-        self.step(3, format!("answer {callee}"));
-        client
-            .channel(&callee)
-            .answer()
-            .await
-            .map_err(failed("answer"))?;
+        self.step(3, format!("answer {callee_id}"));
+        callee.answer().await.map_err(failed("answer"))?;
         wait(&mut caller_events, "StasisStart of the caller", |e| {
             matches!(e, Event::StasisStart(_))
         })
         .await?;
         self.say(
             "ok",
-            format!("answered; the caller {caller} is in {app} too"),
+            format!("answered; the caller {caller_id} is in {app} too"),
         );
 
-        self.step(4, format!("play sound:hello-world to {callee}"));
-        let hello = self.id("hello");
-        let mut hello_events = events.playback(&hello);
+        self.step(4, format!("play sound:hello-world to {callee_id}"));
+        let hello = client.playback(self.id("hello"));
         let started = Instant::now();
-        client
-            .channel(&callee)
-            .play(["sound:hello-world"])
-            .playback_id(&hello)
+        hello
+            .play_and_wait(
+                callee.play_with_id(hello.id(), ["sound:hello-world"]),
+                TIMEOUT,
+            )
             .await
-            .map_err(failed("play"))?;
-        wait(&mut hello_events, "PlaybackFinished of hello-world", |e| {
-            matches!(e, Event::PlaybackFinished(_))
-        })
-        .await?;
+            .map_err(failed("play hello-world"))?;
         self.say(
             "ok",
             format!("played in {:.1} s", started.elapsed().as_secs_f64()),
         );
 
-        self.step(5, format!("{caller} keys {DTMF}; collect it on {callee}"));
-        client
-            .channel(&caller)
+        self.step(
+            5,
+            format!("{caller_id} keys {DTMF}; collect it on {callee_id}"),
+        );
+        caller
             .send_dtmf()
             .dtmf(DTMF)
             .await
@@ -322,23 +331,23 @@ impl Demo {
         }
         self.say("ok", format!("collected {digits} (ended by #)"));
 
-        let recording = self.id("recording");
-        let prompt = self.id("prompt");
+        let recording = client.live_recording(self.id("recording"));
+        let name = recording.id().to_owned();
+        let prompt = client.playback(self.id("prompt"));
         self.step(
             6,
-            format!("record {callee} for {RECORD_SECONDS} s while {caller} plays a prompt to it"),
+            format!(
+                "record {callee_id} for {RECORD_SECONDS} s while {caller_id} plays a prompt to it"
+            ),
         );
-        let mut recording_events = events.recording(&recording);
-        client
-            .channel(&caller)
-            .play(["sound:demo-congrats"])
-            .playback_id(&prompt)
+        let mut recording_events = recording.events().map_err(failed("subscribing"))?;
+        caller
+            .play_with_id(prompt.id(), ["sound:demo-congrats"])
             .await
             .map_err(failed("play the prompt"))?;
-        self.leftovers.recording = Some(recording.clone());
-        client
-            .channel(&callee)
-            .record(&recording, "wav")
+        self.leftovers.recording = Some(name.clone());
+        callee
+            .record(&name, "wav")
             .max_duration_seconds(RECORD_SECONDS)
             .if_exists(RecordIfExists::Overwrite)
             .await
@@ -349,13 +358,13 @@ impl Demo {
         .await?;
         if let Event::RecordingFailed(failed) = end {
             return Err(format!(
-                "recording {recording} failed: {}",
+                "recording {name} failed: {}",
                 failed.recording.cause.unwrap_or_default()
             ));
         }
         // The prompt is longer than the recording: stop it (it may have ended already).
-        let _ = client.playback(&prompt).stop().await;
-        let stored = client.stored_recording(&recording);
+        let _ = prompt.stop().await;
+        let stored = client.stored_recording(&name);
         let meta = stored
             .get_stored()
             .await
@@ -376,64 +385,57 @@ impl Demo {
         );
 
         let echo_endpoint = format!("Local/echo@{context}/n");
-        let bridge = self.id("bridge");
         self.step(
             7,
-            format!("originate {echo_endpoint}; bridge it with {callee}"),
+            format!("originate {echo_endpoint}; bridge it with {callee_id}"),
         );
-        let mut echo_events = events.channel(&echo);
-        self.leftovers.channels.push(echo.clone());
-        client
-            .channels()
-            .originate(&echo_endpoint)
-            .app(&app)
-            .app_args("echo")
-            .channel_id(&echo)
-            .timeout(10)
+        self.leftovers.channels.push(echo_id.to_owned());
+        let started = echo
+            .originate_and_wait(
+                echo.originate_with_id(&echo_endpoint)
+                    .app(&app)
+                    .app_args("echo")
+                    .timeout(10),
+                TIMEOUT,
+            )
             .await
             .map_err(failed("originate the second call"))?;
-        wait(&mut echo_events, "StasisStart of the second call", |e| {
-            matches!(e, Event::StasisStart(_))
-        })
-        .await?;
-        let mut bridge_events = events.bridge(&bridge);
-        self.leftovers.bridge = Some(bridge.clone());
-        client
-            .bridges()
-            .create()
+        let mut echo_events = started.events;
+        let mut bridge_events = bridge.events().map_err(failed("subscribing"))?;
+        self.leftovers.bridge = Some(bridge_id.to_owned());
+        bridge
+            .create_with_id()
             .kind([BridgeType::Mixing])
-            .bridge_id(&bridge)
             .name("ari-sdk demo")
             .await
             .map_err(failed("create the bridge"))?;
-        client
-            .bridge(&bridge)
-            .add_channel([callee.as_str(), echo.as_str()])
+        bridge
+            .add_channel([callee_id, echo_id])
             .await
             .map_err(failed("add the channels to the bridge"))?;
-        let mut entered: Vec<String> = Vec::new();
-        while entered.len() < 2 {
-            let event = wait(&mut bridge_events, "ChannelEnteredBridge", |e| {
+        let mut entered = 0;
+        while entered < 2 {
+            wait(&mut bridge_events, "ChannelEnteredBridge", |e| {
                 matches!(e, Event::ChannelEnteredBridge(_))
             })
             .await?;
-            if let Event::ChannelEnteredBridge(e) = event {
-                entered.extend(e.channel.map(|c| c.id));
-            }
+            entered += 1;
         }
-        self.say("ok", format!("{callee} and {echo} are in {bridge}"));
+        self.say(
+            "ok",
+            format!("{callee_id} and {echo_id} are in {bridge_id}"),
+        );
 
         // Media flows: a digit keyed on the caller crosses the bridge to the echo call, which
         // sends it back the same way. The far end plays hello-world before it echoes, so key
         // the digit again every 500 ms until it returns.
         self.step(
             8,
-            format!("{caller} keys 5 until it comes back through {bridge} from the echo"),
+            format!("{caller_id} keys 5 until it comes back through {bridge_id} from the echo"),
         );
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            client
-                .channel(&caller)
+            caller
                 .send_dtmf()
                 .dtmf("5")
                 .await
@@ -452,27 +454,19 @@ impl Demo {
         }
         self.say(
             "ok",
-            "the digit came back: both calls talk through the bridge",
+            "the digit came back: the two calls talk through the bridge",
         );
 
         self.step(
             9,
-            format!("hang up {caller} (and with it {callee}) and {echo}"),
+            format!("hang up {caller_id} (and with it {callee_id}) and {echo_id}"),
         );
-        client
-            .channel(&caller)
-            .hangup()
-            .await
-            .map_err(failed("hang up"))?;
-        client
-            .channel(&echo)
-            .hangup()
-            .await
-            .map_err(failed("hang up"))?;
+        caller.hangup().await.map_err(failed("hang up"))?;
+        echo.hangup().await.map_err(failed("hang up"))?;
         for (id, stream) in [
-            (&caller, &mut caller_events),
-            (&callee, &mut callee_events),
-            (&echo, &mut echo_events),
+            (caller_id, &mut caller_events),
+            (callee_id, &mut callee_events),
+            (echo_id, &mut echo_events),
         ] {
             wait(stream, &format!("StasisEnd of {id}"), |e| {
                 matches!(e, Event::StasisEnd(_))
@@ -482,9 +476,11 @@ impl Demo {
         self.leftovers.channels.clear();
         self.say("ok", "every channel has left the application");
 
-        self.step(10, format!("destroy {bridge}; delete the stored recording"));
-        client
-            .bridge(&bridge)
+        self.step(
+            10,
+            format!("destroy {bridge_id}; delete the stored recording"),
+        );
+        bridge
             .destroy()
             .await
             .map_err(failed("destroy the bridge"))?;
@@ -499,7 +495,7 @@ impl Demo {
             .map_err(failed("delete the stored recording"))?;
         match stored.get_stored().await {
             Err(err) if err.status() == Some(404) => {}
-            Ok(_) => return Err(format!("{recording} is still stored after DELETE")),
+            Ok(_) => return Err(format!("{name} is still stored after DELETE")),
             Err(err) => return Err(failed("check the deletion")(err)),
         }
         self.leftovers.recording = None;
