@@ -52,6 +52,10 @@ struct Inner {
     /// Sent per request only when the caller supplied the HTTP client and set a user agent.
     user_agent_header: Option<HeaderValue>,
     tls: TlsSettings,
+    /// The rustls configuration for `wss://` made from `tls`; `None` for the defaults.
+    events_tls: Option<Arc<rustls::ClientConfig>>,
+    /// The event connections made from this client, for the handles' per-object streams.
+    event_registry: crate::events::Registry,
 }
 
 /// How credentials travel.
@@ -351,7 +355,6 @@ impl Client {
     }
 
     /// The configured credentials and how they travel.
-    #[allow(dead_code, reason = "for the events WebSocket")]
     pub(crate) fn credentials(&self) -> Option<&Credentials> {
         self.inner.credentials.as_ref()
     }
@@ -363,9 +366,18 @@ impl Client {
     }
 
     /// The `User-Agent` to send.
-    #[allow(dead_code, reason = "for the events WebSocket")]
     pub(crate) fn user_agent(&self) -> &str {
         &self.inner.user_agent
+    }
+
+    /// The rustls configuration for the events WebSocket (`None`: the defaults).
+    pub(crate) fn events_tls_config(&self) -> Option<Arc<rustls::ClientConfig>> {
+        self.inner.events_tls.clone()
+    }
+
+    /// The event connections made from this client.
+    pub(crate) fn event_registry(&self) -> &crate::events::Registry {
+        &self.inner.event_registry
     }
 }
 
@@ -439,14 +451,16 @@ impl ClientBuilder {
     }
 
     /// Trusts the CA certificate(s) in `pem` (PEM, one or more certificates) in addition to
-    /// the built-in roots, e.g. for an Asterisk with a private CA.
+    /// the built-in roots, e.g. for an Asterisk with a private CA. Applies to the event
+    /// WebSocket (`wss://`, from [`Client::events`]) too.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.tls.root_certificates_pem.push(pem.into());
         self
     }
 
     /// Accepts any server certificate, even invalid or self-signed. Dangerous: anyone on the
-    /// path can read the credentials. For tests only.
+    /// path can read the credentials. For tests only. Applies to the event WebSocket
+    /// (`wss://`, from [`Client::events`]) too.
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         self.tls.accept_invalid_certs = accept;
         self
@@ -521,6 +535,8 @@ impl ClientBuilder {
             }
         };
 
+        let events_tls = crate::events::tls_config_for(&self.tls).map_err(invalid)?;
+
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -532,6 +548,8 @@ impl ClientBuilder {
                 user_agent,
                 user_agent_header,
                 tls: self.tls,
+                events_tls,
+                event_registry: crate::events::Registry::default(),
             }),
         })
     }

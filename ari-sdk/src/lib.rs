@@ -39,6 +39,45 @@
 //! client.playback(&playback.id).stop().await?;
 //! # let _ = info; Ok(()) }
 //! ```
+//!
+//! # Events
+//!
+//! A Stasis application lives on its event stream. [`client.events()`](Client::events) opens it,
+//! configured like the client, and keeps it: reconnecting with backoff, detecting a frozen server
+//! with pings, and saying explicitly when events may be missing (a
+//! [`Gap`](events::StreamItem::Gap) after a reconnect, [`Lagged`](events::StreamItem::Lagged)
+//! for a subscriber that fell behind its bounded buffer). Handles give the events of one object,
+//! ending by themselves when the object is gone; [`flows`] has the waits every application writes.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use ari_sdk::events::{unique_id, StreamItem};
+//! use ari_sdk::{Client, Event};
+//! use futures::StreamExt as _;
+//!
+//! let client = Client::builder("http://127.0.0.1:8088/ari")
+//!     .basic_auth("asterisk", "secret")
+//!     .build()?;
+//! let mut events = client.events().apps(["my-app"]).subscribe_all(false).connect().await?;
+//!
+//! // Subscribe before create: the channel's stream exists before the originate is sent.
+//! let channel = client.channel(unique_id());
+//! let started = channel
+//!     .originate_and_wait(channel.originate_with_id("PJSIP/alice").app("my-app"), Duration::from_secs(30))
+//!     .await?;
+//! channel.play_and_wait(["sound:hello-world"], Duration::from_secs(30)).await?;
+//! channel.hangup().await?;
+//!
+//! while let Some(item) = events.next().await {
+//!     match item? {
+//!         StreamItem::Event(Event::StasisStart(start)) => println!("{} arrived", start.channel.id),
+//!         StreamItem::Gap(gap) => println!("events may be missing for {:?}", gap.duration()),
+//!         _ => {}
+//!     }
+//! }
+//! # let _ = started; Ok(()) }
+//! ```
 #![warn(missing_docs)]
 
 #[doc(hidden)]
@@ -49,11 +88,13 @@ mod contract_harness;
 mod error;
 mod event_payload;
 pub mod events;
+pub mod flows;
 // Written by `cargo xtask codegen`; formatted by prettyplease, not rustfmt.
 #[rustfmt::skip]
 mod generated;
 #[cfg(test)]
 mod generated_tests;
+mod handles_ext;
 pub mod request;
 mod response;
 mod timestamp;

@@ -217,6 +217,16 @@ impl Ari {
             .open_events_socket(&format!("app={joined}"))
             .await
             .unwrap_or_else(|e| panic!("connecting the events WebSocket for {joined}: {e}"));
+        self.wait_registered(apps).await;
+        Events {
+            socket,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits until Asterisk lists every app in `GET /applications/{app}` (it registers an app
+    /// when its WebSocket is established), so originating into them right away cannot race.
+    pub async fn wait_registered(&self, apps: &[&str]) {
         for app in apps {
             let mut registered = false;
             for _ in 0..100 {
@@ -235,10 +245,6 @@ impl Ari {
                 registered,
                 "application {app} never appeared in GET /applications"
             );
-        }
-        Events {
-            socket,
-            seen: Vec::new(),
         }
     }
 

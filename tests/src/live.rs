@@ -13,8 +13,8 @@ use serde_json::Value;
 use crate::{connect, coverage, Ari, EVENT_TIMEOUT};
 
 impl Ari {
-    /// An SDK client for the read/write user. Installs the live-coverage recorder first, so
-    /// every request it sends is recorded.
+    /// An `ari_sdk::Client` for the target, with the read/write user. Installs the
+    /// live-coverage recorder first, so every request it sends is recorded.
     pub fn client(&self) -> Client {
         coverage::install();
         Client::builder(&self.target.url)

@@ -1,12 +1,14 @@
 //! The parts of `cargo xtask` that other crates of the workspace use too.
 //!
 //! The live suite (`tests/`) reads the sandbox's connection settings with
-//! [`settings`] and checks `cargo xtask specs pull` through [`specs_pull`] and
-//! the import of what it pulled through [`specs`], so these live in this small
-//! library next to the `xtask` binary.
+//! [`settings`], checks `cargo xtask specs pull` and the import of what it
+//! pulled through [`specs_pull`] and [`specs`], and restarts and freezes the
+//! sandbox Asterisk through [`asterisk`] (the fault tests), so these live in
+//! this library next to the `xtask` binary.
 
 #![warn(missing_docs)]
 
+pub mod asterisk;
 pub mod live_coverage;
 pub mod settings;
 pub mod specs;

@@ -6,11 +6,13 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-mod asterisk;
 mod codegen;
 mod live_coverage_cmd;
+mod demo;
 mod test;
 
+/// The sandbox lives in the library too: the live fault tests restart and freeze it.
+use xtask::asterisk;
 /// `specs` (import, summary, pull) lives in the library: the live suite checks pull and import.
 use xtask::specs;
 
@@ -36,8 +38,12 @@ enum Command {
     /// The sandbox Asterisk the live tests run against: up, down, status.
     #[command(subcommand)]
     Asterisk(asterisk::AsteriskCommand),
+    /// Run the demo Stasis application (ari-sdk/examples/demo.rs) against the sandbox Asterisk,
+    /// started and stopped around it, or against the Asterisk that ARI_URL names.
+    Demo,
     /// Run every check in order: specs import, codegen --check, fmt, clippy, offline tests,
-    /// docs, then the live suite against a sandbox Asterisk (always stopped at the end).
+    /// docs, then the live suite against a sandbox Asterisk and the isolated live tests
+    /// (restarts, freezes, bursts), the sandbox always stopped at the end.
     Test(test::TestArgs),
     /// Report which ARI operations the live suite sent and how they ended (from the records
     /// its test processes wrote); fails unless every operation is covered.
@@ -54,6 +60,11 @@ fn main() {
         Command::Codegen { check } => codegen::run(check),
         Command::Asterisk(cmd) => asterisk::run(cmd),
         Command::Test(args) => test::run(args),
+        Command::Demo => match demo::run() {
+            Ok(0) => Ok(()),
+            Ok(code) => std::process::exit(code),
+            Err(err) => Err(err),
+        },
         Command::LiveCoverage(args) => live_coverage_cmd::run(args),
         Command::BenchLive => bench_live(),
     };

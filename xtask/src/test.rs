@@ -1,5 +1,9 @@
 //! `cargo xtask test`: every check, in order, with the sandbox Asterisk stopped at the end.
 //!
+//! The live suite runs in two steps: the main one (tests in parallel against one Asterisk), then
+//! the isolated tests (`tests/tests/isolated.rs`: restarts, freezes, bursts), which need the
+//! sandbox to themselves and run one at a time.
+//!
 //! The steps are one list ([`steps`]); adding a check is adding one line there. A step can be
 //! conditional (it runs only when a probe command succeeds, e.g. a subcommand that another
 //! issue brings) and can be a cleanup step, which runs even after a failure.
@@ -136,7 +140,8 @@ fn steps() -> Vec<Step> {
         Step::cargo("docs", &["doc", "-p", "ari-sdk", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
         Step::xtask("asterisk up", &["asterisk", "up"]),
         Step::xtask("live coverage reset", &["live-coverage", "--reset"]).env(coverage_env, &coverage),
-        Step::cargo("live tests", &["test", "-p", "ari-live-tests", "--", "--test-threads=4", "--show-output"]).env(xtask::settings::SETTINGS_ENV, settings).env(coverage_env, &coverage).without_env(TARGET_ENV).sandbox_log_on_failure(),
+        Step::cargo("live tests", &["test", "-p", "ari-live-tests", "--", "--test-threads=4", "--show-output", "--skip", "isolated::"]).env(xtask::settings::SETTINGS_ENV, &settings).env(coverage_env, &coverage).without_env(TARGET_ENV).sandbox_log_on_failure(),
+        Step::cargo("live isolated tests", &["test", "-p", "ari-live-tests", "--test", "isolated", "--", "--test-threads=1", "--show-output"]).env(xtask::settings::SETTINGS_ENV, settings).env(coverage_env, &coverage).without_env(TARGET_ENV).sandbox_log_on_failure(),
         Step::xtask("live coverage", &["live-coverage"]).env(coverage_env, &coverage),
         Step::xtask("asterisk down", &["asterisk", "down"]).always(),
     ]

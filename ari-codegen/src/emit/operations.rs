@@ -1015,7 +1015,8 @@ fn handle(
         #type_doc
         #[derive(Debug, Clone)]
         pub struct #t {
-            client: crate::Client,
+            /// The client requests go through (also for the hand-written extensions, such as `events()`).
+            pub(crate) client: crate::Client,
             #(#fields: String,)*
         }
 

@@ -9,9 +9,12 @@ use std::time::Duration;
 /// connects. After `max_attempts` failed attempts in a row the stream ends with
 /// [`EventsError::ReconnectGaveUp`](super::EventsError::ReconnectGaveUp); `None` means never give up.
 ///
-/// The defaults (100 ms, doubling, at most 1 s, jitter 0.5, unlimited) reconnect within about a second of the
-/// server answering again, which matters for a Stasis application: calls arriving while it is disconnected get no
-/// answer. Attempts against a closed port are cheap.
+/// The defaults (100 ms, doubling, at most 500 ms, jitter 0.5, unlimited) reconnect within about half a second of
+/// the server answering again, however long it was down, which matters for a Stasis application: calls arriving
+/// while it is disconnected get no answer. Attempts against a closed port are cheap.
+///
+/// When an attempt is answered with HTTP 404 or 503 after attempts that were not (the server is back but its ARI
+/// is still loading, as when Asterisk restarts), the sequence starts again from `initial_delay`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReconnectPolicy {
     initial_delay: Duration,
@@ -25,7 +28,7 @@ impl Default for ReconnectPolicy {
     fn default() -> Self {
         ReconnectPolicy {
             initial_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(1),
+            max_delay: Duration::from_millis(500),
             multiplier: 2.0,
             jitter: 0.5,
             max_attempts: None,
@@ -46,7 +49,7 @@ impl ReconnectPolicy {
         self
     }
 
-    /// The longest wait between two attempts (default 1 s). A value below `initial_delay` caps it too.
+    /// The longest wait between two attempts (default 500 ms). A value below `initial_delay` caps it too.
     #[must_use]
     pub fn max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
@@ -119,13 +122,13 @@ mod tests {
                 ms(100),
                 ms(200),
                 ms(400),
-                ms(800),
-                ms(1000),
-                ms(1000),
-                ms(1000)
+                ms(500),
+                ms(500),
+                ms(500),
+                ms(500)
             ]
         );
-        assert_eq!(p.delay(u32::MAX, 0.0), ms(1000));
+        assert_eq!(p.delay(u32::MAX, 0.0), ms(500));
         assert_eq!(p.delay(0, 0.0), ms(100));
     }
 

@@ -11,7 +11,10 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use super::backoff::ReconnectPolicy;
 use super::error::EventsError;
 use super::payload::EventPayload;
+use super::registry::Registry;
 use super::stream::{EventStream, EventsHandle};
+use crate::client::AuthMode;
+use crate::{Client, Event};
 
 /// The longest application name Asterisk accepts on the events WebSocket.
 pub const MAX_APP_NAME_LEN: usize = 73;
@@ -24,6 +27,10 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Builds and opens an events connection: `ws(s)://host:port/ari/events?app=...`.
+///
+/// Usually made by [`Client::events`], which configures it like the client (base URL, credentials, TLS, user
+/// agent), decodes the generated [`Event`] and registers the connection so handles can take per-object streams.
+/// [`EventsBuilder::new`] makes one without a client, for any [`EventPayload`] type:
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), ari_sdk::events::EventsError> {
@@ -46,8 +53,10 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
 /// # Ok(()) }
 /// ```
 #[must_use = "an events builder does nothing until `.connect()` is awaited"]
-pub struct EventsBuilder<E> {
+pub struct EventsBuilder<E = Event> {
     pub(crate) settings: Settings,
+    /// The client's registry of connections, when made by [`Client::events`](crate::Client::events).
+    registry: Option<Registry>,
     _event: PhantomData<fn() -> E>,
 }
 
@@ -66,12 +75,15 @@ pub(crate) struct Settings {
     pub(crate) connect_timeout: Duration,
     pub(crate) close_timeout: Duration,
     pub(crate) capacity: usize,
+    /// The `User-Agent` header; the crate's own when `None`.
+    pub(crate) user_agent: Option<String>,
 }
 
 impl<E> Clone for EventsBuilder<E> {
     fn clone(&self) -> Self {
         EventsBuilder {
             settings: self.settings.clone(),
+            registry: self.registry.clone(),
             _event: PhantomData,
         }
     }
@@ -92,6 +104,7 @@ impl<E> fmt::Debug for EventsBuilder<E> {
             .field("pong_timeout", &s.pong_timeout)
             .field("connect_timeout", &s.connect_timeout)
             .field("capacity", &s.capacity)
+            .field("registered_with_client", &self.registry.is_some())
             .finish()
     }
 }
@@ -115,9 +128,50 @@ impl<E: EventPayload> EventsBuilder<E> {
                 connect_timeout: Duration::from_secs(10),
                 close_timeout: Duration::from_secs(1),
                 capacity: 1024,
+                user_agent: None,
             },
+            registry: None,
             _event: PhantomData,
         }
+    }
+
+    /// A builder configured from `client`: its base URL, credentials (Basic, or `api_key` in the query when the
+    /// client uses [`api_key`](crate::ClientBuilder::api_key)), TLS settings (extra roots,
+    /// [`danger_accept_invalid_certs`](crate::ClientBuilder::danger_accept_invalid_certs)) and user agent; the
+    /// connection is registered with the client.
+    pub(crate) fn from_client(client: &Client) -> Self {
+        let mut builder = EventsBuilder::new(client.base_url());
+        if let Some(credentials) = client.credentials() {
+            builder.settings.credentials =
+                Some((credentials.username.clone(), credentials.password.clone()));
+            builder.settings.credentials_in_query = credentials.mode == AuthMode::ApiKey;
+        }
+        builder.settings.tls = client.events_tls_config();
+        builder.settings.user_agent = Some(client.user_agent().to_owned());
+        builder.registry = Some(client.event_registry().clone());
+        builder
+    }
+
+    /// The same configuration for another event type, e.g. [`RawEvent`](super::RawEvent) for untyped JSON. The
+    /// connection stays registered with the client, but per-object streams of handles
+    /// (`client.channel(id).events()`) only use a connection of the generated [`Event`].
+    pub fn with_event_type<E2: EventPayload>(self) -> EventsBuilder<E2> {
+        EventsBuilder {
+            settings: self.settings,
+            registry: self.registry,
+            _event: PhantomData,
+        }
+    }
+
+    /// Whether the connection is registered with the [`Client`] it was made from (default: yes, for a builder from
+    /// [`Client::events`]; a builder from [`EventsBuilder::new`] has no client). Handles of that client
+    /// (`client.channel(id).events()`, `client.bridge(id).events()`, ...) take their per-object streams from the one
+    /// registered connection that is open; register only one.
+    pub fn register_with_client(mut self, yes: bool) -> Self {
+        if !yes {
+            self.registry = None;
+        }
+        self
     }
 
     /// Adds one Stasis application to receive events for.
@@ -205,7 +259,11 @@ impl<E: EventPayload> EventsBuilder<E> {
     /// subscriptions come from [`EventStream::handle`]. Must be called within a Tokio runtime (otherwise an
     /// [`EventsError::InvalidConfig`]).
     pub async fn connect(self) -> Result<EventStream<E>, EventsError> {
-        super::connection::connect(self.settings).await
+        let stream = super::connection::connect(self.settings).await?;
+        if let Some(registry) = &self.registry {
+            registry.register(stream.handle());
+        }
+        Ok(stream)
     }
 
     /// Starts the connection task without waiting: the first connection is made in the background, retried
@@ -215,7 +273,11 @@ impl<E: EventPayload> EventsBuilder<E> {
     /// state, and as the final error of every stream if the policy gives up. Must be called within a Tokio
     /// runtime.
     pub fn start(self) -> Result<EventsHandle<E>, EventsError> {
-        super::connection::start(self.settings)
+        let handle = super::connection::start(self.settings)?;
+        if let Some(registry) = &self.registry {
+            registry.register(&handle);
+        }
+        Ok(handle)
     }
 }
 

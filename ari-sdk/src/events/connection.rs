@@ -89,10 +89,14 @@ pub(crate) async fn handshake(settings: &Settings) -> Result<Ws, EventsError> {
         SEC_WEBSOCKET_PROTOCOL,
         HeaderValue::from_static(SUBPROTOCOL),
     );
-    headers.insert(
-        USER_AGENT,
-        HeaderValue::from_static(concat!("ari-sdk/", env!("CARGO_PKG_VERSION"))),
-    );
+    let user_agent = settings
+        .user_agent
+        .as_deref()
+        .and_then(|ua| HeaderValue::from_str(ua).ok())
+        .unwrap_or_else(|| {
+            HeaderValue::from_static(concat!("ari-sdk/", env!("CARGO_PKG_VERSION")))
+        });
+    headers.insert(USER_AGENT, user_agent);
     if let Some(auth) = &target.authorization {
         let mut value = HeaderValue::from_str(auth).map_err(|_| {
             EventsError::InvalidConfig("credentials are not valid in a header".to_owned())
@@ -104,7 +108,7 @@ pub(crate) async fn handshake(settings: &Settings) -> Result<Ws, EventsError> {
     let connector = if target.url.starts_with("wss:") {
         let config = match &settings.tls {
             Some(c) => Arc::clone(c),
-            None => default_tls_config().map_err(|e| EventsError::Connect {
+            None => super::tls::default_config().map_err(|e| EventsError::Connect {
                 url: url.clone(),
                 source: Arc::new(e),
             })?,
@@ -140,19 +144,6 @@ pub(crate) async fn handshake(settings: &Settings) -> Result<Ws, EventsError> {
         }),
         Ok(Ok((ws, _response))) => Ok(ws),
     }
-}
-
-/// TLS trusting the webpki roots, with the ring provider named explicitly (never the process default, which
-/// panics when more than one provider is compiled in).
-fn default_tls_config() -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
-    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(Arc::new(config))
 }
 
 /// How a connection ended.
@@ -219,6 +210,10 @@ async fn establish<E: EventPayload>(
     let initial = lost.is_none();
     let mut last_error = lost;
     let mut failures: u32 = 0;
+    // The backoff step of the next wait: 0 (no wait) only for the first connection's first attempt. It goes back to
+    // 1 when the server starts answering while ARI is not ready yet (see `is_starting`), so a restarting Asterisk
+    // is reconnected to soon after its port opens, however long it was down.
+    let mut step: u32 = if initial { 0 } else { 1 };
     loop {
         // The first connection's first attempt is always made; every other attempt is a retry the policy allows.
         let retries = if initial {
@@ -250,10 +245,10 @@ async fn establish<E: EventPayload>(
                 attempt,
                 last_error: last_error.clone(),
             });
-            if failures == 0 {
+            if step == 0 {
                 Duration::ZERO
             } else {
-                settings.reconnect.delay(failures, fastrand::f64())
+                settings.reconnect.delay(step, fastrand::f64())
             }
         } else {
             state.send_replace(ConnectionState::Reconnecting {
@@ -263,7 +258,7 @@ async fn establish<E: EventPayload>(
                     reason: String::new(),
                 }),
             });
-            settings.reconnect.delay(attempt, fastrand::f64())
+            settings.reconnect.delay(step, fastrand::f64())
         };
         tokio::select! {
             biased;
@@ -288,10 +283,27 @@ async fn establish<E: EventPayload>(
                 Err(error) => {
                     tracing::debug!(attempt, %error, "ARI events connection attempt failed");
                     failures += 1;
+                    step = next_step(step, last_error.as_ref(), &error);
                     last_error = Some(error);
                 }
             },
         }
+    }
+}
+
+/// Whether the server answered the upgrade but its ARI is not ready: Asterisk's HTTP server answers 404 before
+/// `res_ari` is loaded and 503 while it starts.
+fn is_starting(error: &EventsError) -> bool {
+    matches!(error.status(), Some(404 | 503))
+}
+
+/// The backoff step after an attempt failed with `error` (the one before failed with `previous`): one more, or 1
+/// again when the server has just started answering while its ARI is not ready.
+fn next_step(step: u32, previous: Option<&EventsError>, error: &EventsError) -> u32 {
+    if is_starting(error) && !previous.is_some_and(is_starting) {
+        1
+    } else {
+        step.saturating_add(1)
     }
 }
 
@@ -402,4 +414,30 @@ async fn close_gracefully(ws: &mut Ws, limit: Duration) {
         }
     })
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_starts_again_when_the_server_answers_but_is_not_ready() {
+        let refused = EventsError::ConnectTimeout {
+            url: String::new(),
+            after: Duration::from_secs(1),
+        };
+        let rejected = |status| EventsError::Rejected {
+            url: String::new(),
+            status,
+            message: String::new(),
+        };
+        assert_eq!(next_step(5, Some(&refused), &refused), 6);
+        assert_eq!(next_step(5, Some(&refused), &rejected(404)), 1);
+        assert_eq!(next_step(5, None, &rejected(503)), 1);
+        // still loading: the sequence goes on growing
+        assert_eq!(next_step(1, Some(&rejected(404)), &rejected(503)), 2);
+        // bad credentials do not get better by retrying sooner
+        assert_eq!(next_step(5, Some(&refused), &rejected(401)), 6);
+        assert_eq!(next_step(u32::MAX, Some(&refused), &refused), u32::MAX);
+    }
 }

@@ -95,6 +95,25 @@ pub enum EventsError {
     /// A subscription's filter closure panicked; that subscription is over (the others are unaffected).
     #[error("the subscription's filter panicked")]
     FilterPanicked,
+
+    /// A per-object stream was asked of a client (`client.channel(id).events()`) that has no open event connection
+    /// with the generated `Event` type: connect one first with `client.events().apps([...]).connect()`.
+    #[error(
+        "no event connection is open on this client: connect one with client.events().apps([..]).connect() first"
+    )]
+    NoConnection,
+
+    /// A per-object stream was asked of a client with more than one open event connection, so which one should
+    /// carry it is ambiguous. Take it from the [`EventsHandle`](super::EventsHandle) of the connection you mean,
+    /// or build the others with [`EventsBuilder::register_with_client(false)`](super::EventsBuilder::register_with_client).
+    #[error(
+        "{count} event connections are open on this client: take the stream from the EventsHandle of the one you \
+         mean, or build the others with register_with_client(false)"
+    )]
+    AmbiguousConnection {
+        /// How many connections are open.
+        count: usize,
+    },
 }
 
 impl EventsError {

@@ -9,6 +9,10 @@
 //! * [`EventsBuilder`] configures the connection (base URL, applications, `subscribeAll`, credentials, TLS,
 //!   reconnect policy, ping timing, buffer size) and [`connect`](EventsBuilder::connect)s once; from then on a
 //!   task keeps the connection and reconnects with exponential backoff and jitter ([`ReconnectPolicy`]).
+//!   [`Client::events`](crate::Client::events) makes one configured like the client, typed to the generated
+//!   [`Event`](crate::Event), and registers the connection with the client so that handles
+//!   (`client.channel(id).events()`, `client.bridge(id)`, `client.playback(id)`, `client.live_recording(name)`)
+//!   take per-object streams from it.
 //! * Every stream is a [`futures::Stream`] of `Result<`[`StreamItem`]`<E>, `[`EventsError`]`>`: events in
 //!   order, plus [`StreamItem::Gap`] after each reconnect (with its duration) and [`StreamItem::Lagged`] when a
 //!   subscriber fell behind its bounded buffer. Nothing is dropped silently, memory stays bounded, and a slow
@@ -22,6 +26,7 @@
 //! * The runtime is generic over the event type through [`EventPayload`], which the generated `Event`
 //!   implements; [`RawEvent`] is an untyped implementation.
 
+mod attach;
 mod backoff;
 mod config;
 mod connection;
@@ -30,13 +35,17 @@ mod hub;
 mod id;
 mod payload;
 mod queue;
+mod registry;
 mod stream;
+mod tls;
 
 pub use backoff::ReconnectPolicy;
 pub use config::{EventsBuilder, MAX_APP_NAME_LEN};
 pub use error::{BoxError, EventsError};
 pub use id::unique_id;
 pub use payload::{ends_by_default, DecodeError, EventPayload, ObjectKind, ObjectRef, RawEvent};
+pub(crate) use registry::Registry;
 pub use stream::{
     ConnectionState, EventStream, EventWaiter, EventsHandle, Gap, StreamItem, WaitError,
 };
+pub(crate) use tls::config_for as tls_config_for;

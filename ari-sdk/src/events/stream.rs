@@ -15,6 +15,7 @@ use super::error::EventsError;
 use super::hub::{Filter, Hub, SubKey};
 use super::payload::{EventPayload, ObjectKind};
 use super::queue::Queue;
+use crate::Event;
 
 /// One item of an event stream.
 ///
@@ -23,7 +24,7 @@ use super::queue::Queue;
 /// events were dropped. Nothing is ever dropped without one of these.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum StreamItem<E> {
+pub enum StreamItem<E = Event> {
     /// An event, in the order the server sent it.
     Event(E),
     /// The connection was lost and is back: events the server sent in between are missing. Resynchronise state
@@ -163,7 +164,7 @@ pub(crate) struct Guard {
 ///
 /// The connection task runs while any handle or stream of it exists; when the last one is dropped it sends a
 /// close frame and ends.
-pub struct EventsHandle<E: EventPayload> {
+pub struct EventsHandle<E: EventPayload = Event> {
     pub(crate) hub: Arc<Hub<E>>,
     pub(crate) guard: Arc<Guard>,
     pub(crate) state: watch::Receiver<ConnectionState>,
@@ -310,7 +311,7 @@ impl<E: EventPayload> EventsHandle<E> {
 /// [`EventsError::Decode`] for one undecodable message (the stream goes on) or, last, the reason the connection
 /// ended (for example [`EventsError::ReconnectGaveUp`]). Then the stream yields `None`. Dropping the stream
 /// unregisters it.
-pub struct EventStream<E: EventPayload> {
+pub struct EventStream<E: EventPayload = Event> {
     key: Option<SubKey>,
     queue: Arc<Queue<E>>,
     handle: EventsHandle<E>,
@@ -430,7 +431,7 @@ pub enum WaitError {
 ///
 /// The subscription exists from the moment this was created.
 #[must_use = "a waiter does nothing unless awaited"]
-pub struct EventWaiter<E: EventPayload> {
+pub struct EventWaiter<E: EventPayload = Event> {
     stream: EventStream<E>,
     deadline: Instant,
     timeout: Duration,

@@ -214,7 +214,8 @@ impl Applications {
 /// Made by [`Client::application`](crate::Client::application).
 #[derive(Debug, Clone)]
 pub struct ApplicationHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     application_name: String,
 }
 impl ApplicationHandle {
@@ -447,7 +448,8 @@ impl Asterisk {
 /// Made by [`Client::config_object`](crate::Client::config_object).
 #[derive(Debug, Clone)]
 pub struct ConfigObjectHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     config_class: String,
     object_type: String,
     id: String,
@@ -541,7 +543,8 @@ impl ConfigObjectHandle {
 /// Made by [`Client::log_channel`](crate::Client::log_channel).
 #[derive(Debug, Clone)]
 pub struct LogChannelHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     log_channel_name: String,
 }
 impl LogChannelHandle {
@@ -615,7 +618,8 @@ impl LogChannelHandle {
 /// Made by [`Client::module`](crate::Client::module).
 #[derive(Debug, Clone)]
 pub struct ModuleHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     module_name: String,
 }
 impl ModuleHandle {
@@ -744,7 +748,8 @@ impl Bridges {
 /// Made by [`Client::bridge`](crate::Client::bridge).
 #[derive(Debug, Clone)]
 pub struct BridgeHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     bridge_id: String,
 }
 impl BridgeHandle {
@@ -1289,7 +1294,8 @@ impl Channels {
 /// Made by [`Client::channel`](crate::Client::channel).
 #[derive(Debug, Clone)]
 pub struct ChannelHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     channel_id: String,
 }
 impl ChannelHandle {
@@ -2088,7 +2094,8 @@ impl DeviceStates {
 /// Made by [`Client::device_state`](crate::Client::device_state).
 #[derive(Debug, Clone)]
 pub struct DeviceStateHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     device_name: String,
 }
 impl DeviceStateHandle {
@@ -2256,7 +2263,8 @@ impl Endpoints {
 /// Made by [`Client::endpoint`](crate::Client::endpoint).
 #[derive(Debug, Clone)]
 pub struct EndpointHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     tech: String,
     resource: String,
 }
@@ -2445,7 +2453,8 @@ impl Mailboxes {
 /// Made by [`Client::mailbox`](crate::Client::mailbox).
 #[derive(Debug, Clone)]
 pub struct MailboxHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     mailbox_name: String,
 }
 impl MailboxHandle {
@@ -2521,7 +2530,8 @@ impl MailboxHandle {
 /// Made by [`Client::playback`](crate::Client::playback).
 #[derive(Debug, Clone)]
 pub struct PlaybackHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     playback_id: String,
 }
 impl PlaybackHandle {
@@ -2616,7 +2626,8 @@ impl Recordings {
 /// Made by [`Client::live_recording`](crate::Client::live_recording).
 #[derive(Debug, Clone)]
 pub struct LiveRecordingHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     recording_name: String,
 }
 impl LiveRecordingHandle {
@@ -2764,7 +2775,8 @@ impl LiveRecordingHandle {
 /// Made by [`Client::stored_recording`](crate::Client::stored_recording).
 #[derive(Debug, Clone)]
 pub struct StoredRecordingHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     recording_name: String,
 }
 impl StoredRecordingHandle {
@@ -2878,7 +2890,8 @@ impl Sounds {
 /// Made by [`Client::sound`](crate::Client::sound).
 #[derive(Debug, Clone)]
 pub struct SoundHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     sound_id: String,
 }
 impl SoundHandle {

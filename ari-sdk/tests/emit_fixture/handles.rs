@@ -44,7 +44,8 @@ impl Channels {
 /// Made by [`Client::channel`](crate::Client::channel).
 #[derive(Debug, Clone)]
 pub struct ChannelHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     channel_id: String,
 }
 impl ChannelHandle {

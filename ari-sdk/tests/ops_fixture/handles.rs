@@ -197,7 +197,8 @@ impl Applications {
 /// Made by [`Client::application`](crate::Client::application).
 #[derive(Debug, Clone)]
 pub struct ApplicationHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     application_name: String,
 }
 impl ApplicationHandle {
@@ -348,7 +349,8 @@ impl Asterisk {
 /// Made by [`Client::config_object`](crate::Client::config_object).
 #[derive(Debug, Clone)]
 pub struct ConfigObjectHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     config_class: String,
     object_type: String,
     id: String,
@@ -442,7 +444,8 @@ impl ConfigObjectHandle {
 /// Made by [`Client::log_channel`](crate::Client::log_channel).
 #[derive(Debug, Clone)]
 pub struct LogChannelHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     log_channel_name: String,
 }
 impl LogChannelHandle {
@@ -498,7 +501,8 @@ impl LogChannelHandle {
 /// Made by [`Client::module`](crate::Client::module).
 #[derive(Debug, Clone)]
 pub struct ModuleHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     module_name: String,
 }
 impl ModuleHandle {
@@ -579,7 +583,8 @@ impl Bridges {
 /// Made by [`Client::bridge`](crate::Client::bridge).
 #[derive(Debug, Clone)]
 pub struct BridgeHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     bridge_id: String,
 }
 impl BridgeHandle {
@@ -807,7 +812,8 @@ impl Channels {
 /// Made by [`Client::channel`](crate::Client::channel).
 #[derive(Debug, Clone)]
 pub struct ChannelHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     channel_id: String,
 }
 impl ChannelHandle {
@@ -1134,7 +1140,8 @@ impl DeviceStates {
 /// Made by [`Client::device_state`](crate::Client::device_state).
 #[derive(Debug, Clone)]
 pub struct DeviceStateHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     device_name: String,
 }
 impl DeviceStateHandle {
@@ -1270,7 +1277,8 @@ impl Endpoints {
 /// Made by [`Client::endpoint`](crate::Client::endpoint).
 #[derive(Debug, Clone)]
 pub struct EndpointHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     tech: String,
     resource: String,
 }
@@ -1406,7 +1414,8 @@ impl EventsApi {
 /// Made by [`Client::playback`](crate::Client::playback).
 #[derive(Debug, Clone)]
 pub struct PlaybackHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     playback_id: String,
 }
 impl PlaybackHandle {
@@ -1481,7 +1490,8 @@ impl PlaybackHandle {
 /// Made by [`Client::live_recording`](crate::Client::live_recording).
 #[derive(Debug, Clone)]
 pub struct LiveRecordingHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     recording_name: String,
 }
 impl LiveRecordingHandle {
@@ -1531,7 +1541,8 @@ impl LiveRecordingHandle {
 /// Made by [`Client::stored_recording`](crate::Client::stored_recording).
 #[derive(Debug, Clone)]
 pub struct StoredRecordingHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     recording_name: String,
 }
 impl StoredRecordingHandle {
@@ -1645,7 +1656,8 @@ impl Sounds {
 /// Made by [`Client::sound`](crate::Client::sound).
 #[derive(Debug, Clone)]
 pub struct SoundHandle {
-    client: crate::Client,
+    /// The client requests go through (also for the hand-written extensions, such as `events()`).
+    pub(crate) client: crate::Client,
     sound_id: String,
 }
 impl SoundHandle {

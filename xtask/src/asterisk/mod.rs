@@ -1,4 +1,6 @@
-//! `cargo xtask asterisk up|down|status`: a real Asterisk for the live tests.
+//! `cargo xtask asterisk up|down|status|restart|freeze|thaw`: a real Asterisk for the live tests.
+//!
+//! [`restart`], [`freeze`] and [`thaw`] are also called by the live fault tests.
 //!
 //! Asterisk comes from Debian unstable's packages in a cached debootstrap root (see [`root`]),
 //! outside the clone: `$ARI_SANDBOX_CACHE`, default `/var/cache/ari-sdk`. Each workspace runs
@@ -13,6 +15,7 @@
 
 mod config;
 mod process;
+mod progress;
 mod root;
 
 use std::fs::{File, OpenOptions};
@@ -21,12 +24,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::settings::{settings_path, SandboxSettings, SANDBOX_ASTERISK_VERSION};
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use rustix::process::Signal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use xtask::settings::{settings_path, SandboxSettings, SANDBOX_ASTERISK_VERSION};
 
 use process::{is_alive, is_root, proc_stat, processes_with_arg, tail, unmount_all_under};
 
@@ -40,6 +43,13 @@ pub enum AsteriskCommand {
     Down,
     /// Show version, URL and uptime of this workspace's sandbox Asterisk.
     Status,
+    /// Kill the running sandbox Asterisk (SIGKILL, like a crash) and start it again at once with the same
+    /// configuration, port and passwords; waits until it answers ARI pings.
+    Restart,
+    /// Freeze the running sandbox Asterisk with SIGSTOP (its sockets stay open but nothing answers).
+    Freeze,
+    /// Resume a frozen sandbox Asterisk with SIGCONT.
+    Thaw,
 }
 
 /// Runs one `asterisk` subcommand.
@@ -48,7 +58,170 @@ pub fn run(cmd: AsteriskCommand) -> Result<()> {
         AsteriskCommand::Up => up(),
         AsteriskCommand::Down => down(),
         AsteriskCommand::Status => status(),
+        AsteriskCommand::Restart => {
+            let restarted = restart()?;
+            let client = http_client()?;
+            let settings = crate::settings::read_settings()?.context("no settings file")?;
+            let deadline = Instant::now() + START_TIMEOUT;
+            while ping(&client, &settings).is_err() {
+                if Instant::now() >= deadline {
+                    bail!(
+                        "the restarted Asterisk (pid {}) does not answer ARI pings; see {}",
+                        restarted.pid,
+                        restarted.log_dir.display()
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            println!(
+                "asterisk restart: pid {} stopped, pid {} answers ARI pings {:.2} s after the restart",
+                restarted.old_pid,
+                restarted.pid,
+                restarted.started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        AsteriskCommand::Freeze => {
+            let pid = freeze()?;
+            println!("asterisk freeze: sent SIGSTOP to pid {pid}");
+            Ok(())
+        }
+        AsteriskCommand::Thaw => {
+            let pid = thaw()?;
+            println!("asterisk thaw: sent SIGCONT to pid {pid}");
+            Ok(())
+        }
     }
+}
+
+/// What [`restart`] did.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Restarted {
+    /// The process that was stopped.
+    pub old_pid: u32,
+    /// The process started in its place.
+    pub pid: u32,
+    /// When the new process was started (it answers shortly after).
+    pub started: Instant,
+    /// The instance's log directory, for messages when the new process does not come up.
+    pub log_dir: PathBuf,
+}
+
+/// Kills this workspace's running sandbox Asterisk (SIGKILL: a crash, its connections reset by the kernel) and
+/// starts it again at once with the same configuration, port and passwords, like a service manager restarting a
+/// crashed server. (A SIGTERM shutdown does not close ARI WebSockets gracefully either, and takes from half a
+/// second to several.) Updates the recorded pid (state and settings files). Returns as soon as the
+/// new process is started, without waiting for it to answer, so a caller can measure how it comes back.
+///
+/// Needs root, like `cargo xtask asterisk up`, and a running sandbox.
+pub fn restart() -> Result<Restarted> {
+    require_root("restart")?;
+    let sandbox = Sandbox::from_env()?;
+    let _lock = sandbox.lock()?;
+    let mut state = running_state(&sandbox)?;
+    let old_pid = state.pid;
+    // SIGKILL works on a frozen process too; the kernel resets its connections.
+    process::send_signal(old_pid, Signal::KILL);
+    if !wait_gone(old_pid, state.start_ticks, Duration::from_secs(10)) {
+        bail!("could not stop Asterisk pid {old_pid} for the restart");
+    }
+    // The main thread is a zombie before the other threads have exited and closed the sockets: wait until the
+    // HTTP port is free, or the new process could not bind it.
+    let port = port_of(&state.settings.url)
+        .with_context(|| format!("no port in the sandbox URL {}", state.settings.url))?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if Instant::now() >= deadline {
+            bail!("port {port} still answers 10 s after Asterisk pid {old_pid} was killed");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let out_path = sandbox.log_dir().join("asterisk.out");
+    let out = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&out_path)
+        .with_context(|| format!("opening {}", out_path.display()))?;
+    let started = Instant::now();
+    let child = spawn_asterisk(&sandbox, &state.config, out)?;
+    let pid = child.id();
+    state.pid = pid;
+    state.start_ticks = proc_stat(pid).map(|s| s.start_ticks).unwrap_or(0);
+    state.started_unix = now_unix();
+    state.settings.pid = pid;
+    sandbox.write_state(&state)?;
+    write_settings(&state.settings)?;
+    Ok(Restarted {
+        old_pid,
+        pid,
+        started,
+        log_dir: sandbox.log_dir(),
+    })
+}
+
+/// The port of `http://127.0.0.1:PORT/ari`.
+fn port_of(url: &str) -> Option<u16> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    authority.rsplit_once(':')?.1.parse().ok()
+}
+
+/// Freezes this workspace's running sandbox Asterisk with SIGSTOP: its sockets stay open, the kernel still
+/// accepts connections, but nothing answers (a half-open peer). Returns its pid. Undo with [`thaw`];
+/// `cargo xtask asterisk down` thaws before stopping.
+pub fn freeze() -> Result<u32> {
+    signal_running("freeze", Signal::STOP)
+}
+
+/// Resumes a sandbox Asterisk frozen by [`freeze`] (SIGCONT). Returns its pid.
+pub fn thaw() -> Result<u32> {
+    signal_running("thaw", Signal::CONT)
+}
+
+fn signal_running(what: &str, signal: Signal) -> Result<u32> {
+    require_root(what)?;
+    let sandbox = Sandbox::from_env()?;
+    let state = running_state(&sandbox)?;
+    process::send_signal(state.pid, signal);
+    Ok(state.pid)
+}
+
+/// The recorded state of the running instance, or an error saying how to start one.
+fn running_state(sandbox: &Sandbox) -> Result<State> {
+    match sandbox.read_state()? {
+        Some(state) if is_alive(state.pid, state.start_ticks) => Ok(state),
+        _ => bail!(
+            "no sandbox Asterisk is running for this workspace (instance {}); start one with \
+             `cargo xtask asterisk up`",
+            sandbox.instance
+        ),
+    }
+}
+
+/// Starts Asterisk in the root with the instance's configuration, output to `out`, in its own process group (a
+/// Ctrl-C meant for cargo does not reach it; `down` stops it).
+fn spawn_asterisk(sandbox: &Sandbox, config: &str, out: File) -> Result<std::process::Child> {
+    let mut command = root::in_root(
+        &sandbox.root,
+        &[
+            "/usr/sbin/asterisk",
+            "-f",
+            "-U",
+            "asterisk",
+            "-G",
+            "asterisk",
+            "-C",
+            config,
+        ],
+    );
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    command
+        .stdin(Stdio::null())
+        .stdout(out.try_clone()?)
+        .stderr(out)
+        .spawn()
+        .context("starting chroot … /usr/sbin/asterisk")
 }
 
 /// Cache directory override.
@@ -206,7 +379,9 @@ fn require_root(what: &str) -> Result<()> {
     Ok(())
 }
 
-fn up() -> Result<()> {
+/// `cargo xtask asterisk up`: starts this workspace's sandbox Asterisk (building the cached root
+/// first if needed) and writes the settings file; reports a running one instead.
+pub fn up() -> Result<()> {
     let started = Instant::now();
     require_root("up")?;
     let sandbox = Sandbox::from_env()?;
@@ -269,27 +444,7 @@ fn up() -> Result<()> {
     let out_path = sandbox.log_dir().join("asterisk.out");
     let out =
         File::create(&out_path).with_context(|| format!("creating {}", out_path.display()))?;
-    let mut command = root::in_root(
-        &sandbox.root,
-        &[
-            "/usr/sbin/asterisk",
-            "-f",
-            "-U",
-            "asterisk",
-            "-G",
-            "asterisk",
-            "-C",
-            &config,
-        ],
-    );
-    // Own process group: a Ctrl-C meant for cargo does not reach it; `down` stops it.
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(out.try_clone()?)
-        .stderr(out)
-        .spawn()
-        .context("starting chroot … /usr/sbin/asterisk")?;
+    let mut child = spawn_asterisk(&sandbox, &config, out)?;
     let pid = child.id();
     let start_ticks = proc_stat(pid).map(|s| s.start_ticks).unwrap_or(0);
     let mut settings = SandboxSettings {
@@ -446,7 +601,9 @@ fn wait_until_ready(
     Ok(version)
 }
 
-fn down() -> Result<()> {
+/// `cargo xtask asterisk down`: stops this workspace's sandbox Asterisk and checks that no process
+/// and no mount of it is left.
+pub fn down() -> Result<()> {
     let started = Instant::now();
     require_root("down")?;
     let sandbox = Sandbox::from_env()?;
@@ -468,7 +625,7 @@ fn down() -> Result<()> {
     }
     stop_strays(&sandbox.config_inside())?;
     std::fs::remove_file(sandbox.state_path()).ok();
-    if let Ok(Some(settings)) = xtask::settings::read_settings() {
+    if let Ok(Some(settings)) = crate::settings::read_settings() {
         if settings.instance == sandbox.instance {
             std::fs::remove_file(settings_path()).ok();
         }
@@ -545,6 +702,8 @@ fn stop_instance(sandbox: &Sandbox, state: &State) -> Result<()> {
         process::reap(pid);
         return Ok(());
     }
+    // A frozen instance (`freeze`, a fault test that failed half-way) answers nothing until resumed.
+    process::send_signal(pid, Signal::CONT);
     let _ = process::run_with_timeout(
         &mut sandbox.remote(&state.config, "core stop now"),
         Duration::from_secs(10),
@@ -818,9 +977,32 @@ fn format_duration(seconds: u64) -> String {
     }
 }
 
+/// This workspace's sandbox Asterisk, if it is running and answers ARI pings: its settings.
+/// Needs root (the state file is readable by root only).
+pub fn running() -> Result<Option<SandboxSettings>> {
+    let sandbox = Sandbox::from_env()?;
+    let Some(state) = sandbox.read_state()? else {
+        return Ok(None);
+    };
+    if !is_alive(state.pid, state.start_ticks) {
+        return Ok(None);
+    }
+    let client = http_client()?;
+    Ok(ping(&client, &state.settings)
+        .is_ok()
+        .then_some(state.settings))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ports_of_urls() {
+        assert_eq!(port_of("http://127.0.0.1:41234/ari"), Some(41234));
+        assert_eq!(port_of("http://127.0.0.1/ari"), None);
+        assert_eq!(port_of("nonsense"), None);
+    }
 
     #[test]
     fn durations() {

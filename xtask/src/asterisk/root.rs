@@ -13,6 +13,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::process::{find_program, tail, unmount_all_under};
+use super::progress::Progress;
 
 /// Bump when the packages or the way the root is built change: older roots are rebuilt.
 pub const RECIPE: u32 = 1;
@@ -236,12 +237,15 @@ fn run_logged(command: &mut Command, log: &Path, what: &str) -> Result<()> {
         .append(true)
         .open(log)
         .with_context(|| format!("opening {}", log.display()))?;
+    let progress = Progress::start(what, log);
     let status = command
         .stdin(Stdio::null())
         .stdout(file.try_clone()?)
         .stderr(file)
         .status()
-        .with_context(|| format!("starting {what}"))?;
+        .with_context(|| format!("starting {what}"));
+    drop(progress);
+    let status = status?;
     if status.success() {
         return Ok(());
     }
