@@ -7,8 +7,8 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod codegen;
-mod live_coverage_cmd;
 mod demo;
+mod live_coverage_cmd;
 mod test;
 
 /// The sandbox lives in the library too: the live fault tests restart and freeze it.
