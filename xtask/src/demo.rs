@@ -145,7 +145,7 @@ fn exit_code(status: ExitStatus) -> i32 {
 /// A cargo command in the workspace, without the variables `cargo run` set for this process
 /// (`CARGO_MANIFEST_DIR` & co.): build scripts that watch them (ring's does) would otherwise
 /// rebuild after every plain `cargo build`, and the other way round.
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command.current_dir(crate::workspace_root());
     for (key, _) in std::env::vars_os() {

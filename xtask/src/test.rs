@@ -143,6 +143,7 @@ fn steps() -> Vec<Step> {
         Step::cargo("live tests", &["test", "-p", "ari-live-tests", "--", "--test-threads=4", "--show-output", "--skip", "isolated::"]).env(xtask::settings::SETTINGS_ENV, &settings).env(coverage_env, &coverage).without_env(TARGET_ENV).sandbox_log_on_failure(),
         Step::cargo("live isolated tests", &["test", "-p", "ari-live-tests", "--test", "isolated", "--", "--test-threads=1", "--show-output"]).env(xtask::settings::SETTINGS_ENV, settings).env(coverage_env, &coverage).without_env(TARGET_ENV).sandbox_log_on_failure(),
         Step::xtask("live coverage", &["live-coverage"]).env(coverage_env, &coverage),
+        Step::xtask("demo", &["demo"]).without_env(TARGET_ENV),
         Step::xtask("asterisk down", &["asterisk", "down"]).always(),
     ]
 }
@@ -214,9 +215,7 @@ pub fn run(args: TestArgs) -> Result<()> {
             }
         }
         let mut command = match step.program {
-            Program::Cargo => {
-                Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            }
+            Program::Cargo => crate::demo::cargo(),
             Program::Xtask => Command::new(&xtask_exe),
         };
         command.args(&step.args).current_dir(&workspace);
