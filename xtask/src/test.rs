@@ -137,6 +137,7 @@ fn steps() -> Vec<Step> {
         Step::cargo("fmt", &["fmt", "--all", "--check"]),
         Step::cargo("clippy", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
         Step::cargo("offline tests", &["test", "--workspace", "--exclude", "ari-live-tests"]),
+        Step::cargo("contract coverage", &["test", "-p", "ari-sdk", "--lib", "generated::contract::coverage_of_every_operation", "--", "--exact", "--nocapture"]),
         Step::cargo("docs", &["doc", "-p", "ari-sdk", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
         Step::xtask("asterisk up", &["asterisk", "up"]),
         Step::xtask("live coverage reset", &["live-coverage", "--reset"]).env(coverage_env, &coverage),
