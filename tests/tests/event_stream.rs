@@ -379,6 +379,20 @@ async fn a_channel_stream_sees_only_its_channel_among_ten_others_and_ends_at_han
         cleanup.channel(other.id());
     }
     let mut stream = target.events().expect("channel stream");
+    let mut all_channels = others.clone();
+    all_channels.push(target.clone());
+    // Originate answers before the channel is in the app; channel operations before its
+    // StasisStart get 409. Register one waiter per channel now, await them after the originates.
+    let in_app: Vec<_> = all_channels
+        .iter()
+        .map(|channel| {
+            let id = channel.id().to_owned();
+            connection.wait_for(
+                move |e| matches!(e, Event::StasisStart(s) if s.channel.id == id),
+                Duration::from_secs(10),
+            )
+        })
+        .collect();
     // The target first: Asterisk refuses to create a channel whose id is a prefix of an existing one's
     // (409 "Channel with given unique ID already exists"), not the other way round.
     target
@@ -386,8 +400,6 @@ async fn a_channel_stream_sees_only_its_channel_among_ten_others_and_ends_at_han
         .app(&app)
         .await
         .expect("originate the target");
-    let mut all_channels = others.clone();
-    all_channels.push(target.clone());
     let originates = others.iter().map(|channel| {
         channel
             .originate_with_id(wait_endpoint(&ari))
@@ -396,6 +408,9 @@ async fn a_channel_stream_sees_only_its_channel_among_ten_others_and_ends_at_han
     });
     for result in futures::future::join_all(originates).await {
         result.expect("originate");
+    }
+    for result in futures::future::join_all(in_app).await {
+        result.expect("every channel reaches the app");
     }
     // Activity on every channel, concurrently: each sets a variable on itself.
     let sets = all_channels.iter().map(|channel| {
