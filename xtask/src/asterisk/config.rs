@@ -233,7 +233,10 @@ pub fn http_conf(port: u16) -> String {
          [general]\n\
          enabled = yes\n\
          bindaddr = 127.0.0.1\n\
-         bindport = {port}\n"
+         bindport = {port}\n\
+         ; The live suite runs tests in parallel, each with its own keep-alive pool and event\n\
+         ; sockets; Asterisk's default of 100 sessions is exhausted (and then refuses work).\n\
+         sessionlimit = 1000\n"
     )
 }
 
