@@ -85,14 +85,13 @@ fn summary(specs_root: &Path) -> Result<()> {
     let api = ari_codegen::lower(&specs)?;
     print!("{}", ari_codegen::summary::render(&api));
     println!();
-    println!("Fixups applied:");
-    for l in &loaded {
-        let done: Vec<String> = l
-            .fixups
-            .iter()
-            .map(|a| format!("{} ({})", a.fixup, a.count))
-            .collect();
-        println!("  {}: {}", l.spec.version, done.join(", "));
+    println!("Fixups applied (version: places fixed):");
+    for (fixup, places) in ari_codegen::fixups::applications(
+        ari_codegen::fixups::ASTERISK,
+        ari_codegen::applied(&loaded),
+    ) {
+        let places: Vec<String> = places.iter().map(|(v, n)| format!("{v} ({n})")).collect();
+        println!("  {fixup}: {}", places.join(", "));
     }
     let warnings: Vec<String> = loaded
         .iter()
