@@ -65,7 +65,7 @@ fn canonical_json_is_compact_and_keeps_key_order() {
 #[test]
 fn the_lock_is_not_named_like_a_spec_file() {
     assert_eq!(lock::LOCK_FILE, "specs.lock");
-    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    let committed = common::specs_root();
     let pinned = Lock::read(&committed.join(lock::LOCK_FILE)).unwrap();
     // Every version with pinned facts is in the lock; the lock may hold more.
     for known in common::known::KNOWN_VERSIONS {

@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod asterisk;
+pub mod codegen;
 pub mod live_coverage;
 pub mod settings;
 pub mod specs;

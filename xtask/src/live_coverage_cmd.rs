@@ -29,7 +29,7 @@ pub fn run(args: LiveCoverageArgs) -> Result<()> {
         return Ok(());
     }
     let root = crate::workspace_root();
-    let api = ari_codegen::load_union(&crate::codegen::specs_dir(&root))
+    let api = ari_codegen::load_union(&xtask::codegen::specs_dir(&root))
         .context("loading the operations of the imported specs")?;
     let version: ari_codegen::ir::Version = args.version.parse()?;
     if !api.versions.contains(&version) {

@@ -6,13 +6,14 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-mod codegen;
 mod demo;
 mod live_coverage_cmd;
 mod test;
 
 /// The sandbox lives in the library too: the live fault tests restart and freeze it.
 use xtask::asterisk;
+/// `codegen` lives in the library: the new-version test imports a version and regenerates.
+use xtask::codegen;
 /// `specs` (import, summary, pull) lives in the library: the live suite checks pull and import.
 use xtask::specs;
 
