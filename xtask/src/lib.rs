@@ -13,6 +13,7 @@ pub mod codegen;
 pub mod live_coverage;
 pub mod settings;
 pub mod specs;
+pub mod specs_diff;
 pub mod specs_pull;
 
 /// The workspace root (the parent of the `xtask` crate's directory).

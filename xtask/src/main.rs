@@ -35,6 +35,10 @@ enum Command {
         /// Write nothing; fail and name every stale, missing or extra file.
         #[arg(long)]
         check: bool,
+        /// Also append to CHANGELOG.md a section with the API changes of the version added to
+        /// specs/specs.lock last (from the highest pinned version below it), unless it has one.
+        #[arg(long, conflicts_with = "check")]
+        changelog: bool,
     },
     /// The sandbox Asterisk the live tests run against: up, down, status.
     #[command(subcommand)]
@@ -58,7 +62,24 @@ fn main() {
     let cli = Cli::parse();
     let result: Result<()> = match cli.command {
         Command::Specs(cmd) => specs::run(cmd),
-        Command::Codegen { check } => codegen::run(check),
+        Command::Codegen { check, changelog } => codegen::run(check).and_then(|()| {
+            if !changelog {
+                return Ok(());
+            }
+            let root = workspace_root();
+            let file = root.join("CHANGELOG.md");
+            match xtask::specs_diff::append_changelog(&root.join("specs"), &file)? {
+                Some(version) => println!(
+                    "  {}: added the section for Asterisk {version}",
+                    file.display()
+                ),
+                None => println!(
+                    "  {}: already has the newest version's section",
+                    file.display()
+                ),
+            }
+            Ok(())
+        }),
         Command::Asterisk(cmd) => asterisk::run(cmd),
         Command::Test(args) => test::run(args),
         Command::Demo => match demo::run() {
