@@ -11,6 +11,7 @@
 pub mod asterisk;
 pub mod codegen;
 pub mod live_coverage;
+pub mod release;
 pub mod settings;
 pub mod specs;
 pub mod specs_diff;

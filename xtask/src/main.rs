@@ -53,6 +53,17 @@ enum Command {
     /// Report which ARI operations the live suite sent and how they ended (from the records
     /// its test processes wrote); fails unless every operation is covered.
     LiveCoverage(live_coverage_cmd::LiveCoverageArgs),
+    /// Check that ari-sdk builds with the Rust version its rust-version names (dependencies
+    /// resolved for it), installing that toolchain with rustup when missing.
+    Msrv,
+    /// Build and run ari-sdk's transport tests with the native-tls back end instead of rustls.
+    NativeTls,
+    /// `cargo package -p ari-sdk` (the packaged crate builds on its own) and `cargo publish --dry-run`.
+    Package {
+        /// Package even with uncommitted changes (for trying it out; CI runs on a clean clone).
+        #[arg(long)]
+        allow_dirty: bool,
+    },
     /// Benchmark the SDK against bare reqwest on the same requests to the sandbox Asterisk
     /// (start it first with `cargo xtask asterisk up`); prints both rates and the ratio.
     BenchLive,
@@ -89,6 +100,9 @@ fn main() {
         },
         Command::LiveCoverage(args) => live_coverage_cmd::run(args),
         Command::BenchLive => bench_live(),
+        Command::Msrv => xtask::release::check_msrv(),
+        Command::NativeTls => xtask::release::check_native_tls(),
+        Command::Package { allow_dirty } => xtask::release::check_package(allow_dirty),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");

@@ -27,22 +27,6 @@ fn workspace() -> PathBuf {
     xtask::workspace_root()
 }
 
-/// Every file git tracks in the workspace, relative to it.
-fn tracked_files(root: &Path) -> Vec<PathBuf> {
-    let out = Command::new("git")
-        .args(["ls-files", "-z", "--cached"])
-        .current_dir(root)
-        .output()
-        .expect("running git ls-files (the test copies the workspace's tracked files)");
-    assert!(out.status.success(), "git ls-files failed: {out:?}");
-    out.stdout
-        .split(|b| *b == 0)
-        .filter(|p| !p.is_empty())
-        .map(|p| PathBuf::from(String::from_utf8(p.to_vec()).expect("UTF-8 path")))
-        .filter(|p| root.join(p).is_file())
-        .collect()
-}
-
 fn copy_file(from: &Path, to: &Path) {
     std::fs::create_dir_all(to.parent().unwrap()).unwrap();
     std::fs::copy(from, to)
@@ -242,9 +226,7 @@ fn a_new_version_needs_no_edit_but_the_lock_and_generated_code() {
     let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("new-version");
     let _ = std::fs::remove_dir_all(&scratch);
     let copy = scratch.join("workspace");
-    for rel in tracked_files(&root) {
-        copy_file(&root.join(&rel), &copy.join(&rel));
-    }
+    xtask::release::copy_tracked(&root, &copy).expect("copying the workspace");
     // The imported specs (git-ignored) come along, as in a clone after `specs import`.
     let lock = ari_codegen::lock::Lock::read(&root.join("specs/specs.lock")).unwrap();
     for v in &lock.versions {
