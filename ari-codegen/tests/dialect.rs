@@ -467,7 +467,7 @@ fn enums_from_allowable_values() {
     );
     assert_eq!(
         api.enums["ChannelState"].description,
-        "Allowed values of `Channel.state`."
+        "Allowed values of Channel.state."
     );
     assert_eq!(
         api.enums["HangupReason"].description,

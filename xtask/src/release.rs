@@ -117,6 +117,46 @@ fn has_toolchain(tc: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// The package ids `name` needs to build (itself and its normal and build dependencies,
+/// transitively; not dev-dependencies, which users never build), from `cargo metadata`.
+fn build_closure(meta: &serde_json::Value, name: &str) -> std::collections::BTreeSet<String> {
+    let nodes: std::collections::BTreeMap<&str, &serde_json::Value> = meta["resolve"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| Some((n["id"].as_str()?, n)))
+        .collect();
+    let root = meta["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == name && p["source"].is_null())
+        .and_then(|p| p["id"].as_str());
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack: Vec<&str> = root.into_iter().collect();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id.to_owned()) {
+            continue;
+        }
+        for dep in nodes
+            .get(id)
+            .and_then(|n| n["deps"].as_array())
+            .into_iter()
+            .flatten()
+        {
+            let for_building = dep["dep_kinds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|k| k["kind"].is_null() || k["kind"] == "build");
+            if let (true, Some(pkg)) = (for_building, dep["pkg"].as_str()) {
+                stack.push(pkg);
+            }
+        }
+    }
+    seen
+}
+
 /// `cargo xtask msrv`.
 pub fn check_msrv() -> Result<()> {
     let root = crate::workspace_root();
@@ -168,10 +208,12 @@ pub fn check_msrv() -> Result<()> {
         );
     }
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let needed = build_closure(&meta, "ari-sdk");
     let too_new: Vec<String> = meta["packages"]
         .as_array()
         .into_iter()
         .flatten()
+        .filter(|p| p["id"].as_str().is_some_and(|id| needed.contains(id)))
         .filter_map(|p| {
             let required = p["rust_version"].as_str()?;
             (!satisfied_by(required, &version)).then(|| {
@@ -185,7 +227,7 @@ pub fn check_msrv() -> Result<()> {
         .collect();
     if !too_new.is_empty() {
         bail!(
-            "dependencies resolved for Rust {version} still need a newer Rust:\n  {}",
+            "ari-sdk's dependencies, resolved for Rust {version}, still need a newer Rust:\n  {}",
             too_new.join("\n  ")
         );
     }

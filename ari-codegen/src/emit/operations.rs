@@ -281,7 +281,7 @@ fn wire_text(p: &Param, k: &Kind) -> String {
         Kind::ConfigFields => {
             format!("JSON body `{{\"{w}\": [{{\"attribute\": ..., \"value\": ...}}]}}`")
         }
-        Kind::WholeBody => "the whole JSON body".to_owned(),
+        Kind::WholeBody => "whole JSON body".to_owned(),
         Kind::BodyField(_) => format!("JSON body field `{w}`"),
     }
 }
