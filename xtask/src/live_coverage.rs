@@ -219,11 +219,8 @@ pub fn report(
             .iter()
             .filter(|o| o.versions.contains(version))
         {
-            ops.insert(
-                (format!("{:?}", op.method).to_uppercase(), op.path.clone()),
-                op,
-            );
-            let method = format!("{:?}", op.method).to_uppercase();
+            ops.insert((op.method.as_str().to_owned(), op.path.clone()), op);
+            let method = op.method.as_str().to_owned();
             let id = OperationId {
                 name: format!("{}.{}", resource.wire_name, op.nickname),
                 method: method.clone(),
