@@ -67,20 +67,25 @@ pub fn copy_tracked(root: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `ari-sdk`'s `rust-version`, from `cargo metadata`.
-fn msrv(root: &Path) -> Result<String> {
-    let out = cargo()
-        .args(["metadata", "--no-deps", "--format-version", "1"])
-        .current_dir(root)
-        .output()
-        .context("running cargo metadata")?;
+/// Runs `cmd` (a `cargo metadata --format-version 1 …` command line) and parses its output.
+fn metadata(cmd: &mut Command) -> Result<serde_json::Value> {
+    let out = cmd.output().context("running cargo metadata")?;
     if !out.status.success() {
         bail!(
             "cargo metadata failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
+/// `ari-sdk`'s `rust-version`, from `cargo metadata`.
+fn msrv(root: &Path) -> Result<String> {
+    let meta = metadata(
+        cargo()
+            .args(["metadata", "--no-deps", "--format-version", "1"])
+            .current_dir(root),
+    )?;
     meta["packages"]
         .as_array()
         .and_then(|p| p.iter().find(|p| p["name"] == "ari-sdk"))
@@ -197,17 +202,7 @@ pub fn check_msrv() -> Result<()> {
         cargo_for(with).arg("generate-lockfile"),
     )?;
     // Every resolved package must accept the MSRV.
-    let out = cargo_for(with)
-        .args(["metadata", "--format-version", "1", "--locked"])
-        .output()
-        .context("cargo metadata on the MSRV copy")?;
-    if !out.status.success() {
-        bail!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let meta = metadata(cargo_for(with).args(["metadata", "--format-version", "1", "--locked"]))?;
     let needed = build_closure(&meta, "ari-sdk");
     let too_new: Vec<String> = meta["packages"]
         .as_array()

@@ -26,6 +26,17 @@ pub struct KnownVersion {
     pub fixups: &'static [(&'static str, usize)],
 }
 
+/// Where the fixups applied in 20.20.1, 21.12.3, 22.10.1 and 23.4.1 (the same in each).
+const FIXUPS_SINCE_20: &[(&str, usize)] = &[
+    ("param_descriptioni", 2),
+    ("string_error_codes", 2),
+    ("path_params_required", 7),
+    ("bridge_type_prose", 2),
+    ("transfer_progress_states", 1),
+    ("channel_state_values", 2),
+    ("playback_state_paused", 1),
+];
+
 /// The versions reviewed so far.
 pub const KNOWN_VERSIONS: &[KnownVersion] = &[
     KnownVersion {
@@ -68,15 +79,7 @@ pub const KNOWN_VERSIONS: &[KnownVersion] = &[
         models: 84,
         events: 44,
         enums: 18,
-        fixups: &[
-            ("param_descriptioni", 2),
-            ("string_error_codes", 2),
-            ("path_params_required", 7),
-            ("bridge_type_prose", 2),
-            ("transfer_progress_states", 1),
-            ("channel_state_values", 2),
-            ("playback_state_paused", 1),
-        ],
+        fixups: FIXUPS_SINCE_20,
     },
     KnownVersion {
         version: "21.12.3",
@@ -85,15 +88,7 @@ pub const KNOWN_VERSIONS: &[KnownVersion] = &[
         models: 81,
         events: 42,
         enums: 18,
-        fixups: &[
-            ("param_descriptioni", 2),
-            ("string_error_codes", 2),
-            ("path_params_required", 7),
-            ("bridge_type_prose", 2),
-            ("transfer_progress_states", 1),
-            ("channel_state_values", 2),
-            ("playback_state_paused", 1),
-        ],
+        fixups: FIXUPS_SINCE_20,
     },
     KnownVersion {
         version: "22.10.1",
@@ -102,15 +97,7 @@ pub const KNOWN_VERSIONS: &[KnownVersion] = &[
         models: 85,
         events: 45,
         enums: 18,
-        fixups: &[
-            ("param_descriptioni", 2),
-            ("string_error_codes", 2),
-            ("path_params_required", 7),
-            ("bridge_type_prose", 2),
-            ("transfer_progress_states", 1),
-            ("channel_state_values", 2),
-            ("playback_state_paused", 1),
-        ],
+        fixups: FIXUPS_SINCE_20,
     },
     KnownVersion {
         version: "23.4.1",
@@ -119,15 +106,7 @@ pub const KNOWN_VERSIONS: &[KnownVersion] = &[
         models: 85,
         events: 45,
         enums: 18,
-        fixups: &[
-            ("param_descriptioni", 2),
-            ("string_error_codes", 2),
-            ("path_params_required", 7),
-            ("bridge_type_prose", 2),
-            ("transfer_progress_states", 1),
-            ("channel_state_values", 2),
-            ("playback_state_paused", 1),
-        ],
+        fixups: FIXUPS_SINCE_20,
     },
 ];
 
