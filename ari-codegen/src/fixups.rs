@@ -190,20 +190,26 @@ fn for_each_param(spec: &mut SpecVersion, mut f: impl FnMut(&str, &str, &mut Par
     }
 }
 
-/// `descriptioni` → `description` (endpoints sendMessage and sendMessageToEndpoint
-/// `variables`).
-pub fn param_descriptioni(spec: &mut SpecVersion) -> Result<usize, String> {
+/// Moves every parameter's typo'd key (`typo`, taken by `take`) to the correct key
+/// (`correct`, reached by `slot`); a parameter with both is an error.
+fn rename_param_key<T>(
+    spec: &mut SpecVersion,
+    (typo, correct): (&str, &str),
+    take: fn(&mut Parameter) -> Option<T>,
+    slot: fn(&mut Parameter) -> &mut Option<T>,
+) -> Result<usize, String> {
     let mut count = 0;
     let mut conflict = None;
     for_each_param(spec, |stem, nick, p| {
-        if let Some(text) = p.descriptioni.take() {
-            if p.description.is_some() {
+        if let Some(value) = take(p) {
+            let name = p.name.clone();
+            let target = slot(p);
+            if target.is_some() {
                 conflict = Some(format!(
-                    "{stem}.{nick}.{} has both description and descriptioni",
-                    p.name
+                    "{stem}.{nick}.{name} has both {correct} and {typo}"
                 ));
             }
-            p.description = Some(text);
+            *target = Some(value);
             count += 1;
         }
     });
@@ -213,26 +219,25 @@ pub fn param_descriptioni(spec: &mut SpecVersion) -> Result<usize, String> {
     }
 }
 
+/// `descriptioni` → `description` (endpoints sendMessage and sendMessageToEndpoint
+/// `variables`).
+pub fn param_descriptioni(spec: &mut SpecVersion) -> Result<usize, String> {
+    rename_param_key(
+        spec,
+        ("descriptioni", "description"),
+        |p| p.descriptioni.take(),
+        |p| &mut p.description,
+    )
+}
+
 /// `defalutValue` → `defaultValue` (channels hangup `reason`; seen in 16.x).
 pub fn hangup_defalut_value(spec: &mut SpecVersion) -> Result<usize, String> {
-    let mut count = 0;
-    let mut conflict = None;
-    for_each_param(spec, |stem, nick, p| {
-        if let Some(value) = p.defalut_value.take() {
-            if p.default_value.is_some() {
-                conflict = Some(format!(
-                    "{stem}.{nick}.{} has both defaultValue and defalutValue",
-                    p.name
-                ));
-            }
-            p.default_value = Some(value);
-            count += 1;
-        }
-    });
-    match conflict {
-        Some(message) => Err(message),
-        None => Ok(count),
-    }
+    rename_param_key(
+        spec,
+        ("defalutValue", "defaultValue"),
+        |p| p.defalut_value.take(),
+        |p| &mut p.default_value,
+    )
 }
 
 /// Error codes written as strings (`"404"`) become numbers (channels move).

@@ -232,12 +232,14 @@ mod tests {
         // 16 → 18: hangup gains reason_code and loses its `reason` default; externalMedia's
         // external_host stays required.
         let d = diff(&specs_root(), "16.30.1", "18.26.4").unwrap();
-        let hangup = d
-            .groups
-            .iter()
-            .flat_map(|g| &g.changes)
-            .find(|c| c.name == "channels.hangup")
-            .expect("hangup changed");
+        let change = |name: &str| {
+            d.groups
+                .iter()
+                .flat_map(|g| &g.changes)
+                .find(|c| c.name == name)
+                .unwrap_or_else(|| panic!("{name} changed"))
+        };
+        let hangup = change("channels.hangup");
         assert_eq!(hangup.kind, Kind::Changed);
         assert!(
             hangup
@@ -254,13 +256,7 @@ mod tests {
             "{:?}",
             hangup.details
         );
-        let bridge_type = d
-            .groups
-            .iter()
-            .flat_map(|g| &g.changes)
-            .find(|c| c.name == "BridgeType")
-            .expect("BridgeType changed");
-        assert_eq!(bridge_type.details, ["value `sdp_label` added"]);
+        assert_eq!(change("BridgeType").details, ["value `sdp_label` added"]);
     }
 
     #[test]

@@ -26,6 +26,27 @@ pub struct KnownVersion {
     pub fixups: &'static [(&'static str, usize)],
 }
 
+/// Where the fixups applied in 16.30.1.
+const FIXUPS_16: &[(&str, usize)] = &[
+    ("param_descriptioni", 2),
+    ("hangup_defalut_value", 1),
+    ("string_error_codes", 2),
+    ("path_params_required", 5),
+    ("bridge_type_prose", 2),
+    ("channel_state_values", 2),
+    ("playback_state_paused", 1),
+];
+
+/// Where the fixups applied in 18.26.4.
+const FIXUPS_18: &[(&str, usize)] = &[
+    ("param_descriptioni", 2),
+    ("string_error_codes", 2),
+    ("path_params_required", 7),
+    ("bridge_type_prose", 2),
+    ("channel_state_values", 2),
+    ("playback_state_paused", 1),
+];
+
 /// Where the fixups applied in 20.20.1, 21.12.3, 22.10.1 and 23.4.1 (the same in each).
 const FIXUPS_SINCE_20: &[(&str, usize)] = &[
     ("param_descriptioni", 2),
@@ -37,77 +58,32 @@ const FIXUPS_SINCE_20: &[(&str, usize)] = &[
     ("playback_state_paused", 1),
 ];
 
+/// One row: the version, its counts (resources, operations, models, events, enums) and
+/// where the fixups applied.
+const fn row(
+    version: &'static str,
+    [resources, operations, models, events, enums]: [usize; 5],
+    fixups: &'static [(&'static str, usize)],
+) -> KnownVersion {
+    KnownVersion {
+        version,
+        resources,
+        operations,
+        models,
+        events,
+        enums,
+        fixups,
+    }
+}
+
 /// The versions reviewed so far.
 pub const KNOWN_VERSIONS: &[KnownVersion] = &[
-    KnownVersion {
-        version: "16.30.1",
-        resources: 11,
-        operations: 98,
-        models: 70,
-        events: 38,
-        enums: 17,
-        fixups: &[
-            ("param_descriptioni", 2),
-            ("hangup_defalut_value", 1),
-            ("string_error_codes", 2),
-            ("path_params_required", 5),
-            ("bridge_type_prose", 2),
-            ("channel_state_values", 2),
-            ("playback_state_paused", 1),
-        ],
-    },
-    KnownVersion {
-        version: "18.26.4",
-        resources: 11,
-        operations: 100,
-        models: 70,
-        events: 38,
-        enums: 17,
-        fixups: &[
-            ("param_descriptioni", 2),
-            ("string_error_codes", 2),
-            ("path_params_required", 7),
-            ("bridge_type_prose", 2),
-            ("channel_state_values", 2),
-            ("playback_state_paused", 1),
-        ],
-    },
-    KnownVersion {
-        version: "20.20.1",
-        resources: 11,
-        operations: 109,
-        models: 84,
-        events: 44,
-        enums: 18,
-        fixups: FIXUPS_SINCE_20,
-    },
-    KnownVersion {
-        version: "21.12.3",
-        resources: 11,
-        operations: 102,
-        models: 81,
-        events: 42,
-        enums: 18,
-        fixups: FIXUPS_SINCE_20,
-    },
-    KnownVersion {
-        version: "22.10.1",
-        resources: 11,
-        operations: 109,
-        models: 85,
-        events: 45,
-        enums: 18,
-        fixups: FIXUPS_SINCE_20,
-    },
-    KnownVersion {
-        version: "23.4.1",
-        resources: 11,
-        operations: 109,
-        models: 85,
-        events: 45,
-        enums: 18,
-        fixups: FIXUPS_SINCE_20,
-    },
+    row("16.30.1", [11, 98, 70, 38, 17], FIXUPS_16),
+    row("18.26.4", [11, 100, 70, 38, 17], FIXUPS_18),
+    row("20.20.1", [11, 109, 84, 44, 18], FIXUPS_SINCE_20),
+    row("21.12.3", [11, 102, 81, 42, 18], FIXUPS_SINCE_20),
+    row("22.10.1", [11, 109, 85, 45, 18], FIXUPS_SINCE_20),
+    row("23.4.1", [11, 109, 85, 45, 18], FIXUPS_SINCE_20),
 ];
 
 /// Counts of the union of [`KNOWN_VERSIONS`]: resources, operations, models, events, enums.

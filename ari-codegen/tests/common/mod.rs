@@ -59,13 +59,16 @@ pub fn lock_versions() -> Vec<String> {
         .collect()
 }
 
+/// The union IR of `versions`.
+fn lower_loaded<'a>(versions: impl IntoIterator<Item = &'a LoadedVersion>) -> ir::Api {
+    let specs: Vec<_> = versions.into_iter().map(|l| l.spec.clone()).collect();
+    ari_codegen::lower(&specs).unwrap_or_else(|e| panic!("lowering the real specs: {e}"))
+}
+
 /// The union IR of every version in the lock.
 pub fn api_all() -> &'static ir::Api {
     static API: OnceLock<ir::Api> = OnceLock::new();
-    API.get_or_init(|| {
-        let specs: Vec<_> = loaded().iter().map(|l| l.spec.clone()).collect();
-        ari_codegen::lower(&specs).unwrap_or_else(|e| panic!("lowering the real specs: {e}"))
-    })
+    API.get_or_init(|| lower_loaded(loaded()))
 }
 
 /// The versions of [`known::KNOWN_VERSIONS`], loaded; each must be in the lock.
@@ -91,10 +94,7 @@ pub fn loaded_known() -> Vec<&'static LoadedVersion> {
 /// about the union are checked on, whatever else the lock adds.
 pub fn api_known() -> &'static ir::Api {
     static API: OnceLock<ir::Api> = OnceLock::new();
-    API.get_or_init(|| {
-        let specs: Vec<_> = loaded_known().iter().map(|l| l.spec.clone()).collect();
-        ari_codegen::lower(&specs).unwrap_or_else(|e| panic!("lowering the known specs: {e}"))
-    })
+    API.get_or_init(|| lower_loaded(loaded_known()))
 }
 
 /// A minimal events.json (Message → Event → one event), for in-memory versions.
