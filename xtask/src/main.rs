@@ -47,7 +47,7 @@ enum Command {
     /// started and stopped around it, or against the Asterisk that ARI_URL names.
     Demo,
     /// Run every check in order: specs import, codegen --check, fmt, clippy, offline tests,
-    /// docs, then the live suite against a sandbox Asterisk and the isolated live tests
+    /// docs, native-tls, msrv, package, then the live suite against a sandbox Asterisk and the isolated live tests
     /// (restarts, freezes, bursts), the sandbox always stopped at the end.
     Test(test::TestArgs),
     /// Report which ARI operations the live suite sent and how they ended (from the records
