@@ -230,10 +230,6 @@ impl Client {
 }
 
 impl Exchange for Client {
-    fn transport_name(&self) -> &'static str {
-        "http"
-    }
-
     fn exchange(
         &self,
         request: Request,

@@ -72,11 +72,12 @@ pub struct RawResponse {
 /// processed), [`Error::Timeout`] or [`Error::Transport`] (outcome unknown), or
 /// [`Error::InvalidRequest`] (refused before sending). Any status is a successful exchange: the
 /// shared code around it turns error statuses into [`Error::Api`].
+///
+/// The future is polled inside the request's `ari_request` span: a transport records its
+/// short name (`http`, `websocket`) in the span's `transport` field
+/// (`tracing::Span::current().record("transport", …)`), so traces and the live coverage tell
+/// which transport carried each request.
 pub trait Exchange: Clone + Send + Sync + 'static {
-    /// A short name of the transport in use (`http`, `websocket`), recorded on every request's
-    /// `ari_request` span as `transport`.
-    fn transport_name(&self) -> &'static str;
-
     /// Sends `request` (already validated) and returns the answer, whatever its status.
     fn exchange(
         &self,
@@ -169,12 +170,14 @@ where
 {
     let operation = request.operation();
     let errors = request.error_table();
+    // The target stays `ari_sdk::client` whatever the transport: what users filter on.
     let span = tracing::debug_span!(
+        target: "ari_sdk::client",
         "ari_request",
         operation,
         method = request.method().as_str(),
         path = %request.path_template(),
-        transport = client.transport_name(),
+        transport = tracing::field::Empty,
         status = tracing::field::Empty,
         elapsed = tracing::field::Empty,
     );
@@ -202,10 +205,10 @@ where
     let result = work.instrument(span.clone()).await;
     span.record("elapsed", tracing::field::debug(started.elapsed()));
     span.in_scope(|| match &result {
-        Ok(_) => tracing::debug!("ARI request succeeded"),
+        Ok(_) => tracing::debug!(target: "ari_sdk::client", "ARI request succeeded"),
         Err(error) => {
             let cause = causes(error);
-            tracing::debug!(%error, %cause, "ARI request failed")
+            tracing::debug!(target: "ari_sdk::client", %error, %cause, "ARI request failed")
         }
     });
     result

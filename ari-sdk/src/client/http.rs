@@ -16,6 +16,7 @@ pub(super) async fn exchange(
     kind: ResponseKind,
 ) -> Result<RawResponse> {
     let operation = request.operation();
+    tracing::Span::current().record("transport", "http");
 
     let mut url = String::with_capacity(inner.base_url.len() + 96);
     url.push_str(&inner.base_url);
