@@ -13,6 +13,7 @@
 
 pub mod coverage;
 pub mod live;
+pub mod sip;
 
 pub use live::{encode, AppEvents, Scene};
 

@@ -503,8 +503,8 @@ async fn move_between_applications() {
 
 #[tokio::test]
 async fn redirect_204_but_local_channels_are_not_redirected() {
-    // Redirect needs a channel technology that can redirect (SIP 302, IAX2); a Local channel
-    // accepts the request (204) and stays where it is.
+    // Redirect needs a channel technology that can redirect (SIP: a REFER, see `sip.rs`); a
+    // Local channel accepts the request (204) and stays where it is.
     let mut scene = Scene::new("redirect").await;
     let client = scene.client.clone();
     let id = scene.channel("wait").await;
@@ -632,9 +632,9 @@ async fn external_media_sends_rtp_to_a_udp_host() {
 }
 
 #[tokio::test]
-async fn rtpstatistics_asserts_403_on_local_and_404_on_unicast_rtp() {
-    // RTP statistics need a channel driver with RTP glue and a negotiated RTP instance (a SIP
-    // call); this sandbox has Local and UnicastRTP channels only.
+async fn rtpstatistics_answers_403_on_local_and_404_on_unicast_rtp() {
+    // RTP statistics need a channel driver with RTP glue and a negotiated RTP instance: a SIP
+    // call has them (`sip.rs`); Local and UnicastRTP channels do not.
     let mut scene = Scene::new("rtpstats").await;
     let client = scene.client.clone();
     let local = scene.channel("wait").await;

@@ -201,20 +201,16 @@ fn running_state(sandbox: &Sandbox) -> Result<State> {
 
 /// Starts Asterisk in the root with the instance's configuration, output to `out`, in its own process group (a
 /// Ctrl-C meant for cargo does not reach it; `down` stops it).
+///
+/// Descriptors this process inherited without close-on-exec (e.g. the lock of
+/// `flock /tmp/ari-build.lock cargo xtask asterisk up`) would otherwise live as long as Asterisk
+/// and keep such a lock held: the root's bash closes every one of them before it execs Asterisk.
 fn spawn_asterisk(sandbox: &Sandbox, config: &str, out: File) -> Result<std::process::Child> {
-    let mut command = root::in_root(
-        &sandbox.root,
-        &[
-            "/usr/sbin/asterisk",
-            "-f",
-            "-U",
-            "asterisk",
-            "-G",
-            "asterisk",
-            "-C",
-            config,
-        ],
+    let script = format!(
+        "{}exec /usr/sbin/asterisk -f -U asterisk -G asterisk -C \"$0\"",
+        close_inherited_fds()
     );
+    let mut command = root::in_root(&sandbox.root, &["/bin/bash", "-c", &script, config]);
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     command
         .stdin(Stdio::null())
@@ -222,6 +218,21 @@ fn spawn_asterisk(sandbox: &Sandbox, config: &str, out: File) -> Result<std::pro
         .stderr(out)
         .spawn()
         .context("starting chroot … /usr/sbin/asterisk")
+}
+
+/// `exec N>&- ` for every descriptor above 2 open in this process (the shell ignores ones
+/// already closed by close-on-exec).
+fn close_inherited_fds() -> String {
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
+        return String::new();
+    };
+    let mut fds: Vec<u32> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .filter(|fd| *fd > 2)
+        .collect();
+    fds.sort_unstable();
+    fds.iter().map(|fd| format!("exec {fd}>&- ; ")).collect()
 }
 
 /// Cache directory override.
@@ -415,6 +426,7 @@ pub fn up() -> Result<()> {
     }
 
     let port = choose_port()?;
+    let sip_ports = choose_sip_ports()?;
     let (marker, built) = root::ensure_root(&sandbox.cache, &sandbox.root, sandbox.root_in_use())?;
     if !built {
         println!(
@@ -436,6 +448,7 @@ pub fn up() -> Result<()> {
         &module_dir,
         &modules,
         port,
+        sip_ports,
         &password,
         &read_only_password,
     )?;
@@ -783,6 +796,7 @@ fn prepare_instance_dir(
     module_dir: &str,
     modules: &std::collections::BTreeSet<String>,
     port: u16,
+    sip_ports: config::SipPorts,
     password: &str,
     read_only_password: &str,
 ) -> Result<()> {
@@ -799,6 +813,7 @@ fn prepare_instance_dir(
         &sandbox.instance_inside(),
         module_dir,
         port,
+        sip_ports,
         password,
         read_only_password,
         modules,
@@ -844,6 +859,16 @@ fn choose_port() -> Result<u16> {
     let listener =
         TcpListener::bind(("127.0.0.1", 0)).context("finding a free port on 127.0.0.1")?;
     Ok(listener.local_addr()?.port())
+}
+
+/// Two distinct free UDP ports on 127.0.0.1 for the SIP transports.
+fn choose_sip_ports() -> Result<config::SipPorts> {
+    let a = std::net::UdpSocket::bind(("127.0.0.1", 0)).context("finding a free UDP port")?;
+    let b = std::net::UdpSocket::bind(("127.0.0.1", 0)).context("finding a free UDP port")?;
+    Ok(config::SipPorts {
+        a: a.local_addr()?.port(),
+        b: b.local_addr()?.port(),
+    })
 }
 
 fn http_client() -> Result<reqwest::blocking::Client> {
