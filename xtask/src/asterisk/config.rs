@@ -561,6 +561,7 @@ mod tests {
             "res_stasis_test",
             "format_gsm",
             "chan_pjsip",
+            "chan_iax2",
             "app_stasis",
         ]
         .into_iter()
@@ -573,7 +574,8 @@ mod tests {
         assert!(text.contains("load = format_gsm.so\n"));
         assert!(text.contains("load = app_stasis.so\n"));
         assert!(!text.contains("res_stasis_test"));
-        assert!(!text.contains("chan_pjsip"));
+        assert!(text.contains("load = chan_pjsip.so\n"));
+        assert!(!text.contains("chan_iax2"));
         // Nothing that is not shipped is named.
         assert!(!text.contains("res_mwi_external"));
     }
@@ -589,6 +591,23 @@ mod tests {
             text.contains("exten => broadcast,1,StasisBroadcast(10000,${ARI_BROADCAST_FILTER})")
         );
         assert!(text.contains(" same => n,GotoIf($[\"${BROADCAST_WINNER}\" = \"\"]?unclaimed)"));
+    }
+
+    #[test]
+    fn sip_transports_and_rtp_bind_loopback_and_point_at_each_other() {
+        let text = pjsip_conf(SipPorts { a: 5001, b: 5002 });
+        assert!(text
+            .contains("[transport-a]\ntype = transport\nprotocol = udp\nbind = 127.0.0.1:5001\n"));
+        assert!(text
+            .contains("[transport-b]\ntype = transport\nprotocol = udp\nbind = 127.0.0.1:5002\n"));
+        // bob sends to transport b, where the source (transport a) identifies alice.
+        assert!(text.contains("[bob]\ntype = aor\ncontact = sip:bob@127.0.0.1:5002\n"));
+        assert!(
+            text.contains("[alice]\ntype = identify\nendpoint = alice\nmatch = 127.0.0.1:5001\n")
+        );
+        assert_eq!(text.matches("bind_rtp_to_media_address = yes\n").count(), 2);
+        assert_eq!(text.matches("media_address = 127.0.0.1\n").count(), 2);
+        assert!(!text.contains("0.0.0.0"));
     }
 
     #[test]
