@@ -138,6 +138,9 @@ fn steps() -> Vec<Step> {
         Step::cargo("offline tests", &["test", "--workspace", "--exclude", "ari-live-tests"]),
         Step::cargo("contract coverage", &["test", "-p", "ari-sdk", "--lib", "generated::contract::coverage_of_every_operation", "--", "--exact", "--nocapture"]),
         Step::cargo("docs", &["doc", "-p", "ari-sdk", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
+        Step::xtask("native-tls", &["native-tls"]),
+        Step::xtask("msrv", &["msrv"]),
+        Step::xtask("package", &["package"]),
     ];
     for server in Server::ALL {
         steps.extend(live_steps(server));
