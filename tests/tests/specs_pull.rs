@@ -53,6 +53,22 @@ fn specs_pull_matches_the_shipped_files() {
     )
     .expect("specs pull");
 
+    if version == "16.28.0" {
+        // The 16 sandbox runs a version the lock does not pin (its branch is pinned at 16.30.1):
+        // the pull is compared with 16.30.1 (printed: what 16.28.0 serves differently), and
+        // `specs import` refuses it, naming the version.
+        let reference = reference_dir("16.30.1");
+        let results = compare_dirs(&out, &reference).expect("comparing");
+        for (name, comparison) in &results {
+            println!("specs pull (16.28.0) vs 16.30.1: {name}: {comparison:?}");
+        }
+        assert!(results.len() >= 10, "too few files compared: {results:?}");
+        let imported = import_against_the_lock(&out, &version);
+        let _ = std::fs::remove_dir_all(&out);
+        let err = imported.expect_err("16.28.0 is not in the lock");
+        assert!(err.contains("16.28.0"), "{err}");
+        return;
+    }
     let reference = reference_dir(&version);
     let results = compare_dirs(&out, &reference).expect("comparing");
     let imported = import_against_the_lock(&out, &version);

@@ -80,7 +80,26 @@ pub fn run(args: LiveCoverageArgs) -> Result<()> {
     for difference in &report.spec_differences {
         println!("  spec vs live: {difference}");
     }
-    println!("{}", report.summary());
+    // Name the server the records came from: the version its settings file recorded.
+    let summary = report.summary();
+    match xtask::settings::read_settings().ok().flatten() {
+        Some(settings) => {
+            let version: String = settings
+                .asterisk_version
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            println!(
+                "{}",
+                summary.replacen(
+                    "live coverage:",
+                    &format!("live coverage (Asterisk {version}):"),
+                    1
+                )
+            );
+        }
+        None => println!("{summary}"),
+    }
     let uncovered = report.uncovered();
     if !uncovered.is_empty() {
         let names: Vec<&str> = uncovered.iter().map(|(id, _)| id.name.as_str()).collect();

@@ -40,9 +40,9 @@ enum Command {
         #[arg(long, conflicts_with = "check")]
         changelog: bool,
     },
-    /// The sandbox Asterisk the live tests run against: up, down, status.
-    #[command(subcommand)]
-    Asterisk(asterisk::AsteriskCommand),
+    /// The sandbox Asterisk the live tests run against (`--asterisk 22|16`): up, down, status,
+    /// restart, freeze, thaw.
+    Asterisk(asterisk::AsteriskArgs),
     /// Run the demo Stasis application (ari-sdk/examples/demo.rs) against the sandbox Asterisk,
     /// started and stopped around it, or against the Asterisk that ARI_URL names.
     Demo,

@@ -1,13 +1,14 @@
 //! The connection settings that `cargo xtask asterisk up` writes and the live suite reads.
 //!
 //! The file is JSON, at [`settings_path`]: `ARI_SANDBOX_SETTINGS` when set, else
-//! `.sandbox/ari.json` in the workspace (git-ignored).
+//! `.sandbox/ari.json` in the workspace (git-ignored) — `.sandbox/ari-16.json` for the
+//! Asterisk 16 sandbox (`ARI_SANDBOX_ASTERISK=16`).
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-/// The Asterisk version the sandbox is built to run (Debian unstable's package).
+/// The Asterisk version the default sandbox is built to run (Debian unstable's package).
 pub const SANDBOX_ASTERISK_VERSION: &str = "22.10.1";
 
 /// Environment variable naming the settings file, overriding [`settings_path`]'s default.
@@ -43,11 +44,18 @@ pub struct SandboxSettings {
     pub log_dir: PathBuf,
 }
 
-/// Where the settings file is: `$ARI_SANDBOX_SETTINGS`, else `<workspace>/.sandbox/ari.json`.
+/// Where the settings file is: `$ARI_SANDBOX_SETTINGS`, else
+/// `<workspace>/.sandbox/<file of the sandbox ARI_SANDBOX_ASTERISK names>` (`ari.json` for 22,
+/// `ari-16.json` for 16).
 pub fn settings_path() -> PathBuf {
     match std::env::var_os(SETTINGS_ENV) {
         Some(path) if !path.is_empty() => PathBuf::from(path),
-        _ => crate::workspace_root().join(".sandbox").join("ari.json"),
+        _ => {
+            let server = crate::asterisk::Server::from_env().unwrap_or_default();
+            crate::workspace_root()
+                .join(".sandbox")
+                .join(server.settings_file())
+        }
     }
 }
 

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use xtask::asterisk::{Server, SERVER_ENV};
 
 /// Options of `cargo xtask test`.
 #[derive(Args)]
@@ -27,7 +28,7 @@ pub struct TestArgs {
 
 /// One check: a command line, and when to run it.
 struct Step {
-    name: &'static str,
+    name: String,
     program: Program,
     args: Vec<OsString>,
     env: Vec<(&'static str, OsString)>,
@@ -50,15 +51,15 @@ enum Program {
 }
 
 impl Step {
-    fn cargo(name: &'static str, args: &[&str]) -> Self {
-        Self::new(name, Program::Cargo, args)
+    fn cargo(name: impl Into<String>, args: &[&str]) -> Self {
+        Self::new(name.into(), Program::Cargo, args)
     }
 
-    fn xtask(name: &'static str, args: &[&str]) -> Self {
-        Self::new(name, Program::Xtask, args)
+    fn xtask(name: impl Into<String>, args: &[&str]) -> Self {
+        Self::new(name.into(), Program::Xtask, args)
     }
 
-    fn new(name: &'static str, program: Program, args: &[&str]) -> Self {
+    fn new(name: String, program: Program, args: &[&str]) -> Self {
         Self {
             name,
             program,
@@ -123,15 +124,13 @@ const TARGET_ENV: &[&str] = &[
     "ARI_APP_PREFIX",
 ];
 
-/// The checks, in order: one line each (kept that way by `rustfmt::skip`).
+/// The checks, in order: one line each (kept that way by `rustfmt::skip`); then the live part
+/// once per sandbox Asterisk ([`live_steps`]).
 #[rustfmt::skip]
 fn steps() -> Vec<Step> {
     let mirror = std::env::var_os("ARI_SPECS_MIRROR").filter(|m| !m.is_empty());
     let no_mirror = mirror.is_none().then(|| "ARI_SPECS_MIRROR is not set: using the specs already imported".to_owned());
-    let settings = xtask::settings::settings_path();
-    let coverage = xtask::live_coverage::coverage_dir();
-    let coverage_env = xtask::live_coverage::DIR_ENV;
-    vec![
+    let mut steps = vec![
         Step::xtask("specs import", &["specs", "import"]).arg(mirror.unwrap_or_default()).skip_because(no_mirror).if_xtask_has(&["specs", "import", "--help"]),
         Step::xtask("codegen --check", &["codegen", "--check"]).if_xtask_has(&["codegen", "--help"]),
         Step::cargo("fmt", &["fmt", "--all", "--check"]),
@@ -142,14 +141,36 @@ fn steps() -> Vec<Step> {
         Step::xtask("native-tls", &["native-tls"]),
         Step::xtask("msrv", &["msrv"]),
         Step::xtask("package", &["package"]),
-        Step::xtask("asterisk up", &["asterisk", "up"]),
-        Step::xtask("live coverage reset", &["live-coverage", "--reset"]).env(coverage_env, &coverage),
-        Step::cargo("live tests", &["test", "-p", "ari-live-tests", "--", "--test-threads=4", "--show-output", "--skip", "isolated::"]).env(xtask::settings::SETTINGS_ENV, &settings).env(coverage_env, &coverage).without_env(TARGET_ENV).sandbox_log_on_failure(),
-        Step::cargo("live isolated tests", &["test", "-p", "ari-live-tests", "--test", "isolated", "--", "--test-threads=1", "--show-output"]).env(xtask::settings::SETTINGS_ENV, settings).env(coverage_env, &coverage).without_env(TARGET_ENV).sandbox_log_on_failure(),
-        Step::xtask("live coverage", &["live-coverage"]).env(coverage_env, &coverage),
-        Step::xtask("demo", &["demo"]).without_env(TARGET_ENV),
-        Step::xtask("asterisk down", &["asterisk", "down"]).always(),
-    ]
+    ];
+    for server in Server::ALL {
+        steps.extend(live_steps(server));
+    }
+    steps
+}
+
+/// The live part against one sandbox Asterisk: start it, the live suite, the isolated tests, the
+/// coverage line (`live coverage (Asterisk 16.28.0): …`), the demo (on the default server), and
+/// stop it (also after a failure). Every step names the server in `ARI_SANDBOX_ASTERISK`, so the
+/// settings file, the fault tests' restarts and the coverage records are that server's.
+#[rustfmt::skip]
+fn live_steps(server: Server) -> Vec<Step> {
+    let v = server.name();
+    let settings = crate::workspace_root().join(".sandbox").join(server.settings_file());
+    let coverage = xtask::live_coverage::coverage_dir().join(format!("asterisk-{v}"));
+    let coverage_env = xtask::live_coverage::DIR_ENV;
+    let with = |step: Step| step.env(SERVER_ENV, v).env(xtask::settings::SETTINGS_ENV, &settings).env(coverage_env, &coverage);
+    let mut steps = vec![
+        with(Step::xtask(format!("asterisk up ({v})"), &["asterisk", "up"])),
+        with(Step::xtask(format!("live coverage reset ({v})"), &["live-coverage", "--reset"])),
+        with(Step::cargo(format!("live tests ({v})"), &["test", "-p", "ari-live-tests", "--", "--test-threads=4", "--show-output", "--skip", "isolated::"])).without_env(TARGET_ENV).sandbox_log_on_failure(),
+        with(Step::cargo(format!("live isolated tests ({v})"), &["test", "-p", "ari-live-tests", "--test", "isolated", "--", "--test-threads=1", "--show-output"])).without_env(TARGET_ENV).sandbox_log_on_failure(),
+        with(Step::xtask(format!("live coverage ({v})"), &["live-coverage"])),
+    ];
+    if server == Server::default() {
+        steps.push(with(Step::xtask("demo", &["demo"])).without_env(TARGET_ENV));
+    }
+    steps.push(with(Step::xtask(format!("asterisk down ({v})"), &["asterisk", "down"])).always());
+    steps
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,7 +187,7 @@ pub fn run(args: TestArgs) -> Result<()> {
     let workspace = crate::workspace_root();
     let xtask_exe = std::env::current_exe().context("locating the xtask binary")?;
     let steps = steps();
-    let mut results: Vec<(&'static str, Outcome, Duration)> = Vec::new();
+    let mut results: Vec<(&str, Outcome, Duration)> = Vec::new();
     let mut failed = false;
 
     // Ctrl-C (or SIGTERM/SIGHUP) reaches the running step, which stops; this process lives on
@@ -185,13 +206,13 @@ pub fn run(args: TestArgs) -> Result<()> {
     for step in &steps {
         let stop = failed && !args.keep_going || interrupted.load(Ordering::SeqCst);
         if stop && !step.cleanup {
-            results.push((step.name, Outcome::NotRun, Duration::ZERO));
+            results.push((&step.name, Outcome::NotRun, Duration::ZERO));
             continue;
         }
         let step_started = Instant::now();
         if let Some(reason) = &step.skip {
             println!("\n==> {}: skipped ({reason})", step.name);
-            results.push((step.name, Outcome::Skipped(reason.clone()), Duration::ZERO));
+            results.push((&step.name, Outcome::Skipped(reason.clone()), Duration::ZERO));
             continue;
         }
         if let Some(probe) = &step.only_if_xtask {
@@ -214,7 +235,7 @@ pub fn run(args: TestArgs) -> Result<()> {
                         .join(" ")
                 );
                 println!("\n==> {}: skipped ({reason})", step.name);
-                results.push((step.name, Outcome::Skipped(reason), Duration::ZERO));
+                results.push((&step.name, Outcome::Skipped(reason), Duration::ZERO));
                 continue;
             }
         }
@@ -261,12 +282,17 @@ pub fn run(args: TestArgs) -> Result<()> {
                     elapsed.as_secs_f64()
                 );
                 if step.show_sandbox_log {
-                    print_sandbox_log();
+                    let settings = step
+                        .env
+                        .iter()
+                        .find(|(k, _)| *k == xtask::settings::SETTINGS_ENV)
+                        .map(|(_, v)| std::path::PathBuf::from(v));
+                    print_sandbox_log(settings);
                 }
             }
             _ => {}
         }
-        results.push((step.name, outcome, elapsed));
+        results.push((&step.name, outcome, elapsed));
     }
 
     println!("\n==> summary");
@@ -310,9 +336,14 @@ pub fn run(args: TestArgs) -> Result<()> {
     Ok(())
 }
 
-/// Prints the end of the sandbox Asterisk's log, if a sandbox is recorded.
-fn print_sandbox_log() {
-    let Ok(Some(settings)) = xtask::settings::read_settings() else {
+/// Prints the end of the sandbox Asterisk's log, if a sandbox is recorded (in the settings file
+/// `path`, else the default one).
+fn print_sandbox_log(path: Option<std::path::PathBuf>) {
+    let text = std::fs::read_to_string(path.unwrap_or_else(xtask::settings::settings_path));
+    let Some(settings) = text
+        .ok()
+        .and_then(|t| serde_json::from_str::<xtask::settings::SandboxSettings>(&t).ok())
+    else {
         return;
     };
     let path = settings.log_dir.join("messages.log");

@@ -199,6 +199,17 @@ async fn user_events_reach_the_socket() {
 async fn claim_channel_from_a_broadcast() {
     let mut scene = Scene::new("claim").await;
     let client = scene.client.clone();
+    if scene.ari.major().await < 20 {
+        // Broadcasting a channel (StasisBroadcast, CallBroadcast, claimChannel) came with 20.
+        expect_api_error!(
+            client
+                .events_api()
+                .claim_channel("no-such-channel", &scene.app),
+            404,
+            "Resource not found"
+        );
+        return;
+    }
     // The `broadcast` extension offers its channel (the `;2` half) to the applications matching
     // ARI_BROADCAST_FILTER; this application claims it and gets it in Stasis.
     let id = scene.unique("bcast");

@@ -170,12 +170,13 @@ async fn log_channels_appear_rotate_and_go() {
 
 #[tokio::test]
 async fn config_objects_create_read_update_delete() {
-    // The sandbox gives res_websocket_client's `websocket_client` objects a memory wizard
-    // (sorcery.conf), so they can be created at run time.
+    // The sandbox gives res_pjsip's `aor` objects a memory wizard (sorcery.conf), so they can be
+    // created at run time (on every Asterisk the sandbox runs; res_websocket_client's objects,
+    // which are memory-backed too, exist from 20 on only).
     let ari = connect().await;
     let client = ari.client();
-    let id = ari.unique("wsclient");
-    let object = client.config_object("res_websocket_client", "websocket_client", &id);
+    let id = ari.unique("aor");
+    let object = client.config_object("res_pjsip", "aor", &id);
     let value_of = |tuples: &[ari_sdk::models::ConfigTuple], attribute: &str| {
         tuples
             .iter()
@@ -191,35 +192,30 @@ async fn config_objects_create_read_update_delete() {
     let created = object
         .update_object()
         .fields([
-            ("uri", "ws://127.0.0.1:9/first"),
-            ("protocols", "ari"),
-            ("connection_type", "per_call_config"),
+            ("max_contacts", "3"),
+            ("remove_existing", "yes"),
+            ("qualify_frequency", "0"),
         ])
         .await
         .expect("updateObject (create)");
-    assert_eq!(
-        value_of(&created, "uri").as_deref(),
-        Some("ws://127.0.0.1:9/first")
-    );
+    assert_eq!(value_of(&created, "max_contacts").as_deref(), Some("3"));
     let read = object.get_object().await.expect("getObject");
     assert_eq!(read, created);
-    assert_eq!(
-        value_of(&read, "connection_type").as_deref(),
-        Some("per_call_config")
-    );
+    assert_eq!(value_of(&read, "remove_existing").as_deref(), Some("true"));
 
     let updated = object
         .update_object()
-        .fields([("uri", "ws://127.0.0.1:9/second")])
+        .fields([("max_contacts", "5")])
         .await
         .expect("updateObject (update)");
+    assert_eq!(value_of(&updated, "max_contacts").as_deref(), Some("5"));
     assert_eq!(
-        value_of(&updated, "uri").as_deref(),
-        Some("ws://127.0.0.1:9/second")
-    );
-    assert_eq!(
-        value_of(&object.get_object().await.expect("getObject"), "uri").as_deref(),
-        Some("ws://127.0.0.1:9/second")
+        value_of(
+            &object.get_object().await.expect("getObject"),
+            "max_contacts"
+        )
+        .as_deref(),
+        Some("5")
     );
 
     object.delete_object().await.expect("deleteObject");
@@ -230,7 +226,7 @@ async fn config_objects_create_read_update_delete() {
     );
     expect_api_error!(
         client
-            .config_object("no_such_class", "websocket_client", &id)
+            .config_object("no_such_class", "aor", &id)
             .delete_object(),
         404,
         "configClass 'no_such_class' not found"

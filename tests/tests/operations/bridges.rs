@@ -164,6 +164,30 @@ async fn bridge_variables_read_back() {
         .expect("createWithId with variables");
     assert_eq!(created.id, id);
     let bridge = client.bridge(&id);
+    if scene.ari.major().await < 20 {
+        // Bridge variables came with 20: Asterisk 16 has no such routes.
+        expect_api_error!(
+            bridge.get_bridge_var("ARI_SDK_CREATED"),
+            404,
+            "Resource not found"
+        );
+        expect_api_error!(
+            bridge.set_bridge_var("ARI_SDK_ONE").value("1"),
+            404,
+            "Resource not found"
+        );
+        expect_api_error!(
+            bridge.get_bridge_vars(["ARI_SDK_ONE"]),
+            404,
+            "Resource not found"
+        );
+        expect_api_error!(
+            bridge.set_bridge_vars([("ARI_SDK_A", "1")]),
+            404,
+            "Resource not found"
+        );
+        return;
+    }
     assert_eq!(
         bridge
             .get_bridge_var("ARI_SDK_CREATED")

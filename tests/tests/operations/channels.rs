@@ -100,7 +100,12 @@ async fn originate_with_id_then_ring_progress_answer() {
     client.channel(&inner).ring().await.expect("ring");
     wait_for_state(&client, &id, ChannelState::Ringing).await;
     client.channel(&inner).ring_stop().await.expect("ringStop");
-    client.channel(&inner).progress().await.expect("progress");
+    if scene.ari.major().await < 20 {
+        // Progress came with 20.
+        expect_api_error!(client.channel(&inner).progress(), 404, "Resource not found");
+    } else {
+        client.channel(&inner).progress().await.expect("progress");
+    }
     client.channel(&inner).answer().await.expect("answer");
     let change = scene.channel_event("ChannelStateChange", &inner).await;
     assert_eq!(change["channel"]["state"], "Up");
@@ -213,6 +218,20 @@ async fn channel_variables_read_back() {
         "Up"
     );
 
+    if scene.ari.major().await < 20 {
+        // Setting and reading several variables at once came with 20.
+        expect_api_error!(
+            channel.set_channel_vars([("ARI_SDK_A", "1")]),
+            404,
+            "Resource not found"
+        );
+        expect_api_error!(
+            channel.get_channel_vars(["ARI_SDK_A"]),
+            404,
+            "Resource not found"
+        );
+        return;
+    }
     channel
         .set_channel_vars([("ARI_SDK_A", "1"), ("ARI_SDK_B", "two words")])
         .await
@@ -313,9 +332,13 @@ async fn music_on_hold_and_hold_are_heard() {
     assert!(level < SILENT, "after stopMoh: {level}");
 
     // Holding a Local channel plays it music on hold too (the default class).
+    // (Asterisk 16 plays none: nothing to hear, a level of 1.9–3.2 against 2.0 for "heard";
+    // only the requests are checked there.)
     channel.hold().await.expect("hold");
     let level = scene.audio_level(&id, SnoopDirection::Out, LISTEN).await;
-    assert!(level > HEARD, "on hold: {level}");
+    if scene.ari.major().await >= 20 {
+        assert!(level > HEARD, "on hold: {level}");
+    }
     channel.unhold().await.expect("unhold");
     let level = scene.audio_level(&id, SnoopDirection::Out, LISTEN).await;
     assert!(level < SILENT, "after unhold: {level}");
@@ -503,8 +526,8 @@ async fn move_between_applications() {
 
 #[tokio::test]
 async fn redirect_204_but_local_channels_are_not_redirected() {
-    // Redirect needs a channel technology that can redirect (SIP 302, IAX2); a Local channel
-    // accepts the request (204) and stays where it is.
+    // Redirect needs a channel technology that can redirect (SIP: a REFER, see `sip.rs`); a
+    // Local channel accepts the request (204) and stays where it is.
     let mut scene = Scene::new("redirect").await;
     let client = scene.client.clone();
     let id = scene.channel("wait").await;
@@ -536,6 +559,15 @@ async fn transfer_progress_204_without_a_transfer_to_report_on() {
     let mut scene = Scene::new("transfer").await;
     let client = scene.client.clone();
     let id = scene.channel("wait").await;
+    if scene.ari.major().await < 20 {
+        // ARI transfer handling came with 20.
+        expect_api_error!(
+            client.channel(&id).transfer_progress("channel_answered"),
+            404,
+            "Resource not found"
+        );
+        return;
+    }
     for state in [
         "channel_progress",
         "channel_answered",
@@ -624,17 +656,22 @@ async fn external_media_sends_rtp_to_a_udp_host() {
     assert_eq!(packet[0] >> 6, 2, "RTP version");
     assert_eq!(packet[1] & 0x7f, 0, "payload type PCMU");
 
+    let missing_host = if scene.ari.major().await < 20 {
+        "external_host cannot be empty"
+    } else {
+        "external_host is required for all but websocket server connections"
+    };
     expect_api_error!(
         client.channels().external_media(&scene.app, "ulaw"),
         400,
-        "external_host is required for all but websocket server connections"
+        missing_host
     );
 }
 
 #[tokio::test]
-async fn rtpstatistics_asserts_403_on_local_and_404_on_unicast_rtp() {
-    // RTP statistics need a channel driver with RTP glue and a negotiated RTP instance (a SIP
-    // call); this sandbox has Local and UnicastRTP channels only.
+async fn rtpstatistics_answers_403_on_local_and_404_on_unicast_rtp() {
+    // RTP statistics need a channel driver with RTP glue and a negotiated RTP instance: a SIP
+    // call has them (`sip.rs`); Local and UnicastRTP channels do not.
     let mut scene = Scene::new("rtpstats").await;
     let client = scene.client.clone();
     let local = scene.channel("wait").await;
@@ -658,11 +695,13 @@ async fn rtpstatistics_asserts_403_on_local_and_404_on_unicast_rtp() {
         .expect("externalMedia");
     scene.stasis_start(&id).await;
     client.channel(&id).answer().await.expect("answer");
-    expect_api_error!(
-        client.channel(&id).rtpstatistics(),
-        404,
-        "RTP info not found"
-    );
+    // 16's chan_rtp has no RTP glue at all; later ones have it but give no instance.
+    let (status, message) = if scene.ari.major().await < 20 {
+        (403, "Unsupported channel type")
+    } else {
+        (404, "RTP info not found")
+    };
+    expect_api_error!(client.channel(&id).rtpstatistics(), status, message);
     expect_api_error!(
         client.channel("no-such-channel").rtpstatistics(),
         404,

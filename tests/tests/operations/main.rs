@@ -10,5 +10,6 @@ mod asterisk;
 mod bridges;
 mod channels;
 mod media;
+mod sip;
 mod tricky_ids;
 mod unavailable;

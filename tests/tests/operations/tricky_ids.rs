@@ -35,7 +35,9 @@ fn ids(scene: &Scene, what: &str) -> Vec<(String, &'static str)> {
 async fn channel_ids() {
     let mut scene = Scene::new("trickychan").await;
     let client = scene.client.clone();
-    for (id, _) in ids(&scene, "chan") {
+    let major = scene.ari.major().await;
+    let mut unreadable = Vec::new();
+    for (id, tricky) in ids(&scene, "chan") {
         let other = format!("{id};2");
         scene.cleanup.channel(&id);
         scene.cleanup.channel(&other);
@@ -62,18 +64,48 @@ async fn channel_ids() {
             .value(&id)
             .await
             .expect("set");
+        if major < 20 {
+            // Asterisk 16 accepts the variable (204) for some ids but does not read it back.
+            let read = client.channel(&id).get_channel_var("ARI_SDK_ID").await;
+            match read {
+                Ok(variable) => assert_eq!(variable.value, id),
+                Err(_) => {
+                    ari_live_tests::expect_api_error!(
+                        client.channel(&id).get_channel_var("ARI_SDK_ID"),
+                        404,
+                        "Provided variable was not found"
+                    );
+                    unreadable.push(tricky);
+                }
+            }
+            client.channel(&id).hangup().await.expect("hangup");
+            scene.channel_event("StasisEnd", &id).await;
+            continue;
+        }
         assert_eq!(
             client
                 .channel(&id)
                 .get_channel_var("ARI_SDK_ID")
                 .await
-                .expect("get var")
+                .unwrap_or_else(|e| panic!("get var on {id:?}: {e}"))
                 .value,
             id
         );
         client.channel(&id).hangup().await.expect("hangup");
         scene.channel_event("StasisEnd", &id).await;
     }
+    // Found on 16.28.0: for every one of these channels the variable set here (204) does not
+    // read back (404), although `channel_variables_read_back` reads its variables back on the
+    // same server; the cause is not isolated yet (tests/FINDINGS.md).
+    let expected: Vec<&str> = if major < 20 {
+        TRICKY.iter().map(|(_, t)| *t).collect()
+    } else {
+        Vec::new()
+    };
+    assert_eq!(
+        unreadable, expected,
+        "ids whose channel variable does not read back"
+    );
 }
 
 #[tokio::test]

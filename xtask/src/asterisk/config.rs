@@ -68,6 +68,17 @@ pub const REQUIRED_MODULES: &[&str] = &[
     "res_sorcery_config",
     "res_sorcery_memory",
     "res_sorcery_astdb",
+    // Real SIP on loopback (see [`pjsip_conf`]).
+    "res_pjproject",
+    "res_pjsip",
+    "res_pjsip_session",
+    "chan_pjsip",
+    "res_pjsip_sdp_rtp",
+    "res_rtp_asterisk",
+    "res_pjsip_endpoint_identifier_ip",
+    "res_pjsip_messaging",
+    "res_pjsip_pubsub",
+    "res_pjsip_refer",
 ];
 
 /// Further modules loaded when the package ships them (more ARI resources in other builds,
@@ -80,8 +91,6 @@ const OPTIONAL_MODULES: &[&str] = &[
     "app_stasis_broadcast",
     // External media and WebSocket channels, outbound ARI WebSockets.
     "chan_rtp",
-    "res_pjproject",
-    "res_rtp_asterisk",
     "res_rtp_multicast",
     "res_srtp",
     "chan_audiosocket",
@@ -157,6 +166,15 @@ const OPTIONAL_MODULES: &[&str] = &[
     // Object storage and CLI helpers.
     "res_sorcery_memory_cache",
     "res_clioriginate",
+    // SIP helpers.
+    "res_pjsip_caller_id",
+    "res_pjsip_dtmf_info",
+    "res_pjsip_header_funcs",
+    "res_pjsip_logger",
+    "res_pjsip_rfc3326",
+    "func_pjsip_endpoint",
+    "func_pjsip_aor",
+    "func_pjsip_contact",
 ];
 
 /// Module-name prefixes loaded whole (every such module the package ships), except
@@ -372,15 +390,111 @@ pub fn indications_conf() -> String {
         .to_owned()
 }
 
-/// `sorcery.conf`: `websocket_client` objects (res_websocket_client) are read from
-/// `websocket_client.conf` as usual and may also be created at run time in memory, so ARI's
-/// dynamic configuration (`/asterisk/config/dynamic/res_websocket_client/websocket_client/{id}`)
-/// can create, read and delete them.
+/// `sorcery.conf`: `websocket_client` objects (res_websocket_client) and PJSIP endpoints and
+/// AORs are read from their configuration files as usual and may also be created at run time in
+/// memory, so ARI's dynamic configuration
+/// (`/asterisk/config/dynamic/res_websocket_client/websocket_client/{id}`,
+/// `/asterisk/config/dynamic/res_pjsip/endpoint/{id}`, …) can create, read and delete them (the
+/// live suite makes SIP endpoints whose contact is a socket of the test's own).
 pub fn sorcery_conf() -> String {
     "; Written by `cargo xtask asterisk up`.\n\
      [res_websocket_client]\n\
      websocket_client = config,websocket_client.conf,criteria=type=websocket_client\n\
-     websocket_client = memory\n"
+     websocket_client = memory\n\
+     \n\
+     [res_pjsip]\n\
+     endpoint = config,pjsip.conf,criteria=type=endpoint\n\
+     endpoint = memory\n\
+     aor = config,pjsip.conf,criteria=type=aor\n\
+     aor = memory\n"
+        .to_owned()
+}
+
+/// The two SIP endpoints of the sandbox: a call to [`SIP_CALLER`] (`PJSIP/<exten>@bob`) leaves
+/// on one UDP transport and arrives on the other as a call from [`SIP_CALLEE`] (`PJSIP/alice-…`)
+/// to `<exten>` in [`CONTEXT`].
+pub const SIP_CALLER: &str = "bob";
+/// See [`SIP_CALLER`].
+pub const SIP_CALLEE: &str = "alice";
+
+/// The UDP ports of the two SIP transports (free ports on 127.0.0.1, chosen by `up`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SipPorts {
+    /// Transport `a`: what `bob` uses; `alice`'s contact points here.
+    pub a: u16,
+    /// Transport `b`: what `alice` uses; `bob`'s contact points here.
+    pub b: u16,
+}
+
+/// `pjsip.conf`: real SIP on loopback. Two UDP transports on 127.0.0.1; endpoint `bob` sends
+/// from transport `a` to a contact on transport `b`, where the request is identified by its
+/// source address as coming from endpoint `alice` (and the other way round). So
+/// `POST /channels?endpoint=PJSIP/stasis-<app>@bob` is a real SIP call with RTP whose far end
+/// arrives as `PJSIP/alice-…` in extension `stasis-<app>`; a MESSAGE to `bob` arrives as a
+/// message from `alice`. RTP binds to 127.0.0.1 too (`bind_rtp_to_media_address`).
+pub fn pjsip_conf(ports: SipPorts) -> String {
+    let SipPorts { a, b } = ports;
+    let endpoint = |name: &str, transport: &str| {
+        format!(
+            "[{name}]\n\
+             type = endpoint\n\
+             transport = {transport}\n\
+             context = {CONTEXT}\n\
+             message_context = {CONTEXT}\n\
+             aors = {name}\n\
+             disallow = all\n\
+             allow = ulaw\n\
+             direct_media = no\n\
+             media_address = 127.0.0.1\n\
+             bind_rtp_to_media_address = yes\n\
+             rtp_timeout = 0\n\
+             \n"
+        )
+    };
+    format!(
+        "; Written by `cargo xtask asterisk up`: two SIP endpoints that call each other over \
+         127.0.0.1.\n\
+         [global]\n\
+         type = global\n\
+         user_agent = ari-sdk-sandbox\n\
+         \n\
+         [transport-a]\n\
+         type = transport\n\
+         protocol = udp\n\
+         bind = 127.0.0.1:{a}\n\
+         \n\
+         [transport-b]\n\
+         type = transport\n\
+         protocol = udp\n\
+         bind = 127.0.0.1:{b}\n\
+         \n\
+         {bob}\
+         [{SIP_CALLER}]\n\
+         type = aor\n\
+         contact = sip:{SIP_CALLER}@127.0.0.1:{b}\n\
+         \n\
+         [{SIP_CALLER}]\n\
+         type = identify\n\
+         endpoint = {SIP_CALLER}\n\
+         match = 127.0.0.1:{b}\n\
+         \n\
+         {alice}\
+         [{SIP_CALLEE}]\n\
+         type = aor\n\
+         contact = sip:{SIP_CALLEE}@127.0.0.1:{a}\n\
+         \n\
+         [{SIP_CALLEE}]\n\
+         type = identify\n\
+         endpoint = {SIP_CALLEE}\n\
+         match = 127.0.0.1:{a}\n",
+        bob = endpoint(SIP_CALLER, "transport-a"),
+        alice = endpoint(SIP_CALLEE, "transport-b"),
+    )
+}
+
+/// `rtp.conf`: RTP ports for the SIP calls (bound to 127.0.0.1 by the endpoints).
+pub fn rtp_conf() -> String {
+    "; Written by `cargo xtask asterisk up`.\n[general]\nrtpstart = 20000\nrtpend = 40000\n"
         .to_owned()
 }
 
@@ -397,7 +511,6 @@ const DEFAULTS_ONLY: &[&str] = &[
     "chan_websocket.conf",
     "features.conf",
     "pjproject.conf",
-    "rtp.conf",
     "udptl.conf",
     "websocket_client.conf",
 ];
@@ -407,6 +520,7 @@ pub fn all_files(
     instance_dir: &str,
     module_dir: &str,
     port: u16,
+    sip_ports: SipPorts,
     password: &str,
     read_only_password: &str,
     available_modules: &BTreeSet<String>,
@@ -421,6 +535,8 @@ pub fn all_files(
         ("musiconhold.conf", musiconhold_conf()),
         ("indications.conf", indications_conf()),
         ("sorcery.conf", sorcery_conf()),
+        ("pjsip.conf", pjsip_conf(sip_ports)),
+        ("rtp.conf", rtp_conf()),
         ("cdr.conf", records_off_conf()),
         ("cel.conf", records_off_conf()),
     ];
@@ -445,6 +561,7 @@ mod tests {
             "res_stasis_test",
             "format_gsm",
             "chan_pjsip",
+            "chan_iax2",
             "app_stasis",
         ]
         .into_iter()
@@ -457,7 +574,8 @@ mod tests {
         assert!(text.contains("load = format_gsm.so\n"));
         assert!(text.contains("load = app_stasis.so\n"));
         assert!(!text.contains("res_stasis_test"));
-        assert!(!text.contains("chan_pjsip"));
+        assert!(text.contains("load = chan_pjsip.so\n"));
+        assert!(!text.contains("chan_iax2"));
         // Nothing that is not shipped is named.
         assert!(!text.contains("res_mwi_external"));
     }
@@ -473,6 +591,23 @@ mod tests {
             text.contains("exten => broadcast,1,StasisBroadcast(10000,${ARI_BROADCAST_FILTER})")
         );
         assert!(text.contains(" same => n,GotoIf($[\"${BROADCAST_WINNER}\" = \"\"]?unclaimed)"));
+    }
+
+    #[test]
+    fn sip_transports_and_rtp_bind_loopback_and_point_at_each_other() {
+        let text = pjsip_conf(SipPorts { a: 5001, b: 5002 });
+        assert!(text
+            .contains("[transport-a]\ntype = transport\nprotocol = udp\nbind = 127.0.0.1:5001\n"));
+        assert!(text
+            .contains("[transport-b]\ntype = transport\nprotocol = udp\nbind = 127.0.0.1:5002\n"));
+        // bob sends to transport b, where the source (transport a) identifies alice.
+        assert!(text.contains("[bob]\ntype = aor\ncontact = sip:bob@127.0.0.1:5002\n"));
+        assert!(
+            text.contains("[alice]\ntype = identify\nendpoint = alice\nmatch = 127.0.0.1:5001\n")
+        );
+        assert_eq!(text.matches("bind_rtp_to_media_address = yes\n").count(), 2);
+        assert_eq!(text.matches("media_address = 127.0.0.1\n").count(), 2);
+        assert!(!text.contains("0.0.0.0"));
     }
 
     #[test]

@@ -17,6 +17,9 @@ mod config;
 mod process;
 mod progress;
 mod root;
+pub mod server;
+
+pub use server::{Server, SERVER_ENV};
 
 use std::fs::{File, OpenOptions};
 use std::net::TcpListener;
@@ -24,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::settings::{settings_path, SandboxSettings, SANDBOX_ASTERISK_VERSION};
+use crate::settings::{settings_path, SandboxSettings};
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use rustix::process::Signal;
@@ -32,6 +35,18 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use process::{is_alive, is_root, proc_stat, processes_with_arg, tail, unmount_all_under};
+
+/// `cargo xtask asterisk [--asterisk 22|16] <command>`.
+#[derive(clap::Args)]
+pub struct AsteriskArgs {
+    /// Which sandbox Asterisk: 22 (22.10.1, Debian sid; the default) or 16 (16.28.0, Debian
+    /// bullseye). Default: `ARI_SANDBOX_ASTERISK`, else 22.
+    #[arg(long, global = true, value_enum)]
+    pub asterisk: Option<Server>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: AsteriskCommand,
+}
 
 /// Subcommands of `cargo xtask asterisk`.
 #[derive(Subcommand)]
@@ -52,9 +67,13 @@ pub enum AsteriskCommand {
     Thaw,
 }
 
-/// Runs one `asterisk` subcommand.
-pub fn run(cmd: AsteriskCommand) -> Result<()> {
-    match cmd {
+/// Runs one `asterisk` subcommand (for the server `--asterisk` names, which then also holds for
+/// everything this process does).
+pub fn run(args: AsteriskArgs) -> Result<()> {
+    if let Some(server) = args.asterisk {
+        std::env::set_var(SERVER_ENV, server.name());
+    }
+    match args.command {
         AsteriskCommand::Up => up(),
         AsteriskCommand::Down => down(),
         AsteriskCommand::Status => status(),
@@ -201,20 +220,16 @@ fn running_state(sandbox: &Sandbox) -> Result<State> {
 
 /// Starts Asterisk in the root with the instance's configuration, output to `out`, in its own process group (a
 /// Ctrl-C meant for cargo does not reach it; `down` stops it).
+///
+/// Descriptors this process inherited without close-on-exec (e.g. the lock of
+/// `flock /tmp/ari-build.lock cargo xtask asterisk up`) would otherwise live as long as Asterisk
+/// and keep such a lock held: the root's bash closes every one of them before it execs Asterisk.
 fn spawn_asterisk(sandbox: &Sandbox, config: &str, out: File) -> Result<std::process::Child> {
-    let mut command = root::in_root(
-        &sandbox.root,
-        &[
-            "/usr/sbin/asterisk",
-            "-f",
-            "-U",
-            "asterisk",
-            "-G",
-            "asterisk",
-            "-C",
-            config,
-        ],
+    let script = format!(
+        "{}exec /usr/sbin/asterisk -f -U asterisk -G asterisk -C \"$0\"",
+        close_inherited_fds()
     );
+    let mut command = root::in_root(&sandbox.root, &["/bin/bash", "-c", &script, config]);
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     command
         .stdin(Stdio::null())
@@ -222,6 +237,21 @@ fn spawn_asterisk(sandbox: &Sandbox, config: &str, out: File) -> Result<std::pro
         .stderr(out)
         .spawn()
         .context("starting chroot … /usr/sbin/asterisk")
+}
+
+/// `exec N>&- ` for every descriptor above 2 open in this process (the shell ignores ones
+/// already closed by close-on-exec).
+fn close_inherited_fds() -> String {
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
+        return String::new();
+    };
+    let mut fds: Vec<u32> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .filter(|fd| *fd > 2)
+        .collect();
+    fds.sort_unstable();
+    fds.iter().map(|fd| format!("exec {fd}>&- ; ")).collect()
 }
 
 /// Cache directory override.
@@ -234,6 +264,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where things are for this workspace's instance.
 struct Sandbox {
+    server: Server,
     cache: PathBuf,
     root: PathBuf,
     instance: String,
@@ -250,11 +281,15 @@ struct State {
     config: String,
     /// The workspace that started it.
     workspace: PathBuf,
+    /// The root it runs in (absent in state files of older `up`s: the sid root).
+    #[serde(default)]
+    root: Option<PathBuf>,
     settings: SandboxSettings,
 }
 
 impl Sandbox {
     fn from_env() -> Result<Self> {
+        let server = Server::from_env()?;
         let cache = match std::env::var_os(CACHE_ENV) {
             Some(dir) if !dir.is_empty() => PathBuf::from(dir),
             _ => PathBuf::from(DEFAULT_CACHE),
@@ -271,14 +306,16 @@ impl Sandbox {
             .unwrap_or_else(|_| workspace.clone());
         let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
         let instance = format!(
-            "ws-{}",
+            "ws-{}{}",
             digest[..4]
                 .iter()
                 .map(|b| format!("{b:02x}"))
-                .collect::<String>()
+                .collect::<String>(),
+            server.instance_suffix()
         );
         Ok(Self {
-            root: cache.join("root"),
+            server,
+            root: cache.join(server.root_dir()),
             cache,
             instance,
             workspace,
@@ -318,13 +355,16 @@ impl Sandbox {
         write_private(&path, &serde_json::to_string_pretty(state)?)
     }
 
-    /// Whether any instance (of any workspace) runs from the cached root.
+    /// Whether any instance (of any workspace) runs from this sandbox's cached root.
     fn root_in_use(&self) -> bool {
         let Ok(entries) = std::fs::read_dir(self.cache.join("instances")) else {
             return false;
         };
+        let sid_root = self.cache.join(Server::Asterisk22.root_dir());
         entries.flatten().any(|entry| {
-            matches!(read_state_file(&entry.path()), Ok(Some(state)) if is_alive(state.pid, state.start_ticks))
+            matches!(read_state_file(&entry.path()), Ok(Some(state))
+                if is_alive(state.pid, state.start_ticks)
+                    && state.root.as_ref().unwrap_or(&sid_root) == &self.root)
         })
     }
 
@@ -415,7 +455,13 @@ pub fn up() -> Result<()> {
     }
 
     let port = choose_port()?;
-    let (marker, built) = root::ensure_root(&sandbox.cache, &sandbox.root, sandbox.root_in_use())?;
+    let sip_ports = choose_sip_ports()?;
+    let (marker, built) = root::ensure_root(
+        &sandbox.cache,
+        &sandbox.root,
+        sandbox.root_in_use(),
+        sandbox.server,
+    )?;
     if !built {
         println!(
             "asterisk up: reusing the sandbox root {} (asterisk {})",
@@ -436,6 +482,7 @@ pub fn up() -> Result<()> {
         &module_dir,
         &modules,
         port,
+        sip_ports,
         &password,
         &read_only_password,
     )?;
@@ -456,7 +503,7 @@ pub fn up() -> Result<()> {
         app_prefix: config::APP_PREFIX.to_owned(),
         dialplan_context: config::CONTEXT.to_owned(),
         asterisk_version: String::new(),
-        expected_version: SANDBOX_ASTERISK_VERSION.to_owned(),
+        expected_version: sandbox.server.version().to_owned(),
         instance: sandbox.instance.clone(),
         pid,
         log_dir: sandbox.log_dir(),
@@ -467,6 +514,7 @@ pub fn up() -> Result<()> {
         started_unix: now_unix(),
         config: config.clone(),
         workspace: sandbox.workspace.clone(),
+        root: Some(sandbox.root.clone()),
         settings: settings.clone(),
     };
     sandbox.write_state(&state)?;
@@ -490,12 +538,13 @@ pub fn up() -> Result<()> {
     report_module_problems(&sandbox.log_dir().join("messages.log"));
     if !settings
         .asterisk_version
-        .starts_with(SANDBOX_ASTERISK_VERSION)
+        .starts_with(sandbox.server.version())
     {
         println!(
             "asterisk up: WARNING: Asterisk reports {} but the sandbox is meant to run {}; \
              the live tests will say so",
-            settings.asterisk_version, SANDBOX_ASTERISK_VERSION
+            settings.asterisk_version,
+            sandbox.server.version()
         );
     }
     println!(
@@ -783,6 +832,7 @@ fn prepare_instance_dir(
     module_dir: &str,
     modules: &std::collections::BTreeSet<String>,
     port: u16,
+    sip_ports: config::SipPorts,
     password: &str,
     read_only_password: &str,
 ) -> Result<()> {
@@ -799,6 +849,7 @@ fn prepare_instance_dir(
         &sandbox.instance_inside(),
         module_dir,
         port,
+        sip_ports,
         password,
         read_only_password,
         modules,
@@ -844,6 +895,16 @@ fn choose_port() -> Result<u16> {
     let listener =
         TcpListener::bind(("127.0.0.1", 0)).context("finding a free port on 127.0.0.1")?;
     Ok(listener.local_addr()?.port())
+}
+
+/// Two distinct free UDP ports on 127.0.0.1 for the SIP transports.
+fn choose_sip_ports() -> Result<config::SipPorts> {
+    let a = std::net::UdpSocket::bind(("127.0.0.1", 0)).context("finding a free UDP port")?;
+    let b = std::net::UdpSocket::bind(("127.0.0.1", 0)).context("finding a free UDP port")?;
+    Ok(config::SipPorts {
+        a: a.local_addr()?.port(),
+        b: b.local_addr()?.port(),
+    })
 }
 
 fn http_client() -> Result<reqwest::blocking::Client> {

@@ -1,4 +1,5 @@
-//! The cached Debian unstable root that Asterisk runs in (debootstrap + apt, under chroot).
+//! The cached Debian roots that Asterisk runs in (debootstrap + apt, under chroot): unstable
+//! (sid) for 22.10.1, bullseye for 16.28.0 (see [`Server`]).
 //!
 //! Built once into `<cache>/root.partial`, then renamed to `<cache>/root` with a marker file, so an
 //! interrupted build never looks finished. Later `up`s reuse it.
@@ -14,11 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use super::process::{find_program, tail, unmount_all_under};
 use super::progress::Progress;
+use super::server::Server;
 
 /// Bump when the packages or the way the root is built change: older roots are rebuilt.
 pub const RECIPE: u32 = 1;
-/// Debian unstable: the only suite with an asterisk package (22.10.1 when this was written).
-pub const SUITE: &str = "sid";
 /// What is installed into the root (with `--no-install-recommends`).
 pub const PACKAGES: &[&str] = &[
     "asterisk",
@@ -48,16 +48,21 @@ pub struct RootMarker {
 }
 
 /// Reads the marker of a finished root of the current [`RECIPE`].
-pub fn current_marker(root: &Path) -> Option<RootMarker> {
+pub fn current_marker(root: &Path, server: Server) -> Option<RootMarker> {
     let text = std::fs::read_to_string(root.join(MARKER)).ok()?;
     let marker: RootMarker = serde_json::from_str(&text).ok()?;
-    (marker.recipe == RECIPE).then_some(marker)
+    (marker.recipe == RECIPE && marker.suite == server.suite()).then_some(marker)
 }
 
 /// Builds the root unless a finished one of the current recipe exists. `in_use` says whether an
 /// instance still runs from the existing root (then an outdated root is not replaced).
-pub fn ensure_root(cache: &Path, root: &Path, in_use: bool) -> Result<(RootMarker, bool)> {
-    if let Some(marker) = current_marker(root) {
+pub fn ensure_root(
+    cache: &Path,
+    root: &Path,
+    in_use: bool,
+    server: Server,
+) -> Result<(RootMarker, bool)> {
+    if let Some(marker) = current_marker(root, server) {
         return Ok((marker, false));
     }
     if root.exists() && in_use {
@@ -68,24 +73,25 @@ pub fn ensure_root(cache: &Path, root: &Path, in_use: bool) -> Result<(RootMarke
         );
     }
     let started = Instant::now();
-    let log = cache.join("build.log");
+    let log = cache.join(format!("build-{}.log", server.root_dir()));
     let _ = std::fs::remove_file(&log);
     ensure_debootstrap(&log)?;
 
-    let partial = cache.join("root.partial");
+    let partial = cache.join(format!("{}.partial", server.root_dir()));
     if partial.exists() {
         unmount_all_under(&partial)?;
         std::fs::remove_dir_all(&partial)
             .with_context(|| format!("removing the unfinished {}", partial.display()))?;
     }
     println!(
-        "asterisk up: building the sandbox root in {} (debootstrap {SUITE}, then {}; \
+        "asterisk up: building the sandbox root in {} (debootstrap {}, then {}; \
          about a minute, once; log: {})",
         root.display(),
+        server.suite(),
         PACKAGES.join(" "),
         log.display()
     );
-    let result = build(&partial, &log);
+    let result = build(&partial, &log, server);
     // Whatever happened, leave nothing mounted below the cache.
     unmount_all_under(&partial)?;
     let marker = result?;
@@ -106,9 +112,11 @@ pub fn ensure_root(cache: &Path, root: &Path, in_use: bool) -> Result<(RootMarke
     Ok((marker, true))
 }
 
-fn build(partial: &Path, log: &Path) -> Result<RootMarker> {
+fn build(partial: &Path, log: &Path, server: Server) -> Result<RootMarker> {
     let mut debootstrap = Command::new("debootstrap");
-    debootstrap.args(["--variant=minbase", SUITE]).arg(partial);
+    debootstrap
+        .args(["--variant=minbase", server.suite()])
+        .arg(partial);
     if let Some(mirror) = std::env::var_os(MIRROR_ENV).filter(|m| !m.is_empty()) {
         debootstrap.arg(mirror);
     }
@@ -157,7 +165,7 @@ fn build(partial: &Path, log: &Path) -> Result<RootMarker> {
     }
     let marker = RootMarker {
         recipe: RECIPE,
-        suite: SUITE.to_owned(),
+        suite: server.suite().to_owned(),
         packages: PACKAGES.iter().map(|p| p.to_string()).collect(),
         asterisk_package,
         built_unix: SystemTime::now()
@@ -278,21 +286,30 @@ fn run_logged(command: &mut Command, log: &Path, what: &str) -> Result<()> {
     )
 }
 
-/// The module directory inside the root, as Asterisk sees it (`/usr/lib/<triplet>/asterisk/modules`).
+/// The module directory inside the root, as Asterisk sees it: `/usr/lib/<triplet>/asterisk/modules`
+/// (22 on sid) or `/usr/lib/asterisk/modules` (16 on bullseye).
 pub fn module_dir(root: &Path) -> Result<String> {
     let lib = root.join("usr/lib");
     let mut found = Vec::new();
+    if lib.join("asterisk/modules/res_ari.so").is_file() {
+        found.push("/usr/lib/asterisk/modules".to_owned());
+    }
     for entry in std::fs::read_dir(&lib).with_context(|| format!("listing {}", lib.display()))? {
         let entry = entry?;
         if entry.path().join("asterisk/modules/res_ari.so").is_file() {
-            found.push(entry.file_name().to_string_lossy().into_owned());
+            found.push(format!(
+                "/usr/lib/{}/asterisk/modules",
+                entry.file_name().to_string_lossy()
+            ));
         }
     }
+    found.dedup();
     match found.as_slice() {
-        [one] => Ok(format!("/usr/lib/{one}/asterisk/modules")),
+        [one] => Ok(one.clone()),
         [] => bail!(
-            "no Asterisk modules (res_ari.so) under {}/*/asterisk/modules: the root is broken; \
-             remove {} and run `cargo xtask asterisk up` again",
+            "no Asterisk modules (res_ari.so) under {}/asterisk/modules or {}/*/asterisk/modules: \
+             the root is broken; remove {} and run `cargo xtask asterisk up` again",
+            lib.display(),
             lib.display(),
             root.display()
         ),
