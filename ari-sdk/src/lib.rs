@@ -100,7 +100,7 @@ mod response;
 mod timestamp;
 mod transport;
 
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, Transport};
 pub use error::{BoxError, Error, Result};
 pub use generated::events as event_types;
 pub use generated::events::{Event, UnknownEvent};

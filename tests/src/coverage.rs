@@ -2,7 +2,7 @@
 //!
 //! [`install`] puts a tracing subscriber in place for the test process. It watches the one
 //! `ari_request` span the SDK opens per request (fields `operation`, `method`, `path` — the
-//! path template — and `status`) and appends a [`Record`] for each when it closes. Errors a
+//! path template — `status` and `transport`) and appends a [`Record`] for each when it closes. Errors a
 //! test asserts exactly go through [`check_api_error`] (or the [`expect_api_error!`] macro),
 //! which records them too; connecting the events WebSocket is recorded by
 //! [`record_websocket`]. Records go to `xtask::live_coverage::coverage_dir()`, one file per
@@ -61,7 +61,16 @@ pub fn record_websocket() {
         status: Some(101),
         message: None,
         test: test_name(),
+        transport: Some(suite_transport_name().to_owned()),
     });
+}
+
+/// The name of the transport this test process sends REST over, as the SDK's span names it.
+pub fn suite_transport_name() -> &'static str {
+    match crate::live::suite_transport() {
+        ari_sdk::Transport::WebSocket => "websocket",
+        _ => "http",
+    }
 }
 
 /// Asserts that `result` is [`ari_sdk::Error::Api`] with exactly `status` and ARI's
@@ -103,6 +112,51 @@ pub fn check_api_error<T: fmt::Debug>(
         status: Some(status),
         message: Some(message.to_owned()),
         test: test_name(),
+        transport: Some(suite_transport_name().to_owned()),
+    });
+    error
+}
+
+/// [`check_api_error`] for an error that comes without a body (so without ARI's message): asserts
+/// [`ari_sdk::Error::Api`] with exactly `status` and no message, and records it as `(no body)`.
+#[track_caller]
+pub fn check_api_status<T: fmt::Debug>(
+    request: &ari_sdk::request::Request,
+    result: ari_sdk::Result<T>,
+    status: u16,
+) -> ari_sdk::Error {
+    let route = format!("{} {}", request.method(), request.path_template());
+    let error = match result {
+        Ok(value) => {
+            panic!("{route}: expected HTTP {status} without a body, got success: {value:?}")
+        }
+        Err(error) => error,
+    };
+    match &error {
+        ari_sdk::Error::Api {
+            status: got_status,
+            message,
+            operation,
+            ..
+        } => {
+            assert_eq!(
+                (*got_status, message.as_deref()),
+                (status, None),
+                "{route} ({operation}): unexpected error: {error}"
+            );
+            assert_eq!(*operation, request.operation());
+        }
+        other => panic!("{route}: expected HTTP {status} without a body, got {other:?}"),
+    }
+    append(&Record {
+        kind: Kind::AssertedError,
+        method: request.method().to_string(),
+        path: request.path_template().to_string(),
+        operation: request.operation().to_owned(),
+        status: Some(status),
+        message: Some("(no body)".to_owned()),
+        test: test_name(),
+        transport: Some(suite_transport_name().to_owned()),
     });
     error
 }
@@ -155,6 +209,7 @@ struct Fields {
     method: String,
     path: String,
     status: Option<u16>,
+    transport: Option<String>,
     test: String,
 }
 
@@ -164,6 +219,7 @@ impl Visit for Fields {
             "operation" => self.operation = value.to_owned(),
             "method" => self.method = value.to_owned(),
             "path" => self.path = value.to_owned(),
+            "transport" => self.transport = Some(value.to_owned()),
             _ => {}
         }
     }
@@ -188,6 +244,7 @@ impl Visit for Fields {
             "method" => self.method = text,
             "path" => self.path = text,
             "status" => self.status = text.parse().ok(),
+            "transport" => self.transport = Some(text.trim_matches('"').to_owned()),
             _ => {}
         }
     }
@@ -233,6 +290,7 @@ where
             status: fields.status,
             message: None,
             test: fields.test,
+            transport: fields.transport,
         });
     }
 }

@@ -15,6 +15,10 @@ pub struct LiveCoverageArgs {
     /// The records' directory; default `$ARI_LIVE_COVERAGE_DIR`, else `target/live-coverage`.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Also require the operations suite's run with REST over WebSocket (records in the `websocket`
+    /// subdirectory) to cover every REST operation; without it, that report is printed when it has records.
+    #[arg(long)]
+    websocket: bool,
 }
 
 /// Prints every operation's coverage and the summary line; fails when one is not covered.
@@ -30,12 +34,34 @@ pub fn run(args: LiveCoverageArgs) -> Result<()> {
         .context("loading the operations of the imported specs")?;
     let records = live_coverage::read_records(&dir)?;
     let report = live_coverage::report(&api, &records);
-
     println!(
         "live coverage: {} records from {} (the live suite's test processes)",
         report.records,
         dir.display()
     );
+    print_report(&report);
+    let mut failures = check(&report, &dir);
+
+    let websocket_dir = dir.join(live_coverage::WEBSOCKET);
+    let websocket_records = live_coverage::read_records(&websocket_dir)?;
+    if args.websocket || !websocket_records.is_empty() {
+        let report = live_coverage::websocket_report(&api, &websocket_records);
+        println!(
+            "live coverage (REST over WebSocket): {} records from {} (the operations suite with \
+             ARI_TRANSPORT=websocket)",
+            websocket_records.len(),
+            websocket_dir.display()
+        );
+        print_report(&report);
+        failures.extend(check(&report, &websocket_dir));
+    }
+    if !failures.is_empty() {
+        bail!("{}", failures.join("; "));
+    }
+    Ok(())
+}
+
+fn print_report(report: &live_coverage::Report) {
     for (id, coverage) in &report.operations {
         let detail = match coverage {
             Coverage::Succeeded(statuses) => format!("ok {}", join(statuses.iter())),
@@ -70,19 +96,29 @@ pub fn run(args: LiveCoverageArgs) -> Result<()> {
         println!("  spec vs live: {difference}");
     }
     println!("{}", report.summary());
+}
+
+/// Why `report` (from the records in `dir`) falls short, if it does.
+fn check(report: &live_coverage::Report, dir: &std::path::Path) -> Vec<String> {
+    let mut failures = Vec::new();
     let uncovered = report.uncovered();
     if !uncovered.is_empty() {
         let names: Vec<&str> = uncovered.iter().map(|(id, _)| id.name.as_str()).collect();
-        bail!(
-            "{} operation(s) not covered live: {}",
+        failures.push(format!(
+            "{}: {} operation(s) not covered: {}",
+            report.label,
             names.len(),
             names.join(", ")
-        );
+        ));
     }
     if report.records == 0 {
-        bail!("no records in {}: run the live suite first", dir.display());
+        failures.push(format!(
+            "{}: no records in {}: run the live suite first",
+            report.label,
+            dir.display()
+        ));
     }
-    Ok(())
+    failures
 }
 
 fn join(items: impl Iterator<Item = impl ToString>) -> String {

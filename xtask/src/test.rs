@@ -131,6 +131,7 @@ fn steps() -> Vec<Step> {
     let settings = xtask::settings::settings_path();
     let coverage = xtask::live_coverage::coverage_dir();
     let coverage_env = xtask::live_coverage::DIR_ENV;
+    let websocket_coverage = coverage.join(xtask::live_coverage::WEBSOCKET);
     vec![
         Step::xtask("specs import", &["specs", "import"]).arg(mirror.unwrap_or_default()).skip_because(no_mirror).if_xtask_has(&["specs", "import", "--help"]),
         Step::xtask("codegen --check", &["codegen", "--check"]).if_xtask_has(&["codegen", "--help"]),
@@ -142,9 +143,11 @@ fn steps() -> Vec<Step> {
         Step::xtask("asterisk up", &["asterisk", "up"]),
         Step::xtask("live coverage reset", &["live-coverage", "--reset"]).env(coverage_env, &coverage),
         Step::cargo("live tests", &["test", "-p", "ari-live-tests", "--", "--test-threads=4", "--show-output", "--skip", "isolated::"]).env(xtask::settings::SETTINGS_ENV, &settings).env(coverage_env, &coverage).without_env(TARGET_ENV).sandbox_log_on_failure(),
-        Step::cargo("live isolated tests", &["test", "-p", "ari-live-tests", "--test", "isolated", "--", "--test-threads=1", "--show-output"]).env(xtask::settings::SETTINGS_ENV, settings).env(coverage_env, &coverage).without_env(TARGET_ENV).sandbox_log_on_failure(),
-        Step::xtask("live coverage", &["live-coverage"]).env(coverage_env, &coverage),
+        Step::cargo("live isolated tests", &["test", "-p", "ari-live-tests", "--test", "isolated", "--", "--test-threads=1", "--show-output"]).env(xtask::settings::SETTINGS_ENV, &settings).env(coverage_env, &coverage).without_env(TARGET_ENV).sandbox_log_on_failure(),
+        Step::cargo("live tests (REST over WebSocket)", &["test", "-p", "ari-live-tests", "--test", "operations", "--", "--test-threads=4", "--show-output"]).env(xtask::settings::SETTINGS_ENV, &settings).env(coverage_env, &websocket_coverage).env("ARI_TRANSPORT", "websocket").without_env(TARGET_ENV).sandbox_log_on_failure(),
+        Step::xtask("live coverage", &["live-coverage", "--websocket"]).env(coverage_env, &coverage),
         Step::xtask("demo", &["demo"]).without_env(TARGET_ENV),
+        Step::xtask("demo (REST over WebSocket)", &["demo", "--transport", "websocket"]).without_env(TARGET_ENV),
         Step::xtask("asterisk down", &["asterisk", "down"]).always(),
     ]
 }

@@ -12,3 +12,4 @@ mod channels;
 mod media;
 mod tricky_ids;
 mod unavailable;
+mod websocket;

@@ -12,7 +12,7 @@ use ari_live_tests::{connect, expect_api_error};
 #[tokio::test]
 async fn mailboxes_list_get_update_delete_assert_404_no_res_mwi_external() {
     let ari = connect().await;
-    let client = ari.client();
+    let client = ari.suite_client().await;
     let name = ari.unique("mbox");
     expect_api_error!(client.mailboxes().list(), 404, "Resource not found");
     expect_api_error!(client.mailbox(&name).get(), 404, "Resource not found");
@@ -27,7 +27,7 @@ async fn mailboxes_list_get_update_delete_assert_404_no_res_mwi_external() {
 #[tokio::test]
 async fn endpoints_list_is_empty_and_get_by_tech_assert_404_no_endpoints_configured() {
     let ari = connect().await;
-    let client = ari.client();
+    let client = ari.suite_client().await;
     let endpoints = client.endpoints().list().await.expect("endpoints list");
     assert!(endpoints.is_empty(), "endpoints appeared: {endpoints:?}");
     expect_api_error!(
@@ -50,7 +50,7 @@ async fn endpoints_list_is_empty_and_get_by_tech_assert_404_no_endpoints_configu
 #[tokio::test]
 async fn endpoints_send_message_assert_404_no_endpoints_configured() {
     let ari = connect().await;
-    let client = ari.client();
+    let client = ari.suite_client().await;
     expect_api_error!(
         client
             .endpoints()
@@ -74,7 +74,7 @@ async fn endpoints_send_message_assert_404_no_endpoints_configured() {
 #[tokio::test]
 async fn endpoints_refer_assert_404_no_endpoints_configured() {
     let ari = connect().await;
-    let client = ari.client();
+    let client = ari.suite_client().await;
     expect_api_error!(
         client
             .endpoints()
