@@ -2,6 +2,10 @@
 //! flight, the same `Error` values as over HTTP, the per-request timeout, a socket lost with requests in
 //! flight, and a server that predates the feature. (Asterisk's own behaviour is tested live in `tests/`.)
 
+#[allow(
+    dead_code,
+    reason = "the support module serves several test binaries; this one uses part of it"
+)]
 mod events_support;
 
 use std::time::Duration;

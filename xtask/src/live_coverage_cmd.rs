@@ -15,6 +15,9 @@ pub struct LiveCoverageArgs {
     /// The records' directory; default `$ARI_LIVE_COVERAGE_DIR`, else `target/live-coverage`.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// The Asterisk version the live suite ran against: its operations are the ones to cover.
+    #[arg(long, default_value = xtask::settings::SANDBOX_ASTERISK_VERSION)]
+    version: String,
     /// Also require the operations suite's run with REST over WebSocket (records in the `websocket`
     /// subdirectory) to cover every REST operation; without it, that report is printed when it has records.
     #[arg(long)]
@@ -30,10 +33,19 @@ pub fn run(args: LiveCoverageArgs) -> Result<()> {
         return Ok(());
     }
     let root = crate::workspace_root();
-    let api = ari_codegen::load_union(&crate::codegen::specs_dir(&root))
+    let api = ari_codegen::load_union(&xtask::codegen::specs_dir(&root))
         .context("loading the operations of the imported specs")?;
+    let version: ari_codegen::ir::Version = args.version.parse()?;
+    if !api.versions.contains(&version) {
+        bail!(
+            "Asterisk {version} is not among the imported spec versions ({}); live coverage \
+             needs the spec of the version the live suite ran against",
+            ari_codegen::emit::version_list(&api.versions)
+        );
+    }
     let records = live_coverage::read_records(&dir)?;
-    let report = live_coverage::report(&api, &records);
+    let report = live_coverage::report(&api, &version, &records);
+
     println!(
         "live coverage: {} records from {} (the live suite's test processes)",
         report.records,
@@ -45,7 +57,7 @@ pub fn run(args: LiveCoverageArgs) -> Result<()> {
     let websocket_dir = dir.join(live_coverage::WEBSOCKET);
     let websocket_records = live_coverage::read_records(&websocket_dir)?;
     if args.websocket || !websocket_records.is_empty() {
-        let report = live_coverage::websocket_report(&api, &websocket_records);
+        let report = live_coverage::websocket_report(&api, &version, &websocket_records);
         println!(
             "live coverage (REST over WebSocket): {} records from {} (the operations suite with \
              ARI_TRANSPORT=websocket)",
