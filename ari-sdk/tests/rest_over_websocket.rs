@@ -10,7 +10,7 @@ mod events_support;
 
 use std::time::Duration;
 
-use ari_sdk::events::EventsError;
+use ari_sdk::events::{EventStream, EventsBuilder, EventsError, ReconnectPolicy};
 use ari_sdk::{Client, Error, Transport};
 use events_support::{Accepted, TestServer};
 use futures::{SinkExt as _, StreamExt as _};
@@ -71,16 +71,18 @@ async fn accept_and_answer_probe(server: &mut TestServer) -> Accepted {
     ws
 }
 
+/// Connects the event connection `events` (made from a client) to `server`, answering its probe.
+async fn connect(server: &mut TestServer, events: EventsBuilder) -> (Accepted, EventStream) {
+    let connecting = tokio::spawn(events.connect());
+    let ws = accept_and_answer_probe(server).await;
+    (ws, connecting.await.expect("task").expect("connected"))
+}
+
 #[tokio::test]
 async fn many_requests_in_flight_complete_from_their_own_response() {
     let mut server = TestServer::start().await;
     let client = client(&server, LIMIT);
-    let connecting = tokio::spawn({
-        let client = client.clone();
-        async move { client.events().app("a").connect().await }
-    });
-    let mut ws = accept_and_answer_probe(&mut server).await;
-    let _events = connecting.await.expect("task").expect("connected");
+    let (mut ws, _events) = connect(&mut server, client.events().app("a")).await;
 
     const N: usize = 50;
     let calls: Vec<_> = (0..N)
@@ -143,12 +145,7 @@ async fn many_requests_in_flight_complete_from_their_own_response() {
 async fn a_request_without_an_answer_times_out() {
     let mut server = TestServer::start().await;
     let client = client(&server, Duration::from_millis(300));
-    let connecting = tokio::spawn({
-        let client = client.clone();
-        async move { client.events().app("a").connect().await }
-    });
-    let mut ws = accept_and_answer_probe(&mut server).await;
-    let _events = connecting.await.expect("task").expect("connected");
+    let (mut ws, _events) = connect(&mut server, client.events().app("a")).await;
 
     let call = tokio::spawn(client.channel("c").answer().send());
     let request = next_request(&mut ws).await.expect("the request");
@@ -176,19 +173,8 @@ async fn a_request_without_an_answer_times_out() {
 async fn requests_in_flight_when_the_socket_drops_fail_as_outcome_unknown() {
     let mut server = TestServer::start().await;
     let client = client(&server, Duration::from_secs(60));
-    let connecting = tokio::spawn({
-        let client = client.clone();
-        async move {
-            client
-                .events()
-                .app("a")
-                .reconnect(ari_sdk::events::ReconnectPolicy::never())
-                .connect()
-                .await
-        }
-    });
-    let mut ws = accept_and_answer_probe(&mut server).await;
-    let _events = connecting.await.expect("task").expect("connected");
+    let events = client.events().app("a").reconnect(ReconnectPolicy::never());
+    let (mut ws, _events) = connect(&mut server, events).await;
 
     let calls: Vec<_> = (0..5)
         .map(|_| tokio::spawn(client.channel("c").answer().send()))
@@ -259,5 +245,4 @@ async fn a_server_that_ignores_rest_requests_is_refused_at_connect() {
     assert!(err.to_string().contains("22.4.0"), "{err}");
     // The connection was closed.
     assert!(ws.expect_close().await);
-    let _ = ws.ws.send(Message::text("late")).await;
 }

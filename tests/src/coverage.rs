@@ -83,6 +83,27 @@ pub fn check_api_error<T: fmt::Debug>(
     status: u16,
     message: &str,
 ) -> ari_sdk::Error {
+    check_api(request, result, status, Some(message))
+}
+
+/// [`check_api_error`] for an error that comes without a body (so without ARI's message): asserts
+/// [`ari_sdk::Error::Api`] with exactly `status` and no message, and records it as `(no body)`.
+#[track_caller]
+pub fn check_api_status<T: fmt::Debug>(
+    request: &ari_sdk::request::Request,
+    result: ari_sdk::Result<T>,
+    status: u16,
+) -> ari_sdk::Error {
+    check_api(request, result, status, None)
+}
+
+#[track_caller]
+fn check_api<T: fmt::Debug>(
+    request: &ari_sdk::request::Request,
+    result: ari_sdk::Result<T>,
+    status: u16,
+    message: Option<&str>,
+) -> ari_sdk::Error {
     let route = format!("{} {}", request.method(), request.path_template());
     let error = match result {
         Ok(value) => panic!("{route}: expected HTTP {status} {message:?}, got success: {value:?}"),
@@ -97,7 +118,7 @@ pub fn check_api_error<T: fmt::Debug>(
         } => {
             assert_eq!(
                 (*got_status, got_message.as_deref()),
-                (status, Some(message)),
+                (status, message),
                 "{route} ({operation}): unexpected error: {error}"
             );
             assert_eq!(*operation, request.operation());
@@ -110,51 +131,7 @@ pub fn check_api_error<T: fmt::Debug>(
         path: request.path_template().to_string(),
         operation: request.operation().to_owned(),
         status: Some(status),
-        message: Some(message.to_owned()),
-        test: test_name(),
-        transport: Some(suite_transport_name().to_owned()),
-    });
-    error
-}
-
-/// [`check_api_error`] for an error that comes without a body (so without ARI's message): asserts
-/// [`ari_sdk::Error::Api`] with exactly `status` and no message, and records it as `(no body)`.
-#[track_caller]
-pub fn check_api_status<T: fmt::Debug>(
-    request: &ari_sdk::request::Request,
-    result: ari_sdk::Result<T>,
-    status: u16,
-) -> ari_sdk::Error {
-    let route = format!("{} {}", request.method(), request.path_template());
-    let error = match result {
-        Ok(value) => {
-            panic!("{route}: expected HTTP {status} without a body, got success: {value:?}")
-        }
-        Err(error) => error,
-    };
-    match &error {
-        ari_sdk::Error::Api {
-            status: got_status,
-            message,
-            operation,
-            ..
-        } => {
-            assert_eq!(
-                (*got_status, message.as_deref()),
-                (status, None),
-                "{route} ({operation}): unexpected error: {error}"
-            );
-            assert_eq!(*operation, request.operation());
-        }
-        other => panic!("{route}: expected HTTP {status} without a body, got {other:?}"),
-    }
-    append(&Record {
-        kind: Kind::AssertedError,
-        method: request.method().to_string(),
-        path: request.path_template().to_string(),
-        operation: request.operation().to_owned(),
-        status: Some(status),
-        message: Some("(no body)".to_owned()),
+        message: Some(message.unwrap_or("(no body)").to_owned()),
         test: test_name(),
         transport: Some(suite_transport_name().to_owned()),
     });

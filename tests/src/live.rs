@@ -76,14 +76,7 @@ impl Ari {
             .unwrap_or_else(|e| {
                 panic!("connecting the client's events WebSocket for {apps:?}: {e}")
             });
-        coverage::record_websocket();
-        for app in apps {
-            self.wait_until_registered(app).await;
-        }
-        AppEvents {
-            stream,
-            seen: Vec::new(),
-        }
+        self.registered(stream, apps).await
     }
 
     /// An SDK client for the read-only user; panics when the target has none.
@@ -109,6 +102,12 @@ impl Ari {
             .connect()
             .await
             .unwrap_or_else(|e| panic!("connecting the events WebSocket for {apps:?}: {e}"));
+        self.registered(stream, apps).await
+    }
+
+    /// Records the connected `stream` as the `eventWebsocket` operation and waits until Asterisk
+    /// lists every app.
+    async fn registered(&self, stream: EventStream<RawEvent>, apps: &[&str]) -> AppEvents {
         coverage::record_websocket();
         for app in apps {
             self.wait_until_registered(app).await;
