@@ -13,7 +13,7 @@ use std::time::Duration;
 use ari_sdk::events::{EventStream, EventsBuilder, EventsError, ReconnectPolicy};
 use ari_sdk::{Client, Error, Transport};
 use events_support::{Accepted, TestServer};
-use futures::{SinkExt as _, StreamExt as _};
+use futures::StreamExt as _;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
