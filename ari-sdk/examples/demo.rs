@@ -8,6 +8,8 @@
 //!     cargo run -p ari-sdk --example demo
 //! ```
 //!
+//! `ARI_TRANSPORT=websocket` sends every request as REST over the event WebSocket instead of
+//! HTTP (`cargo xtask demo --transport websocket`).
 //! `ARI_APP` names the Stasis application (default `ari-sdk-demo`); `ARI_CONTEXT` the dialplan
 //! context (default `ari-sdk`) holding two extensions of the sandbox's dialplan
 //! (`xtask/src/asterisk/config.rs`): `stasis-<app>` enters the application named in the
@@ -71,6 +73,7 @@ async fn main() -> ExitCode {
     let client = Client::builder(&settings.url)
         .basic_auth(&settings.user, &settings.password)
         .request_timeout(TIMEOUT)
+        .transport(settings.transport)
         .build();
     let client = match client {
         Ok(client) => client,
@@ -129,6 +132,7 @@ struct Settings {
     password: String,
     app: String,
     context: String,
+    transport: ari_sdk::Transport,
 }
 
 impl Settings {
@@ -150,6 +154,15 @@ impl Settings {
             password: required("ARI_PASSWORD", "the ARI user's password")?,
             app: var("ARI_APP").unwrap_or_else(|| "ari-sdk-demo".to_owned()),
             context: var("ARI_CONTEXT").unwrap_or_else(|| "ari-sdk".to_owned()),
+            transport: match var("ARI_TRANSPORT").as_deref() {
+                None | Some("http") => ari_sdk::Transport::Http,
+                Some("websocket") => ari_sdk::Transport::WebSocket,
+                Some(other) => {
+                    return Err(format!(
+                        "ARI_TRANSPORT={other:?}: expected `http` or `websocket`"
+                    ))
+                }
+            },
         })
     }
 }
@@ -227,12 +240,6 @@ impl Demo {
         let bridge_id = bridge.id();
 
         self.step(1, format!("connect the event stream for application {app}"));
-        let info = client
-            .asterisk()
-            .get_info()
-            .await
-            .map_err(failed("GET /asterisk/info"))?;
-        let version = info.system.map(|s| s.version).unwrap_or_else(|| "?".into());
         // Configured like the client (URL, credentials, TLS) and registered with it, so the
         // handles' `events()` subscribe through this connection. This first stream has every
         // event: the printer shows them.
@@ -244,6 +251,14 @@ impl Demo {
             .map_err(failed("connecting the event stream"))?;
         self.events = Some(all.handle().clone());
         self.printer = Some(tokio::spawn(print_events(all, self.clock)));
+        // With REST over WebSocket (ARI_TRANSPORT=websocket) this request, like every later one,
+        // travels on the event connection just made.
+        let info = client
+            .asterisk()
+            .get_info()
+            .await
+            .map_err(failed("GET /asterisk/info"))?;
+        let version = info.system.map(|s| s.version).unwrap_or_else(|| "?".into());
         self.say("ok", format!("connected to Asterisk {version}"));
 
         let endpoint = format!("Local/stasis-{app}@{context}/n");

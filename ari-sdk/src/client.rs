@@ -1,6 +1,7 @@
 //! [`Client`] and [`ClientBuilder`]: configuration and the HTTP transport.
 
 mod http;
+mod websocket;
 
 use std::fmt;
 use std::future::Future;
@@ -55,8 +56,38 @@ struct Inner {
     tls: TlsSettings,
     /// The rustls configuration for `wss://` made from `tls`; `None` for the defaults.
     events_tls: Option<Arc<rustls::ClientConfig>>,
-    /// The event connections made from this client, for the handles' per-object streams.
+    /// The event connections made from this client, for the handles' per-object streams (and, with
+    /// [`Transport::WebSocket`], the one that carries REST).
     event_registry: crate::events::Registry,
+    transport: Transport,
+}
+
+/// How a [`Client`] sends REST requests; set with [`ClientBuilder::transport`].
+///
+/// Every operation gives the same typed result and the same [`Error`] values over either.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Transport {
+    /// One HTTP request per operation (the default).
+    #[default]
+    Http,
+    /// REST over WebSocket (Asterisk 20.14.0, 21.9.0, 22.4.0 and later): each operation is a `RESTRequest`
+    /// message on the client's event connection ([`Client::events`]), answered by the `RESTResponse` with the
+    /// same `request_id`. Many requests may be in flight at once; each waits at most the
+    /// [request timeout](ClientBuilder::request_timeout).
+    ///
+    /// - Open the event connection first: without one, requests fail as [`Error::NotSent`].
+    ///   [`EventsBuilder::connect`](crate::events::EventsBuilder::connect) checks that the server answers
+    ///   REST on the socket and fails with
+    ///   [`EventsError::RestUnsupported`](crate::events::EventsError::RestUnsupported) when it does not.
+    /// - Requests sent while the connection is reconnecting fail as [`Error::NotSent`]; requests in flight
+    ///   when it is lost fail as [`Error::Transport`] (outcome unknown), at once.
+    /// - Binary downloads (a stored recording's file) go over HTTP, with the same credentials and TLS:
+    ///   Asterisk refuses them on the socket (406 "Not Acceptable. Use HTTP GET").
+    /// - An application event filter (`applications.filter`) applies to the `RESTResponse` messages too:
+    ///   a filter whose `allowed` list omits `RESTResponse`, or whose `disallowed` list names it, makes every
+    ///   later request on that application's socket time out.
+    WebSocket,
 }
 
 /// How credentials travel.
@@ -105,6 +136,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     http_client: Option<reqwest::Client>,
     tls: TlsSettings,
+    transport: Transport,
 }
 
 impl Client {
@@ -119,6 +151,7 @@ impl Client {
             user_agent: None,
             http_client: None,
             tls: TlsSettings::default(),
+            transport: Transport::Http,
         }
     }
 
@@ -161,7 +194,25 @@ impl Client {
     /// validation and inside its `ari_request` span, with [`Request::operation`] at hand: checks
     /// that depend on this client or its server belong here, before the transport is chosen.
     async fn send_request(self, request: Request, kind: ResponseKind) -> Result<RawResponse> {
-        http::exchange(&self.inner, request, kind).await
+        let inner = &*self.inner;
+        match inner.transport {
+            Transport::WebSocket if !websocket::needs_http(kind) => {
+                let sender = inner
+                    .event_registry
+                    .rest_sender()
+                    .map_err(|e| Error::NotSent {
+                        operation: request.operation(),
+                        source: Box::new(e),
+                    })?;
+                websocket::exchange(&sender, inner.request_timeout, request).await
+            }
+            Transport::Http | Transport::WebSocket => http::exchange(inner, request, kind).await,
+        }
+    }
+
+    /// How this client sends REST requests.
+    pub fn transport(&self) -> Transport {
+        self.inner.transport
     }
 
     /// The WebSocket URL (`ws://` or `wss://`) for `path` on this ARI (e.g. `/events`), with
@@ -248,6 +299,7 @@ impl fmt::Debug for Client {
             .field("request_timeout", &inner.request_timeout)
             .field("user_agent", &inner.user_agent)
             .field("tls", &inner.tls)
+            .field("transport", &inner.transport)
             .finish_non_exhaustive()
     }
 }
@@ -321,6 +373,13 @@ impl ClientBuilder {
     /// (`wss://`, from [`Client::events`]) too.
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         self.tls.accept_invalid_certs = accept;
+        self
+    }
+
+    /// How requests travel: [`Transport::Http`] (the default) or [`Transport::WebSocket`] (REST over the
+    /// event connection).
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
         self
     }
 
@@ -408,6 +467,7 @@ impl ClientBuilder {
                 tls: self.tls,
                 events_tls,
                 event_registry: crate::events::Registry::default(),
+                transport: self.transport,
             }),
         })
     }
@@ -426,6 +486,7 @@ impl fmt::Debug for ClientBuilder {
                 &self.http_client.as_ref().map(|_| "<caller-supplied>"),
             )
             .field("tls", &self.tls)
+            .field("transport", &self.transport)
             .finish()
     }
 }

@@ -105,7 +105,7 @@ mod transport;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
 
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, Transport};
 pub use error::{BoxError, Error, Result};
 pub use generated::events as event_types;
 pub use generated::events::{Event, UnknownEvent};

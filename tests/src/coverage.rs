@@ -2,7 +2,7 @@
 //!
 //! [`install`] puts a tracing subscriber in place for the test process. It watches the one
 //! `ari_request` span the SDK opens per request (fields `operation`, `method`, `path` — the
-//! path template — and `status`) and appends a [`Record`] for each when it closes. Errors a
+//! path template — `status` and `transport`) and appends a [`Record`] for each when it closes. Errors a
 //! test asserts exactly go through [`check_api_error`] (or the [`expect_api_error!`] macro),
 //! which records them too; connecting the events WebSocket is recorded by
 //! [`record_websocket`]. Records go to `xtask::live_coverage::coverage_dir()`, one file per
@@ -61,7 +61,16 @@ pub fn record_websocket() {
         status: Some(101),
         message: None,
         test: test_name(),
+        transport: Some(suite_transport_name().to_owned()),
     });
+}
+
+/// The name of the transport this test process sends REST over, as the SDK's span names it.
+pub fn suite_transport_name() -> &'static str {
+    match crate::live::suite_transport() {
+        ari_sdk::Transport::WebSocket => "websocket",
+        _ => "http",
+    }
 }
 
 /// Asserts that `result` is [`ari_sdk::Error::Api`] with exactly `status` and ARI's
@@ -73,6 +82,27 @@ pub fn check_api_error<T: fmt::Debug>(
     result: ari_sdk::Result<T>,
     status: u16,
     message: &str,
+) -> ari_sdk::Error {
+    check_api(request, result, status, Some(message))
+}
+
+/// [`check_api_error`] for an error that comes without a body (so without ARI's message): asserts
+/// [`ari_sdk::Error::Api`] with exactly `status` and no message, and records it as `(no body)`.
+#[track_caller]
+pub fn check_api_status<T: fmt::Debug>(
+    request: &ari_sdk::request::Request,
+    result: ari_sdk::Result<T>,
+    status: u16,
+) -> ari_sdk::Error {
+    check_api(request, result, status, None)
+}
+
+#[track_caller]
+fn check_api<T: fmt::Debug>(
+    request: &ari_sdk::request::Request,
+    result: ari_sdk::Result<T>,
+    status: u16,
+    message: Option<&str>,
 ) -> ari_sdk::Error {
     let route = format!("{} {}", request.method(), request.path_template());
     let error = match result {
@@ -88,7 +118,7 @@ pub fn check_api_error<T: fmt::Debug>(
         } => {
             assert_eq!(
                 (*got_status, got_message.as_deref()),
-                (status, Some(message)),
+                (status, message),
                 "{route} ({operation}): unexpected error: {error}"
             );
             assert_eq!(*operation, request.operation());
@@ -101,8 +131,9 @@ pub fn check_api_error<T: fmt::Debug>(
         path: request.path_template().to_string(),
         operation: request.operation().to_owned(),
         status: Some(status),
-        message: Some(message.to_owned()),
+        message: Some(message.unwrap_or("(no body)").to_owned()),
         test: test_name(),
+        transport: Some(suite_transport_name().to_owned()),
     });
     error
 }
@@ -155,6 +186,7 @@ struct Fields {
     method: String,
     path: String,
     status: Option<u16>,
+    transport: Option<String>,
     test: String,
 }
 
@@ -164,6 +196,7 @@ impl Visit for Fields {
             "operation" => self.operation = value.to_owned(),
             "method" => self.method = value.to_owned(),
             "path" => self.path = value.to_owned(),
+            "transport" => self.transport = Some(value.to_owned()),
             _ => {}
         }
     }
@@ -188,6 +221,7 @@ impl Visit for Fields {
             "method" => self.method = text,
             "path" => self.path = text,
             "status" => self.status = text.parse().ok(),
+            "transport" => self.transport = Some(text.trim_matches('"').to_owned()),
             _ => {}
         }
     }
@@ -233,6 +267,7 @@ where
             status: fields.status,
             message: None,
             test: fields.test,
+            transport: fields.transport,
         });
     }
 }

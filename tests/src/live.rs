@@ -6,21 +6,77 @@ use std::time::Duration;
 
 use ari_sdk::events::{EventStream, EventsBuilder, RawEvent, StreamItem};
 use ari_sdk::request::{Method, Request};
-use ari_sdk::Client;
+use ari_sdk::{Client, Transport};
 use futures::StreamExt as _;
 use serde_json::Value;
 
 use crate::{connect, coverage, Ari, EVENT_TIMEOUT};
 
+/// Environment variable choosing the transport of the operations suite: `http` (the default) or
+/// `websocket` (REST over WebSocket).
+pub const TRANSPORT_ENV: &str = "ARI_TRANSPORT";
+
+/// The transport the operations suite sends REST over (`ARI_TRANSPORT`); panics on an unknown value.
+pub fn suite_transport() -> Transport {
+    match std::env::var(TRANSPORT_ENV).as_deref() {
+        Err(_) | Ok("" | "http") => Transport::Http,
+        Ok("websocket") => Transport::WebSocket,
+        Ok(other) => panic!("{TRANSPORT_ENV}={other:?}: expected `http` or `websocket`"),
+    }
+}
+
+/// Event connections that carry REST for clients of [`Ari::suite_client`]: open until the test
+/// process ends.
+static REST_CONNECTIONS: std::sync::Mutex<Vec<ari_sdk::events::EventsHandle<RawEvent>>> =
+    std::sync::Mutex::new(Vec::new());
+
 impl Ari {
-    /// An `ari_sdk::Client` for the target, with the read/write user. Installs the
+    /// An `ari_sdk::Client` for the target, with the read/write user, over HTTP. Installs the
     /// live-coverage recorder first, so every request it sends is recorded.
     pub fn client(&self) -> Client {
+        self.client_over(Transport::Http)
+    }
+
+    /// [`client`](Self::client) sending over `transport`. With [`Transport::WebSocket`] its
+    /// requests need an event connection made from it ([`Ari::rest_events`]).
+    pub fn client_over(&self, transport: Transport) -> Client {
         coverage::install();
         Client::builder(&self.target.url)
             .basic_auth(&self.target.user, &self.target.password)
+            .transport(transport)
             .build()
             .expect("building the SDK client")
+    }
+
+    /// A client over the suite's transport ([`suite_transport`]), ready to send: with REST over
+    /// WebSocket, an event connection for an application of its own carries its requests (kept
+    /// open for the rest of the test process).
+    pub async fn suite_client(&self) -> Client {
+        let client = self.client_over(suite_transport());
+        if client.transport() == Transport::WebSocket {
+            let app = self.unique("rest");
+            let events = self.rest_events(&client, &[&app]).await;
+            REST_CONNECTIONS
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(events.stream.handle().clone());
+        }
+        client
+    }
+
+    /// Connects the event connection of `client` (registered with it, so it carries the client's
+    /// REST over WebSocket) for `apps`, and waits until Asterisk lists every app.
+    pub async fn rest_events(&self, client: &Client, apps: &[&str]) -> AppEvents {
+        let stream = client
+            .events()
+            .with_event_type::<RawEvent>()
+            .apps(apps.iter().copied())
+            .connect()
+            .await
+            .unwrap_or_else(|e| {
+                panic!("connecting the client's events WebSocket for {apps:?}: {e}")
+            });
+        self.registered(stream, apps).await
     }
 
     /// An SDK client for the read-only user; panics when the target has none.
@@ -46,6 +102,12 @@ impl Ari {
             .connect()
             .await
             .unwrap_or_else(|e| panic!("connecting the events WebSocket for {apps:?}: {e}"));
+        self.registered(stream, apps).await
+    }
+
+    /// Records the connected `stream` as the `eventWebsocket` operation and waits until Asterisk
+    /// lists every app.
+    async fn registered(&self, stream: EventStream<RawEvent>, apps: &[&str]) -> AppEvents {
         coverage::record_websocket();
         for app in apps {
             self.wait_until_registered(app).await;
@@ -187,12 +249,22 @@ pub struct Scene {
 }
 
 impl Scene {
-    /// Connects, registers a unique application `<prefix>-<what>-…` and opens its events.
+    /// Connects, registers a unique application `<prefix>-<what>-…` and opens its events. The
+    /// client sends over the suite's transport ([`suite_transport`]); with REST over WebSocket,
+    /// on the application's own event connection.
     pub async fn new(what: &str) -> Scene {
+        Scene::over(what, suite_transport()).await
+    }
+
+    /// [`Scene::new`] with a client that sends over `transport`.
+    pub async fn over(what: &str, transport: Transport) -> Scene {
         let ari = connect().await;
-        let client = ari.client();
+        let client = ari.client_over(transport);
         let app = ari.unique(what);
-        let events = ari.sdk_events(&[&app]).await;
+        let events = match client.transport() {
+            Transport::WebSocket => ari.rest_events(&client, &[&app]).await,
+            _ => ari.sdk_events(&[&app]).await,
+        };
         let cleanup = Cleanup::new(&ari);
         Scene {
             ari,

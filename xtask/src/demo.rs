@@ -22,7 +22,8 @@ use crate::asterisk;
 const INTERRUPTED: i32 = 130;
 
 /// Runs the demo; returns its exit status.
-pub fn run() -> Result<i32> {
+/// `transport` (`http` or `websocket`) reaches the demo as `ARI_TRANSPORT`.
+pub fn run(transport: &str) -> Result<i32> {
     let started = Instant::now();
     let interrupt = Interrupt::install()?;
 
@@ -45,9 +46,9 @@ pub fn run() -> Result<i32> {
             "demo: ARI_URL is set: running against {} (no sandbox)",
             url.to_string_lossy()
         );
-        run_demo(Vec::new(), &interrupt)?
+        run_demo(Vec::new(), transport, &interrupt)?
     } else {
-        with_sandbox(&interrupt)?
+        with_sandbox(transport, &interrupt)?
     };
     let verdict = match code {
         0 => "ok".to_owned(),
@@ -63,7 +64,7 @@ pub fn run() -> Result<i32> {
 
 /// Runs the demo against this workspace's sandbox Asterisk, starting and stopping it unless it
 /// was already running.
-fn with_sandbox(interrupt: &Interrupt) -> Result<i32> {
+fn with_sandbox(transport: &str, interrupt: &Interrupt) -> Result<i32> {
     if !rustix::process::geteuid().is_root() {
         bail!(
             "`cargo xtask demo` starts the sandbox Asterisk, which needs root (debootstrap and \
@@ -77,7 +78,7 @@ fn with_sandbox(interrupt: &Interrupt) -> Result<i32> {
              leaving it running",
             settings.pid
         );
-        return run_demo(sandbox_env(&settings), interrupt);
+        return run_demo(sandbox_env(&settings), transport, interrupt);
     }
 
     println!(
@@ -87,7 +88,7 @@ fn with_sandbox(interrupt: &Interrupt) -> Result<i32> {
     let up = asterisk::up();
     let code = match &up {
         Ok(()) if !interrupt.happened() => match xtask::settings::read_settings() {
-            Ok(Some(settings)) => run_demo(sandbox_env(&settings), interrupt),
+            Ok(Some(settings)) => run_demo(sandbox_env(&settings), transport, interrupt),
             Ok(None) => Err(anyhow::anyhow!(
                 "the sandbox started but wrote no settings file ({})",
                 xtask::settings::settings_path().display()
@@ -117,14 +118,18 @@ fn sandbox_env(settings: &xtask::settings::SandboxSettings) -> Vec<(&'static str
 }
 
 /// `cargo run -q -p ari-sdk --example demo` with `env` added; returns its exit status.
-fn run_demo(env: Vec<(&'static str, OsString)>, interrupt: &Interrupt) -> Result<i32> {
+fn run_demo(
+    env: Vec<(&'static str, OsString)>,
+    transport: &str,
+    interrupt: &Interrupt,
+) -> Result<i32> {
     if interrupt.happened() {
         return Ok(INTERRUPTED);
     }
     println!("demo: cargo run -q -p ari-sdk --example demo\n");
     let mut command = cargo();
     command.args(["run", "-q", "-p", "ari-sdk", "--example", "demo"]);
-    command.envs(env);
+    command.envs(env).env("ARI_TRANSPORT", transport);
     let mut child = command.spawn().context("starting cargo run")?;
     // `cargo run` execs the example in its place: this pid becomes the demo's.
     interrupt.child.store(child.id(), Ordering::SeqCst);

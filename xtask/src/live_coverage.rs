@@ -65,6 +65,50 @@ pub struct Record {
     pub message: Option<String>,
     /// The test that made the request (its thread's name).
     pub test: String,
+    /// The transport that carried the request (`http`, `websocket`), as the SDK's span names it; for
+    /// asserted errors, the transport the test process sends over. `None` in records of older runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<String>,
+}
+
+/// The transport name of REST over WebSocket in records.
+pub const WEBSOCKET: &str = "websocket";
+
+/// Where the operations suite run with REST over WebSocket (`ARI_TRANSPORT=websocket`) keeps its records: the
+/// `websocket` subdirectory of [`coverage_dir`] (whose own report does not read it).
+pub fn websocket_dir() -> PathBuf {
+    coverage_dir().join(WEBSOCKET)
+}
+
+/// [`report`] of the REST operations over REST over WebSocket only: the records whose transport is
+/// [`WEBSOCKET`], against every operation but the event WebSocket itself (which is no REST request). A
+/// request the SDK sent over HTTP instead (binary downloads) does not count.
+pub fn websocket_report(
+    api: &ari_codegen::ir::Api,
+    version: &ari_codegen::ir::Version,
+    records: &[Record],
+) -> Report {
+    let over_websocket: Vec<Record> = records
+        .iter()
+        .filter(|r| r.kind != Kind::WebSocket && r.transport.as_deref() == Some(WEBSOCKET))
+        .cloned()
+        .collect();
+    let mut report = report(api, version, &over_websocket);
+    report
+        .operations
+        .retain(|id, _| !is_event_websocket(api, id));
+    report.label = "live coverage (REST over WebSocket)";
+    report
+}
+
+fn is_event_websocket(api: &ari_codegen::ir::Api, id: &OperationId) -> bool {
+    api.resources.iter().any(|r| {
+        r.operations.iter().any(|op| {
+            op.is_websocket
+                && op.path == id.path
+                && format!("{:?}", op.method).eq_ignore_ascii_case(&id.method)
+        })
+    })
 }
 
 /// Appends `record` to this process's file in [`coverage_dir`].
@@ -161,6 +205,8 @@ pub struct Report {
     pub spec_differences: BTreeSet<String>,
     /// How many records were read.
     pub records: usize,
+    /// The start of the summary line.
+    pub label: &'static str,
 }
 
 impl Report {
@@ -195,7 +241,8 @@ impl Report {
     /// errors)`.
     pub fn summary(&self) -> String {
         format!(
-            "live coverage: {}/{} operations ({} succeeded, {} asserted errors)",
+            "{}: {}/{} operations ({} succeeded, {} asserted errors)",
+            self.label,
             self.covered(),
             self.operations.len(),
             self.succeeded(),
@@ -327,6 +374,7 @@ pub fn report(
         unbacked,
         spec_differences,
         records: records.len(),
+        label: "live coverage",
     }
 }
 
@@ -344,6 +392,7 @@ mod tests {
             status,
             message: (kind == Kind::AssertedError).then(|| "Nope".to_owned()),
             test: "t".into(),
+            transport: Some("http".into()),
         }
     }
 
@@ -408,6 +457,38 @@ mod tests {
             .operations
             .keys()
             .any(|id| id.name == "channels.getChannelVars"));
+    }
+
+    #[test]
+    fn the_websocket_report_counts_requests_over_the_socket_only() {
+        let api = api();
+        let over = |kind, method, path, status, transport: &str| Record {
+            transport: Some(transport.to_owned()),
+            ..record(kind, method, path, status)
+        };
+        let records = vec![
+            over(Kind::Sent, "GET", "/asterisk/info", Some(200), WEBSOCKET),
+            // Sent over HTTP (a binary download): does not count over the socket.
+            over(Kind::Sent, "GET", "/bridges", Some(200), "http"),
+            over(Kind::Sent, "GET", "/mailboxes", Some(404), WEBSOCKET),
+            over(
+                Kind::AssertedError,
+                "GET",
+                "/mailboxes",
+                Some(404),
+                WEBSOCKET,
+            ),
+            // The socket itself is no REST operation.
+            over(Kind::WebSocket, "GET", "/events", Some(101), WEBSOCKET),
+        ];
+        let version: ari_codegen::ir::Version = SANDBOX_ASTERISK_VERSION.parse().unwrap();
+        let report = websocket_report(&api, &version, &records);
+        assert_eq!(report.operations.len(), 108);
+        assert_eq!((report.succeeded(), report.asserted_errors()), (1, 1));
+        assert_eq!(
+            report.summary(),
+            "live coverage (REST over WebSocket): 2/108 operations (1 succeeded, 1 asserted errors)"
+        );
     }
 
     #[test]

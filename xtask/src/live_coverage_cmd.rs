@@ -18,6 +18,10 @@ pub struct LiveCoverageArgs {
     /// The Asterisk version the live suite ran against: its operations are the ones to cover.
     #[arg(long, default_value = xtask::settings::SANDBOX_ASTERISK_VERSION)]
     version: String,
+    /// Also require the operations suite's run with REST over WebSocket (records in the `websocket`
+    /// subdirectory) to cover every REST operation; without it, that report is printed when it has records.
+    #[arg(long)]
+    websocket: bool,
 }
 
 /// Prints every operation's coverage and the summary line; fails when one is not covered.
@@ -47,6 +51,29 @@ pub fn run(args: LiveCoverageArgs) -> Result<()> {
         report.records,
         dir.display()
     );
+    print_report(&report);
+    let mut failures = check(&report, &dir);
+
+    let websocket_dir = dir.join(live_coverage::WEBSOCKET);
+    let websocket_records = live_coverage::read_records(&websocket_dir)?;
+    if args.websocket || !websocket_records.is_empty() {
+        let report = live_coverage::websocket_report(&api, &version, &websocket_records);
+        println!(
+            "live coverage (REST over WebSocket): {} records from {} (the operations suite with \
+             ARI_TRANSPORT=websocket)",
+            websocket_records.len(),
+            websocket_dir.display()
+        );
+        print_report(&report);
+        failures.extend(check(&report, &websocket_dir));
+    }
+    if !failures.is_empty() {
+        bail!("{}", failures.join("; "));
+    }
+    Ok(())
+}
+
+fn print_report(report: &live_coverage::Report) {
     for (id, coverage) in &report.operations {
         let detail = match coverage {
             Coverage::Succeeded(statuses) => format!("ok {}", join(statuses.iter())),
@@ -82,37 +109,51 @@ pub fn run(args: LiveCoverageArgs) -> Result<()> {
     }
     // Name the server the records came from: the version its settings file recorded.
     let summary = report.summary();
-    match xtask::settings::read_settings().ok().flatten() {
-        Some(settings) => {
-            let version: String = settings
+    let server = xtask::settings::read_settings()
+        .ok()
+        .flatten()
+        .map(|settings| -> String {
+            settings
                 .asterisk_version
                 .chars()
                 .take_while(|c| c.is_ascii_digit() || *c == '.')
-                .collect();
-            println!(
-                "{}",
-                summary.replacen(
-                    "live coverage:",
-                    &format!("live coverage (Asterisk {version}):"),
-                    1
-                )
-            );
-        }
-        None => println!("{summary}"),
+                .collect()
+        });
+    match server {
+        // The main report names the server; the REST-over-WebSocket one keeps its own label.
+        Some(version) if report.label == "live coverage" => println!(
+            "{}",
+            summary.replacen(
+                "live coverage:",
+                &format!("live coverage (Asterisk {version}):"),
+                1
+            )
+        ),
+        _ => println!("{summary}"),
     }
+}
+
+/// Why `report` (from the records in `dir`) falls short, if it does.
+fn check(report: &live_coverage::Report, dir: &std::path::Path) -> Vec<String> {
+    let mut failures = Vec::new();
     let uncovered = report.uncovered();
     if !uncovered.is_empty() {
         let names: Vec<&str> = uncovered.iter().map(|(id, _)| id.name.as_str()).collect();
-        bail!(
-            "{} operation(s) not covered live: {}",
+        failures.push(format!(
+            "{}: {} operation(s) not covered: {}",
+            report.label,
             names.len(),
             names.join(", ")
-        );
+        ));
     }
     if report.records == 0 {
-        bail!("no records in {}: run the live suite first", dir.display());
+        failures.push(format!(
+            "{}: no records in {}: run the live suite first",
+            report.label,
+            dir.display()
+        ));
     }
-    Ok(())
+    failures
 }
 
 fn join(items: impl Iterator<Item = impl ToString>) -> String {

@@ -45,7 +45,11 @@ enum Command {
     Asterisk(asterisk::AsteriskArgs),
     /// Run the demo Stasis application (ari-sdk/examples/demo.rs) against the sandbox Asterisk,
     /// started and stopped around it, or against the Asterisk that ARI_URL names.
-    Demo,
+    Demo {
+        /// How the demo sends REST: `http`, or `websocket` (REST over the event WebSocket).
+        #[arg(long, default_value = "http", value_parser = ["http", "websocket"])]
+        transport: String,
+    },
     /// Run every check in order: specs import, codegen --check, fmt, clippy, offline tests,
     /// docs, native-tls, msrv, package, then the live suite against a sandbox Asterisk and the isolated live tests
     /// (restarts, freezes, bursts), the sandbox always stopped at the end.
@@ -93,7 +97,7 @@ fn main() {
         }),
         Command::Asterisk(cmd) => asterisk::run(cmd),
         Command::Test(args) => test::run(args),
-        Command::Demo => match demo::run() {
+        Command::Demo { transport } => match demo::run(&transport) {
             Ok(0) => Ok(()),
             Ok(code) => std::process::exit(code),
             Err(err) => Err(err),

@@ -164,10 +164,17 @@ fn live_steps(server: Server) -> Vec<Step> {
         with(Step::xtask(format!("live coverage reset ({v})"), &["live-coverage", "--reset"])),
         with(Step::cargo(format!("live tests ({v})"), &["test", "-p", "ari-live-tests", "--", "--test-threads=4", "--show-output", "--skip", "isolated::"])).without_env(TARGET_ENV).sandbox_log_on_failure(),
         with(Step::cargo(format!("live isolated tests ({v})"), &["test", "-p", "ari-live-tests", "--test", "isolated", "--", "--test-threads=1", "--show-output"])).without_env(TARGET_ENV).sandbox_log_on_failure(),
-        with(Step::xtask(format!("live coverage ({v})"), &["live-coverage"])),
     ];
     if server == Server::default() {
+        // REST over WebSocket came with 20.14/21.9/22.4: the operations suite once more over the
+        // event socket, on the default server only, with its records in their own directory.
+        let websocket_coverage = coverage.join(xtask::live_coverage::WEBSOCKET);
+        steps.push(with(Step::cargo(format!("live tests (REST over WebSocket, {v})"), &["test", "-p", "ari-live-tests", "--test", "operations", "--", "--test-threads=4", "--show-output"])).env(coverage_env, &websocket_coverage).env("ARI_TRANSPORT", "websocket").without_env(TARGET_ENV).sandbox_log_on_failure());
+        steps.push(with(Step::xtask(format!("live coverage ({v})"), &["live-coverage", "--websocket"])));
         steps.push(with(Step::xtask("demo", &["demo"])).without_env(TARGET_ENV));
+        steps.push(with(Step::xtask("demo (REST over WebSocket)", &["demo", "--transport", "websocket"])).without_env(TARGET_ENV));
+    } else {
+        steps.push(with(Step::xtask(format!("live coverage ({v})"), &["live-coverage"])));
     }
     steps.push(with(Step::xtask(format!("asterisk down ({v})"), &["asterisk", "down"])).always());
     steps

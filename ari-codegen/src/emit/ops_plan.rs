@@ -63,6 +63,7 @@ pub const RESERVED_CLIENT_METHODS: &[&str] = &[
     "execute_void",
     "execute_binary",
     "execute_stream",
+    "transport",
     "events",
     "clone",
 ];

@@ -77,6 +77,9 @@ pub(crate) struct Settings {
     pub(crate) capacity: usize,
     /// The `User-Agent` header; the crate's own when `None`.
     pub(crate) user_agent: Option<String>,
+    /// The request that checks at connect that the server answers REST over this socket, when the client sends
+    /// REST over WebSocket.
+    pub(crate) rest_probe: Option<crate::request::Request>,
 }
 
 impl<E> Clone for EventsBuilder<E> {
@@ -129,6 +132,7 @@ impl<E: EventPayload> EventsBuilder<E> {
                 close_timeout: Duration::from_secs(1),
                 capacity: 1024,
                 user_agent: None,
+                rest_probe: None,
             },
             registry: None,
             _event: PhantomData,
@@ -148,6 +152,9 @@ impl<E: EventPayload> EventsBuilder<E> {
         }
         builder.settings.tls = client.events_tls_config();
         builder.settings.user_agent = Some(client.user_agent().to_owned());
+        if client.transport() == crate::Transport::WebSocket {
+            builder.settings.rest_probe = Some(client.asterisk().ping().into_request());
+        }
         builder.registry = Some(client.event_registry().clone());
         builder
     }
@@ -258,8 +265,21 @@ impl<E: EventPayload> EventsBuilder<E> {
     /// the connection task, which from then on reconnects by itself. Returns the stream of all events; more
     /// subscriptions come from [`EventStream::handle`]. Must be called within a Tokio runtime (otherwise an
     /// [`EventsError::InvalidConfig`]).
+    ///
+    /// For a client that sends REST over WebSocket ([`Transport::WebSocket`](crate::Transport::WebSocket)) this
+    /// connection carries the client's requests, and `connect` first checks that the server answers one (`GET
+    /// /asterisk/ping`) within the connect timeout: [`EventsError::RestUnsupported`] when it does not.
     pub async fn connect(self) -> Result<EventStream<E>, EventsError> {
+        let probe = self.settings.rest_probe.clone();
+        let waited = self.settings.connect_timeout;
         let stream = super::connection::connect(self.settings).await?;
+        if let Some(request) = probe {
+            let sender = &stream.handle().guard.rest;
+            if let Err(error) = super::rest::probe(sender, &request, waited).await {
+                stream.handle().close();
+                return Err(error);
+            }
+        }
         if let Some(registry) = &self.registry {
             registry.register(stream.handle());
         }

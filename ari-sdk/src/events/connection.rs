@@ -19,6 +19,7 @@ use super::config::Settings;
 use super::error::{body_text, EventsError};
 use super::hub::Hub;
 use super::payload::EventPayload;
+use super::rest::{self, InFlight, RestCall};
 use super::stream::{Command, ConnectionState, EventStream, EventsHandle, Guard};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -65,13 +66,17 @@ fn spawn<E: EventPayload>(
     let hub = Arc::new(Hub::new(settings.capacity));
     let (state_tx, state_rx) = watch::channel(initial);
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (rest_tx, rest_rx) = mpsc::unbounded_channel();
     let handle = EventsHandle {
         hub: Arc::clone(&hub),
-        guard: Arc::new(Guard { commands: cmd_tx }),
+        guard: Arc::new(Guard {
+            commands: cmd_tx,
+            rest: rest_tx,
+        }),
         state: state_rx,
     };
     let stream = subscribe.then(|| handle.subscribe());
-    tokio::spawn(run(ws, settings, hub, state_tx, cmd_rx));
+    tokio::spawn(run(ws, settings, hub, state_tx, cmd_rx, rest_rx));
     (handle, stream)
 }
 
@@ -161,11 +166,12 @@ async fn run<E: EventPayload>(
     hub: Arc<Hub<E>>,
     state: watch::Sender<ConnectionState>,
     mut commands: mpsc::UnboundedReceiver<Command>,
+    mut rest: mpsc::UnboundedReceiver<RestCall>,
 ) {
     let url = settings.target().map(|t| t.redacted).unwrap_or_default();
     let mut ws = match first {
         Some(ws) => ws,
-        None => match establish(&settings, &hub, &state, &mut commands, None).await {
+        None => match establish(&settings, &hub, &state, &mut commands, &mut rest, None).await {
             Some(ws) => ws,
             None => return,
         },
@@ -173,7 +179,7 @@ async fn run<E: EventPayload>(
     state.send_replace(ConnectionState::Connected);
     tracing::info!(%url, "ARI events connected");
     loop {
-        let lost = match drive(&mut ws, &settings, &hub, &mut commands).await {
+        let lost = match drive(&mut ws, &settings, &hub, &mut commands, &mut rest).await {
             Ended::Shutdown => {
                 finish(&state, &hub, None);
                 close_gracefully(&mut ws, settings.close_timeout).await;
@@ -186,7 +192,16 @@ async fn run<E: EventPayload>(
         let lost_start = Instant::now();
         let lost_at = SystemTime::now();
         tracing::warn!(%url, error = %lost, "ARI events connection lost; reconnecting");
-        ws = match establish(&settings, &hub, &state, &mut commands, Some(lost)).await {
+        ws = match establish(
+            &settings,
+            &hub,
+            &state,
+            &mut commands,
+            &mut rest,
+            Some(lost),
+        )
+        .await
+        {
             Some(ws) => ws,
             None => return,
         };
@@ -205,6 +220,7 @@ async fn establish<E: EventPayload>(
     hub: &Hub<E>,
     state: &watch::Sender<ConnectionState>,
     commands: &mut mpsc::UnboundedReceiver<Command>,
+    rest: &mut mpsc::UnboundedReceiver<RestCall>,
     lost: Option<EventsError>,
 ) -> Option<Ws> {
     let initial = lost.is_none();
@@ -260,33 +276,45 @@ async fn establish<E: EventPayload>(
             });
             settings.reconnect.delay(step, fastrand::f64())
         };
-        tokio::select! {
-            biased;
-            command = commands.recv() => match command {
-                None | Some(Command::Close) => {
-                    finish(state, hub, None);
-                    return None;
-                }
-            },
-            () = tokio::time::sleep(delay) => {}
+        if disconnected(tokio::time::sleep(delay), commands, rest)
+            .await
+            .is_none()
+        {
+            finish(state, hub, None);
+            return None;
         }
+        match disconnected(handshake(settings), commands, rest).await {
+            None => {
+                finish(state, hub, None);
+                return None;
+            }
+            Some(Ok(ws)) => return Some(ws),
+            Some(Err(error)) => {
+                tracing::debug!(attempt, %error, "ARI events connection attempt failed");
+                failures += 1;
+                step = next_step(step, last_error.as_ref(), &error);
+                last_error = Some(error);
+            }
+        }
+    }
+}
+
+/// Awaits `work` while there is no connection: REST requests are refused at once (not sent), and `None` is
+/// returned as soon as shutdown is asked for.
+async fn disconnected<F: std::future::Future>(
+    work: F,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    rest: &mut mpsc::UnboundedReceiver<RestCall>,
+) -> Option<F::Output> {
+    tokio::pin!(work);
+    loop {
         tokio::select! {
             biased;
             command = commands.recv() => match command {
-                None | Some(Command::Close) => {
-                    finish(state, hub, None);
-                    return None;
-                }
+                None | Some(Command::Close) => return None,
             },
-            result = handshake(settings) => match result {
-                Ok(ws) => return Some(ws),
-                Err(error) => {
-                    tracing::debug!(attempt, %error, "ARI events connection attempt failed");
-                    failures += 1;
-                    step = next_step(step, last_error.as_ref(), &error);
-                    last_error = Some(error);
-                }
-            },
+            Some(call) = rest.recv() => rest::refuse(call),
+            output = &mut work => return Some(output),
         }
     }
 }
@@ -325,7 +353,10 @@ async fn drive<E: EventPayload>(
     settings: &Settings,
     hub: &Hub<E>,
     commands: &mut mpsc::UnboundedReceiver<Command>,
+    rest: &mut mpsc::UnboundedReceiver<RestCall>,
 ) -> Ended {
+    // REST requests sent on this connection and not answered yet; dropped with it, which fails them.
+    let mut in_flight = InFlight::default();
     let mut ping = tokio::time::interval_at(
         Instant::now() + settings.ping_interval,
         settings.ping_interval,
@@ -345,7 +376,11 @@ async fn drive<E: EventPayload>(
             message = ws.next() => {
                 awaiting_pong = false;
                 match message {
-                    Some(Ok(Message::Text(text))) => dispatch_text(hub, text.as_str()),
+                    Some(Ok(Message::Text(text))) => {
+                        if !in_flight.complete(text.as_str()) {
+                            dispatch_text(hub, text.as_str());
+                        }
+                    }
                     Some(Ok(Message::Binary(bytes))) => match std::str::from_utf8(&bytes) {
                         Ok(text) => dispatch_text(hub, text),
                         Err(_) => hub.dispatch_error(EventsError::Decode {
@@ -366,6 +401,17 @@ async fn drive<E: EventPayload>(
                         return Ended::Lost(EventsError::ClosedByServer { code: None, reason: String::new() });
                     }
                     Some(Err(e)) => return Ended::Lost(EventsError::Transport(Arc::new(e))),
+                }
+            }
+            Some(call) = rest.recv() => {
+                let text = in_flight.insert(call);
+                match tokio::time::timeout(settings.pong_timeout, ws.send(Message::text(text))).await {
+                    Err(_) => return Ended::Lost(EventsError::Transport(Arc::new(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "sending a REST request on the event WebSocket timed out",
+                    )))),
+                    Ok(Err(e)) => return Ended::Lost(EventsError::Transport(Arc::new(e))),
+                    Ok(Ok(())) => {}
                 }
             }
             _ = ping.tick() => {

@@ -114,6 +114,19 @@ pub enum EventsError {
         /// How many connections are open.
         count: usize,
     },
+
+    /// The client sends REST over WebSocket ([`Transport::WebSocket`](crate::Transport::WebSocket)), but the
+    /// server did not answer a `RESTRequest` on the new event connection within the connect timeout: it predates
+    /// REST over WebSocket (Asterisk 20.14.0, 21.9.0, 22.4.0), which older servers silently ignore. The
+    /// connection was closed.
+    #[error(
+        "the server did not answer a RESTRequest on the event WebSocket within {waited:?}: REST over WebSocket \
+         needs Asterisk 20.14.0, 21.9.0, 22.4.0 or later (use Transport::Http with this server)"
+    )]
+    RestUnsupported {
+        /// How long the answer was waited for.
+        waited: Duration,
+    },
 }
 
 impl EventsError {

@@ -36,6 +36,7 @@ mod id;
 mod payload;
 mod queue;
 mod registry;
+pub(crate) mod rest;
 mod stream;
 mod tls;
 

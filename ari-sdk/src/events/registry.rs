@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use super::error::EventsError;
 use super::hub::Hub;
 use super::payload::EventPayload;
+use super::rest::RestSender;
 use super::stream::{ConnectionState, EventsHandle, Guard};
 
 /// A reference to a connection that does not keep it open.
@@ -40,11 +41,20 @@ impl<E: EventPayload> WeakHandle<E> {
 trait Entry: Send + Sync {
     fn is_live(&self) -> bool;
     fn as_any(&self) -> &dyn Any;
+    /// The connection's REST channel, while it is open.
+    fn rest(&self) -> Option<RestSender>;
 }
 
 impl<E: EventPayload> Entry for WeakHandle<E> {
     fn is_live(&self) -> bool {
         self.guard.strong_count() > 0 && !self.state.borrow().is_closed()
+    }
+
+    fn rest(&self) -> Option<RestSender> {
+        if self.state.borrow().is_closed() {
+            return None;
+        }
+        Some(self.guard.upgrade()?.rest.clone())
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -79,6 +89,20 @@ impl Registry {
             .filter_map(|e| e.as_any().downcast_ref::<WeakHandle<E>>())
             .filter_map(WeakHandle::upgrade)
             .collect();
+        match open.len() {
+            0 => Err(EventsError::NoConnection),
+            1 => Ok(open.remove(0)),
+            count => Err(EventsError::AmbiguousConnection { count }),
+        }
+    }
+}
+
+impl Registry {
+    /// The REST channel of the one open connection, whatever its event type (REST over WebSocket).
+    pub(crate) fn rest_sender(&self) -> Result<RestSender, EventsError> {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries.retain(|e| e.is_live());
+        let mut open: Vec<RestSender> = entries.iter().filter_map(|e| e.rest()).collect();
         match open.len() {
             0 => Err(EventsError::NoConnection),
             1 => Ok(open.remove(0)),

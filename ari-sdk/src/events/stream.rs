@@ -158,6 +158,8 @@ pub(crate) enum Command {
 /// Keeps the connection task alive: the task ends when every `Guard` is gone.
 pub(crate) struct Guard {
     pub(crate) commands: mpsc::UnboundedSender<Command>,
+    /// REST requests to send on the connection (REST over WebSocket).
+    pub(crate) rest: super::rest::RestSender,
 }
 
 /// A cheap, cloneable handle to one events connection: makes subscriptions, observes the state, closes it.

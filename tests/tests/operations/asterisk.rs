@@ -7,7 +7,7 @@ use ari_sdk::enums::{DeviceStateValue, InfoSection};
 #[tokio::test]
 async fn info_ping_and_global_variables() {
     let ari = connect().await;
-    let client = ari.client();
+    let client = ari.suite_client().await;
 
     let info = client.asterisk().get_info().await.expect("getInfo");
     let system = info.system.expect("getInfo has a system section");
@@ -51,7 +51,7 @@ async fn info_ping_and_global_variables() {
 #[tokio::test]
 async fn modules_list_get_reload_unload_load() {
     let ari = connect().await;
-    let client = ari.client();
+    let client = ari.suite_client().await;
     let modules = client.asterisk().list_modules().await.expect("listModules");
     assert!(
         modules
@@ -126,7 +126,7 @@ async fn log_channels_appear_rotate_and_go() {
     // The only test that touches log channels: rotating reloads the logger, which drops every
     // log channel made through ARI.
     let ari = connect().await;
-    let client = ari.client();
+    let client = ari.suite_client().await;
     let name = ari.unique("log");
     let log = client.log_channel(&name);
     let suffix = format!("/{name}");
@@ -174,7 +174,7 @@ async fn config_objects_create_read_update_delete() {
     // created at run time (on every Asterisk the sandbox runs; res_websocket_client's objects,
     // which are memory-backed too, exist from 20 on only).
     let ari = connect().await;
-    let client = ari.client();
+    let client = ari.suite_client().await;
     let id = ari.unique("aor");
     let object = client.config_object("res_pjsip", "aor", &id);
     let value_of = |tuples: &[ari_sdk::models::ConfigTuple], attribute: &str| {
@@ -236,7 +236,7 @@ async fn config_objects_create_read_update_delete() {
 #[tokio::test]
 async fn sounds_list_and_get() {
     let ari = connect().await;
-    let client = ari.client();
+    let client = ari.suite_client().await;
     let sounds = client
         .sounds()
         .list()
@@ -269,7 +269,7 @@ async fn sounds_list_and_get() {
 #[tokio::test]
 async fn device_states_update_read_delete() {
     let ari = connect().await;
-    let client = ari.client();
+    let client = ari.suite_client().await;
     let name = format!("Stasis:{}", ari.unique("device"));
     let device = client.device_state(&name);
 

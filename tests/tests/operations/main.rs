@@ -13,3 +13,4 @@ mod media;
 mod sip;
 mod tricky_ids;
 mod unavailable;
+mod websocket;

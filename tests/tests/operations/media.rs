@@ -304,6 +304,13 @@ async fn channel_recording_control_and_stored_wav() {
         streamed.extend_from_slice(&chunk.expect("chunk"));
     }
     assert_eq!(streamed, file.bytes);
+    if client.transport() == ari_sdk::Transport::WebSocket {
+        // The client fetched the file over HTTP (see `Transport::WebSocket`): on the socket
+        // Asterisk refuses a binary body with 406 ("Not Acceptable.  Use HTTP GET") and no body.
+        let request = stored.get_stored_file().into_request();
+        let result = client.execute_void(request.clone()).await;
+        ari_live_tests::coverage::check_api_status(&request, result, 406);
+    }
 
     let copied = stored.copy_stored(&copy).await.expect("copyStored");
     assert_eq!(copied.name, copy);
