@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ari_live_tests::{expect_api_error, Scene, EVENT_TIMEOUT};
+use ari_live_tests::{expect_api_error, poll_until, Scene, EVENT_TIMEOUT};
 use ari_sdk::enums::{ChannelState, HangupReason, MediaDirection, SnoopDirection};
 use serde_json::json;
 
@@ -110,18 +110,17 @@ async fn originate_with_id_then_ring_progress_answer() {
 /// Polls `GET /channels/{id}` until the channel is in `state` (state changes of a channel
 /// outside the application reach no socket).
 async fn wait_for_state(client: &ari_sdk::Client, id: &str, state: ChannelState) {
-    let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
-    loop {
-        let now = client.channel(id).get().await.expect("get").state;
-        if now == state {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{id} stayed {now:?}, expected {state:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let state = &state;
+    poll_until(
+        &format!("channel {id} in state {state:?}"),
+        EVENT_TIMEOUT,
+        Duration::from_millis(50),
+        || async move {
+            let now = client.channel(id).get().await.expect("get").state;
+            (now == *state).then_some(())
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -306,17 +305,21 @@ async fn music_on_hold_and_hold_are_heard() {
         .moh_class("ari-sdk-speech")
         .await
         .expect("startMoh");
+    scene.settled(&id).await;
     let level = scene.audio_level(&id, SnoopDirection::Out, LISTEN).await;
     assert!(level > HEARD, "music on hold: {level}");
     channel.stop_moh().await.expect("stopMoh");
+    scene.settled(&id).await;
     let level = scene.audio_level(&id, SnoopDirection::Out, LISTEN).await;
     assert!(level < SILENT, "after stopMoh: {level}");
 
     // Holding a Local channel plays it music on hold too (the default class).
     channel.hold().await.expect("hold");
+    scene.settled(&id).await;
     let level = scene.audio_level(&id, SnoopDirection::Out, LISTEN).await;
     assert!(level > HEARD, "on hold: {level}");
     channel.unhold().await.expect("unhold");
+    scene.settled(&id).await;
     let level = scene.audio_level(&id, SnoopDirection::Out, LISTEN).await;
     assert!(level < SILENT, "after unhold: {level}");
 }
@@ -349,6 +352,7 @@ async fn muted_channel_is_not_heard_in_its_bridge() {
         .moh_class("ari-sdk-speech")
         .await
         .expect("startMoh");
+    scene.settled(&inner).await;
 
     let listener = scene.channel("wait").await;
     let bridge = client.bridges().create().await.expect("create bridge");
@@ -369,6 +373,7 @@ async fn muted_channel_is_not_heard_in_its_bridge() {
         .direction(MediaDirection::In)
         .await
         .expect("mute");
+    scene.settled(&talker).await;
     let level = scene
         .audio_level(&listener, SnoopDirection::Out, LISTEN)
         .await;
@@ -378,6 +383,7 @@ async fn muted_channel_is_not_heard_in_its_bridge() {
         .direction(MediaDirection::In)
         .await
         .expect("unmute");
+    scene.settled(&talker).await;
     let level = scene
         .audio_level(&listener, SnoopDirection::Out, LISTEN)
         .await;
@@ -438,18 +444,16 @@ async fn continue_in_dialplan_leaves_stasis() {
         .await
         .expect("continueInDialplan");
     scene.channel_event("StasisEnd", &id).await;
-    let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
-    loop {
-        let dialplan = client.channel(&id).get().await.expect("get").dialplan;
-        if dialplan.exten == "dtmf" && dialplan.app_name == "Read" {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "still at {dialplan:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    poll_until(
+        &format!("channel {id} at Read in extension dtmf"),
+        EVENT_TIMEOUT,
+        Duration::from_millis(50),
+        || async {
+            let dialplan = client.channel(&id).get().await.expect("get").dialplan;
+            (dialplan.exten == "dtmf" && dialplan.app_name == "Read").then_some(())
+        },
+    )
+    .await;
     // Out of Stasis, it can no longer be controlled.
     expect_api_error!(
         client.channel(&id).continue_in_dialplan().priority(1),
