@@ -301,6 +301,20 @@ async fn subscribe_all_sees_channels_of_other_apps() {
         .await
         .expect("bystander connection");
     ari.wait_registered(&[&watcher, &bystander]).await;
+    // subscribeAll subscribes the app to every device state too. When the WebSocket of an app with
+    // that subscription closes while a device state message for it is being delivered — which the
+    // parallel tests' Local channels cause all the time — Asterisk deadlocks its ARI for good: the
+    // teardown joins the device state subscription while it holds the session's lock, which the
+    // delivery waits for (asterisk/asterisk#2170; res_stasis_device_state.c unsubscribe_device_state
+    // under ari_websockets.c session_reset). GET /applications then never answers again, and the
+    // next tests hung in their first wait. Ended over REST right away, the join holds no session
+    // lock, and the close later finds nothing to join. This test needs no device states.
+    let unsubscribed = client
+        .application(&watcher)
+        .unsubscribe(["deviceState:"])
+        .await
+        .expect("unsubscribe the subscribeAll app from all device states");
+    assert!(unsubscribed.device_names.is_empty(), "{unsubscribed:?}");
     let mut cleanup = ari.cleanup();
 
     let channel = client.channel(unique_id());
