@@ -30,6 +30,16 @@ fn fast_reconnect() -> ReconnectPolicy {
         .jitter(0.0)
 }
 
+/// A connection to `server` for `probe-app` that reconnects fast.
+async fn connected(server: &TestServer) -> EventStream<RawEvent> {
+    EventsBuilder::<RawEvent>::new(server.base_url())
+        .app("probe-app")
+        .reconnect(fast_reconnect())
+        .connect()
+        .await
+        .expect("connect")
+}
+
 async fn next<E: EventPayload>(
     stream: &mut EventStream<E>,
     what: &str,
@@ -265,12 +275,7 @@ async fn a_permanent_401_is_retried_a_bounded_number_of_times_then_ends_the_stre
 #[tokio::test]
 async fn a_503_while_asterisk_starts_is_still_retried() {
     let mut server = TestServer::start().await;
-    let mut events = EventsBuilder::<RawEvent>::new(server.base_url())
-        .app("probe-app")
-        .reconnect(fast_reconnect())
-        .connect()
-        .await
-        .expect("connect");
+    let mut events = connected(&server).await;
     let mut states = events.handle().watch_state();
     let conn = server.accept().await;
     server.reject_with(503, "starting");
@@ -327,12 +332,7 @@ async fn a_server_that_accepts_then_closes_is_not_hammered() {
 #[tokio::test]
 async fn application_replaced_is_delivered_then_ends_the_connection() {
     let mut server = TestServer::start().await;
-    let mut events = EventsBuilder::<RawEvent>::new(server.base_url())
-        .app("probe-app")
-        .reconnect(fast_reconnect())
-        .connect()
-        .await
-        .expect("connect");
+    let mut events = connected(&server).await;
     let mut conn = server.accept().await;
     conn.send(r#"{"type":"ApplicationReplaced","application":"probe-app","timestamp":"2024-01-01T00:00:00.000+0000"}"#)
         .await;

@@ -16,7 +16,7 @@ use std::time::SystemTime;
 use tokio::time::Instant;
 
 use super::error::EventsError;
-use super::payload::{ends_by_default, EventPayload, ObjectKind, RawEvent};
+use super::payload::{ends_by_default, EventPayload, ObjectKind, ObjectRef, RawEvent};
 use super::queue::{Item, Queue};
 use super::stream::{ConnectionState, Gap, Health, SubscriberHealth};
 
@@ -55,7 +55,7 @@ struct Registry<E> {
     next_id: u64,
     seq: u64,
     broad: Vec<BroadSub<E>>,
-    objects: [HashMap<Box<str>, Vec<ObjectSub<E>>>; 4],
+    objects: Objects<E>,
     /// Set once the connection is over: later subscriptions end at once with this.
     closed: Option<Option<EventsError>>,
 }
@@ -296,30 +296,15 @@ impl<E: EventPayload> Hub<E> {
             drop(removed);
             return;
         }
-        let mut ended: Vec<(ObjectKind, Box<str>)> = Vec::new();
-        let objects = &mut reg.objects;
         let ev: &E = &event;
-        ev.for_each_object(&mut |object| {
-            let Some(subs) = objects[object.kind.index()].get_mut(object.id) else {
-                return;
-            };
-            let ends = ev.ends_object(object);
-            for sub in subs.iter_mut() {
-                if sub.last_seq != seq {
-                    sub.last_seq = seq;
-                    sub.queue.push_sized(Item::Event(Arc::clone(&event)), bytes);
-                }
-                if ends {
-                    sub.queue.finish(None);
-                }
-            }
-            if ends {
-                ended.push((object.kind, object.id.into()));
-            }
-        });
-        for (kind, id) in ended {
-            objects[kind.index()].remove(&id);
-        }
+        deliver_to_objects(
+            &mut reg.objects,
+            seq,
+            &mut |visit| ev.for_each_object(visit),
+            &|object| ev.ends_object(object),
+            &|| Item::Event(Arc::clone(&event)),
+            bytes,
+        );
         drop(guard);
         drop(removed);
     }
@@ -349,29 +334,14 @@ impl<E: EventPayload> Hub<E> {
         }
         reg.seq += 1;
         let seq = reg.seq;
-        let objects = &mut reg.objects;
-        let mut ended: Vec<(ObjectKind, Box<str>)> = Vec::new();
-        raw.for_each_object(&mut |object| {
-            let Some(subs) = objects[object.kind.index()].get_mut(object.id) else {
-                return;
-            };
-            let ends = ends_by_default(raw.type_name(), object.kind);
-            for sub in subs.iter_mut() {
-                if sub.last_seq != seq {
-                    sub.last_seq = seq;
-                    sub.queue.push_sized(Item::Error(error.clone()), bytes);
-                }
-                if ends {
-                    sub.queue.finish(None);
-                }
-            }
-            if ends {
-                ended.push((object.kind, object.id.into()));
-            }
-        });
-        for (kind, id) in ended {
-            objects[kind.index()].remove(&id);
-        }
+        deliver_to_objects(
+            &mut reg.objects,
+            seq,
+            &mut |visit| raw.for_each_object(visit),
+            &|object| ends_by_default(raw.type_name(), object.kind),
+            &|| Item::Error(error.clone()),
+            bytes,
+        );
     }
 
     /// Tells every subscriber that events may be missing between `lost` (when the connection was lost) and `now`.
@@ -406,6 +376,46 @@ impl<E: EventPayload> Hub<E> {
         // Filters are dropped without the lock.
         drop(reg);
         drop(broad);
+    }
+}
+
+/// The per-object subscriptions, by kind, then id.
+type Objects<E> = [HashMap<Box<str>, Vec<ObjectSub<E>>>; 4];
+
+/// Calls its argument for every object of one message (`for_each_object` of the payload).
+type VisitAll<'f, 'a> = dyn FnMut(&mut dyn FnMut(ObjectRef<'a>)) + 'f;
+
+/// Pushes `item()` to every subscriber of the objects `visit_all` visits (once per message, even for an object
+/// named twice: `seq`), ends the streams of the objects for which `ends` holds, and forgets those subscriptions.
+fn deliver_to_objects<'a, E: Clone>(
+    objects: &mut Objects<E>,
+    seq: u64,
+    visit_all: &mut VisitAll<'_, 'a>,
+    ends: &dyn Fn(ObjectRef<'a>) -> bool,
+    item: &dyn Fn() -> Item<E>,
+    bytes: usize,
+) {
+    let mut ended: Vec<(ObjectKind, Box<str>)> = Vec::new();
+    visit_all(&mut |object| {
+        let Some(subs) = objects[object.kind.index()].get_mut(object.id) else {
+            return;
+        };
+        let ends = ends(object);
+        for sub in subs.iter_mut() {
+            if sub.last_seq != seq {
+                sub.last_seq = seq;
+                sub.queue.push_sized(item(), bytes);
+            }
+            if ends {
+                sub.queue.finish(None);
+            }
+        }
+        if ends {
+            ended.push((object.kind, object.id.into()));
+        }
+    });
+    for (kind, id) in ended {
+        objects[kind.index()].remove(&id);
     }
 }
 
