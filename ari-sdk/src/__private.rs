@@ -2,8 +2,9 @@
 //!
 //! The generated code stays data-driven (one match arm per type or value); the
 //! generic machinery it shares — the fast `type` dispatch of
-//! [`crate::Event`] and the visitor of the open enums — lives here, written
-//! and tested once.
+//! [`crate::Event`], the visitor of the open enums, and the transport seam its
+//! operations send through ([`Exchange`] and the `send_*` functions, see
+//! `src/transport.rs`) — lives here, written and tested once.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -11,6 +12,11 @@ use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
+
+pub use crate::transport::{
+    send_binary, send_json, send_stream, send_void, BodyChunks, Exchange, RawResponse,
+    ResponseBody, ResponseKind,
+};
 
 /// Deserialises an open enum from a string: known values to their variants,
 /// anything else into the fallback variant (through `From<&str>`/`From<String>`).

@@ -1,19 +1,20 @@
 //! [`Client`] and [`ClientBuilder`]: configuration and the HTTP transport.
 
+mod http;
+
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
-use bytes::Bytes;
-use futures::StreamExt as _;
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
-use tracing::Instrument as _;
 
 use crate::error::{Error, Result};
-use crate::request::{encode_query_component, Method, Request};
-use crate::response::{Binary, BinaryStream, ResponseFuture};
+use crate::request::{encode_query_component, Request};
+use crate::response::{Binary, BinaryStream};
+use crate::transport::{self, Exchange, RawResponse, ResponseKind};
 
 /// `User-Agent` sent unless configured otherwise.
 const DEFAULT_USER_AGENT: &str = concat!("ari-sdk/", env!("CARGO_PKG_VERSION"));
@@ -135,185 +136,32 @@ impl Client {
     /// 200–299; [`Error::Decode`] when the body is not a `T`. The same holds for every
     /// `execute_*` method (without `Decode` where nothing is decoded).
     pub async fn execute_json<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        self.traced(&request, async {
-            let response = self.dispatch(&request).await?;
-            let status = response.status().as_u16();
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| body_error(request.operation(), e))?;
-            decode_json(request.operation(), status, body)
-        })
-        .await
+        transport::execute_json(self.clone(), request).await
     }
 
     /// Sends `request` that returns nothing (the spec's `void`): any 2xx status (200, 202,
     /// 204), with or without a body, is success; a body is ignored.
     pub async fn execute_void(&self, request: Request) -> Result<()> {
-        self.traced(&request, async {
-            let response = self.dispatch(&request).await?;
-            // Drain the (normally empty) body so the connection can be reused; the request has
-            // succeeded whatever happens while draining.
-            let _ = response.bytes().await;
-            Ok(())
-        })
-        .await
+        transport::execute_void(self.clone(), request).await
     }
 
     /// Sends `request` and returns the whole binary body with its content type (the spec's
     /// `binary`).
     pub async fn execute_binary(&self, request: Request) -> Result<Binary> {
-        self.traced(&request, async {
-            let response = self.dispatch(&request).await?;
-            let content_type = content_type(&response);
-            let bytes = response
-                .bytes()
-                .await
-                .map_err(|e| body_error(request.operation(), e))?;
-            Ok(Binary {
-                bytes,
-                content_type,
-            })
-        })
-        .await
+        transport::execute_binary(self.clone(), request).await
     }
 
     /// Sends `request` and returns the binary body as a stream of chunks, once the status and
     /// headers have arrived.
     pub async fn execute_stream(&self, request: Request) -> Result<BinaryStream> {
-        self.traced(&request, async {
-            let response = self.dispatch(&request).await?;
-            let content_type = content_type(&response);
-            let content_length = response
-                .headers()
-                .get(CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse().ok());
-            let operation = request.operation();
-            let chunks = response
-                .bytes_stream()
-                .map(move |chunk| chunk.map_err(|e| body_error(operation, e)));
-            Ok(BinaryStream::new(content_type, content_length, chunks))
-        })
-        .await
+        transport::execute_stream(self.clone(), request).await
     }
 
-    /// [`execute_json`](Self::execute_json) as a [`ResponseFuture`] that owns the client: the one
-    /// send path of every generated operation with a JSON response (compiled once per `T`).
-    pub(crate) fn send_json<T>(self, request: Request) -> ResponseFuture<T>
-    where
-        T: DeserializeOwned + Send + 'static,
-    {
-        ResponseFuture::new(async move { self.execute_json(request).await })
-    }
-
-    /// [`execute_void`](Self::execute_void) as a [`ResponseFuture`].
-    pub(crate) fn send_void(self, request: Request) -> ResponseFuture<()> {
-        ResponseFuture::new(async move { self.execute_void(request).await })
-    }
-
-    /// [`execute_binary`](Self::execute_binary) as a [`ResponseFuture`].
-    pub(crate) fn send_binary(self, request: Request) -> ResponseFuture<Binary> {
-        ResponseFuture::new(async move { self.execute_binary(request).await })
-    }
-
-    /// [`execute_stream`](Self::execute_stream) as a [`ResponseFuture`].
-    pub(crate) fn send_stream(self, request: Request) -> ResponseFuture<BinaryStream> {
-        ResponseFuture::new(async move { self.execute_stream(request).await })
-    }
-
-    /// Runs `work` inside the request's span and records how it ended.
-    async fn traced<T>(
-        &self,
-        request: &Request,
-        work: impl std::future::Future<Output = Result<T>>,
-    ) -> Result<T> {
-        let span = tracing::debug_span!(
-            "ari_request",
-            operation = request.operation(),
-            method = request.method().as_str(),
-            path = %request.path_template(),
-            status = tracing::field::Empty,
-            elapsed = tracing::field::Empty,
-        );
-        let started = Instant::now();
-        let result = work.instrument(span.clone()).await;
-        let elapsed = started.elapsed();
-        span.record("elapsed", tracing::field::debug(elapsed));
-        span.in_scope(|| match &result {
-            Ok(_) => tracing::debug!("ARI request succeeded"),
-            Err(error) => {
-                let cause = causes(error);
-                tracing::debug!(%error, %cause, "ARI request failed")
-            }
-        });
-        result
-    }
-
-    /// Sends the request; returns the response when its status is 2xx, else [`Error::Api`].
-    async fn dispatch(&self, request: &Request) -> Result<reqwest::Response> {
-        request.validate()?;
-        let operation = request.operation();
-        let inner = &*self.inner;
-
-        let mut url = String::with_capacity(inner.base_url.len() + 96);
-        url.push_str(&inner.base_url);
-        url.push_str(&request.path());
-        if !request.query_pairs().is_empty() || inner.api_key_query.is_some() {
-            url.push('?');
-            request.write_encoded_query(&mut url);
-            if let Some(api_key) = &inner.api_key_query {
-                if !url.ends_with('?') {
-                    url.push('&');
-                }
-                url.push_str(api_key);
-            }
-        }
-        // The message of a URL parse error never contains the URL (and so no api_key).
-        let url = reqwest::Url::parse(&url)
-            .map_err(|e| Error::invalid(Some(operation), format!("cannot form the URL: {e}")))?;
-
-        let method = match request.method() {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Put => reqwest::Method::PUT,
-            Method::Delete => reqwest::Method::DELETE,
-        };
-        let mut builder = inner.http.request(method, url);
-        if let Some(authorization) = &inner.authorization {
-            builder = builder.header(AUTHORIZATION, authorization.clone());
-        }
-        if let Some(user_agent) = &inner.user_agent_header {
-            builder = builder.header(USER_AGENT, user_agent.clone());
-        }
-        if let Some(timeout) = inner.request_timeout {
-            builder = builder.timeout(timeout);
-        }
-        if let Some(body) = request.json_body() {
-            let body = serde_json::to_vec(body).map_err(|e| {
-                Error::invalid(Some(operation), format!("cannot serialise the body: {e}"))
-            })?;
-            builder = builder
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(body);
-        }
-
-        let response = builder.send().await.map_err(|e| send_error(operation, e))?;
-        let status = response.status();
-        tracing::Span::current().record("status", status.as_u16());
-        if status.is_success() {
-            return Ok(response);
-        }
-        let content_type = content_type(&response);
-        // The status is what matters; a body that cannot be read is reported as empty.
-        let body = response.bytes().await.unwrap_or_else(|_| Bytes::new());
-        Err(Error::from_status(
-            operation,
-            request.error_table(),
-            status.as_u16(),
-            content_type.as_deref(),
-            body,
-        ))
+    /// The one place every request of this client passes on its way to the transport, after
+    /// validation and inside its `ari_request` span, with [`Request::operation`] at hand: checks
+    /// that depend on this client or its server belong here, before the transport is chosen.
+    async fn send_request(self, request: Request, kind: ResponseKind) -> Result<RawResponse> {
+        http::exchange(&self.inner, request, kind).await
     }
 
     /// The WebSocket URL (`ws://` or `wss://`) for `path` on this ARI (e.g. `/events`), with
@@ -378,6 +226,16 @@ impl Client {
     /// The event connections made from this client.
     pub(crate) fn event_registry(&self) -> &crate::events::Registry {
         &self.inner.event_registry
+    }
+}
+
+impl Exchange for Client {
+    fn exchange(
+        &self,
+        request: Request,
+        kind: ResponseKind,
+    ) -> impl Future<Output = Result<RawResponse>> + Send + 'static {
+        self.clone().send_request(request, kind)
     }
 }
 
@@ -641,82 +499,6 @@ fn configure_tls(
         ));
     }
     Ok(builder)
-}
-
-/// Decodes a success body as `T`, keeping the bytes on failure (transport-independent).
-pub(crate) fn decode_json<T: DeserializeOwned>(
-    operation: &'static str,
-    status: u16,
-    body: Bytes,
-) -> Result<T> {
-    serde_json::from_slice(&body).map_err(|source| Error::Decode {
-        operation,
-        status,
-        body,
-        source,
-    })
-}
-
-/// The Display of every cause of `error`, joined by `: ` (empty when there is none).
-fn causes(error: &Error) -> String {
-    let mut out = String::new();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        if !out.is_empty() {
-            out.push_str(": ");
-        }
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
-}
-
-fn content_type(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-/// Classifies a failure to get a response. URLs are stripped: they may carry the api_key.
-fn send_error(operation: &'static str, error: reqwest::Error) -> Error {
-    let error = error.without_url();
-    if error.is_builder() {
-        Error::invalid(Some(operation), error.to_string())
-    } else if error.is_connect() {
-        // Connecting failed (this includes the connect timeout): nothing was sent.
-        Error::NotSent {
-            operation,
-            source: Box::new(error),
-        }
-    } else if error.is_timeout() {
-        Error::Timeout {
-            operation,
-            source: Box::new(error),
-        }
-    } else {
-        Error::Transport {
-            operation,
-            source: Box::new(error),
-        }
-    }
-}
-
-/// Classifies a failure while reading a success response's body.
-fn body_error(operation: &'static str, error: reqwest::Error) -> Error {
-    let error = error.without_url();
-    if error.is_timeout() {
-        Error::Timeout {
-            operation,
-            source: Box::new(error),
-        }
-    } else {
-        Error::Transport {
-            operation,
-            source: Box::new(error),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -98,6 +98,7 @@ mod handles_ext;
 pub mod request;
 mod response;
 mod timestamp;
+mod transport;
 
 /// The crate README's example, compiled as a doctest so it stays true.
 #[cfg(doctest)]

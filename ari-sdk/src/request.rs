@@ -1,9 +1,9 @@
 //! [`Request`]: a transport-independent description of one ARI call.
 //!
-//! Generated operations build a [`Request`] and hand it to one of the `Client::execute_*`
-//! methods, which choose how the response is read (JSON, nothing, bytes). The description
-//! holds no credentials and nothing HTTP-client specific, so another transport (REST over the
-//! events WebSocket) can send the same value.
+//! Generated operations build a [`Request`] and hand it to the client's transport (the
+//! `Client::execute_*` methods take one too, and choose how the response is read: JSON,
+//! nothing, bytes). The description holds no credentials and nothing HTTP-client specific, so
+//! every transport (HTTP, REST over the events WebSocket) sends the same value.
 //!
 //! ```
 //! use ari_sdk::request::{Method, Request};

@@ -136,3 +136,111 @@ mod api_shape {
         );
     }
 }
+
+mod seam {
+    //! The generated builders send through the transport seam; what the shared code makes of a
+    //! raw answer (status check, ARI message, the spec's reason, decoding) does not depend on the
+    //! transport. A canned transport answers here, with nothing on any wire.
+    use bytes::Bytes;
+    use futures::StreamExt as _;
+
+    use super::__private::{RawResponse, ResponseBody};
+    use super::Client;
+
+    fn answer(status: u16, content_type: &str, body: &'static str) -> RawResponse {
+        RawResponse {
+            status,
+            content_type: Some(content_type.to_owned()),
+            body: ResponseBody::Full(Bytes::from_static(body.as_bytes())),
+        }
+    }
+
+    #[tokio::test]
+    async fn error_statuses_become_api_errors_with_the_spec_reason() {
+        let client = Client::canned(|request| {
+            assert_eq!(request.path(), "/channels/c%2F1/answer");
+            answer(
+                404,
+                "application/json",
+                r#"{"message":"Channel not found"}"#,
+            )
+        });
+        let answer_op = client.channel("c/1").answer().into_request().operation();
+        let err = client.channel("c/1").answer().await.expect_err("404");
+        let ari_sdk::Error::Api {
+            operation,
+            status,
+            message,
+            reason,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(*operation, answer_op);
+        assert_eq!(*status, 404);
+        assert_eq!(message.as_deref(), Some("Channel not found"));
+        assert_eq!(*reason, Some("Channel not found"));
+
+        // A status the spec does not document for the operation carries no reason.
+        let client = Client::canned(|_| answer(418, "text/plain", "teapot"));
+        let err = client.channel("c").answer().await.expect_err("418");
+        assert!(
+            matches!(&err, ari_sdk::Error::Api { status: 418, reason: None, message: Some(m), .. } if m == "teapot"),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn success_bodies_are_decoded_or_kept() {
+        let client = Client::canned(|_| answer(200, "application/json", "[]"));
+        let channels = client.channels().list().await.expect("an empty list");
+        assert!(channels.is_empty());
+
+        let client = Client::canned(|_| answer(200, "application/json", "{not json"));
+        let list_op = client.channels().list().into_request().operation();
+        let err = client.channels().list().await.expect_err("undecodable");
+        assert!(
+            matches!(&err, ari_sdk::Error::Decode { operation, status: 200, body, .. } if *operation == list_op && body.as_ref() == b"{not json"),
+            "{err:?}"
+        );
+
+        // A void operation ignores whatever body comes with a 2xx status.
+        let client = Client::canned(|_| answer(204, "text/plain", "ignored"));
+        client.channel("c").answer().await.expect("204 is success");
+
+        // A binary body is kept whole, or streamed, with its content type.
+        let client = Client::canned(|_| answer(200, "audio/wav", "RIFF"));
+        let file = client
+            .stored_recording("r")
+            .get_stored_file()
+            .await
+            .expect("a file");
+        assert_eq!(
+            (file.bytes.as_ref(), file.content_type.as_deref()),
+            (&b"RIFF"[..], Some("audio/wav"))
+        );
+        let mut stream = client
+            .stored_recording("r")
+            .get_stored_file()
+            .stream()
+            .await
+            .expect("a stream");
+        assert_eq!(stream.content_type(), Some("audio/wav"));
+        assert_eq!(stream.content_length(), Some(4));
+        let chunk = stream.next().await.expect("a chunk").expect("no error");
+        assert_eq!(chunk.as_ref(), b"RIFF");
+        assert!(stream.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn invalid_requests_never_reach_the_transport() {
+        let client = Client::canned(|request| panic!("sent {}", request.operation()));
+        let answer_op = client.channel("").answer().into_request().operation();
+        let err = client.channel("").answer().await.expect_err("refused");
+        assert!(
+            matches!(err, ari_sdk::Error::InvalidRequest { operation: Some(op), .. } if op == answer_op),
+            "{err:?}"
+        );
+    }
+}

@@ -104,6 +104,9 @@ async fn spans_carry_the_request_and_never_credentials() {
         assert!(line.contains("path=/channels/{channelId}/answer"), "{line}");
         assert!(line.contains("elapsed="), "{line}");
     }
+    for line in &closes {
+        assert!(line.contains("transport=\"http\""), "{line}");
+    }
     assert!(closes[0].contains("status=204"), "{}", closes[0]);
     assert!(closes[1].contains("status=404"), "{}", closes[1]);
     assert!(!closes[3].contains("status="), "{}", closes[3]);

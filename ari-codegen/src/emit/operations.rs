@@ -192,11 +192,11 @@ fn method_tokens(m: HttpMethod) -> TokenStream {
     }
 }
 
-/// What `send()` returns, and through which client path.
+/// What `send()` returns, and through which function of the transport seam.
 struct Output {
     /// `T` of `ResponseFuture<T>`.
     ty: TokenStream,
-    /// `send_json`, `send_void`, `send_binary`.
+    /// `send_json`, `send_void`, `send_binary` of `crate::__private`.
     send: Ident,
 }
 
@@ -703,7 +703,7 @@ fn builder(cx: &Cx<'_>, plan: &OpPlan<'_>, owner_type: &str) -> Result<TokenStre
             /// status and headers are in.
             pub fn stream(self) -> crate::ResponseFuture<crate::BinaryStream> {
                 let (client, request) = self.parts();
-                client.send_stream(request)
+                crate::__private::send_stream(client, request)
             }
         }
     });
@@ -726,7 +726,7 @@ fn builder(cx: &Cx<'_>, plan: &OpPlan<'_>, owner_type: &str) -> Result<TokenStre
             #(#setters)*
 
             /// The call as a transport-independent [`Request`](crate::request::Request): what
-            /// [`send`](Self::send) hands to the client.
+            /// [`send`](Self::send) hands to the client's transport.
             pub fn into_request(self) -> crate::request::Request {
                 self.parts().1
             }
@@ -742,7 +742,7 @@ fn builder(cx: &Cx<'_>, plan: &OpPlan<'_>, owner_type: &str) -> Result<TokenStre
             /// Sends the request; the same as `.await` on the builder.
             pub fn send(self) -> crate::ResponseFuture<#out_ty> {
                 let (client, request) = self.parts();
-                client.#send_path(request)
+                crate::__private::#send_path(client, request)
             }
 
             #stream

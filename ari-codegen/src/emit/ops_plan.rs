@@ -63,10 +63,6 @@ pub const RESERVED_CLIENT_METHODS: &[&str] = &[
     "execute_void",
     "execute_binary",
     "execute_stream",
-    "send_json",
-    "send_void",
-    "send_binary",
-    "send_stream",
     "events",
     "clone",
 ];

@@ -145,7 +145,7 @@ pub mod applications {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -161,7 +161,7 @@ pub mod applications {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::Application>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for List {
@@ -186,7 +186,7 @@ pub mod applications {
             Self { client, application_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -203,7 +203,7 @@ pub mod applications {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Application> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {
@@ -242,7 +242,7 @@ pub mod applications {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -266,7 +266,7 @@ pub mod applications {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Application> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Filter {
@@ -300,7 +300,7 @@ pub mod applications {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -325,7 +325,7 @@ pub mod applications {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Application> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Subscribe {
@@ -359,7 +359,7 @@ pub mod applications {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -388,7 +388,7 @@ pub mod applications {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Application> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Unsubscribe {
@@ -426,7 +426,7 @@ pub mod asterisk {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -444,7 +444,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::AsteriskInfo> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetInfo {
@@ -468,7 +468,7 @@ pub mod asterisk {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -485,7 +485,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::LogChannel>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for ListLogChannels {
@@ -509,7 +509,7 @@ pub mod asterisk {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -526,7 +526,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::Module>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for ListModules {
@@ -550,7 +550,7 @@ pub mod asterisk {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -567,7 +567,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::AsteriskPing> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Ping {
@@ -592,7 +592,7 @@ pub mod asterisk {
             Self { client, variable }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -610,7 +610,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Variable> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetGlobalVar {
@@ -647,7 +647,7 @@ pub mod asterisk {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -666,7 +666,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SetGlobalVar {
@@ -703,7 +703,7 @@ pub mod asterisk {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -724,7 +724,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::ConfigTuple>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetObject {
@@ -777,7 +777,7 @@ pub mod asterisk {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -805,7 +805,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::ConfigTuple>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for UpdateObject {
@@ -842,7 +842,7 @@ pub mod asterisk {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -868,7 +868,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for DeleteObject {
@@ -902,7 +902,7 @@ pub mod asterisk {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -926,7 +926,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for AddLog {
@@ -951,7 +951,7 @@ pub mod asterisk {
             Self { client, log_channel_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -969,7 +969,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for DeleteLog {
@@ -994,7 +994,7 @@ pub mod asterisk {
             Self { client, log_channel_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1013,7 +1013,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for RotateLog {
@@ -1038,7 +1038,7 @@ pub mod asterisk {
             Self { client, module_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1061,7 +1061,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Module> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetModule {
@@ -1086,7 +1086,7 @@ pub mod asterisk {
             Self { client, module_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1104,7 +1104,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for LoadModule {
@@ -1129,7 +1129,7 @@ pub mod asterisk {
             Self { client, module_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1152,7 +1152,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for ReloadModule {
@@ -1177,7 +1177,7 @@ pub mod asterisk {
             Self { client, module_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1200,7 +1200,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for UnloadModule {
@@ -1236,7 +1236,7 @@ pub mod bridges {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1252,7 +1252,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::Bridge>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for List {
@@ -1326,7 +1326,7 @@ pub mod bridges {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1346,7 +1346,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Bridge> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Create {
@@ -1371,7 +1371,7 @@ pub mod bridges {
             Self { client, bridge_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1388,7 +1388,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Bridge> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {
@@ -1455,7 +1455,7 @@ pub mod bridges {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1475,7 +1475,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Bridge> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for CreateWithId {
@@ -1500,7 +1500,7 @@ pub mod bridges {
             Self { client, bridge_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1517,7 +1517,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Destroy {
@@ -1592,7 +1592,7 @@ pub mod bridges {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1628,7 +1628,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for AddChannel {
@@ -1665,7 +1665,7 @@ pub mod bridges {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1689,7 +1689,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for StartMoh {
@@ -1714,7 +1714,7 @@ pub mod bridges {
             Self { client, bridge_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1737,7 +1737,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for StopMoh {
@@ -1818,7 +1818,7 @@ pub mod bridges {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1848,7 +1848,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Playback> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Play {
@@ -1923,7 +1923,7 @@ pub mod bridges {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1953,7 +1953,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Playback> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for PlayWithId {
@@ -2052,7 +2052,7 @@ pub mod bridges {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2088,7 +2088,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::LiveRecording> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Record {
@@ -2118,7 +2118,7 @@ pub mod bridges {
             Self { client, bridge_id, channel }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2144,7 +2144,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for RemoveChannel {
@@ -2178,7 +2178,7 @@ pub mod bridges {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2203,7 +2203,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Variable> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetBridgeVar {
@@ -2255,7 +2255,7 @@ pub mod bridges {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2282,7 +2282,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SetBridgeVar {
@@ -2316,7 +2316,7 @@ pub mod bridges {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2341,7 +2341,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Variables> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetBridgeVars {
@@ -2375,7 +2375,7 @@ pub mod bridges {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2400,7 +2400,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SetBridgeVars {
@@ -2425,7 +2425,7 @@ pub mod bridges {
             Self { client, bridge_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2443,7 +2443,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for ClearVideoSource {
@@ -2477,7 +2477,7 @@ pub mod bridges {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2502,7 +2502,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SetVideoSource {
@@ -2529,7 +2529,7 @@ pub mod channels {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2545,7 +2545,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::Channel>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for List {
@@ -2697,7 +2697,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2732,7 +2732,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Channel> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Originate {
@@ -2823,7 +2823,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2848,7 +2848,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Channel> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Create {
@@ -2982,7 +2982,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3018,7 +3018,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Channel> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for ExternalMedia {
@@ -3043,7 +3043,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3060,7 +3060,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Channel> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {
@@ -3209,7 +3209,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3244,7 +3244,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Channel> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for OriginateWithId {
@@ -3292,7 +3292,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3316,7 +3316,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Hangup {
@@ -3341,7 +3341,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3365,7 +3365,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Answer {
@@ -3429,7 +3429,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3457,7 +3457,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for ContinueInDialplan {
@@ -3503,7 +3503,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3528,7 +3528,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Dial {
@@ -3601,7 +3601,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3631,7 +3631,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SendDtmf {
@@ -3656,7 +3656,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3680,7 +3680,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Hold {
@@ -3705,7 +3705,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3729,7 +3729,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Unhold {
@@ -3766,7 +3766,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3791,7 +3791,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for StartMoh {
@@ -3816,7 +3816,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3840,7 +3840,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for StopMoh {
@@ -3883,7 +3883,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3908,7 +3908,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for MoveTo {
@@ -3948,7 +3948,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3973,7 +3973,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Mute {
@@ -4013,7 +4013,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -4038,7 +4038,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Unmute {
@@ -4108,7 +4108,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -4137,7 +4137,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Playback> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Play {
@@ -4201,7 +4201,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -4230,7 +4230,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Playback> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for PlayWithId {
@@ -4255,7 +4255,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -4279,7 +4279,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Progress {
@@ -4367,7 +4367,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -4402,7 +4402,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::LiveRecording> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Record {
@@ -4436,7 +4436,7 @@ pub mod channels {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -4463,7 +4463,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Redirect {
@@ -4488,7 +4488,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -4512,7 +4512,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Ring {
@@ -4537,7 +4537,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -4561,7 +4561,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for RingStop {
@@ -4586,7 +4586,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -4604,7 +4604,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::RtpStat> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Rtpstatistics {
@@ -4629,7 +4629,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -4653,7 +4653,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for StartSilence {
@@ -4678,7 +4678,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -4702,7 +4702,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for StopSilence {
@@ -4775,7 +4775,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -4800,7 +4800,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Channel> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for SnoopChannel {
@@ -4867,7 +4867,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -4892,7 +4892,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Channel> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for SnoopChannelWithId {
@@ -4922,7 +4922,7 @@ pub mod channels {
             Self { client, channel_id, states }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -4948,7 +4948,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for TransferProgress {
@@ -4982,7 +4982,7 @@ pub mod channels {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5007,7 +5007,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Variable> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetChannelVar {
@@ -5061,7 +5061,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5088,7 +5088,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SetChannelVar {
@@ -5122,7 +5122,7 @@ pub mod channels {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5147,7 +5147,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Variables> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetChannelVars {
@@ -5181,7 +5181,7 @@ pub mod channels {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5206,7 +5206,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SetChannelVars {
@@ -5233,7 +5233,7 @@ pub mod device_states {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5249,7 +5249,7 @@ pub mod device_states {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::DeviceState>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for List {
@@ -5274,7 +5274,7 @@ pub mod device_states {
             Self { client, device_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5291,7 +5291,7 @@ pub mod device_states {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::DeviceState> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {
@@ -5325,7 +5325,7 @@ pub mod device_states {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5348,7 +5348,7 @@ pub mod device_states {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Update {
@@ -5373,7 +5373,7 @@ pub mod device_states {
             Self { client, device_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5395,7 +5395,7 @@ pub mod device_states {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Delete {
@@ -5422,7 +5422,7 @@ pub mod endpoints {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5438,7 +5438,7 @@ pub mod endpoints {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::Endpoint>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for List {
@@ -5500,7 +5500,7 @@ pub mod endpoints {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5527,7 +5527,7 @@ pub mod endpoints {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Refer {
@@ -5582,7 +5582,7 @@ pub mod endpoints {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5608,7 +5608,7 @@ pub mod endpoints {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SendMessage {
@@ -5633,7 +5633,7 @@ pub mod endpoints {
             Self { client, tech }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5650,7 +5650,7 @@ pub mod endpoints {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::Endpoint>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for ListByTech {
@@ -5680,7 +5680,7 @@ pub mod endpoints {
             Self { client, tech, resource }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5703,7 +5703,7 @@ pub mod endpoints {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Endpoint> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {
@@ -5768,7 +5768,7 @@ pub mod endpoints {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5796,7 +5796,7 @@ pub mod endpoints {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for ReferToEndpoint {
@@ -5858,7 +5858,7 @@ pub mod endpoints {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5885,7 +5885,7 @@ pub mod endpoints {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SendMessageToEndpoint {
@@ -5922,7 +5922,7 @@ pub mod events {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -5949,7 +5949,7 @@ pub mod events {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for ClaimChannel {
@@ -6011,7 +6011,7 @@ pub mod events {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6038,7 +6038,7 @@ pub mod events {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for UserEvent {
@@ -6065,7 +6065,7 @@ pub mod mailboxes {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6081,7 +6081,7 @@ pub mod mailboxes {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::Mailbox>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for List {
@@ -6106,7 +6106,7 @@ pub mod mailboxes {
             Self { client, mailbox_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6123,7 +6123,7 @@ pub mod mailboxes {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Mailbox> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {
@@ -6160,7 +6160,7 @@ pub mod mailboxes {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6179,7 +6179,7 @@ pub mod mailboxes {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Update {
@@ -6204,7 +6204,7 @@ pub mod mailboxes {
             Self { client, mailbox_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6221,7 +6221,7 @@ pub mod mailboxes {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Delete {
@@ -6249,7 +6249,7 @@ pub mod playbacks {
             Self { client, playback_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6266,7 +6266,7 @@ pub mod playbacks {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Playback> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {
@@ -6291,7 +6291,7 @@ pub mod playbacks {
             Self { client, playback_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6308,7 +6308,7 @@ pub mod playbacks {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Stop {
@@ -6342,7 +6342,7 @@ pub mod playbacks {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6370,7 +6370,7 @@ pub mod playbacks {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Control {
@@ -6397,7 +6397,7 @@ pub mod recordings {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6414,7 +6414,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::StoredRecording>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for ListStored {
@@ -6439,7 +6439,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6457,7 +6457,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::LiveRecording> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetLive {
@@ -6482,7 +6482,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6500,7 +6500,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Cancel {
@@ -6525,7 +6525,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6549,7 +6549,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Mute {
@@ -6574,7 +6574,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6598,7 +6598,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Unmute {
@@ -6623,7 +6623,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6647,7 +6647,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Pause {
@@ -6672,7 +6672,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6696,7 +6696,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Unpause {
@@ -6721,7 +6721,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6740,7 +6740,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Stop {
@@ -6765,7 +6765,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6783,7 +6783,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::StoredRecording> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetStored {
@@ -6808,7 +6808,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6826,7 +6826,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for DeleteStored {
@@ -6860,7 +6860,7 @@ pub mod recordings {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6888,7 +6888,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::StoredRecording> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for CopyStored {
@@ -6913,7 +6913,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -6937,13 +6937,13 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<crate::Binary> {
             let (client, request) = self.parts();
-            client.send_binary(request)
+            crate::__private::send_binary(client, request)
         }
         /// Sends the request and delivers the body in chunks as they arrive, once the
         /// status and headers are in.
         pub fn stream(self) -> crate::ResponseFuture<crate::BinaryStream> {
             let (client, request) = self.parts();
-            client.send_stream(request)
+            crate::__private::send_stream(client, request)
         }
     }
     impl std::future::IntoFuture for GetStoredFile {
@@ -6990,7 +6990,7 @@ pub mod sounds {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -7008,7 +7008,7 @@ pub mod sounds {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::Sound>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for List {
@@ -7033,7 +7033,7 @@ pub mod sounds {
             Self { client, sound_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -7050,7 +7050,7 @@ pub mod sounds {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Sound> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {

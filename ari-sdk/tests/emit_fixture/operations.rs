@@ -38,7 +38,7 @@ pub mod channels {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -54,7 +54,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::Channel>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for List {
@@ -79,7 +79,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -96,7 +96,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Channel> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {
@@ -121,7 +121,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -138,7 +138,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Hangup {
@@ -163,7 +163,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -181,7 +181,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<serde_json::Value> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetVariable {

@@ -93,7 +93,7 @@ pub mod applications {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -109,7 +109,7 @@ pub mod applications {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::Application>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for List {
@@ -134,7 +134,7 @@ pub mod applications {
             Self { client, application_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -151,7 +151,7 @@ pub mod applications {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Application> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {
@@ -190,7 +190,7 @@ pub mod applications {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -214,7 +214,7 @@ pub mod applications {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Application> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Filter {
@@ -248,7 +248,7 @@ pub mod applications {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -273,7 +273,7 @@ pub mod applications {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Application> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Subscribe {
@@ -311,7 +311,7 @@ pub mod asterisk {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -329,7 +329,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::AsteriskInfo> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetInfo {
@@ -366,7 +366,7 @@ pub mod asterisk {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -385,7 +385,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SetGlobalVar {
@@ -422,7 +422,7 @@ pub mod asterisk {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -443,7 +443,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::ConfigTuple>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetObject {
@@ -496,7 +496,7 @@ pub mod asterisk {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -524,7 +524,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::ConfigTuple>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for UpdateObject {
@@ -561,7 +561,7 @@ pub mod asterisk {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -587,7 +587,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for DeleteObject {
@@ -621,7 +621,7 @@ pub mod asterisk {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -645,7 +645,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for AddLog {
@@ -670,7 +670,7 @@ pub mod asterisk {
             Self { client, log_channel_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -688,7 +688,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for DeleteLog {
@@ -713,7 +713,7 @@ pub mod asterisk {
             Self { client, module_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -736,7 +736,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Module> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetModule {
@@ -761,7 +761,7 @@ pub mod asterisk {
             Self { client, module_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -784,7 +784,7 @@ pub mod asterisk {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for ReloadModule {
@@ -870,7 +870,7 @@ pub mod bridges {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -890,7 +890,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Bridge> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Create {
@@ -915,7 +915,7 @@ pub mod bridges {
             Self { client, bridge_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -932,7 +932,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Bridge> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {
@@ -999,7 +999,7 @@ pub mod bridges {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1019,7 +1019,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Bridge> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for CreateWithId {
@@ -1044,7 +1044,7 @@ pub mod bridges {
             Self { client, bridge_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1061,7 +1061,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Destroy {
@@ -1136,7 +1136,7 @@ pub mod bridges {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1172,7 +1172,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for AddChannel {
@@ -1209,7 +1209,7 @@ pub mod bridges {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1233,7 +1233,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for StartMoh {
@@ -1267,7 +1267,7 @@ pub mod bridges {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1292,7 +1292,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SetBridgeVars {
@@ -1326,7 +1326,7 @@ pub mod bridges {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1351,7 +1351,7 @@ pub mod bridges {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SetVideoSource {
@@ -1378,7 +1378,7 @@ pub mod channels {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1394,7 +1394,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::Channel>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for List {
@@ -1546,7 +1546,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1581,7 +1581,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Channel> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Originate {
@@ -1730,7 +1730,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1765,7 +1765,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Channel> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for OriginateWithId {
@@ -1813,7 +1813,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1837,7 +1837,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Hangup {
@@ -1862,7 +1862,7 @@ pub mod channels {
             Self { client, channel_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1886,7 +1886,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Answer {
@@ -1959,7 +1959,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -1989,7 +1989,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SendDtmf {
@@ -2026,7 +2026,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2051,7 +2051,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for StartMoh {
@@ -2094,7 +2094,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2119,7 +2119,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for MoveTo {
@@ -2159,7 +2159,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2184,7 +2184,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Mute {
@@ -2254,7 +2254,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2283,7 +2283,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Playback> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Play {
@@ -2347,7 +2347,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2376,7 +2376,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Playback> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for PlayWithId {
@@ -2449,7 +2449,7 @@ pub mod channels {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2474,7 +2474,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Channel> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for SnoopChannel {
@@ -2508,7 +2508,7 @@ pub mod channels {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2533,7 +2533,7 @@ pub mod channels {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Variable> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetChannelVar {
@@ -2560,7 +2560,7 @@ pub mod device_states {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2576,7 +2576,7 @@ pub mod device_states {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::DeviceState>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for List {
@@ -2601,7 +2601,7 @@ pub mod device_states {
             Self { client, device_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2618,7 +2618,7 @@ pub mod device_states {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::DeviceState> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {
@@ -2652,7 +2652,7 @@ pub mod device_states {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2675,7 +2675,7 @@ pub mod device_states {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Update {
@@ -2700,7 +2700,7 @@ pub mod device_states {
             Self { client, device_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2722,7 +2722,7 @@ pub mod device_states {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Delete {
@@ -2749,7 +2749,7 @@ pub mod endpoints {
             Self { client }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2765,7 +2765,7 @@ pub mod endpoints {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::Endpoint>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for List {
@@ -2820,7 +2820,7 @@ pub mod endpoints {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2846,7 +2846,7 @@ pub mod endpoints {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SendMessage {
@@ -2871,7 +2871,7 @@ pub mod endpoints {
             Self { client, tech }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2888,7 +2888,7 @@ pub mod endpoints {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::Endpoint>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for ListByTech {
@@ -2918,7 +2918,7 @@ pub mod endpoints {
             Self { client, tech, resource }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -2941,7 +2941,7 @@ pub mod endpoints {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Endpoint> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {
@@ -3003,7 +3003,7 @@ pub mod endpoints {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3030,7 +3030,7 @@ pub mod endpoints {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for SendMessageToEndpoint {
@@ -3067,7 +3067,7 @@ pub mod events {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3094,7 +3094,7 @@ pub mod events {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for ClaimChannel {
@@ -3156,7 +3156,7 @@ pub mod events {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3183,7 +3183,7 @@ pub mod events {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for UserEvent {
@@ -3211,7 +3211,7 @@ pub mod playbacks {
             Self { client, playback_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3228,7 +3228,7 @@ pub mod playbacks {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Playback> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {
@@ -3253,7 +3253,7 @@ pub mod playbacks {
             Self { client, playback_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3270,7 +3270,7 @@ pub mod playbacks {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Stop {
@@ -3304,7 +3304,7 @@ pub mod playbacks {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3332,7 +3332,7 @@ pub mod playbacks {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Control {
@@ -3360,7 +3360,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3378,7 +3378,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::LiveRecording> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetLive {
@@ -3403,7 +3403,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3422,7 +3422,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for Stop {
@@ -3447,7 +3447,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3465,7 +3465,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::StoredRecording> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetStored {
@@ -3490,7 +3490,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3508,7 +3508,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<()> {
             let (client, request) = self.parts();
-            client.send_void(request)
+            crate::__private::send_void(client, request)
         }
     }
     impl std::future::IntoFuture for DeleteStored {
@@ -3542,7 +3542,7 @@ pub mod recordings {
             }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3570,7 +3570,7 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::StoredRecording> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for CopyStored {
@@ -3595,7 +3595,7 @@ pub mod recordings {
             Self { client, recording_name }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3619,13 +3619,13 @@ pub mod recordings {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<crate::Binary> {
             let (client, request) = self.parts();
-            client.send_binary(request)
+            crate::__private::send_binary(client, request)
         }
         /// Sends the request and delivers the body in chunks as they arrive, once the
         /// status and headers are in.
         pub fn stream(self) -> crate::ResponseFuture<crate::BinaryStream> {
             let (client, request) = self.parts();
-            client.send_stream(request)
+            crate::__private::send_stream(client, request)
         }
     }
     impl std::future::IntoFuture for GetStoredFile {
@@ -3672,7 +3672,7 @@ pub mod sounds {
             self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3690,7 +3690,7 @@ pub mod sounds {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<Vec<super::models::Sound>> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for List {
@@ -3715,7 +3715,7 @@ pub mod sounds {
             Self { client, sound_id }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
-        /// [`send`](Self::send) hands to the client.
+        /// [`send`](Self::send) hands to the client's transport.
         pub fn into_request(self) -> crate::request::Request {
             self.parts().1
         }
@@ -3732,7 +3732,7 @@ pub mod sounds {
         /// Sends the request; the same as `.await` on the builder.
         pub fn send(self) -> crate::ResponseFuture<super::models::Sound> {
             let (client, request) = self.parts();
-            client.send_json(request)
+            crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for Get {

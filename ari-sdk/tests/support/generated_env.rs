@@ -1,8 +1,10 @@
 // Included (`include!`) at the root of the test crates that compile a snapshot of generated
 // code: it provides the names the generated code expects to find at `crate::` when it sits
-// in ari-sdk. The runtime's types are re-exported; `Client` is a local wrapper of ari-sdk's
-// (the generated handles add inherent methods to `crate::Client`, which needs a local type)
-// with the four send paths the generated builders call. The contract harness is mounted from
+// in ari-sdk. The runtime's types are re-exported; `Client` is a local type (the generated
+// handles add inherent methods to `crate::Client`, which needs a local type) that implements
+// the transport seam, `ari_sdk::__private::Exchange`, which the generated builders send
+// through: over ari-sdk's own HTTP client, or from canned answers (no network) so a test can
+// see what the shared code does with a raw response. The contract harness is mounted from
 // ari-sdk's sources, without recorded responses (a fixture's models are deliberately small).
 
 pub use ari_sdk::{
@@ -10,35 +12,57 @@ pub use ari_sdk::{
 };
 
 /// Stands in for `ari_sdk::Client`.
-#[derive(Debug, Clone)]
-pub struct Client(ari_sdk::Client);
+#[derive(Clone)]
+pub enum Client {
+    /// Sends over HTTP through ari-sdk's client.
+    Http(ari_sdk::Client),
+    /// Answers every request from this function, recording nothing on any wire.
+    #[allow(dead_code, reason = "not every fixture test uses canned answers")]
+    Canned(std::sync::Arc<dyn Fn(&request::Request) -> __private::RawResponse + Send + Sync>),
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Client::Http(client) => client.fmt(f),
+            Client::Canned(_) => f.write_str("Client::Canned"),
+        }
+    }
+}
+
+impl __private::Exchange for Client {
+    fn exchange(
+        &self,
+        request: request::Request,
+        kind: __private::ResponseKind,
+    ) -> impl std::future::Future<Output = Result<__private::RawResponse>> + Send + 'static {
+        let this = self.clone();
+        async move {
+            match this {
+                Client::Http(client) => __private::Exchange::exchange(&client, request, kind).await,
+                Client::Canned(answer) => {
+                    tracing::Span::current().record("transport", "canned");
+                    Ok(answer(&request))
+                }
+            }
+        }
+    }
+}
 
 /// Stands in for `ari_sdk::ClientBuilder`.
 pub struct ClientBuilder(ari_sdk::ClientBuilder);
 
-#[allow(dead_code, reason = "a fixture need not have every kind of response")]
+#[allow(dead_code, reason = "a fixture need not use every constructor")]
 impl Client {
     pub fn builder(base_url: &str) -> ClientBuilder {
         ClientBuilder(ari_sdk::Client::builder(base_url))
     }
 
-    fn send_json<T>(self, request: request::Request) -> ResponseFuture<T>
-    where
-        T: serde::de::DeserializeOwned + Send + 'static,
-    {
-        ResponseFuture::new(async move { self.0.execute_json(request).await })
-    }
-
-    fn send_void(self, request: request::Request) -> ResponseFuture<()> {
-        ResponseFuture::new(async move { self.0.execute_void(request).await })
-    }
-
-    fn send_binary(self, request: request::Request) -> ResponseFuture<Binary> {
-        ResponseFuture::new(async move { self.0.execute_binary(request).await })
-    }
-
-    fn send_stream(self, request: request::Request) -> ResponseFuture<BinaryStream> {
-        ResponseFuture::new(async move { self.0.execute_stream(request).await })
+    /// A client whose every request is answered by `answer`.
+    pub fn canned(
+        answer: impl Fn(&request::Request) -> __private::RawResponse + Send + Sync + 'static,
+    ) -> Client {
+        Client::Canned(std::sync::Arc::new(answer))
     }
 }
 
@@ -48,7 +72,7 @@ impl ClientBuilder {
     }
 
     pub fn build(self) -> Result<Client> {
-        self.0.build().map(Client)
+        self.0.build().map(Client::Http)
     }
 }
 

@@ -1,0 +1,148 @@
+//! The HTTP transport (reqwest): one [`Request`] as one HTTP exchange.
+
+use bytes::Bytes;
+use futures::StreamExt as _;
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
+
+use super::Inner;
+use crate::error::{Error, Result};
+use crate::request::{Method, Request};
+use crate::transport::{RawResponse, ResponseBody, ResponseKind};
+
+/// Sends `request` over HTTP and returns the answer, whatever its status.
+pub(super) async fn exchange(
+    inner: &Inner,
+    request: Request,
+    kind: ResponseKind,
+) -> Result<RawResponse> {
+    let operation = request.operation();
+    tracing::Span::current().record("transport", "http");
+
+    let mut url = String::with_capacity(inner.base_url.len() + 96);
+    url.push_str(&inner.base_url);
+    url.push_str(&request.path());
+    if !request.query_pairs().is_empty() || inner.api_key_query.is_some() {
+        url.push('?');
+        request.write_encoded_query(&mut url);
+        if let Some(api_key) = &inner.api_key_query {
+            if !url.ends_with('?') {
+                url.push('&');
+            }
+            url.push_str(api_key);
+        }
+    }
+    // The message of a URL parse error never contains the URL (and so no api_key).
+    let url = reqwest::Url::parse(&url)
+        .map_err(|e| Error::invalid(Some(operation), format!("cannot form the URL: {e}")))?;
+
+    let method = match request.method() {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Delete => reqwest::Method::DELETE,
+    };
+    let mut builder = inner.http.request(method, url);
+    if let Some(authorization) = &inner.authorization {
+        builder = builder.header(AUTHORIZATION, authorization.clone());
+    }
+    if let Some(user_agent) = &inner.user_agent_header {
+        builder = builder.header(USER_AGENT, user_agent.clone());
+    }
+    if let Some(timeout) = inner.request_timeout {
+        builder = builder.timeout(timeout);
+    }
+    if let Some(body) = request.json_body() {
+        let body = serde_json::to_vec(body).map_err(|e| {
+            Error::invalid(Some(operation), format!("cannot serialise the body: {e}"))
+        })?;
+        builder = builder
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(body);
+    }
+
+    let response = builder.send().await.map_err(|e| send_error(operation, e))?;
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = if !status.is_success() {
+        // The status is what matters; a body that cannot be read is reported as empty.
+        ResponseBody::Full(response.bytes().await.unwrap_or_else(|_| Bytes::new()))
+    } else {
+        match kind {
+            ResponseKind::Empty => {
+                // Drain the (normally empty) body so the connection can be reused; the request
+                // has succeeded whatever happens while draining.
+                let _ = response.bytes().await;
+                ResponseBody::Full(Bytes::new())
+            }
+            ResponseKind::Json | ResponseKind::Binary => ResponseBody::Full(
+                response
+                    .bytes()
+                    .await
+                    .map_err(|e| body_error(operation, e))?,
+            ),
+            ResponseKind::BinaryStream => {
+                let content_length = response
+                    .headers()
+                    .get(CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok());
+                let chunks = response
+                    .bytes_stream()
+                    .map(move |chunk| chunk.map_err(|e| body_error(operation, e)));
+                ResponseBody::Chunks {
+                    content_length,
+                    chunks: Box::pin(chunks),
+                }
+            }
+        }
+    };
+    Ok(RawResponse {
+        status: status.as_u16(),
+        content_type,
+        body,
+    })
+}
+
+/// Classifies a failure to get a response. URLs are stripped: they may carry the api_key.
+fn send_error(operation: &'static str, error: reqwest::Error) -> Error {
+    let error = error.without_url();
+    if error.is_builder() {
+        Error::invalid(Some(operation), error.to_string())
+    } else if error.is_connect() {
+        // Connecting failed (this includes the connect timeout): nothing was sent.
+        Error::NotSent {
+            operation,
+            source: Box::new(error),
+        }
+    } else if error.is_timeout() {
+        Error::Timeout {
+            operation,
+            source: Box::new(error),
+        }
+    } else {
+        Error::Transport {
+            operation,
+            source: Box::new(error),
+        }
+    }
+}
+
+/// Classifies a failure while reading a success response's body.
+fn body_error(operation: &'static str, error: reqwest::Error) -> Error {
+    let error = error.without_url();
+    if error.is_timeout() {
+        Error::Timeout {
+            operation,
+            source: Box::new(error),
+        }
+    } else {
+        Error::Transport {
+            operation,
+            source: Box::new(error),
+        }
+    }
+}
