@@ -22,6 +22,7 @@ use futures::StreamExt as _;
 use tokio::time::Instant;
 
 use crate::event_types::{ChannelDestroyed, PlaybackFinished, StasisStart};
+use crate::events::deadline_after;
 use crate::events::{EventStream, EventsError, StreamItem, WaitError};
 use crate::Event;
 
@@ -107,7 +108,7 @@ pub async fn originate_and_wait<R, T>(
 where
     R: IntoFuture<Output = crate::Result<T>>,
 {
-    let deadline = Instant::now() + timeout;
+    let deadline = deadline_after(timeout);
     let response = tokio::time::timeout_at(deadline, request.into_future())
         .await
         .map_err(|_| WaitError::Timeout(timeout))??;
@@ -142,7 +143,7 @@ pub async fn play_and_wait<R, T>(
 where
     R: IntoFuture<Output = crate::Result<T>>,
 {
-    let deadline = Instant::now() + timeout;
+    let deadline = deadline_after(timeout);
     let response = tokio::time::timeout_at(deadline, request.into_future())
         .await
         .map_err(|_| WaitError::Timeout(timeout))??;

@@ -11,10 +11,14 @@
 
 #![warn(missing_docs)]
 
+pub mod bounded;
+pub mod cleanup;
 pub mod coverage;
 pub mod live;
 pub mod sip;
 
+pub use bounded::{poll_until, within};
+pub use cleanup::Cleanup;
 pub use live::{encode, AppEvents, Scene};
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -113,6 +117,7 @@ pub struct Ari {
 ///
 /// Panics with instructions when no Asterisk answers.
 pub async fn connect() -> Ari {
+    bounded::watch_this_test();
     let target = Target::from_env();
     let http = reqwest::Client::builder()
         .no_proxy()
@@ -239,27 +244,28 @@ impl Ari {
     }
 
     /// Waits until Asterisk lists every app in `GET /applications/{app}` (it registers an app
-    /// when its WebSocket is established), so originating into them right away cannot race.
+    /// when its WebSocket is established), so originating into them right away cannot race;
+    /// at most [`REGISTER_TIMEOUT`] for all of them (raw HTTP: not counted as coverage).
     pub async fn wait_registered(&self, apps: &[&str]) {
-        for app in apps {
-            let mut registered = false;
-            for _ in 0..100 {
-                if self
-                    .get(&format!("applications/{app}"))
-                    .await
-                    .map(|r| r.status() == reqwest::StatusCode::OK)
-                    .unwrap_or(false)
-                {
-                    registered = true;
-                    break;
+        let what = format!("applications {apps:?} listed in GET /applications/{{app}}");
+        poll_until(
+            &what,
+            REGISTER_TIMEOUT,
+            Duration::from_millis(20),
+            || async {
+                for app in apps {
+                    let listed = self
+                        .get(&format!("applications/{}", encode(app)))
+                        .await
+                        .is_ok_and(|r| r.status() == reqwest::StatusCode::OK);
+                    if !listed {
+                        return None;
+                    }
                 }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            assert!(
-                registered,
-                "application {app} never appeared in GET /applications"
-            );
-        }
+                Some(())
+            },
+        )
+        .await;
     }
 
     /// Opens `ws://…/ari/events?<query>` with the read/write user; the error keeps the HTTP
@@ -296,12 +302,9 @@ impl Ari {
         Ok(socket)
     }
 
-    /// A guard that deletes, when dropped, the channels and bridges registered with it.
+    /// A guard that deletes, when dropped, what was registered with it (see [`Cleanup`]).
     pub fn cleanup(&self) -> Cleanup {
-        Cleanup {
-            target: self.target.clone(),
-            paths: Vec::new(),
-        }
+        Cleanup::new(self)
     }
 }
 
@@ -385,51 +388,6 @@ impl Events {
     }
 }
 
-/// Deletes registered channels and bridges when dropped (404s are fine: already gone).
-pub struct Cleanup {
-    target: Target,
-    paths: Vec<String>,
-}
-
-impl Cleanup {
-    /// Hang up this channel at the end of the test.
-    pub fn channel(&mut self, id: &str) {
-        self.paths.push(format!("channels/{id}"));
-    }
-
-    /// Destroy this bridge at the end of the test.
-    pub fn bridge(&mut self, id: &str) {
-        self.paths.push(format!("bridges/{id}"));
-    }
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        if self.paths.is_empty() {
-            return;
-        }
-        let target = self.target.clone();
-        let paths = std::mem::take(&mut self.paths);
-        // A blocking client may not run on the async runtime's thread: use a thread of its own.
-        let worker = std::thread::spawn(move || {
-            let Ok(client) = reqwest::blocking::Client::builder()
-                .no_proxy()
-                .timeout(Duration::from_secs(5))
-                .build()
-            else {
-                return;
-            };
-            for path in paths {
-                let _ = client
-                    .delete(format!("{}/{path}", target.url))
-                    .basic_auth(&target.user, Some(&target.password))
-                    .send();
-            }
-        });
-        let _ = worker.join();
-    }
-}
-
 /// The numeric part of a version string: `22.10.1+dfsg+~cs6-1` → `22.10.1`.
 pub fn numeric_version(full: &str) -> String {
     full.chars()
@@ -441,3 +399,6 @@ pub fn numeric_version(full: &str) -> String {
 
 /// How long to wait for an event that should come at once.
 pub const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long Asterisk may take to list an application once its WebSocket is connected.
+pub const REGISTER_TIMEOUT: Duration = Duration::from_secs(10);

@@ -10,7 +10,7 @@ use ari_sdk::{Client, Transport};
 use futures::StreamExt as _;
 use serde_json::Value;
 
-use crate::{connect, coverage, Ari, EVENT_TIMEOUT};
+use crate::{connect, coverage, Ari, Cleanup, EVENT_TIMEOUT};
 
 /// Environment variable choosing the transport of the operations suite: `http` (the default) or
 /// `websocket` (REST over WebSocket).
@@ -109,30 +109,11 @@ impl Ari {
     /// lists every app.
     async fn registered(&self, stream: EventStream<RawEvent>, apps: &[&str]) -> AppEvents {
         coverage::record_websocket();
-        for app in apps {
-            self.wait_until_registered(app).await;
-        }
+        self.wait_registered(apps).await;
         AppEvents {
             stream,
             seen: Vec::new(),
         }
-    }
-
-    /// Waits until `GET /applications/{app}` answers 200 (raw HTTP: not counted as coverage).
-    pub async fn wait_until_registered(&self, app: &str) {
-        let path = format!("applications/{}", encode(app));
-        for _ in 0..200 {
-            if self
-                .get(&path)
-                .await
-                .map(|r| r.status() == reqwest::StatusCode::OK)
-                .unwrap_or(false)
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("application {app} never appeared in GET /applications");
     }
 }
 
@@ -234,6 +215,9 @@ fn describe(event: &Value) -> String {
     out
 }
 
+/// The channel variable [`Scene::settled`] sets.
+const SETTLED_VARIABLE: &str = "ARI_SDK_SETTLED";
+
 /// One test's stage: an SDK client, a Stasis application with its events, and cleanup.
 pub struct Scene {
     /// The connection (raw HTTP helpers, settings).
@@ -314,6 +298,29 @@ impl Scene {
             .await
     }
 
+    /// Waits until every operation sent to channel `id` so far has taken effect.
+    ///
+    /// Asterisk answers mute, unmute, hold, unhold, startMoh, stopMoh (and more) with 204 as
+    /// soon as it has *queued* the command on the channel's command queue; the channel's thread
+    /// runs it later, under load a good while later — a listen started right after the answer
+    /// hears the audio from before (this is why a muted leg was once heard at 37.5). Setting a
+    /// variable goes through the same queue, in order, and its `ChannelVarset` event says it
+    /// ran: once that event is here, every command queued before it has run.
+    pub async fn settled(&mut self, id: &str) {
+        let mark = self.unique("settled");
+        self.client
+            .channel(id)
+            .set_channel_var(SETTLED_VARIABLE)
+            .value(&mark)
+            .await
+            .unwrap_or_else(|e| panic!("setChannelVar {SETTLED_VARIABLE} on {id}: {e}"));
+        self.events
+            .wait_for("ChannelVarset", |e| {
+                e["variable"] == SETTLED_VARIABLE && e["value"] == mark.as_str()
+            })
+            .await;
+    }
+
     /// How loud the audio of channel `id` is in `direction` (`Out`: what Asterisk sends it;
     /// `In`: what it receives), over `window`: the mean absolute sample value of a recording
     /// made through a snoop channel (0 for silence, hundreds for speech). The snoop channel and
@@ -328,7 +335,7 @@ impl Scene {
         let snoop = client
             .channel(id)
             .snoop_channel(&self.app)
-            .spy(direction)
+            .spy(direction.clone())
             .await
             .expect("snoopChannel");
         self.cleanup.channel(&snoop.id);
@@ -362,7 +369,9 @@ impl Scene {
             .hangup()
             .await
             .expect("hangup snoop");
-        wav_level(&file.bytes)
+        let level = wav_level(&file.bytes);
+        println!("audio level of {id} ({direction:?}, {window:?}): {level:.1}");
+        level
     }
 
     /// Waits for an event of `kind` about channel `id`.
@@ -370,82 +379,5 @@ impl Scene {
         self.events
             .wait_for(kind, |e| e["channel"]["id"] == id)
             .await
-    }
-}
-
-/// Deletes what a test registered when dropped (errors are ignored: already gone). Requests
-/// go over raw HTTP, so they do not count as coverage.
-pub struct Cleanup {
-    ari: Ari,
-    requests: Vec<(reqwest::Method, String)>,
-}
-
-impl Cleanup {
-    /// An empty guard.
-    pub fn new(ari: &Ari) -> Self {
-        Cleanup {
-            ari: ari.clone(),
-            requests: Vec::new(),
-        }
-    }
-
-    /// Sends `method path` (already encoded, relative to the base URL) at the end.
-    pub fn request(&mut self, method: reqwest::Method, path: String) {
-        self.requests.push((method, path));
-    }
-
-    /// Hang up this channel.
-    pub fn channel(&mut self, id: &str) {
-        self.request(reqwest::Method::DELETE, format!("channels/{}", encode(id)));
-    }
-
-    /// Destroy this bridge.
-    pub fn bridge(&mut self, id: &str) {
-        self.request(reqwest::Method::DELETE, format!("bridges/{}", encode(id)));
-    }
-
-    /// Cancel this live recording (if it still runs), then delete the stored recording of that
-    /// name.
-    pub fn recording(&mut self, name: &str) {
-        self.request(
-            reqwest::Method::DELETE,
-            format!("recordings/live/{}", encode(name)),
-        );
-        self.stored_recording(name);
-    }
-
-    /// Delete this stored recording.
-    pub fn stored_recording(&mut self, name: &str) {
-        self.request(
-            reqwest::Method::DELETE,
-            format!("recordings/stored/{}", encode(name)),
-        );
-    }
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        if self.requests.is_empty() {
-            return;
-        }
-        let target = self.ari.target.clone();
-        let requests = std::mem::take(&mut self.requests);
-        // A blocking client may not run on the async runtime's thread: use a thread of its own.
-        let worker = std::thread::spawn(move || {
-            let Ok(client) = reqwest::blocking::Client::builder()
-                .no_proxy()
-                .timeout(Duration::from_secs(5))
-                .build()
-            else {
-                return;
-            };
-            for (method, path) in requests {
-                let _ = client
-                    .request(method, format!("{}/{path}", target.url))
-                    .basic_auth(&target.user, Some(&target.password))
-                    .send();
-            }
-        });
-        let _ = worker.join();
     }
 }

@@ -15,6 +15,15 @@ use std::time::Duration;
 ///
 /// When an attempt is answered with HTTP 404 or 503 after attempts that were not (the server is back but its ARI
 /// is still loading, as when Asterisk restarts), the sequence starts again from `initial_delay`.
+///
+/// Two rules hold whatever the policy:
+///
+/// * **Refused credentials end the stream.** Three answers of 401 or 403 in a row (a wrong password, a removed
+///   user) end it with [`EventsError::ReconnectGaveUp`](super::EventsError::ReconnectGaveUp) carrying the last
+///   rejection, instead of retrying forever.
+/// * **The sequence starts again only after a healthy connection.** After a connection that lasted at least 10 s
+///   is lost, the next wait is `initial_delay` again; after a shorter one (a server that accepts the upgrade and
+///   closes at once) the waits go on growing from where they were.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReconnectPolicy {
     initial_delay: Duration,

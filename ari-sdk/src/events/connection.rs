@@ -1,9 +1,10 @@
 //! The connection task: handshake, read loop with ping/pong deadline, reconnect with backoff, shutdown.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use futures::{SinkExt as _, StreamExt as _};
+use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
@@ -18,9 +19,9 @@ use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use super::config::Settings;
 use super::error::{body_text, EventsError};
 use super::hub::Hub;
-use super::payload::EventPayload;
+use super::payload::{EventPayload, RawEvent};
 use super::rest::{self, InFlight, RestCall};
-use super::stream::{Command, ConnectionState, EventStream, EventsHandle, Guard};
+use super::stream::{deadline_after, Command, ConnectionState, EventStream, EventsHandle, Guard};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -63,7 +64,7 @@ fn spawn<E: EventPayload>(
     initial: ConnectionState,
     subscribe: bool,
 ) -> (EventsHandle<E>, Option<EventStream<E>>) {
-    let hub = Arc::new(Hub::new(settings.capacity));
+    let hub = Arc::new(Hub::with_apps(settings.capacity, settings.apps.clone()));
     let (state_tx, state_rx) = watch::channel(initial);
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (rest_tx, rest_rx) = mpsc::unbounded_channel();
@@ -76,8 +77,76 @@ fn spawn<E: EventPayload>(
         state: state_rx,
     };
     let stream = subscribe.then(|| handle.subscribe());
-    tokio::spawn(run(ws, settings, hub, state_tx, cmd_rx, rest_rx));
+    let end = EndGuard {
+        hub,
+        state: state_tx,
+        armed: true,
+    };
+    tokio::spawn(supervise(ws, settings, end, cmd_rx, rest_rx));
     (handle, stream)
+}
+
+/// How many answers of 401 or 403 in a row end the connection: credentials that are refused (a wrong password, a
+/// user removed from `ari.conf`) do not get better by retrying. Asterisk answers 401 for both; a 403 would come
+/// from a proxy in front of it. 404 and 503 (ARI still loading) are retried as the policy allows.
+const REFUSED_ATTEMPTS: u32 = 3;
+
+/// How long a connection must have lasted for the backoff to start again from its first step after it is lost. A
+/// server that accepts the upgrade and then closes at once is reconnected to with a growing delay, not every
+/// `initial_delay`.
+const HEALTHY_AFTER: Duration = Duration::from_secs(10);
+
+/// Publishes the end of a connection task that did not finish: when dropped armed (the task's future was dropped
+/// unfinished — its runtime was shut down, even before the task first ran), every stream ends with
+/// [`EventsError::TaskEnded`] and the state becomes `Closed`. It is the task's argument, not a local of it, so it
+/// is dropped with a future that was never polled too.
+struct EndGuard<E: EventPayload> {
+    hub: Arc<Hub<E>>,
+    state: watch::Sender<ConnectionState>,
+    armed: bool,
+}
+
+impl<E: EventPayload> Drop for EndGuard<E> {
+    fn drop(&mut self) {
+        if self.armed {
+            let reason = "its Tokio runtime was shut down".to_owned();
+            finish(
+                &self.state,
+                &self.hub,
+                Some(EventsError::TaskEnded { reason }),
+            );
+        }
+    }
+}
+
+/// Runs the connection task so that its end is always published: when [`run`] panics (a custom payload's decoder,
+/// say) or is dropped unfinished (see [`EndGuard`]), every stream ends with [`EventsError::TaskEnded`] and the
+/// state becomes `Closed`, instead of streams pending forever on a state that still says `Connected`.
+async fn supervise<E: EventPayload>(
+    ws: Option<Ws>,
+    settings: Settings,
+    mut end: EndGuard<E>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    rest: mpsc::UnboundedReceiver<RestCall>,
+) {
+    let outcome = AssertUnwindSafe(run(ws, settings, &end.hub, &end.state, commands, rest))
+        .catch_unwind()
+        .await;
+    end.armed = false;
+    if let Err(panic) = outcome {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".to_owned());
+        tracing::error!(%message, "ARI events connection task panicked");
+        let reason = format!("it panicked: {message}");
+        finish(
+            &end.state,
+            &end.hub,
+            Some(EventsError::TaskEnded { reason }),
+        );
+    }
 }
 
 /// One connection attempt: TCP, TLS, WebSocket upgrade with the `ari` subprotocol and the credentials.
@@ -155,6 +224,8 @@ pub(crate) async fn handshake(settings: &Settings) -> Result<Ws, EventsError> {
 enum Ended {
     /// Close requested, or every handle dropped.
     Shutdown,
+    /// Over for good with this error (the application was taken over by another connection).
+    Terminal(EventsError),
     /// Lost: reconnect.
     Lost(EventsError),
 }
@@ -163,58 +234,92 @@ enum Ended {
 async fn run<E: EventPayload>(
     first: Option<Ws>,
     settings: Settings,
-    hub: Arc<Hub<E>>,
-    state: watch::Sender<ConnectionState>,
+    hub: &Hub<E>,
+    state: &watch::Sender<ConnectionState>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     mut rest: mpsc::UnboundedReceiver<RestCall>,
 ) {
     let url = settings.target().map(|t| t.redacted).unwrap_or_default();
-    let mut ws = match first {
-        Some(ws) => ws,
-        None => match establish(&settings, &hub, &state, &mut commands, &mut rest, None).await {
-            Some(ws) => ws,
+    let (mut ws, mut step) = match first {
+        Some(ws) => (ws, 0),
+        None => match establish(&settings, hub, state, &mut commands, &mut rest, None, 0).await {
+            Some(connected) => connected,
             None => return,
         },
     };
     state.send_replace(ConnectionState::Connected);
     tracing::info!(%url, "ARI events connected");
     loop {
-        let lost = match drive(&mut ws, &settings, &hub, &mut commands, &mut rest).await {
+        let connected_at = Instant::now();
+        let mut last = LastMessage::now();
+        let lost = match drive(&mut ws, &settings, hub, &mut commands, &mut rest, &mut last).await {
             Ended::Shutdown => {
-                finish(&state, &hub, None);
+                finish(state, hub, None);
                 close_gracefully(&mut ws, settings.close_timeout).await;
                 tracing::info!(%url, "ARI events connection closed");
+                return;
+            }
+            Ended::Terminal(error) => {
+                tracing::error!(%url, %error, "ARI events connection ends");
+                finish(state, hub, Some(error));
+                close_gracefully(&mut ws, settings.close_timeout).await;
                 return;
             }
             Ended::Lost(error) => error,
         };
         drop(ws);
-        let lost_start = Instant::now();
-        let lost_at = SystemTime::now();
+        // Events may be missing from the last message received on, not only from when the loss was noticed
+        // (which, for a connection that went silent, is up to ping interval + pong deadline later).
+        let (lost_start, lost_at) = (last.at, last.wall);
+        // A connection that did not last is no sign of recovery: the backoff goes on growing.
+        let first_step = if connected_at.elapsed() >= HEALTHY_AFTER {
+            1
+        } else {
+            step.saturating_add(1)
+        };
         tracing::warn!(%url, error = %lost, "ARI events connection lost; reconnecting");
-        ws = match establish(
+        (ws, step) = match establish(
             &settings,
-            &hub,
-            &state,
+            hub,
+            state,
             &mut commands,
             &mut rest,
             Some(lost),
+            first_step,
         )
         .await
         {
-            Some(ws) => ws,
+            Some(connected) => connected,
             None => return,
         };
         let now = Instant::now();
+        hub.stats.reconnected();
         state.send_replace(ConnectionState::Connected);
         hub.dispatch_gap(lost_start, lost_at, now);
         tracing::info!(%url, gap = ?now.duration_since(lost_start), "ARI events reconnected");
     }
 }
 
-/// Makes connection attempts with backoff until one succeeds (`Some`), the policy gives up or shutdown is asked
-/// for (`None`, after closing the hub). `lost` is why the previous connection ended; `None` for the first
-/// connection, whose first attempt is made at once and whose retries follow the same policy.
+/// When the last message (of any kind, pongs included) arrived on a connection.
+struct LastMessage {
+    at: Instant,
+    wall: SystemTime,
+}
+
+impl LastMessage {
+    fn now() -> Self {
+        LastMessage {
+            at: Instant::now(),
+            wall: SystemTime::now(),
+        }
+    }
+}
+
+/// Makes connection attempts with backoff until one succeeds (`Some`, with the backoff step of its wait), the
+/// policy gives up, the credentials are refused [`REFUSED_ATTEMPTS`] times in a row, or shutdown is asked for
+/// (`None`, after closing the hub). `lost` is why the previous connection ended; `None` for the first connection,
+/// whose first attempt is made at once and whose retries follow the same policy. `first_step` is the backoff step
+/// of the first wait (ignored for the first connection).
 async fn establish<E: EventPayload>(
     settings: &Settings,
     hub: &Hub<E>,
@@ -222,14 +327,16 @@ async fn establish<E: EventPayload>(
     commands: &mut mpsc::UnboundedReceiver<Command>,
     rest: &mut mpsc::UnboundedReceiver<RestCall>,
     lost: Option<EventsError>,
-) -> Option<Ws> {
+    first_step: u32,
+) -> Option<(Ws, u32)> {
     let initial = lost.is_none();
     let mut last_error = lost;
     let mut failures: u32 = 0;
+    let mut refused: u32 = 0;
     // The backoff step of the next wait: 0 (no wait) only for the first connection's first attempt. It goes back to
     // 1 when the server starts answering while ARI is not ready yet (see `is_starting`), so a restarting Asterisk
     // is reconnected to soon after its port opens, however long it was down.
-    let mut step: u32 = if initial { 0 } else { 1 };
+    let mut step: u32 = if initial { 0 } else { first_step.max(1) };
     loop {
         // The first connection's first attempt is always made; every other attempt is a retry the policy allows.
         let retries = if initial {
@@ -241,7 +348,8 @@ async fn establish<E: EventPayload>(
         let may_retry = settings
             .reconnect
             .attempt_limit()
-            .is_none_or(|max| retries < max);
+            .is_none_or(|max| retries < max)
+            && refused < REFUSED_ATTEMPTS;
         if !must_try && !may_retry {
             let last = last_error.unwrap_or(EventsError::ClosedByServer {
                 code: None,
@@ -288,10 +396,15 @@ async fn establish<E: EventPayload>(
                 finish(state, hub, None);
                 return None;
             }
-            Some(Ok(ws)) => return Some(ws),
+            Some(Ok(ws)) => return Some((ws, step)),
             Some(Err(error)) => {
                 tracing::debug!(attempt, %error, "ARI events connection attempt failed");
                 failures += 1;
+                refused = if matches!(error.status(), Some(401 | 403)) {
+                    refused + 1
+                } else {
+                    0
+                };
                 step = next_step(step, last_error.as_ref(), &error);
                 last_error = Some(error);
             }
@@ -354,14 +467,13 @@ async fn drive<E: EventPayload>(
     hub: &Hub<E>,
     commands: &mut mpsc::UnboundedReceiver<Command>,
     rest: &mut mpsc::UnboundedReceiver<RestCall>,
+    last: &mut LastMessage,
 ) -> Ended {
     // REST requests sent on this connection and not answered yet; dropped with it, which fails them.
     let mut in_flight = InFlight::default();
-    let mut ping = tokio::time::interval_at(
-        Instant::now() + settings.ping_interval,
-        settings.ping_interval,
-    );
-    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A sleep reset after each ping rather than an interval: an interval of `Duration::MAX` would overflow.
+    let ping = tokio::time::sleep_until(deadline_after(settings.ping_interval));
+    tokio::pin!(ping);
     let deadline = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(deadline);
     let mut awaiting_pong = false;
@@ -375,18 +487,28 @@ async fn drive<E: EventPayload>(
             },
             message = ws.next() => {
                 awaiting_pong = false;
+                if let Some(Ok(received)) = &message {
+                    *last = LastMessage::now();
+                    hub.stats.message(received.is_pong());
+                }
                 match message {
                     Some(Ok(Message::Text(text))) => {
                         if !in_flight.complete(text.as_str()) {
                             dispatch_text(hub, text.as_str());
+                            if let Some(app) = replaced_app(text.as_str()) {
+                                return Ended::Terminal(EventsError::ApplicationReplaced { app });
+                            }
                         }
                     }
                     Some(Ok(Message::Binary(bytes))) => match std::str::from_utf8(&bytes) {
                         Ok(text) => dispatch_text(hub, text),
-                        Err(_) => hub.dispatch_error(EventsError::Decode {
-                            error: super::DecodeError::new("a binary message that is not UTF-8"),
-                            text: String::from_utf8_lossy(&bytes).into(),
-                        }),
+                        Err(_) => hub.dispatch_undecodable(
+                            EventsError::Decode {
+                                error: super::DecodeError::new("a binary message that is not UTF-8"),
+                                text: String::from_utf8_lossy(&bytes).into(),
+                            },
+                            None,
+                        ),
                     },
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
                     Some(Ok(Message::Close(frame))) => {
@@ -414,11 +536,12 @@ async fn drive<E: EventPayload>(
                     Ok(Ok(())) => {}
                 }
             }
-            _ = ping.tick() => {
+            () = &mut ping => {
+                ping.as_mut().reset(deadline_after(settings.ping_interval));
                 ping_seq = ping_seq.wrapping_add(1);
                 if !awaiting_pong {
                     awaiting_pong = true;
-                    deadline.as_mut().reset(Instant::now() + settings.pong_timeout);
+                    deadline.as_mut().reset(deadline_after(settings.pong_timeout));
                 }
                 let payload = ping_seq.to_be_bytes().to_vec();
                 match tokio::time::timeout(settings.pong_timeout, ws.send(Message::Ping(payload.into()))).await {
@@ -434,15 +557,37 @@ async fn drive<E: EventPayload>(
     }
 }
 
+/// The application named by an `ApplicationReplaced` message (read apart from the payload type, which may not
+/// know it).
+fn replaced_app(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[serde(rename = "type")]
+        kind: String,
+        #[serde(default)]
+        application: String,
+    }
+    if !text.contains("ApplicationReplaced") {
+        return None;
+    }
+    let probe: Probe = serde_json::from_str(text).ok()?;
+    (probe.kind == "ApplicationReplaced").then_some(probe.application)
+}
+
 fn dispatch_text<E: EventPayload>(hub: &Hub<E>, text: &str) {
     match E::decode(text) {
-        Ok(event) => hub.dispatch_event(Arc::new(event)),
+        Ok(event) => hub.dispatch_event(Arc::new(event), text.len()),
         Err(error) => {
             tracing::warn!(%error, "undecodable ARI event");
-            hub.dispatch_error(EventsError::Decode {
-                error,
-                text: text.into(),
-            });
+            // Still JSON with a type? Then it can be routed by the ids it names.
+            let raw = RawEvent::decode(text).ok();
+            hub.dispatch_undecodable(
+                EventsError::Decode {
+                    error,
+                    text: text.into(),
+                },
+                raw.as_ref(),
+            );
         }
     }
 }

@@ -92,6 +92,27 @@ pub enum EventsError {
         last_error: Box<EventsError>,
     },
 
+    /// Another connection registered this application with Asterisk, which told this one with an
+    /// `ApplicationReplaced` event: Asterisk now sends the application's events there. The policy is to give up:
+    /// the `ApplicationReplaced` event is delivered, then every stream ends with this error and the state becomes
+    /// [`Closed`](super::ConnectionState::Closed). Taking the application back would make two clients take it
+    /// from each other in turn, each losing events; connect again deliberately if this client should own it.
+    #[error("application {app} was taken over by another connection (ApplicationReplaced); this connection gave up")]
+    ApplicationReplaced {
+        /// The application's name.
+        app: String,
+    },
+
+    /// The connection task ended without closing the stream: it panicked (for example a custom
+    /// [`EventPayload`](super::EventPayload) decoder did) or the Tokio runtime it ran on was shut down. The
+    /// connection is over: every stream ends with this and the state becomes
+    /// [`Closed`](super::ConnectionState::Closed).
+    #[error("the event connection task ended unexpectedly: {reason}")]
+    TaskEnded {
+        /// What happened: `it panicked: …` or `its Tokio runtime was shut down`.
+        reason: String,
+    },
+
     /// A subscription's filter closure panicked; that subscription is over (the others are unaffected).
     #[error("the subscription's filter panicked")]
     FilterPanicked,

@@ -16,9 +16,9 @@ use std::time::SystemTime;
 use tokio::time::Instant;
 
 use super::error::EventsError;
-use super::payload::{EventPayload, ObjectKind};
+use super::payload::{ends_by_default, EventPayload, ObjectKind, ObjectRef, RawEvent};
 use super::queue::{Item, Queue};
-use super::stream::Gap;
+use super::stream::{ConnectionState, Gap, Health, SubscriberHealth};
 
 pub(crate) type Predicate<E> = Box<dyn Fn(&E) -> bool + Send + Sync>;
 
@@ -36,7 +36,9 @@ pub(crate) enum SubKey {
 
 struct BroadSub<E> {
     id: u64,
-    predicate: Option<Predicate<E>>,
+    /// Shared so that dispatch can run it without holding the lock (a filter may use the hub itself: count its
+    /// subscriptions, own one of its streams).
+    predicate: Option<Arc<Predicate<E>>>,
     queue: Arc<Queue<E>>,
     since: Instant,
 }
@@ -53,20 +55,69 @@ struct Registry<E> {
     next_id: u64,
     seq: u64,
     broad: Vec<BroadSub<E>>,
-    objects: [HashMap<Box<str>, Vec<ObjectSub<E>>>; 4],
+    objects: Objects<E>,
     /// Set once the connection is over: later subscriptions end at once with this.
     closed: Option<Option<EventsError>>,
 }
 
 pub(crate) struct Hub<E> {
     capacity: usize,
+    max_bytes: usize,
     registry: Mutex<Registry<E>>,
+    /// What the connection task observed, for [`Health`].
+    pub(crate) stats: Stats,
+}
+
+/// What the connection task observed, for [`Health`].
+#[derive(Default)]
+pub(crate) struct Stats {
+    apps: Vec<String>,
+    seen: Mutex<Seen>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Seen {
+    last_message: Option<Instant>,
+    last_pong: Option<Instant>,
+    reconnects: u64,
+}
+
+impl Stats {
+    fn seen(&self) -> MutexGuard<'_, Seen> {
+        self.seen.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A message (of any kind) arrived; `pong` when it was a pong.
+    pub(crate) fn message(&self, pong: bool) {
+        let now = Instant::now();
+        let mut seen = self.seen();
+        seen.last_message = Some(now);
+        if pong {
+            seen.last_pong = Some(now);
+        }
+    }
+
+    /// A lost connection was re-established.
+    pub(crate) fn reconnected(&self) {
+        self.seen().reconnects += 1;
+    }
 }
 
 impl<E: EventPayload> Hub<E> {
+    #[cfg(test)]
     pub(crate) fn new(capacity: usize) -> Self {
+        Hub::with_apps(capacity, Vec::new())
+    }
+
+    /// A hub for a connection registering `apps`.
+    pub(crate) fn with_apps(capacity: usize, apps: Vec<String>) -> Self {
         Hub {
             capacity,
+            max_bytes: super::queue::DEFAULT_MAX_BYTES,
+            stats: Stats {
+                apps,
+                seen: Mutex::default(),
+            },
             registry: Mutex::new(Registry {
                 next_id: 1,
                 seq: 0,
@@ -82,7 +133,7 @@ impl<E: EventPayload> Hub<E> {
     }
 
     pub(crate) fn subscribe(&self, filter: Filter<E>) -> (SubKey, Arc<Queue<E>>) {
-        let queue = Arc::new(Queue::new(self.capacity));
+        let queue = Arc::new(Queue::with_limits(self.capacity, self.max_bytes));
         let since = Instant::now();
         let mut reg = self.lock();
         let id = reg.next_id;
@@ -94,7 +145,7 @@ impl<E: EventPayload> Hub<E> {
         let key = match filter {
             Filter::All | Filter::Matching(_) => {
                 let predicate = match filter {
-                    Filter::Matching(p) => Some(p),
+                    Filter::Matching(p) => Some(Arc::new(p)),
                     _ => None,
                 };
                 reg.broad.push(BroadSub {
@@ -124,7 +175,16 @@ impl<E: EventPayload> Hub<E> {
     pub(crate) fn unsubscribe(&self, key: &SubKey) {
         let mut reg = self.lock();
         match key {
-            SubKey::Broad(id) => reg.broad.retain(|s| s.id != *id),
+            SubKey::Broad(id) => {
+                let removed = reg
+                    .broad
+                    .iter()
+                    .position(|s| s.id == *id)
+                    .map(|at| reg.broad.remove(at));
+                // The filter (user code, which may own streams of this hub) is dropped without the lock.
+                drop(reg);
+                drop(removed);
+            }
             SubKey::Object(id, kind, object_id) => {
                 let map = &mut reg.objects[kind.index()];
                 if let Some(subs) = map.get_mut(object_id) {
@@ -148,74 +208,140 @@ impl<E: EventPayload> Hub<E> {
                 .sum::<usize>()
     }
 
-    /// Delivers one decoded event to every subscriber it concerns.
-    pub(crate) fn dispatch_event(&self, event: Arc<E>) {
-        let mut guard = self.lock();
-        let reg = &mut *guard;
-        reg.seq += 1;
-        let seq = reg.seq;
+    /// A snapshot of the connection's health (the state is added by the handle).
+    pub(crate) fn health(&self, state: ConnectionState) -> Health {
+        let seen = *self.stats.seen();
+        let subscribers: Vec<SubscriberHealth> = {
+            let reg = self.lock();
+            let broad = reg.broad.iter().map(|s| {
+                let filter = if s.predicate.is_some() {
+                    "matching"
+                } else {
+                    "all"
+                };
+                subscriber_health(s.id, filter.to_owned(), &s.queue)
+            });
+            let objects = ObjectKind::ALL.iter().flat_map(|kind| {
+                reg.objects[kind.index()]
+                    .iter()
+                    .flat_map(move |(id, subs)| {
+                        subs.iter().map(move |s| {
+                            subscriber_health(s.id, format!("{} {id}", kind.as_str()), &s.queue)
+                        })
+                    })
+            });
+            broad.chain(objects).collect()
+        };
+        Health::new(
+            state,
+            self.stats.apps.clone(),
+            seen.last_message,
+            seen.last_pong,
+            seen.reconnects,
+            subscribers,
+        )
+    }
 
+    /// Delivers one decoded event to every subscriber it concerns.
+    ///
+    /// Filters run without the lock (on a snapshot of the broad subscriptions: one taken while this runs sees the
+    /// next event first), so a filter may use the hub — count its subscriptions, own one of its streams. Only the
+    /// connection task dispatches, so order is kept.
+    pub(crate) fn dispatch_event(&self, event: Arc<E>, bytes: usize) {
+        type Broad<E> = (u64, Option<Arc<Predicate<E>>>, Arc<Queue<E>>);
+        let broad: Vec<Broad<E>> = self
+            .lock()
+            .broad
+            .iter()
+            .map(|s| (s.id, s.predicate.clone(), Arc::clone(&s.queue)))
+            .collect();
         let mut panicked = Vec::new();
-        for sub in &reg.broad {
-            let wanted = match &sub.predicate {
+        for (id, predicate, queue) in &broad {
+            let wanted = match predicate {
                 None => true,
                 Some(p) => match catch_unwind(AssertUnwindSafe(|| p(&event))) {
                     Ok(w) => w,
                     Err(_) => {
-                        panicked.push(sub.id);
+                        panicked.push(*id);
                         false
                     }
                 },
             };
             if wanted {
-                sub.queue.push(Item::Event(Arc::clone(&event)));
+                queue.push_sized(Item::Event(Arc::clone(&event)), bytes);
             }
         }
-        if !panicked.is_empty() {
-            reg.broad.retain(|s| {
-                let keep = !panicked.contains(&s.id);
-                if !keep {
-                    s.queue.finish(Some(EventsError::FilterPanicked));
-                }
-                keep
-            });
+        // The last reference to a filter unsubscribed meanwhile may be here: dropped without the lock.
+        drop(broad);
+
+        let mut guard = self.lock();
+        let reg = &mut *guard;
+        let removed: Vec<BroadSub<E>> = if panicked.is_empty() {
+            Vec::new()
+        } else {
+            let (gone, kept) = std::mem::take(&mut reg.broad)
+                .into_iter()
+                .partition(|s| panicked.contains(&s.id));
+            reg.broad = kept;
+            gone
+        };
+        for sub in &removed {
+            sub.queue.finish(Some(EventsError::FilterPanicked));
         }
+        reg.seq += 1;
+        let seq = reg.seq;
 
         if reg.objects.iter().all(HashMap::is_empty) {
+            drop(guard);
+            drop(removed);
             return;
         }
-        let mut ended: Vec<(ObjectKind, Box<str>)> = Vec::new();
-        let objects = &mut reg.objects;
         let ev: &E = &event;
-        ev.for_each_object(&mut |object| {
-            let Some(subs) = objects[object.kind.index()].get_mut(object.id) else {
-                return;
-            };
-            let ends = ev.ends_object(object);
-            for sub in subs.iter_mut() {
-                if sub.last_seq != seq {
-                    sub.last_seq = seq;
-                    sub.queue.push(Item::Event(Arc::clone(&event)));
-                }
-                if ends {
-                    sub.queue.finish(None);
-                }
-            }
-            if ends {
-                ended.push((object.kind, object.id.into()));
-            }
-        });
-        for (kind, id) in ended {
-            objects[kind.index()].remove(&id);
-        }
+        deliver_to_objects(
+            &mut reg.objects,
+            seq,
+            &mut |visit| ev.for_each_object(visit),
+            &|object| ev.ends_object(object),
+            &|| Item::Event(Arc::clone(&event)),
+            bytes,
+        );
+        drop(guard);
+        drop(removed);
     }
 
-    /// Delivers a non-terminal error (an undecodable message) to every subscriber: it may have concerned any.
-    pub(crate) fn dispatch_error(&self, error: EventsError) {
-        let reg = self.lock();
-        for q in all_queues(&reg) {
-            q.push(Item::Error(error.clone()));
+    /// Delivers a non-terminal error for a message that could not be decoded as `E`.
+    ///
+    /// When the message is still JSON with a `type` (`raw`: a known event whose shape changed, say), it is routed
+    /// by the ids that can be read: every broad subscriber gets the error (its filter cannot judge an event it does
+    /// not have), and a per-object subscriber only if the message names its object — and its stream then ends if
+    /// the message's type ends the object ([`ends_by_default`]), so a stream whose end event failed to decode still
+    /// ends. Otherwise (not JSON) every subscriber gets it: it may have concerned any. The error keeps the text.
+    pub(crate) fn dispatch_undecodable(&self, error: EventsError, raw: Option<&RawEvent>) {
+        let bytes = match &error {
+            EventsError::Decode { text, .. } => text.len(),
+            _ => 0,
+        };
+        let mut guard = self.lock();
+        let Some(raw) = raw else {
+            for q in all_queues(&guard) {
+                q.push_sized(Item::Error(error.clone()), bytes);
+            }
+            return;
+        };
+        let reg = &mut *guard;
+        for sub in &reg.broad {
+            sub.queue.push_sized(Item::Error(error.clone()), bytes);
         }
+        reg.seq += 1;
+        let seq = reg.seq;
+        deliver_to_objects(
+            &mut reg.objects,
+            seq,
+            &mut |visit| raw.for_each_object(visit),
+            &|object| ends_by_default(raw.type_name(), object.kind),
+            &|| Item::Error(error.clone()),
+            bytes,
+        );
     }
 
     /// Tells every subscriber that events may be missing between `lost` (when the connection was lost) and `now`.
@@ -242,11 +368,64 @@ impl<E: EventPayload> Hub<E> {
         for q in all_queues(&reg) {
             q.finish(error.clone());
         }
-        reg.broad.clear();
+        let broad = std::mem::take(&mut reg.broad);
         for m in &mut reg.objects {
             m.clear();
         }
         reg.closed = Some(error);
+        // Filters are dropped without the lock.
+        drop(reg);
+        drop(broad);
+    }
+}
+
+/// The per-object subscriptions, by kind, then id.
+type Objects<E> = [HashMap<Box<str>, Vec<ObjectSub<E>>>; 4];
+
+/// Calls its argument for every object of one message (`for_each_object` of the payload).
+type VisitAll<'f, 'a> = dyn FnMut(&mut dyn FnMut(ObjectRef<'a>)) + 'f;
+
+/// Pushes `item()` to every subscriber of the objects `visit_all` visits (once per message, even for an object
+/// named twice: `seq`), ends the streams of the objects for which `ends` holds, and forgets those subscriptions.
+fn deliver_to_objects<'a, E: Clone>(
+    objects: &mut Objects<E>,
+    seq: u64,
+    visit_all: &mut VisitAll<'_, 'a>,
+    ends: &dyn Fn(ObjectRef<'a>) -> bool,
+    item: &dyn Fn() -> Item<E>,
+    bytes: usize,
+) {
+    let mut ended: Vec<(ObjectKind, Box<str>)> = Vec::new();
+    visit_all(&mut |object| {
+        let Some(subs) = objects[object.kind.index()].get_mut(object.id) else {
+            return;
+        };
+        let ends = ends(object);
+        for sub in subs.iter_mut() {
+            if sub.last_seq != seq {
+                sub.last_seq = seq;
+                sub.queue.push_sized(item(), bytes);
+            }
+            if ends {
+                sub.queue.finish(None);
+            }
+        }
+        if ends {
+            ended.push((object.kind, object.id.into()));
+        }
+    });
+    for (kind, id) in ended {
+        objects[kind.index()].remove(&id);
+    }
+}
+
+fn subscriber_health<E: Clone>(id: u64, filter: String, queue: &Queue<E>) -> SubscriberHealth {
+    let (queued, dropped) = queue.load();
+    SubscriberHealth {
+        id,
+        filter,
+        queued,
+        dropped,
     }
 }
 
@@ -294,14 +473,18 @@ mod tests {
         let (_k1, abc) = hub.subscribe(Filter::Object(ObjectKind::Channel, "abc".into()));
         let (_k2, abcd) = hub.subscribe(Filter::Object(ObjectKind::Channel, "abcd".into()));
         let (_k3, bridge_abc) = hub.subscribe(Filter::Object(ObjectKind::Bridge, "abc".into()));
-        hub.dispatch_event(raw(r#"{"type":"StasisStart","channel":{"id":"abcd"}}"#));
-        hub.dispatch_event(raw(r#"{"type":"ChannelVarset","channel":{"id":"abc"}}"#));
-        hub.dispatch_event(raw(r#"{"type":"StasisStart","channel":{"id":"ab"}}"#));
-        hub.dispatch_event(raw(
-            r#"{"type":"Dial","caller":{"id":"abc"},"peer":{"id":"abc"}}"#,
-        ));
-        hub.dispatch_event(raw(r#"{"type":"StasisEnd","channel":{"id":"abc"}}"#));
-        hub.dispatch_event(raw(r#"{"type":"ChannelDestroyed","channel":{"id":"abc"}}"#));
+        hub.dispatch_event(raw(r#"{"type":"StasisStart","channel":{"id":"abcd"}}"#), 0);
+        hub.dispatch_event(raw(r#"{"type":"ChannelVarset","channel":{"id":"abc"}}"#), 0);
+        hub.dispatch_event(raw(r#"{"type":"StasisStart","channel":{"id":"ab"}}"#), 0);
+        hub.dispatch_event(
+            raw(r#"{"type":"Dial","caller":{"id":"abc"},"peer":{"id":"abc"}}"#),
+            0,
+        );
+        hub.dispatch_event(raw(r#"{"type":"StasisEnd","channel":{"id":"abc"}}"#), 0);
+        hub.dispatch_event(
+            raw(r#"{"type":"ChannelDestroyed","channel":{"id":"abc"}}"#),
+            0,
+        );
         assert_eq!(drain(&abc), ["ChannelVarset", "Dial", "StasisEnd", "end"]);
         assert_eq!(drain(&abcd), ["StasisStart"]);
         assert!(drain(&bridge_abc).is_empty());
@@ -322,9 +505,9 @@ mod tests {
         let (_k2, all) = hub.subscribe(Filter::All);
         let prev = std::panic::take_hook();
         std::panic::set_hook(Box::new(|_| {}));
-        hub.dispatch_event(raw(r#"{"type":"A"}"#));
-        hub.dispatch_event(raw(r#"{"type":"Boom"}"#));
-        hub.dispatch_event(raw(r#"{"type":"C"}"#));
+        hub.dispatch_event(raw(r#"{"type":"A"}"#), 0);
+        hub.dispatch_event(raw(r#"{"type":"Boom"}"#), 0);
+        hub.dispatch_event(raw(r#"{"type":"C"}"#), 0);
         std::panic::set_hook(prev);
         let b = drain(&bad);
         assert_eq!(b[0], "A");

@@ -46,7 +46,9 @@ pub use error::{BoxError, EventsError};
 pub use id::unique_id;
 pub use payload::{ends_by_default, DecodeError, EventPayload, ObjectKind, ObjectRef, RawEvent};
 pub(crate) use registry::Registry;
+pub(crate) use stream::deadline_after;
 pub use stream::{
-    ConnectionState, EventStream, EventWaiter, EventsHandle, Gap, StreamItem, WaitError,
+    ConnectionState, EventStream, EventWaiter, EventsHandle, Gap, Health, StreamItem,
+    SubscriberHealth, WaitError,
 };
 pub(crate) use tls::config_for as tls_config_for;

@@ -4,7 +4,8 @@
 //! counted; the count is handed to the subscriber as a `Lagged` item in the place of the dropped items, so order
 //! is kept and nothing disappears silently. Gap markers (after a reconnect) are not items: they are attached to the
 //! position where they happened and merged when a subscriber falls so far behind that the items between two gaps
-//! were dropped. Memory is bounded by `capacity` items plus one small marker per item.
+//! were dropped. Memory is bounded by `capacity` items and by `max_bytes` of their wire size (an item bigger than
+//! that on its own is still kept, alone), plus one small marker per item.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -47,6 +48,8 @@ pub(crate) enum Item<E> {
 struct Slot<E> {
     missed: Missed,
     item: Item<E>,
+    /// The item's size on the wire, counted against `max_bytes`.
+    bytes: usize,
 }
 
 enum End {
@@ -61,6 +64,10 @@ enum End {
 
 struct State<E> {
     slots: VecDeque<Slot<E>>,
+    /// The sum of the buffered slots' `bytes`.
+    bytes: usize,
+    /// How many items were dropped since the queue was made (the subscriber's lag total).
+    dropped: u64,
     tail: Missed,
     waker: Option<Waker>,
     end: End,
@@ -68,14 +75,29 @@ struct State<E> {
 
 pub(crate) struct Queue<E> {
     capacity: usize,
+    max_bytes: usize,
     state: Mutex<State<E>>,
 }
 
+/// The default bound on the wire size of what one subscriber may have waiting: 16 MiB. Asterisk's events are
+/// small (a few KiB); this keeps a stalled subscriber of a connection carrying unusually large messages (up to the
+/// 64 MiB message limit each) from holding gigabytes.
+pub(crate) const DEFAULT_MAX_BYTES: usize = 16 << 20;
+
 impl<E: Clone> Queue<E> {
+    #[cfg(test)]
     pub(crate) fn new(capacity: usize) -> Self {
+        Queue::with_limits(capacity, DEFAULT_MAX_BYTES)
+    }
+
+    /// A queue holding at most `capacity` items (at least 1) and `max_bytes` of their wire size.
+    pub(crate) fn with_limits(capacity: usize, max_bytes: usize) -> Self {
         Queue {
             capacity: capacity.max(1),
+            max_bytes,
             state: Mutex::new(State {
+                bytes: 0,
+                dropped: 0,
                 slots: VecDeque::new(),
                 tail: Missed::default(),
                 waker: None,
@@ -88,31 +110,43 @@ impl<E: Clone> Queue<E> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Appends an item, dropping the oldest if full. Wakes the subscriber.
+    /// Appends an item of no counted size (see [`Queue::push_sized`]).
+    #[cfg(test)]
     pub(crate) fn push(&self, item: Item<E>) {
+        self.push_sized(item, 0);
+    }
+
+    /// Appends an item of `bytes` on the wire, dropping the oldest while the queue would hold more than `capacity`
+    /// items or `max_bytes`. Wakes the subscriber.
+    pub(crate) fn push_sized(&self, item: Item<E>, bytes: usize) {
         let waker = {
             let mut s = self.lock();
             if !matches!(s.end, End::Open) {
                 return;
             }
             let mut before = std::mem::take(&mut s.tail);
-            if s.slots.len() >= self.capacity {
-                if let Some(oldest) = s.slots.pop_front() {
-                    let dropped = oldest.missed.then(Missed {
-                        gap: None,
-                        lagged: 1,
-                    });
-                    match s.slots.front_mut() {
-                        Some(front) => {
-                            front.missed = dropped.then(std::mem::take(&mut front.missed))
-                        }
-                        None => before = dropped.then(before),
-                    }
+            while s.slots.len() >= self.capacity
+                || (!s.slots.is_empty() && s.bytes.saturating_add(bytes) > self.max_bytes)
+            {
+                let Some(oldest) = s.slots.pop_front() else {
+                    break;
+                };
+                s.bytes -= oldest.bytes;
+                s.dropped += 1;
+                let dropped = oldest.missed.then(Missed {
+                    gap: None,
+                    lagged: 1,
+                });
+                match s.slots.front_mut() {
+                    Some(front) => front.missed = dropped.then(std::mem::take(&mut front.missed)),
+                    None => before = dropped.then(before),
                 }
             }
+            s.bytes += bytes;
             s.slots.push_back(Slot {
                 missed: before,
                 item,
+                bytes,
             });
             s.waker.take()
         };
@@ -163,6 +197,12 @@ impl<E: Clone> Queue<E> {
         self.lock().slots.len()
     }
 
+    /// How many items are buffered, and how many were dropped in all.
+    pub(crate) fn load(&self) -> (usize, u64) {
+        let s = self.lock();
+        (s.slots.len(), s.dropped)
+    }
+
     /// Whether the end was delivered.
     #[cfg(test)]
     pub(crate) fn is_done(&self) -> bool {
@@ -180,6 +220,7 @@ impl<E: Clone> Queue<E> {
                 return Poll::Ready(Some(Ok(missed)));
             }
             if let Some(slot) = s.slots.pop_front() {
+                s.bytes -= slot.bytes;
                 return Poll::Ready(Some(match slot.item {
                     Item::Event(e) => Ok(StreamItem::Event(Arc::unwrap_or_clone(e))),
                     Item::Error(e) => Err(e),
@@ -286,6 +327,29 @@ mod tests {
             q.push(ev(i));
         }
         assert_eq!(drain(&q), ["lag2", "12", "13", "14", "pending"]);
+    }
+
+    #[test]
+    fn overflow_by_bytes_drops_oldest_too_and_keeps_an_oversized_item_alone() {
+        let q = Queue::with_limits(1024, 350);
+        for i in 0..10 {
+            q.push_sized(ev(i), 100);
+            assert!(
+                q.len() <= 3,
+                "{} items of 100 bytes buffered under a 350-byte bound",
+                q.len()
+            );
+        }
+        assert_eq!(drain(&q), ["lag7", "7", "8", "9", "pending"]);
+        q.push_sized(ev(10), 100);
+        q.push_sized(ev(11), 1000);
+        assert_eq!(
+            q.len(),
+            1,
+            "an item over the bound on its own is kept, alone"
+        );
+        q.push_sized(ev(12), 10);
+        assert_eq!(drain(&q), ["lag2", "12", "pending"]);
     }
 
     #[test]

@@ -37,6 +37,14 @@ pub enum StreamItem<E = Event> {
     },
 }
 
+/// `timeout` from now, or a point decades away when that cannot be represented (`Duration::MAX` means "no
+/// limit"; `Instant::now() + timeout` would panic).
+pub(crate) fn deadline_after(timeout: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
+    let now = Instant::now();
+    now.checked_add(timeout).unwrap_or_else(|| now + FAR)
+}
+
 impl<E> StreamItem<E> {
     /// The event, if this is one.
     pub fn as_event(&self) -> Option<&E> {
@@ -151,6 +159,69 @@ impl ConnectionState {
     }
 }
 
+/// One value saying how a connection is doing, for readiness probes and dashboards: see
+/// [`EventsHandle::health`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Health {
+    /// The connection state right now; [`Health::is_connected`] says whether events flow.
+    pub state: ConnectionState,
+    /// The applications this connection registers with Asterisk (while connected, Asterisk has them).
+    pub apps: Vec<String>,
+    /// How long ago the last message of any kind (event, pong, ...) arrived; `None` before the first.
+    pub since_last_message: Option<Duration>,
+    /// How long ago the last pong (the answer to this connection's pings) arrived; `None` before the first.
+    pub since_last_pong: Option<Duration>,
+    /// How many times a lost connection was re-established.
+    pub reconnects: u64,
+    /// Every open subscription: its buffer and how many items it lost by falling behind.
+    pub subscribers: Vec<SubscriberHealth>,
+}
+
+/// One subscription in a [`Health`] report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SubscriberHealth {
+    /// A number identifying the subscription within its connection.
+    pub id: u64,
+    /// What it follows: `all`, `matching` (a filter), or an object (`channel <id>`, `bridge <id>`, ...).
+    pub filter: String,
+    /// Items waiting in its buffer.
+    pub queued: usize,
+    /// Items dropped because it fell behind, in all (each drop was reported as [`StreamItem::Lagged`]).
+    pub dropped: u64,
+}
+
+impl Health {
+    pub(crate) fn new(
+        state: ConnectionState,
+        apps: Vec<String>,
+        last_message: Option<Instant>,
+        last_pong: Option<Instant>,
+        reconnects: u64,
+        subscribers: Vec<SubscriberHealth>,
+    ) -> Self {
+        Health {
+            state,
+            apps,
+            since_last_message: last_message.map(|t| t.elapsed()),
+            since_last_pong: last_pong.map(|t| t.elapsed()),
+            reconnects,
+            subscribers,
+        }
+    }
+
+    /// Whether events flow right now.
+    pub fn is_connected(&self) -> bool {
+        self.state.is_connected()
+    }
+
+    /// The events dropped over every subscriber (the sum of their `dropped`).
+    pub fn dropped_total(&self) -> u64 {
+        self.subscribers.iter().map(|s| s.dropped).sum()
+    }
+}
+
 pub(crate) enum Command {
     Close,
 }
@@ -207,8 +278,8 @@ impl<E: EventPayload> EventsHandle<E> {
     }
 
     /// A new stream of the events for which `filter` returns true, from now on. The filter runs on the connection
-    /// task, so only matching events take buffer space; keep it cheap, and do not subscribe or count subscriptions
-    /// from inside it (it runs while the subscription table is locked). A filter that panics ends its own stream
+    /// task, so only matching events take buffer space; keep it cheap. It runs without any lock of the connection
+    /// held, so it may use the connection (count subscriptions, own one of its streams). A filter that panics ends its own stream
     /// with [`EventsError::FilterPanicked`]. Gaps and decode errors are delivered too.
     pub fn subscribe_matching<F>(&self, filter: F) -> EventStream<E>
     where
@@ -301,6 +372,13 @@ impl<E: EventPayload> EventsHandle<E> {
         state
     }
 
+    /// How the connection is doing, in one value: connected or not, the applications it registers, how long
+    /// since the last message and the last pong, how many reconnects, and per subscriber its buffer and its lag
+    /// total. Cheap enough for a readiness probe.
+    pub fn health(&self) -> Health {
+        self.hub.health(self.state())
+    }
+
     /// How many subscriptions are registered (for diagnostics and leak tests).
     pub fn subscription_count(&self) -> usize {
         self.hub.subscription_count()
@@ -348,7 +426,7 @@ impl<E: EventPayload> EventStream<E> {
         F: FnMut(&E) -> bool,
     {
         use futures::StreamExt as _;
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         loop {
             let item = tokio::time::timeout_at(deadline, self.next())
                 .await
@@ -450,9 +528,7 @@ impl<E: EventPayload> fmt::Debug for EventWaiter<E> {
 
 impl<E: EventPayload> EventWaiter<E> {
     fn new(stream: EventStream<E>, timeout: Duration) -> Self {
-        let deadline = Instant::now()
-            .checked_add(timeout)
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(86400 * 365 * 30));
+        let deadline = deadline_after(timeout);
         EventWaiter {
             stream,
             deadline,

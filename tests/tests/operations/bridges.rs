@@ -136,18 +136,17 @@ async fn bridge_until(
     id: &str,
     ready: impl Fn(&ari_sdk::models::Bridge) -> bool,
 ) -> ari_sdk::models::Bridge {
-    let deadline = tokio::time::Instant::now() + ari_live_tests::EVENT_TIMEOUT;
-    loop {
-        let bridge = client.bridge(id).get().await.expect("get bridge");
-        if ready(&bridge) {
-            return bridge;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "bridge never got there: {bridge:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let ready = &ready;
+    ari_live_tests::poll_until(
+        &format!("bridge {id} in the awaited state"),
+        ari_live_tests::EVENT_TIMEOUT,
+        std::time::Duration::from_millis(50),
+        || async move {
+            let bridge = client.bridge(id).get().await.expect("get bridge");
+            ready(&bridge).then_some(bridge)
+        },
+    )
+    .await
 }
 
 #[tokio::test]

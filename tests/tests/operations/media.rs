@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ari_live_tests::{expect_api_error, expect_api_error_eventually, Scene};
+use ari_live_tests::{expect_api_error, expect_api_error_eventually, poll_until, Scene};
 use ari_sdk::enums::{
     LiveRecordingState, PlaybackOperation, PlaybackState, RecordIfExists, RecordTerminateOn,
 };
@@ -173,23 +173,22 @@ async fn bridge_playback() {
 
 /// Polls until the live recording `name` is in `state`.
 async fn live_state(client: &ari_sdk::Client, name: &str, state: LiveRecordingState) {
-    let deadline = tokio::time::Instant::now() + ari_live_tests::EVENT_TIMEOUT;
-    loop {
-        let now = client
-            .live_recording(name)
-            .get_live()
-            .await
-            .expect("getLive")
-            .state;
-        if now == state {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{name} stayed {now:?}, expected {state:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let state = &state;
+    poll_until(
+        &format!("live recording {name} in state {state:?}"),
+        ari_live_tests::EVENT_TIMEOUT,
+        Duration::from_millis(50),
+        || async move {
+            let now = client
+                .live_recording(name)
+                .get_live()
+                .await
+                .expect("getLive")
+                .state;
+            (now == *state).then_some(())
+        },
+    )
+    .await;
 }
 
 /// Checks that `bytes` is a RIFF/WAVE file with a `fmt ` chunk and a `data` chunk holding
@@ -404,17 +403,13 @@ async fn bridge_recording() {
     live_state(&client, &name, LiveRecordingState::Recording).await;
     tokio::time::sleep(Duration::from_millis(1000)).await;
     client.live_recording(&name).stop().await.expect("stop");
-    let deadline = tokio::time::Instant::now() + ari_live_tests::EVENT_TIMEOUT;
-    let stored = loop {
-        match client.stored_recording(&name).get_stored().await {
-            Ok(stored) => break stored,
-            Err(e) if tokio::time::Instant::now() < deadline => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(e) => panic!("the bridge recording was not stored: {e}"),
-        }
-    };
+    let stored = poll_until(
+        &format!("the bridge recording {name} stored"),
+        ari_live_tests::EVENT_TIMEOUT,
+        Duration::from_millis(50),
+        || async { client.stored_recording(&name).get_stored().await.ok() },
+    )
+    .await;
     assert_eq!(stored.format, "wav");
     let file = client
         .stored_recording(&name)

@@ -68,7 +68,7 @@ async fn many_requests_in_flight_on_one_socket() {
     let scene = Scene::over("ws-many", Transport::WebSocket).await;
     let client = scene.client.clone();
     let bridges: Vec<String> = (0..50).map(|_| scene.unique("br")).collect();
-    let mut cleanup = ari_live_tests::live::Cleanup::new(&scene.ari);
+    let mut cleanup = ari_live_tests::Cleanup::new(&scene.ari);
     for id in &bridges {
         cleanup.bridge(id);
     }
