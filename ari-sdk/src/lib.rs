@@ -98,6 +98,7 @@ mod handles_ext;
 pub mod request;
 mod response;
 mod timestamp;
+mod typed_waits;
 
 pub use client::{Client, ClientBuilder};
 pub use error::{BoxError, Error, Result};

@@ -22,10 +22,28 @@ use super::stream::Gap;
 
 pub(crate) type Predicate<E> = Box<dyn Fn(&E) -> bool + Send + Sync>;
 
+/// Picks the events that start following an object, and the object.
+pub(crate) type SpawnFn<E> = Box<dyn Fn(&E) -> Option<(ObjectKind, Box<str>)> + Send + Sync>;
+
+/// A per-object subscription made by the hub while it dispatched the event that named the object: it holds
+/// every later event of the object, and none before.
+pub(crate) struct Spawned<E> {
+    pub(crate) kind: ObjectKind,
+    pub(crate) id: Box<str>,
+    pub(crate) key: SubKey,
+    pub(crate) queue: Arc<Queue<E>>,
+}
+
+/// Per-object subscriptions spawned for one broad subscription, in the order of the events that spawned them.
+pub(crate) type SpawnedList<E> = Arc<Mutex<std::collections::VecDeque<Spawned<E>>>>;
+
 pub(crate) enum Filter<E> {
     All,
     Matching(Predicate<E>),
     Object(ObjectKind, Box<str>),
+    /// The events `spawn` picks; for each, a per-object subscription is registered at once (same lock, before
+    /// the next event is dispatched) and appended to the list.
+    Spawning(SpawnFn<E>, SpawnedList<E>),
 }
 
 /// Where a subscription is registered, to unregister it.
@@ -37,6 +55,7 @@ pub(crate) enum SubKey {
 struct BroadSub<E> {
     id: u64,
     predicate: Option<Predicate<E>>,
+    spawn: Option<(SpawnFn<E>, SpawnedList<E>)>,
     queue: Arc<Queue<E>>,
     since: Instant,
 }
@@ -92,14 +111,16 @@ impl<E: EventPayload> Hub<E> {
             return (SubKey::Broad(id), queue);
         }
         let key = match filter {
-            Filter::All | Filter::Matching(_) => {
-                let predicate = match filter {
-                    Filter::Matching(p) => Some(p),
-                    _ => None,
+            Filter::All | Filter::Matching(_) | Filter::Spawning(..) => {
+                let (predicate, spawn) = match filter {
+                    Filter::Matching(p) => (Some(p), None),
+                    Filter::Spawning(f, list) => (None, Some((f, list))),
+                    _ => (None, None),
                 };
                 reg.broad.push(BroadSub {
                     id,
                     predicate,
+                    spawn,
                     queue: Arc::clone(&queue),
                     since,
                 });
@@ -156,11 +177,23 @@ impl<E: EventPayload> Hub<E> {
         let seq = reg.seq;
 
         let mut panicked = Vec::new();
-        for sub in &reg.broad {
-            let wanted = match &sub.predicate {
-                None => true,
-                Some(p) => match catch_unwind(AssertUnwindSafe(|| p(&event))) {
+        let mut spawned: Vec<(usize, ObjectKind, Box<str>)> = Vec::new();
+        for (index, sub) in reg.broad.iter().enumerate() {
+            let wanted = match (&sub.predicate, &sub.spawn) {
+                (None, None) => true,
+                (Some(p), _) => match catch_unwind(AssertUnwindSafe(|| p(&event))) {
                     Ok(w) => w,
+                    Err(_) => {
+                        panicked.push(sub.id);
+                        false
+                    }
+                },
+                (None, Some((spawn, _))) => match catch_unwind(AssertUnwindSafe(|| spawn(&event))) {
+                    Ok(Some((kind, id))) => {
+                        spawned.push((index, kind, id));
+                        true
+                    }
+                    Ok(None) => false,
                     Err(_) => {
                         panicked.push(sub.id);
                         false
@@ -169,6 +202,31 @@ impl<E: EventPayload> Hub<E> {
             };
             if wanted {
                 sub.queue.push(Item::Event(Arc::clone(&event)));
+            }
+        }
+        for (index, kind, object_id) in spawned {
+            let id = reg.next_id;
+            reg.next_id += 1;
+            let queue = Arc::new(Queue::new(self.capacity));
+            reg.objects[kind.index()]
+                .entry(object_id.clone())
+                .or_default()
+                .push(ObjectSub {
+                    id,
+                    queue: Arc::clone(&queue),
+                    since: Instant::now(),
+                    // Not the event that spawned it: the new stream starts right after it.
+                    last_seq: seq,
+                });
+            if let Some((_, list)) = &reg.broad[index].spawn {
+                list.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push_back(Spawned {
+                        kind,
+                        id: object_id.clone(),
+                        key: SubKey::Object(id, kind, object_id),
+                        queue,
+                    });
             }
         }
         if !panicked.is_empty() {
@@ -331,6 +389,30 @@ mod tests {
         assert!(b[1].starts_with("err the subscription's filter panicked"));
         assert_eq!(b[2], "end");
         assert_eq!(drain(&all), ["A", "Boom", "C"]);
+    }
+
+    #[test]
+    fn a_spawning_subscription_follows_the_object_from_right_after_the_spawning_event() {
+        let hub = Hub::<RawEvent>::new(16);
+        let list: SpawnedList<RawEvent> = Arc::default();
+        let spawn: SpawnFn<RawEvent> = Box::new(|e: &RawEvent| {
+            (e.type_name() == "StasisStart").then(|| {
+                let id = e.get("channel").and_then(|c| c.get("id")).and_then(|i| i.as_str());
+                (ObjectKind::Channel, id.unwrap_or_default().into())
+            })
+        });
+        let (_k, starts) = hub.subscribe(Filter::Spawning(spawn, Arc::clone(&list)));
+        hub.dispatch_event(raw(r#"{"type":"ChannelVarset","channel":{"id":"c1"}}"#));
+        hub.dispatch_event(raw(r#"{"type":"StasisStart","channel":{"id":"c1"}}"#));
+        // Dispatched before anyone could react to the StasisStart: still in the spawned stream.
+        hub.dispatch_event(raw(r#"{"type":"ChannelStateChange","channel":{"id":"c1"}}"#));
+        hub.dispatch_event(raw(r#"{"type":"ChannelDtmfReceived","channel":{"id":"c2"}}"#));
+        hub.dispatch_event(raw(r#"{"type":"StasisEnd","channel":{"id":"c1"}}"#));
+        assert_eq!(drain(&starts), ["StasisStart"]);
+        let spawned = list.lock().unwrap().pop_front().expect("one spawned subscription");
+        assert_eq!(&*spawned.id, "c1");
+        assert_eq!(drain(&spawned.queue), ["ChannelStateChange", "StasisEnd", "end"]);
+        assert_eq!(hub.subscription_count(), 1, "the ended per-object subscription is gone");
     }
 
     #[test]

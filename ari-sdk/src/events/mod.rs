@@ -45,7 +45,10 @@ pub use error::{BoxError, EventsError};
 pub use id::unique_id;
 pub use payload::{ends_by_default, DecodeError, EventPayload, ObjectKind, ObjectRef, RawEvent};
 pub(crate) use registry::Registry;
+pub(crate) use hub::SpawnedList;
+pub(crate) use stream::{deadline_after, into_wait_result};
 pub use stream::{
-    ConnectionState, EventStream, EventWaiter, EventsHandle, Gap, StreamItem, WaitError,
+    Awaited, ConnectionState, EventStream, EventWaiter, EventsHandle, Gap, StreamItem, WaitError,
 };
+pub use crate::typed_waits::EventKind;
 pub(crate) use tls::config_for as tls_config_for;

@@ -67,3 +67,19 @@ mod contract_harness {
         &[]
     }
 }
+
+/// Stands in for `ari_sdk::events`: the trait the generated event structs implement, over the fixture's own
+/// `Event`.
+pub mod events {
+    use crate::generated::events::Event;
+
+    /// Stands in for `ari_sdk::events::EventKind`.
+    pub trait EventKind: Sized {
+        /// The `type` on the wire.
+        const TYPE: &'static str;
+        /// The struct inside `event` when it is this kind, else `event` back.
+        fn from_event(event: Event) -> Result<Self, Event>;
+        /// The struct inside `event` when it is this kind.
+        fn from_ref(event: &Event) -> Option<&Self>;
+    }
+}

@@ -249,8 +249,7 @@ async fn dtmf_round_trip_and_silence() {
     let mut echoed = None;
     for _ in 0..20 {
         channel
-            .send_dtmf()
-            .dtmf("5")
+            .send_dtmf("5")
             .before(0)
             .between(100)
             .duration(120)
@@ -274,7 +273,8 @@ async fn dtmf_round_trip_and_silence() {
     }
     let echoed = echoed.expect("the dtmf extension never sent the digit back");
     assert_eq!(echoed["digit"], "5");
-    expect_api_error!(channel.send_dtmf(), 400, "DTMF is required");
+    // Without digits Asterisk answers 400 "DTMF is required": the SDK makes `dtmf` required (the
+    // required-parameter sweep, tests/required_params.rs, keeps that in agreement with the server).
 
     // Silence sounds like nothing, so only the calls themselves can be checked.
     channel.start_silence().await.expect("startSilence");
