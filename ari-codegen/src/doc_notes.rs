@@ -28,7 +28,8 @@ const LOCAL_HALVES: &str = "Local channels (`Local/exten@context`) come in two h
     409 \"Channel not in Stasis application\". Hanging up one half hangs up the other. See \
     `ChannelHandle::originate_and_wait` and `Client::incoming_calls`.";
 
-const OTHER_CHANNEL_ID: &str = "With a Local channel this is the `;2` half, the one that runs the dialplan \
+const OTHER_CHANNEL_ID: &str =
+    "With a Local channel this is the `;2` half, the one that runs the dialplan \
     extension (and enters Stasis first when that extension runs `Stasis`).";
 
 const RECORD_AUDIO: &str = "What is recorded is the audio Asterisk receives from this channel (what its far \
@@ -37,7 +38,8 @@ const RECORD_AUDIO: &str = "What is recorded is the audio Asterisk receives from
     success. To record a caller, record the channel the caller is on; to record both directions, snoop \
     (`snoop_channel` with `spy=both`) and record the snoop channel, or record a bridge.";
 
-const NOT_IN_STASIS: &str = "Answers 409 \"Channel not in Stasis application\" while the channel is not in an \
+const NOT_IN_STASIS: &str =
+    "Answers 409 \"Channel not in Stasis application\" while the channel is not in an \
     application — for the `;1` half of an originated Local channel, until the other half answers.";
 
 /// The notes, in the order they are applied.

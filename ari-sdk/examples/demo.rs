@@ -305,10 +305,7 @@ impl Demo {
             5,
             format!("{caller_id} keys {DTMF}; collect it on {callee_id}"),
         );
-        caller
-            .send_dtmf(DTMF)
-            .await
-            .map_err(failed("send DTMF"))?;
+        caller.send_dtmf(DTMF).await.map_err(failed("send DTMF"))?;
         let mut digits = String::new();
         loop {
             let dtmf = callee_events
@@ -432,10 +429,7 @@ impl Demo {
         );
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            caller
-                .send_dtmf("5")
-                .await
-                .map_err(failed("send DTMF"))?;
+            caller.send_dtmf("5").await.map_err(failed("send DTMF"))?;
             let echoed = caller_events
                 .wait_for(
                     |e| matches!(e, Event::ChannelDtmfReceived(d) if d.digit == "5"),

@@ -56,7 +56,11 @@ async fn main() -> Result<(), BoxError> {
 
 /// One call, from answer to hangup; the channel is hung up whatever happened.
 async fn handle(client: &Client, call: Incoming) -> Result<String, BoxError> {
-    let Incoming { channel, mut events, .. } = call;
+    let Incoming {
+        channel,
+        mut events,
+        ..
+    } = call;
     let outcome = menu(client, &channel, &mut events).await;
     channel.hangup_and_wait(TIMEOUT).await?;
     outcome
@@ -69,7 +73,9 @@ async fn menu(
 ) -> Result<String, BoxError> {
     channel.answer().await?;
     // A key pressed during the greeting is kept in `events` and read below.
-    channel.play_and_wait(["sound:hello-world"], TIMEOUT).await?;
+    channel
+        .play_and_wait(["sound:hello-world"], TIMEOUT)
+        .await?;
     let key = match events.next_of::<ChannelDtmfReceived>(KEY_TIMEOUT).await {
         Ok(dtmf) => Some(dtmf.digit),
         Err(err) if err.is_timeout() => None,
@@ -115,7 +121,9 @@ async fn record(
         .wait_for_map(
             "RecordingFinished or RecordingFailed",
             |event| match event {
-                Event::RecordingFinished(RecordingFinished { recording, .. }) => Some(Ok(recording)),
+                Event::RecordingFinished(RecordingFinished { recording, .. }) => {
+                    Some(Ok(recording))
+                }
                 Event::RecordingFailed(RecordingFailed { recording, .. }) => Some(Err(recording)),
                 _ => None,
             },
@@ -123,7 +131,11 @@ async fn record(
         )
         .await?;
     if let Err(failed) = finished {
-        return Err(format!("recording {name} failed: {}", failed.cause.unwrap_or_default()).into());
+        return Err(format!(
+            "recording {name} failed: {}",
+            failed.cause.unwrap_or_default()
+        )
+        .into());
     }
     let stored = client.stored_recording(&name);
     let file = stored.get_stored_file().await;

@@ -806,7 +806,11 @@ mod tests {
         let err = super::ClientBuilder::from_lookup(env(&[("ARI_URL", "http://127.0.0.1:1/ari")]))
             .err()
             .unwrap();
-        assert!(err.to_string().contains("ARI_USER (the ARI user) is not set"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("ARI_USER (the ARI user) is not set"),
+            "{err}"
+        );
         let err = super::ClientBuilder::from_lookup(env(&[
             ("ARI_URL", "http://127.0.0.1:1/ari"),
             ("ARI_USER", "u"),
@@ -814,7 +818,11 @@ mod tests {
         ]))
         .err()
         .unwrap();
-        assert!(err.to_string().contains("ARI_PASSWORD (the ARI user's password) is empty"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("ARI_PASSWORD (the ARI user's password) is empty"),
+            "{err}"
+        );
         let client = super::ClientBuilder::from_lookup(env(&[
             ("ARI_URL", "http://127.0.0.1:1/ari/"),
             ("ARI_USER", "u"),
@@ -825,7 +833,10 @@ mod tests {
         .unwrap();
         assert_eq!(client.base_url(), "http://127.0.0.1:1/ari");
         let credentials = client.credentials().expect("basic auth");
-        assert_eq!((credentials.username.as_str(), credentials.password.as_str()), ("u", "p"));
+        assert_eq!(
+            (credentials.username.as_str(), credentials.password.as_str()),
+            ("u", "p")
+        );
     }
 
     use super::*;

@@ -54,10 +54,8 @@ use tokio::time::Instant;
 
 use crate::enums::PlaybackState;
 use crate::event_types::{ChannelDestroyed, PlaybackFinished, StasisStart};
-use crate::events::{
-    Awaited, EventStream, EventsError, ObjectKind, StreamItem, WaitError,
-};
 use crate::events::{deadline_after, into_wait_result, SpawnedList};
+use crate::events::{Awaited, EventStream, EventsError, ObjectKind, StreamItem, WaitError};
 use crate::models::{Channel, Playback};
 use crate::{ChannelHandle, Client, Event};
 
@@ -259,7 +257,11 @@ impl fmt::Debug for IncomingCalls {
 }
 
 impl IncomingCalls {
-    pub(crate) fn new(client: Client, stream: EventStream<Event>, spawned: SpawnedList<Event>) -> Self {
+    pub(crate) fn new(
+        client: Client,
+        stream: EventStream<Event>,
+        spawned: SpawnedList<Event>,
+    ) -> Self {
         IncomingCalls {
             client,
             stream,
@@ -281,23 +283,32 @@ impl IncomingCalls {
     /// dropped (lag) and are unsubscribed.
     fn take_spawned(&self, start: StasisStart) -> Incoming {
         let channel = self.client.channel(&start.channel.id);
-        let mut list = self
-            .spawned
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        while let Some(spawned) = list.pop_front() {
-            let stream = EventStream::from_spawned(self.stream.handle(), spawned);
-            if stream.object().map(|(_, id)| id) == Some(start.channel.id.as_str()) {
-                return Incoming {
-                    channel,
-                    start,
-                    events: stream,
-                };
+        let mut stale = Vec::new();
+        let mut found = None;
+        {
+            let mut list = self
+                .spawned
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            while let Some(spawned) = list.pop_front() {
+                if *spawned.id == *start.channel.id {
+                    found = Some(spawned);
+                    break;
+                }
+                stale.push(spawned);
             }
         }
-        // Not reached: the hub registers the stream before it queues the StasisStart. Should it happen, a stream
-        // from now on is the best there is.
-        let events = self.stream.handle().channel(start.channel.id.clone());
+        // Unsubscribing takes the hub's lock, which the connection task holds while it appends to the list: never
+        // with the list locked.
+        for spawned in stale {
+            drop(EventStream::from_spawned(self.stream.handle(), spawned));
+        }
+        let events = match found {
+            Some(spawned) => EventStream::from_spawned(self.stream.handle(), spawned),
+            // Not reached: the hub registers the stream before it queues the StasisStart. Should it happen, a
+            // stream from now on is the best there is.
+            None => self.stream.handle().channel(start.channel.id.clone()),
+        };
         Incoming {
             channel,
             start,
@@ -338,11 +349,14 @@ impl FusedStream for IncomingCalls {
 
 impl Drop for IncomingCalls {
     fn drop(&mut self) {
-        let mut list = self
+        let untaken: Vec<_> = self
             .spawned
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for spawned in list.drain(..) {
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .drain(..)
+            .collect();
+        // As in `take_spawned`: unsubscribe with the list unlocked.
+        for spawned in untaken {
             drop(EventStream::from_spawned(self.stream.handle(), spawned));
         }
     }
@@ -599,10 +613,11 @@ impl ChannelHandle {
     ) -> Result<Started<Channel>, FlowError> {
         let deadline = deadline_after(timeout);
         let mut request = originate.into_request();
-        let own_path = crate::request::Request::new("originateWithId", crate::request::Method::Post)
-            .segment("channels")
-            .param("channelId", self.id())
-            .path();
+        let own_path =
+            crate::request::Request::new("originateWithId", crate::request::Method::Post)
+                .segment("channels")
+                .param("channelId", self.id())
+                .path();
         let query = |name: &str| {
             request
                 .query_pairs()
@@ -612,7 +627,9 @@ impl ChannelHandle {
         };
         let endpoint = query("endpoint").unwrap_or_default();
         let named_other = query("otherChannelId");
-        let is_local = endpoint.get(..6).is_some_and(|t| t.eq_ignore_ascii_case("local/"));
+        let is_local = endpoint
+            .get(..6)
+            .is_some_and(|t| t.eq_ignore_ascii_case("local/"));
         let other_id = if request.path() == own_path {
             match named_other {
                 Some(other) => Some(other),
@@ -640,8 +657,13 @@ impl ChannelHandle {
         let own = self.events()?;
         let other = other_id.map(|id| own.handle().channel(id));
         let awaited = own.awaited(StasisStart::TYPE);
-        let response: Channel =
-            send_within(self.client.execute_json(request), deadline, &awaited, timeout).await?;
+        let response: Channel = send_within(
+            self.client.execute_json(request),
+            deadline,
+            &awaited,
+            timeout,
+        )
+        .await?;
         let waiting = Waiting::new(own, other, deadline, timeout, awaited);
         match waiting.started(response).await {
             Ok(started) => Ok(started),
@@ -799,9 +821,10 @@ impl Client {
         let spawned = SpawnedList::default();
         let stream = handle.spawning(
             Box::new(|event: &Event| match event {
-                Event::StasisStart(start) => {
-                    Some((ObjectKind::Channel, start.channel.id.clone().into_boxed_str()))
-                }
+                Event::StasisStart(start) => Some((
+                    ObjectKind::Channel,
+                    start.channel.id.clone().into_boxed_str(),
+                )),
                 _ => None,
             }),
             std::sync::Arc::clone(&spawned),

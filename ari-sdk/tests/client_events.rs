@@ -386,13 +386,16 @@ mod flows {
         let err = originate_and_wait(stream, async { Ok::<_, ari_sdk::Error>(()) }, HANG)
             .await
             .unwrap_err();
-        assert!(matches!(
+        assert!(
+            matches!(
                 err,
                 FlowError::Wait {
                     error: WaitError::Gap { .. },
                     ..
                 }
-            ), "{err}");
+            ),
+            "{err}"
+        );
     }
 }
 
@@ -466,7 +469,12 @@ mod first_ivr {
         event.to_string()
     }
 
-    async fn connected() -> (TestServer, Client, events_support::Accepted, ari_sdk::events::EventStream) {
+    async fn connected() -> (
+        TestServer,
+        Client,
+        events_support::Accepted,
+        ari_sdk::events::EventStream,
+    ) {
         let mut server = TestServer::start().await;
         let client = client(&server);
         let events = client.events().app("a").connect().await.unwrap();
@@ -478,12 +486,24 @@ mod first_ivr {
     async fn a_typed_wait_returns_the_variant_and_skips_others() {
         let (_server, client, mut conn, _events) = connected().await;
         let mut stream = client.channel("c7").events().unwrap();
-        conn.send(channel_event("ChannelVarset", "c7", serde_json::json!({"variable": "X", "value": "1"})))
-            .await;
-        conn.send(channel_event("ChannelDtmfReceived", "c7", serde_json::json!({"digit": "2", "duration_ms": 100})))
-            .await;
-        conn.send(channel_event("ChannelDtmfReceived", "c7", serde_json::json!({"digit": "#", "duration_ms": 100})))
-            .await;
+        conn.send(channel_event(
+            "ChannelVarset",
+            "c7",
+            serde_json::json!({"variable": "X", "value": "1"}),
+        ))
+        .await;
+        conn.send(channel_event(
+            "ChannelDtmfReceived",
+            "c7",
+            serde_json::json!({"digit": "2", "duration_ms": 100}),
+        ))
+        .await;
+        conn.send(channel_event(
+            "ChannelDtmfReceived",
+            "c7",
+            serde_json::json!({"digit": "#", "duration_ms": 100}),
+        ))
+        .await;
         let dtmf: ChannelDtmfReceived = stream.next_of(HANG).await.unwrap();
         assert_eq!(dtmf.digit, "2");
         let hash = stream
@@ -491,13 +511,19 @@ mod first_ivr {
             .await
             .unwrap();
         assert_eq!(hash.duration_ms, 100);
-        conn.send(channel_event("ChannelVarset", "c7", serde_json::json!({"variable": "Y", "value": "2"})))
-            .await;
+        conn.send(channel_event(
+            "ChannelVarset",
+            "c7",
+            serde_json::json!({"variable": "Y", "value": "2"}),
+        ))
+        .await;
         let value = stream
             .wait_for_map(
                 "ChannelVarset of Y",
                 |e| match e {
-                    Event::ChannelVarset(ChannelVarset { variable, value, .. }) if variable == "Y" => Some(value),
+                    Event::ChannelVarset(ChannelVarset {
+                        variable, value, ..
+                    }) if variable == "Y" => Some(value),
                     _ => None,
                 },
                 HANG,
@@ -516,8 +542,14 @@ mod first_ivr {
             .await
             .unwrap_err();
         assert!(err.is_timeout());
-        assert_eq!(err.to_string(), "no ChannelDtmfReceived of channel c-quiet within 20ms");
-        assert_eq!(err.awaited().object(), Some((ObjectKind::Channel, "c-quiet")));
+        assert_eq!(
+            err.to_string(),
+            "no ChannelDtmfReceived of channel c-quiet within 20ms"
+        );
+        assert_eq!(
+            err.awaited().object(),
+            Some((ObjectKind::Channel, "c-quiet"))
+        );
 
         // The flow helpers too: which channel was awaited, for what.
         let stream = client.channel("c-never").events().unwrap();
@@ -528,7 +560,10 @@ mod first_ivr {
         )
         .await
         .unwrap_err();
-        assert_eq!(err.to_string(), "no StasisStart of channel c-never within 20ms");
+        assert_eq!(
+            err.to_string(),
+            "no StasisStart of channel c-never within 20ms"
+        );
     }
 
     #[tokio::test]
@@ -538,9 +573,20 @@ mod first_ivr {
         // No connection: the waiter itself says so when awaited.
         let waiter = client.wait_for_event(|e| e.type_name() == "X", HANG);
         let err: WaitError = waiter.await.unwrap_err();
-        assert!(matches!(err, WaitError::Stream { error: EventsError::NoConnection, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                WaitError::Stream {
+                    error: EventsError::NoConnection,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         async fn one_question_mark(client: &Client) -> Result<Event, WaitError> {
-            let event = client.wait_for_event(|e| e.type_name() == "X", Duration::from_millis(10)).await?;
+            let event = client
+                .wait_for_event(|e| e.type_name() == "X", Duration::from_millis(10))
+                .await?;
             Ok(event)
         }
         assert!(one_question_mark(&client).await.is_err());
@@ -552,13 +598,25 @@ mod first_ivr {
         let mut calls = client.incoming_calls().unwrap();
         conn.send(channel_event("StasisStart", "in-1", serde_json::json!({})))
             .await;
-        conn.send(channel_event("ChannelVarset", "in-1", serde_json::json!({"variable": "FIRST", "value": "1"})))
-            .await;
-        conn.send(channel_event("ChannelStateChange", "in-1", serde_json::json!({})))
-            .await;
+        conn.send(channel_event(
+            "ChannelVarset",
+            "in-1",
+            serde_json::json!({"variable": "FIRST", "value": "1"}),
+        ))
+        .await;
+        conn.send(channel_event(
+            "ChannelStateChange",
+            "in-1",
+            serde_json::json!({}),
+        ))
+        .await;
         // Everything has been dispatched (the app stream saw it all) before the program takes the call.
         for _ in 0..3 {
-            tokio::time::timeout(HANG, all.next()).await.unwrap().unwrap().unwrap();
+            tokio::time::timeout(HANG, all.next())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
         }
         let call = calls.next_call(HANG).await.unwrap();
         assert_eq!(call.channel.id(), "in-1");
@@ -567,16 +625,34 @@ mod first_ivr {
         let first: ChannelVarset = events.next_of(HANG).await.unwrap();
         assert_eq!(first.variable, "FIRST", "the first event after StasisStart");
         let next = tokio::time::timeout(HANG, events.next()).await.unwrap();
-        assert!(matches!(next, Some(Ok(StreamItem::Event(Event::ChannelStateChange(_))))), "{next:?}");
+        assert!(
+            matches!(
+                next,
+                Some(Ok(StreamItem::Event(Event::ChannelStateChange(_))))
+            ),
+            "{next:?}"
+        );
 
         // A stream taken the old way at that moment would have missed both.
         let handle = client.event_connection().unwrap();
         let before = handle.subscription_count();
         conn.send(channel_event("StasisStart", "in-2", serde_json::json!({})))
             .await;
-        tokio::time::timeout(HANG, all.next()).await.unwrap().unwrap().unwrap();
-        assert_eq!(handle.subscription_count(), before + 1, "in-2's stream exists before anyone takes it");
+        tokio::time::timeout(HANG, all.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            handle.subscription_count(),
+            before + 1,
+            "in-2's stream exists before anyone takes it"
+        );
         drop(calls);
-        assert_eq!(handle.subscription_count(), before - 1, "dropping the calls drops untaken streams and itself");
+        assert_eq!(
+            handle.subscription_count(),
+            before - 1,
+            "dropping the calls drops untaken streams and itself"
+        );
     }
 }

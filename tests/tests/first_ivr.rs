@@ -69,7 +69,16 @@ async fn a_playback_wait_that_times_out_names_the_playback_and_its_media_and_sto
             playback.id()
         )
     );
-    assert!(matches!(err, FlowError::Wait { undone: Undone::Stopped(_), .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            FlowError::Wait {
+                undone: Undone::Stopped(_),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let gone = playback.get().await.unwrap_err();
     assert!(gone.is_not_found(), "the playback no longer runs: {gone}");
 }
@@ -139,7 +148,10 @@ async fn originate_and_wait_on_the_first_local_half_does_not_deadlock_a_sequenti
         .answer()
         .await
         .expect("answer the other half");
-    let start: StasisStart = caller_events.next_of(EVENT_TIMEOUT).await.expect("the caller enters");
+    let start: StasisStart = caller_events
+        .next_of(EVENT_TIMEOUT)
+        .await
+        .expect("the caller enters");
     assert_eq!(start.channel.id, caller.id());
 
     // And the documented other use: wait for the other half (named otherChannelId), which enters first.
@@ -164,7 +176,13 @@ async fn originate_and_wait_on_the_first_local_half_does_not_deadlock_a_sequenti
         .originate_and_wait(first.originate_with_id("Local/wait@x"), EVENT_TIMEOUT)
         .await
         .unwrap_err();
-    assert!(matches!(err, FlowError::Request(ari_sdk::Error::InvalidRequest { .. })), "{err}");
+    assert!(
+        matches!(
+            err,
+            FlowError::Request(ari_sdk::Error::InvalidRequest { .. })
+        ),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -197,24 +215,39 @@ async fn an_incoming_call_taken_late_still_has_every_event_after_its_stasis_star
         .value("early")
         .await
         .expect("set a variable");
-    all.next_of_where(|v: &ChannelVarset| v.variable == "ARI_SDK_FIRST", EVENT_TIMEOUT)
-        .await
-        .expect("the ChannelVarset was dispatched");
+    all.next_of_where(
+        |v: &ChannelVarset| v.variable == "ARI_SDK_FIRST",
+        EVENT_TIMEOUT,
+    )
+    .await
+    .expect("the ChannelVarset was dispatched");
 
-    let call = calls.next_call(EVENT_TIMEOUT).await.expect("the incoming call");
+    let call = calls
+        .next_call(EVENT_TIMEOUT)
+        .await
+        .expect("the incoming call");
     assert_eq!(call.channel.id(), callee.id());
     let mut events = call.events;
     let first = events
         .next_of::<ChannelVarset>(EVENT_TIMEOUT)
         .await
         .expect("the call's own stream has the ChannelVarset");
-    assert_eq!((first.variable.as_str(), first.value.as_str()), ("ARI_SDK_FIRST", "early"));
+    assert_eq!(
+        (first.variable.as_str(), first.value.as_str()),
+        ("ARI_SDK_FIRST", "early")
+    );
 
     // Answer, key a digit on the caller once it is in, hear it on the call's stream.
     let mut caller_events = caller.events().expect("caller stream");
     call.channel.answer().await.expect("answer");
-    caller_events.next_of::<StasisStart>(EVENT_TIMEOUT).await.expect("caller in Stasis");
-    caller.send_dtmf("1").await.expect("send DTMF with its digits");
+    caller_events
+        .next_of::<StasisStart>(EVENT_TIMEOUT)
+        .await
+        .expect("caller in Stasis");
+    caller
+        .send_dtmf("1")
+        .await
+        .expect("send DTMF with its digits");
     let dtmf: ChannelDtmfReceived = events.next_of(EVENT_TIMEOUT).await.expect("the digit");
     assert_eq!(dtmf.digit, "1");
 }
@@ -244,11 +277,20 @@ async fn hangup_and_wait_waits_until_gone_and_treats_already_gone_as_done() {
     drop(started);
     let mut caller_events = caller.events().expect("caller stream");
     callee.answer().await.expect("answer");
-    caller_events.next_of::<StasisStart>(EVENT_TIMEOUT).await.expect("caller in Stasis");
+    caller_events
+        .next_of::<StasisStart>(EVENT_TIMEOUT)
+        .await
+        .expect("caller in Stasis");
 
-    caller.hangup_and_wait(EVENT_TIMEOUT).await.expect("hang up the caller");
+    caller
+        .hangup_and_wait(EVENT_TIMEOUT)
+        .await
+        .expect("hang up the caller");
     let err = caller.get().await.unwrap_err();
-    assert!(err.is_not_found(), "the caller is gone when hangup_and_wait returns: {err}");
+    assert!(
+        err.is_not_found(),
+        "the caller is gone when hangup_and_wait returns: {err}"
+    );
     // Hanging up one half takes the other: a plain hangup is then a 404 (the other half may take a moment
     // to follow; if it was still there, this hangup took it and the next one is the 404) …
     let err = match callee.hangup().await {
@@ -258,7 +300,10 @@ async fn hangup_and_wait_waits_until_gone_and_treats_already_gone_as_done() {
     assert!(err.is_not_found(), "{err}");
     assert!(!err.is_conflict());
     // … and hangup_and_wait counts it as done.
-    callee.hangup_and_wait(EVENT_TIMEOUT).await.expect("already gone is done");
+    callee
+        .hangup_and_wait(EVENT_TIMEOUT)
+        .await
+        .expect("already gone is done");
     client
         .channel(unique_id())
         .hangup_and_wait(EVENT_TIMEOUT)

@@ -101,7 +101,10 @@ impl Sweep {
             "id" => self.scene.unique("ws"),
             "tech" => "PJSIP".to_owned(),
             "resource" => "nobody".to_owned(),
-            other => panic!("the sweep has no value for path parameter {other} of {}", op.nickname),
+            other => panic!(
+                "the sweep has no value for path parameter {other} of {}",
+                op.nickname
+            ),
         }
     }
 
@@ -121,7 +124,10 @@ impl Sweep {
             "format" if op.nickname == "externalMedia" => "ulaw".to_owned(),
             "format" => "wav".to_owned(),
             "to" | "from" | "refer_to" => "pjsip:nobody@127.0.0.1".to_owned(),
-            other => panic!("the sweep has no value for query parameter {other} of {}", op.nickname),
+            other => panic!(
+                "the sweep has no value for query parameter {other} of {}",
+                op.nickname
+            ),
         }
     }
 
@@ -142,8 +148,13 @@ impl Sweep {
         for p in op.params.iter().filter(|p| p.required) {
             match p.location {
                 ParamLocation::Path => {}
-                ParamLocation::Query => query.push((p.wire_name.clone(), self.query_value(op, &p.wire_name).await)),
-                ParamLocation::Body => panic!("{}: a required body parameter {}", op.nickname, p.wire_name),
+                ParamLocation::Query => query.push((
+                    p.wire_name.clone(),
+                    self.query_value(op, &p.wire_name).await,
+                )),
+                ParamLocation::Body => {
+                    panic!("{}: a required body parameter {}", op.nickname, p.wire_name)
+                }
             }
         }
         let method = match op.method {
@@ -184,8 +195,15 @@ impl Sweep {
     fn clean_up_created(&mut self, json: &Value) {
         let id = json["id"].as_str();
         let cleanup = &mut self.scene.cleanup;
-        match (id, json.get("media_uri"), json.get("bridge_type"), json.get("state")) {
-            (Some(id), Some(_), _, _) => cleanup.request(reqwest::Method::DELETE, format!("playbacks/{}", encode(id))),
+        match (
+            id,
+            json.get("media_uri"),
+            json.get("bridge_type"),
+            json.get("state"),
+        ) {
+            (Some(id), Some(_), _, _) => {
+                cleanup.request(reqwest::Method::DELETE, format!("playbacks/{}", encode(id)))
+            }
             (Some(id), None, Some(_), _) => cleanup.bridge(id),
             (Some(id), None, None, Some(_)) => cleanup.channel(id),
             _ => {}
@@ -222,13 +240,25 @@ fn demanded_param(op: &Operation, message: &str) -> Option<String> {
 async fn asterisk_demands_exactly_the_parameters_of_the_server_required_table() {
     let scene = Scene::new("sweep").await;
     let version = ari_live_tests::numeric_version(
-        &scene.client.asterisk().get_info().await.expect("GET /asterisk/info").system.expect("system").version,
+        &scene
+            .client
+            .asterisk()
+            .get_info()
+            .await
+            .expect("GET /asterisk/info")
+            .system
+            .expect("system")
+            .version,
     );
     let version = Version {
-        parts: version.split('.').map(|p| p.parse().expect("numeric version")).collect(),
+        parts: version
+            .split('.')
+            .map(|p| p.parse().expect("numeric version"))
+            .collect(),
     };
     let specs = xtask::workspace_root().join("specs");
-    let api = ari_codegen::load_union(&specs).expect("loading the imported specs (cargo xtask specs import)");
+    let api = ari_codegen::load_union(&specs)
+        .expect("loading the imported specs (cargo xtask specs import)");
     let mut sweep = Sweep { scene };
 
     let mut demanded: BTreeMap<(String, String, String), String> = BTreeMap::new();
@@ -253,7 +283,12 @@ async fn asterisk_demands_exactly_the_parameters_of_the_server_required_table() 
             swept += 1;
             let outcome = tokio::time::timeout(Duration::from_secs(30), sweep.call(op))
                 .await
-                .unwrap_or_else(|_| panic!("{}.{}: no answer within 30 s", resource.wire_name, op.nickname));
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "{}.{}: no answer within 30 s",
+                        resource.wire_name, op.nickname
+                    )
+                });
             println!("{:>12}.{:<24} {outcome:?}", resource.wire_name, op.nickname);
             let key = (resource.wire_name.clone(), op.nickname.clone());
             match outcome {
@@ -261,7 +296,10 @@ async fn asterisk_demands_exactly_the_parameters_of_the_server_required_table() 
                 Outcome::Demands { param, message } => {
                     demanded.insert((key.0, key.1, param), message);
                 }
-                Outcome::Other { status: 400, message } => {
+                Outcome::Other {
+                    status: 400,
+                    message,
+                } => {
                     assert!(
                         CONDITIONAL.contains(&(op.nickname.as_str(), message.as_str())),
                         "{}.{} answered 400 {message:?} to its required parameters alone: neither a missing \
@@ -283,7 +321,16 @@ async fn asterisk_demands_exactly_the_parameters_of_the_server_required_table() 
 
     let table: BTreeMap<(String, String, String), &str> = ari_codegen::server_required::TABLE
         .iter()
-        .map(|e| ((e.resource.to_owned(), e.operation.to_owned(), e.param.to_owned()), e.message))
+        .map(|e| {
+            (
+                (
+                    e.resource.to_owned(),
+                    e.operation.to_owned(),
+                    e.param.to_owned(),
+                ),
+                e.message,
+            )
+        })
         .collect();
     for (key, message) in &demanded {
         assert!(
@@ -294,7 +341,10 @@ async fn asterisk_demands_exactly_the_parameters_of_the_server_required_table() 
             key.1,
             key.2
         );
-        assert_eq!(table[key], message, "the table records Asterisk's message for {key:?}");
+        assert_eq!(
+            table[key], message,
+            "the table records Asterisk's message for {key:?}"
+        );
     }
     for key in table.keys() {
         let op = (key.0.clone(), key.1.clone());

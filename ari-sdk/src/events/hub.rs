@@ -188,17 +188,19 @@ impl<E: EventPayload> Hub<E> {
                         false
                     }
                 },
-                (None, Some((spawn, _))) => match catch_unwind(AssertUnwindSafe(|| spawn(&event))) {
-                    Ok(Some((kind, id))) => {
-                        spawned.push((index, kind, id));
-                        true
+                (None, Some((spawn, _))) => {
+                    match catch_unwind(AssertUnwindSafe(|| spawn(&event))) {
+                        Ok(Some((kind, id))) => {
+                            spawned.push((index, kind, id));
+                            true
+                        }
+                        Ok(None) => false,
+                        Err(_) => {
+                            panicked.push(sub.id);
+                            false
+                        }
                     }
-                    Ok(None) => false,
-                    Err(_) => {
-                        panicked.push(sub.id);
-                        false
-                    }
-                },
+                }
             };
             if wanted {
                 sub.queue.push(Item::Event(Arc::clone(&event)));
@@ -397,7 +399,10 @@ mod tests {
         let list: SpawnedList<RawEvent> = Arc::default();
         let spawn: SpawnFn<RawEvent> = Box::new(|e: &RawEvent| {
             (e.type_name() == "StasisStart").then(|| {
-                let id = e.get("channel").and_then(|c| c.get("id")).and_then(|i| i.as_str());
+                let id = e
+                    .get("channel")
+                    .and_then(|c| c.get("id"))
+                    .and_then(|i| i.as_str());
                 (ObjectKind::Channel, id.unwrap_or_default().into())
             })
         });
@@ -405,14 +410,29 @@ mod tests {
         hub.dispatch_event(raw(r#"{"type":"ChannelVarset","channel":{"id":"c1"}}"#));
         hub.dispatch_event(raw(r#"{"type":"StasisStart","channel":{"id":"c1"}}"#));
         // Dispatched before anyone could react to the StasisStart: still in the spawned stream.
-        hub.dispatch_event(raw(r#"{"type":"ChannelStateChange","channel":{"id":"c1"}}"#));
-        hub.dispatch_event(raw(r#"{"type":"ChannelDtmfReceived","channel":{"id":"c2"}}"#));
+        hub.dispatch_event(raw(
+            r#"{"type":"ChannelStateChange","channel":{"id":"c1"}}"#,
+        ));
+        hub.dispatch_event(raw(
+            r#"{"type":"ChannelDtmfReceived","channel":{"id":"c2"}}"#,
+        ));
         hub.dispatch_event(raw(r#"{"type":"StasisEnd","channel":{"id":"c1"}}"#));
         assert_eq!(drain(&starts), ["StasisStart"]);
-        let spawned = list.lock().unwrap().pop_front().expect("one spawned subscription");
+        let spawned = list
+            .lock()
+            .unwrap()
+            .pop_front()
+            .expect("one spawned subscription");
         assert_eq!(&*spawned.id, "c1");
-        assert_eq!(drain(&spawned.queue), ["ChannelStateChange", "StasisEnd", "end"]);
-        assert_eq!(hub.subscription_count(), 1, "the ended per-object subscription is gone");
+        assert_eq!(
+            drain(&spawned.queue),
+            ["ChannelStateChange", "StasisEnd", "end"]
+        );
+        assert_eq!(
+            hub.subscription_count(),
+            1,
+            "the ended per-object subscription is gone"
+        );
     }
 
     #[test]

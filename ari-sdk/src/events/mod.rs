@@ -39,16 +39,16 @@ mod registry;
 mod stream;
 mod tls;
 
+pub use crate::typed_waits::EventKind;
 pub use backoff::ReconnectPolicy;
 pub use config::{EventsBuilder, MAX_APP_NAME_LEN};
 pub use error::{BoxError, EventsError};
+pub(crate) use hub::SpawnedList;
 pub use id::unique_id;
 pub use payload::{ends_by_default, DecodeError, EventPayload, ObjectKind, ObjectRef, RawEvent};
 pub(crate) use registry::Registry;
-pub(crate) use hub::SpawnedList;
 pub(crate) use stream::{deadline_after, into_wait_result};
 pub use stream::{
     Awaited, ConnectionState, EventStream, EventWaiter, EventsHandle, Gap, StreamItem, WaitError,
 };
-pub use crate::typed_waits::EventKind;
 pub(crate) use tls::config_for as tls_config_for;

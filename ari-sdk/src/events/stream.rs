@@ -584,7 +584,9 @@ pub enum WaitError {
         gap: Gap,
     },
     /// The subscriber fell behind and events were dropped: the event may have been among them.
-    #[error("{missed} events were dropped (the subscriber fell behind) while waiting for {awaited}")]
+    #[error(
+        "{missed} events were dropped (the subscriber fell behind) while waiting for {awaited}"
+    )]
     Lagged {
         /// What was awaited.
         awaited: Awaited,
