@@ -31,12 +31,26 @@ pub struct ServerRequired {
 }
 
 /// The parameters Asterisk requires beyond the specs, sorted by resource, operation, parameter.
-pub const TABLE: &[ServerRequired] = &[ServerRequired {
-    resource: "channels",
-    operation: "sendDTMF",
-    param: "dtmf",
-    message: "DTMF is required",
-}];
+pub const TABLE: &[ServerRequired] = &[
+    ServerRequired {
+        resource: "channels",
+        operation: "mute",
+        param: "direction",
+        message: "Direction is required",
+    },
+    ServerRequired {
+        resource: "channels",
+        operation: "sendDTMF",
+        param: "dtmf",
+        message: "DTMF is required",
+    },
+    ServerRequired {
+        resource: "channels",
+        operation: "unmute",
+        param: "direction",
+        message: "Direction is required",
+    },
+];
 
 /// Makes every [`TABLE`] parameter required in `api`, noting why in its description.
 pub fn apply(api: &mut Api) -> Result<(), String> {

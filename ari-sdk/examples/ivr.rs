@@ -56,11 +56,7 @@ async fn main() -> Result<(), BoxError> {
 
 /// One call, from answer to hangup; the channel is hung up whatever happened.
 async fn handle(client: &Client, call: Incoming) -> Result<String, BoxError> {
-    let Incoming {
-        channel,
-        mut events,
-        ..
-    } = call;
+    let (channel, mut events) = (call.channel, call.events);
     let outcome = menu(client, &channel, &mut events).await;
     channel.hangup_and_wait(TIMEOUT).await?;
     outcome
@@ -90,13 +86,12 @@ async fn menu(
             let bytes = record(client, channel, 3).await?;
             Ok(format!("pressed 2: recorded 3 s, downloaded {bytes} bytes"))
         }
-        Some(other) => {
+        other => {
             channel.play_and_wait(["sound:vm-goodbye"], TIMEOUT).await?;
-            Ok(format!("pressed {other}: no such option, said goodbye"))
-        }
-        None => {
-            channel.play_and_wait(["sound:vm-goodbye"], TIMEOUT).await?;
-            Ok(format!("no key within {KEY_TIMEOUT:?}: said goodbye"))
+            Ok(match other {
+                Some(key) => format!("pressed {key}: not an option, said goodbye"),
+                None => format!("no key within {KEY_TIMEOUT:?}: said goodbye"),
+            })
         }
     }
 }
@@ -130,13 +125,7 @@ async fn record(
             TIMEOUT + Duration::from_secs(seconds as u64),
         )
         .await?;
-    if let Err(failed) = finished {
-        return Err(format!(
-            "recording {name} failed: {}",
-            failed.cause.unwrap_or_default()
-        )
-        .into());
-    }
+    finished.map_err(|failed| format!("recording {name} failed: {:?}", failed.cause))?;
     let stored = client.stored_recording(&name);
     let file = stored.get_stored_file().await;
     stored.delete_stored().await?;

@@ -310,3 +310,72 @@ async fn hangup_and_wait_waits_until_gone_and_treats_already_gone_as_done() {
         .await
         .expect("a channel that never existed is gone too");
 }
+
+#[tokio::test]
+async fn a_recording_holds_what_the_channel_receives_and_a_silent_leg_gives_a_44_byte_wav() {
+    let ari = connect().await;
+    let client = ari.client();
+    let app = ari.unique("ivr-rec");
+    let _events = connected(&ari, &client, &app).await;
+    let mut cleanup = ari_live_tests::live::Cleanup::new(&ari);
+    let caller = client.channel(unique_id());
+    let callee = client.channel(unique_id());
+    cleanup.channel(caller.id());
+    cleanup.channel(callee.id());
+    callee
+        .originate_and_wait(
+            caller
+                .originate_with_id(format!("Local/stasis-{app}@{}/n", ari.target.context))
+                .app(&app)
+                .other_channel_id(callee.id()),
+            EVENT_TIMEOUT,
+        )
+        .await
+        .expect("callee in the app");
+    let mut caller_events = caller.events().expect("caller stream");
+    callee.answer().await.expect("answer");
+    caller_events
+        .next_of::<StasisStart>(EVENT_TIMEOUT)
+        .await
+        .expect("caller in Stasis");
+
+    let mut sizes = Vec::new();
+    for with_audio in [false, true] {
+        let name = unique_id();
+        cleanup.recording(&name);
+        let mut recording = client.live_recording(&name).events().expect("stream");
+        if with_audio {
+            caller
+                .play(["sound:demo-congrats"])
+                .await
+                .expect("play to the caller");
+        }
+        callee
+            .record(&name, "wav")
+            .max_duration_seconds(1)
+            .await
+            .expect("record the callee");
+        recording
+            .next_of::<ari_sdk::event_types::RecordingFinished>(EVENT_TIMEOUT)
+            .await
+            .expect("RecordingFinished");
+        let file = client
+            .stored_recording(&name)
+            .get_stored_file()
+            .await
+            .expect("download");
+        sizes.push(file.bytes.len());
+    }
+    println!(
+        "recorded bytes: silent leg {}, with audio {}",
+        sizes[0], sizes[1]
+    );
+    assert_eq!(
+        sizes[0], 44,
+        "nothing sent to the callee: the WAV header only"
+    );
+    assert!(
+        sizes[1] > 44 + 8000,
+        "audio played to the caller reaches the callee's recording"
+    );
+}

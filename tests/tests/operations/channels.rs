@@ -364,20 +364,12 @@ async fn muted_channel_is_not_heard_in_its_bridge() {
     assert!(level > HEARD, "before muting: {level}");
 
     let channel = client.channel(&talker);
-    channel
-        .mute()
-        .direction(MediaDirection::In)
-        .await
-        .expect("mute");
+    channel.mute(MediaDirection::In).await.expect("mute");
     let level = scene
         .audio_level(&listener, SnoopDirection::Out, LISTEN)
         .await;
     assert!(level < SILENT, "muted: {level}");
-    channel
-        .unmute()
-        .direction(MediaDirection::In)
-        .await
-        .expect("unmute");
+    channel.unmute(MediaDirection::In).await.expect("unmute");
     let level = scene
         .audio_level(&listener, SnoopDirection::Out, LISTEN)
         .await;
