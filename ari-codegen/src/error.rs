@@ -32,8 +32,8 @@ pub enum Error {
     /// The spec files do not match `specs/specs.lock`, or the lock itself is unusable.
     #[error("{0}")]
     Lock(String),
-    /// A fixup claims a version but found nothing to fix there (the upstream
-    /// defect is gone), or its preconditions do not hold.
+    /// A fixup's preconditions do not hold in a version (e.g. both the typo'd
+    /// and the correct key are present).
     #[error("fixup `{fixup}` on {version}: {message}")]
     Fixup {
         /// The fixup's name.
@@ -41,6 +41,17 @@ pub enum Error {
         /// The version it ran on.
         version: String,
         /// What went wrong.
+        message: String,
+    },
+    /// A fixup found nothing to fix in any of the imported versions: the
+    /// upstream defect is gone and the fixup is stale.
+    #[error("fixup `{fixup}` applies to none of the imported versions ({versions}): {message}")]
+    StaleFixup {
+        /// The fixup's name.
+        fixup: &'static str,
+        /// The versions it was run on, comma-separated.
+        versions: String,
+        /// What it looked for and where.
         message: String,
     },
     /// Naming or merging failed (e.g. curated enum names that contradict each other).

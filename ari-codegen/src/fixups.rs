@@ -1,24 +1,29 @@
 //! The `fixups` stage: one small function per known upstream spec defect.
 //!
-//! Each [`Fixup`] names the Asterisk versions it applies to. It runs only on
-//! those versions, and finding nothing to fix there is an error: the defect
-//! is gone upstream and the fixup (or its version list) must be updated. A
-//! version it does not claim keeps the defect, and lowering then rejects the
-//! raw construct (e.g. a string error code) with the file and JSON path — so a
-//! newly imported version fails loudly until the fixups are reviewed for it.
+//! A fixup runs on every version and repairs its defect wherever it finds it;
+//! no fixup lists versions, so a newly imported Asterisk version needs no edit
+//! here when it repeats a known defect (even in a new place). What each fixup
+//! did is recorded per version ([`Applied`]; `cargo xtask specs summary`
+//! prints where each one applied). Two checks keep the list honest:
+//! - a fixup that applies in none of the imported versions is stale — the
+//!   defect is gone upstream — and [`check_stale`] fails, naming it;
+//! - a *new* defect is not repaired by anything, so lowering rejects the raw
+//!   construct (a typo'd key, a string error code, a path parameter that is not
+//!   required) with the file and JSON path.
 //!
-//! | fixup | versions | defect |
+//! | fixup | upstream file | defect |
 //! |---|---|---|
-//! | `param_descriptioni` | all six | key `descriptioni` instead of `description` (endpoints sendMessage, sendMessageToEndpoint) |
-//! | `hangup_defalut_value` | 16.30.1 | key `defalutValue` instead of `defaultValue` (channels hangup `reason`) |
-//! | `string_error_codes` | all six | error codes `"404"`/`"409"` as strings (channels move) |
-//! | `path_params_required` | all six | path params `tech`/`resource` without `required` (endpoints) |
-//! | `bridge_type_prose` | all six | bridge `type` values only in the description; also a comma-separated list without `allowMultiple` |
-//! | `transfer_progress_states` | 20.20.1, 21.12.3, 22.10.1, 23.4.1 | transfer_progress `states` lists no values at all |
-//! | `channel_state_values` | all six | Channel.state lists `Rsrved` (the server sends `Rsrvd`) and lacks `Mute` |
-//! | `playback_state_paused` | all six | Playback.state lacks `paused`, which the server sends |
+//! | `param_descriptioni` | `rest-api/api-docs/endpoints.json` | key `descriptioni` instead of `description` (sendMessage, sendMessageToEndpoint) |
+//! | `hangup_defalut_value` | `rest-api/api-docs/channels.json` (16.x) | key `defalutValue` instead of `defaultValue` (hangup `reason`) |
+//! | `string_error_codes` | `rest-api/api-docs/channels.json` | error codes `"404"`/`"409"` as strings (move) |
+//! | `path_params_required` | `rest-api/api-docs/endpoints.json` | path params `tech`/`resource` without `required` |
+//! | `bridge_type_prose` | `rest-api/api-docs/bridges.json` | bridge `type` values only in the description; also a comma-separated list without `allowMultiple` |
+//! | `transfer_progress_states` | `rest-api/api-docs/channels.json` | transfer_progress `states` lists no values at all |
+//! | `channel_state_values` | `rest-api/api-docs/channels.json` | Channel.state lists `Rsrved` (the server sends `Rsrvd`) and lacks `Mute` |
+//! | `playback_state_paused` | `rest-api/api-docs/playbacks.json` | Playback.state lacks `paused`, which the server sends |
 
 use crate::error::Error;
+use crate::ir::Version;
 use crate::spec::{AllowableValues, ErrorCode, ParamType, Parameter, SpecVersion, ValueType};
 
 /// One fixup: a named, documented repair of one upstream defect.
@@ -28,8 +33,8 @@ pub struct Fixup {
     pub name: &'static str,
     /// What upstream gets wrong, in one line.
     pub defect: &'static str,
-    /// The versions (`22.10.1`) this fixup applies to.
-    pub versions: &'static [&'static str],
+    /// The upstream file that has the defect (in Asterisk's `rest-api/`), and where in it.
+    pub upstream: &'static str,
     /// Repairs the spec; returns how many places it fixed, or why it could not.
     pub apply: fn(&mut SpecVersion) -> Result<usize, String>,
 }
@@ -43,93 +48,133 @@ pub struct Applied {
     pub count: usize,
 }
 
-const ALL: &[&str] = &[
-    "16.30.1", "18.26.4", "20.20.1", "21.12.3", "22.10.1", "23.4.1",
-];
-
 /// The fixups for Asterisk's specs, in the order they run.
 pub const ASTERISK: &[Fixup] = &[
     Fixup {
         name: "param_descriptioni",
         defect: "parameter key `descriptioni` is a typo of `description`",
-        versions: ALL,
+        upstream:
+            "rest-api/api-docs/endpoints.json: sendMessage, sendMessageToEndpoint `variables`",
         apply: param_descriptioni,
     },
     Fixup {
         name: "hangup_defalut_value",
         defect: "parameter key `defalutValue` is a typo of `defaultValue`",
-        versions: &["16.30.1"],
+        upstream: "rest-api/api-docs/channels.json: hangup `reason` (16.x)",
         apply: hangup_defalut_value,
     },
     Fixup {
         name: "string_error_codes",
         defect: "error response codes written as strings",
-        versions: ALL,
+        upstream: "rest-api/api-docs/channels.json: move `errorResponses`",
         apply: string_error_codes,
     },
     Fixup {
         name: "path_params_required",
         defect: "path parameters without `required` (path params are always required)",
-        versions: ALL,
+        upstream: "rest-api/api-docs/endpoints.json: `tech` and `resource` path parameters",
         apply: path_params_required,
     },
     Fixup {
         name: "bridge_type_prose",
         defect:
             "bridge `type` values exist only in the description, and the list lacks `allowMultiple`",
-        versions: ALL,
+        upstream: "rest-api/api-docs/bridges.json: create, createWithId `type`",
         apply: bridge_type_prose,
     },
     Fixup {
         name: "transfer_progress_states",
         defect: "transfer_progress `states` documents no values",
-        versions: &["20.20.1", "21.12.3", "22.10.1", "23.4.1"],
+        upstream: "rest-api/api-docs/channels.json: transfer_progress `states`",
         apply: transfer_progress_states,
     },
     Fixup {
         name: "channel_state_values",
         defect: "Channel.state lists `Rsrved` (the server sends `Rsrvd`) and lacks `Mute`",
-        versions: ALL,
+        upstream: "rest-api/api-docs/channels.json: model Channel, property `state`",
         apply: channel_state_values,
     },
     Fixup {
         name: "playback_state_paused",
         defect: "Playback.state lacks `paused`",
-        versions: ALL,
+        upstream: "rest-api/api-docs/playbacks.json: model Playback, property `state`",
         apply: playback_state_paused,
     },
 ];
 
-/// Runs every fixup of `fixups` that claims `spec.version`, in order.
-/// A claimed fixup that fixes nothing is an [`Error::Fixup`].
+/// Runs every fixup of `fixups` on `spec`, in order, and returns the ones that
+/// fixed something (a fixup that finds nothing in this version is fine here;
+/// [`check_stale`] looks at all versions together).
 pub fn apply(spec: &mut SpecVersion, fixups: &[Fixup]) -> Result<Vec<Applied>, Error> {
     let version = spec.version.to_string();
     let mut applied = Vec::new();
     for fixup in fixups {
-        if !fixup.versions.contains(&version.as_str()) {
-            continue;
-        }
         let count = (fixup.apply)(spec).map_err(|message| Error::Fixup {
             fixup: fixup.name,
             version: version.clone(),
             message,
         })?;
-        if count == 0 {
-            return Err(Error::Fixup {
+        if count > 0 {
+            applied.push(Applied {
                 fixup: fixup.name,
-                version,
+                count,
+            });
+        }
+    }
+    Ok(applied)
+}
+
+/// Where each fixup of `fixups` applied: for every fixup, in order, the
+/// versions (of `applied`, one entry per loaded version) and how many places.
+pub fn applications<'a>(
+    fixups: &[Fixup],
+    applied: impl IntoIterator<Item = (&'a Version, &'a [Applied])> + Clone,
+) -> Vec<(&'static str, Vec<(Version, usize)>)> {
+    fixups
+        .iter()
+        .map(|f| {
+            let places = applied
+                .clone()
+                .into_iter()
+                .filter_map(|(version, done)| {
+                    done.iter()
+                        .find(|a| a.fixup == f.name)
+                        .map(|a| (version.clone(), a.count))
+                })
+                .collect();
+            (f.name, places)
+        })
+        .collect()
+}
+
+/// Fails on the first fixup of `fixups` that applied in none of the loaded
+/// versions: its defect is gone upstream, so the fixup is dead code to delete.
+pub fn check_stale<'a>(
+    fixups: &[Fixup],
+    applied: impl IntoIterator<Item = (&'a Version, &'a [Applied])> + Clone,
+) -> Result<(), Error> {
+    let versions: Vec<String> = applied
+        .clone()
+        .into_iter()
+        .map(|(v, _)| v.to_string())
+        .collect();
+    for (name, places) in applications(fixups, applied) {
+        if places.is_empty() {
+            let fixup = fixups
+                .iter()
+                .find(|f| f.name == name)
+                .expect("applications() keeps the fixups' names");
+            return Err(Error::StaleFixup {
+                fixup: name,
+                versions: versions.join(", "),
                 message: format!(
-                    "found nothing to fix ({}); the defect is gone upstream, so update the fixup's versions",
-                    fixup.defect
+                    "found nothing to fix ({}; {}); the defect is gone upstream, so delete the fixup",
+                    fixup.defect, fixup.upstream
                 ),
             });
         }
-        applied.push(Applied {
-            fixup: fixup.name,
-            count,
-        });
     }
-    Ok(applied)
+    Ok(())
 }
 
 /// Calls `f` on every operation parameter of the version, with the file stem and nickname.
@@ -145,52 +190,57 @@ fn for_each_param(spec: &mut SpecVersion, mut f: impl FnMut(&str, &str, &mut Par
     }
 }
 
+/// Moves every parameter's typo'd key (`typo`, taken by `take`) to the correct key
+/// (`correct`, reached by `slot`); a parameter with both is an error.
+fn rename_param_key<T>(
+    spec: &mut SpecVersion,
+    (typo, correct): (&str, &str),
+    take: fn(&mut Parameter) -> Option<T>,
+    slot: fn(&mut Parameter) -> &mut Option<T>,
+) -> Result<usize, String> {
+    let mut count = 0;
+    let mut conflict = None;
+    for_each_param(spec, |stem, nick, p| {
+        if let Some(value) = take(p) {
+            let name = p.name.clone();
+            let target = slot(p);
+            if target.is_some() {
+                conflict = Some(format!(
+                    "{stem}.{nick}.{name} has both {correct} and {typo}"
+                ));
+            }
+            *target = Some(value);
+            count += 1;
+        }
+    });
+    match conflict {
+        Some(message) => Err(message),
+        None => Ok(count),
+    }
+}
+
 /// `descriptioni` → `description` (endpoints sendMessage and sendMessageToEndpoint
-/// `variables`, all six versions).
+/// `variables`).
 pub fn param_descriptioni(spec: &mut SpecVersion) -> Result<usize, String> {
-    let mut count = 0;
-    let mut conflict = None;
-    for_each_param(spec, |stem, nick, p| {
-        if let Some(text) = p.descriptioni.take() {
-            if p.description.is_some() {
-                conflict = Some(format!(
-                    "{stem}.{nick}.{} has both description and descriptioni",
-                    p.name
-                ));
-            }
-            p.description = Some(text);
-            count += 1;
-        }
-    });
-    match conflict {
-        Some(message) => Err(message),
-        None => Ok(count),
-    }
+    rename_param_key(
+        spec,
+        ("descriptioni", "description"),
+        |p| p.descriptioni.take(),
+        |p| &mut p.description,
+    )
 }
 
-/// `defalutValue` → `defaultValue` (channels hangup `reason`, 16.30.1).
+/// `defalutValue` → `defaultValue` (channels hangup `reason`; seen in 16.x).
 pub fn hangup_defalut_value(spec: &mut SpecVersion) -> Result<usize, String> {
-    let mut count = 0;
-    let mut conflict = None;
-    for_each_param(spec, |stem, nick, p| {
-        if let Some(value) = p.defalut_value.take() {
-            if p.default_value.is_some() {
-                conflict = Some(format!(
-                    "{stem}.{nick}.{} has both defaultValue and defalutValue",
-                    p.name
-                ));
-            }
-            p.default_value = Some(value);
-            count += 1;
-        }
-    });
-    match conflict {
-        Some(message) => Err(message),
-        None => Ok(count),
-    }
+    rename_param_key(
+        spec,
+        ("defalutValue", "defaultValue"),
+        |p| p.defalut_value.take(),
+        |p| &mut p.default_value,
+    )
 }
 
-/// Error codes written as strings (`"404"`) become numbers (channels move, all six).
+/// Error codes written as strings (`"404"`) become numbers (channels move).
 pub fn string_error_codes(spec: &mut SpecVersion) -> Result<usize, String> {
     let mut count = 0;
     for file in &mut spec.files {
@@ -215,7 +265,7 @@ pub fn string_error_codes(spec: &mut SpecVersion) -> Result<usize, String> {
 }
 
 /// Path parameters without `required` get `required: true` (endpoints `tech`
-/// and `resource`, all six). An explicit `required: false` is left for
+/// and `resource`). An explicit `required: false` is left for
 /// lowering to reject.
 pub fn path_params_required(spec: &mut SpecVersion) -> Result<usize, String> {
     let mut count = 0;
@@ -253,8 +303,8 @@ fn prose_list(text: &str, marker: &str) -> Option<Vec<String>> {
 /// Bridges `create`/`createWithId` param `type`: the description says
 /// "Comma separated list of bridge type attributes (mixing, holding,
 /// dtmf_events, proxy_media, video_sfu, video_single[, sdp_label])" — the values
-/// are read from that prose (16.30.1 lacks `sdp_label`), and the param becomes
-/// `allowMultiple` since it is a comma-separated list (all six).
+/// are read from that prose (older versions lack `sdp_label`), and the param becomes
+/// `allowMultiple` since it is a comma-separated list.
 pub fn bridge_type_prose(spec: &mut SpecVersion) -> Result<usize, String> {
     let Some(file) = spec.file_mut("bridges") else {
         return Ok(0);
@@ -299,8 +349,8 @@ pub const TRANSFER_PROGRESS_STATES: &[&str] = &[
     "channel_declined",
 ];
 
-/// channels `transfer_progress` param `states` gets its values (20.20.1,
-/// 21.12.3, 22.10.1, 23.4.1 — the operation is new in 20.13/21.8/22.3).
+/// channels `transfer_progress` param `states` gets its values (the operation
+/// is new in 20.13/21.8/22.3; older versions have nothing to fix).
 pub fn transfer_progress_states(spec: &mut SpecVersion) -> Result<usize, String> {
     let Some(file) = spec.file_mut("channels") else {
         return Ok(0);
@@ -357,7 +407,7 @@ fn edit_model_list(
 }
 
 /// Channel.state: `Rsrved` → `Rsrvd` (what `ast_state2str` sends) and add
-/// `Mute` (all six).
+/// `Mute`.
 pub fn channel_state_values(spec: &mut SpecVersion) -> Result<usize, String> {
     Ok(edit_model_list(
         spec,
@@ -382,7 +432,7 @@ pub fn channel_state_values(spec: &mut SpecVersion) -> Result<usize, String> {
 }
 
 /// Playback.state: add `paused`, which the server reports for a paused
-/// playback (all six).
+/// playback.
 pub fn playback_state_paused(spec: &mut SpecVersion) -> Result<usize, String> {
     Ok(edit_model_list(
         spec,

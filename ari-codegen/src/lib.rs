@@ -10,6 +10,7 @@
 //! the fixups, lowers, and merges them into one [`ir::Api`].
 #![warn(missing_docs)]
 
+pub mod diff;
 pub mod doc_notes;
 pub mod emit;
 pub mod error;
@@ -56,11 +57,25 @@ pub fn load_version(
 /// against its lock file and loads every version with the Asterisk fixups.
 /// Fails, naming `cargo xtask specs import ../shared/specs`, when the pinned
 /// versions are not imported.
+/// A fixup that applies in none of the versions is an [`Error::StaleFixup`].
 pub fn load_specs(specs_root: &Path) -> Result<Vec<LoadedVersion>, Error> {
     let dirs = lock::verify_imported(specs_root)?;
-    dirs.into_iter()
+    let loaded = dirs
+        .into_iter()
         .map(|(version, dir)| load_version(version, &dir, fixups::ASTERISK))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    fixups::check_stale(fixups::ASTERISK, applied(&loaded))?;
+    Ok(loaded)
+}
+
+/// `(version, fixups applied)` of each loaded version, for
+/// [`fixups::applications`] and [`fixups::check_stale`].
+pub fn applied(
+    loaded: &[LoadedVersion],
+) -> impl Iterator<Item = (&ir::Version, &[fixups::Applied])> + Clone {
+    loaded
+        .iter()
+        .map(|l| (&l.spec.version, l.fixups.as_slice()))
 }
 
 /// Lowers fixed-up versions into one union IR.

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::error::Error;
 use crate::ir::Version;
 
-/// The command that brings the six pinned versions in, for error messages.
+/// The command that brings the pinned versions in, for error messages.
 pub const IMPORT_HINT: &str = "cargo xtask specs import ../shared/specs";
 
 /// The lock file's name inside the specs directory.

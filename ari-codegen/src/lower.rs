@@ -403,23 +403,19 @@ fn lower_operation(
                 format!("parameter `{}` is listed twice", p.name),
             ));
         }
-        if p.descriptioni.is_some() {
-            return Err(err(
-                format!("{pp}/descriptioni"),
-                format!(
-                    "`descriptioni` (typo of `description`) is not fixed up for {}",
-                    ctx.version
-                ),
-            ));
-        }
-        if p.defalut_value.is_some() {
-            return Err(err(
-                format!("{pp}/defalutValue"),
-                format!(
-                    "`defalutValue` (typo of `defaultValue`) is not fixed up for {}",
-                    ctx.version
-                ),
-            ));
+        for (present, typo, correct) in [
+            (p.descriptioni.is_some(), "descriptioni", "description"),
+            (p.defalut_value.is_some(), "defalutValue", "defaultValue"),
+        ] {
+            if present {
+                return Err(err(
+                    format!("{pp}/{typo}"),
+                    format!(
+                        "`{typo}` (typo of `{correct}`) is not fixed up for {}",
+                        ctx.version
+                    ),
+                ));
+            }
         }
         let location = match p.param_type {
             ParamType::Path => ir::ParamLocation::Path,

@@ -75,12 +75,8 @@ pub fn partial_items(api: &ir::Api) -> Vec<String> {
     for r in &api.resources {
         line("resource", r.wire_name.clone(), &r.versions, &all);
         for o in &r.operations {
-            line(
-                "operation",
-                format!("{}.{}", r.wire_name, o.nickname),
-                &o.versions,
-                &r.versions,
-            );
+            let name = format!("{}.{}", r.wire_name, o.nickname);
+            line("operation", name, &o.versions, &r.versions);
             for p in &o.params {
                 let name = format!("{}.{}.{}", r.wire_name, o.nickname, p.wire_name);
                 line("param", name, &p.versions, &o.versions);
@@ -107,12 +103,8 @@ pub fn partial_items(api: &ir::Api) -> Vec<String> {
         for m in models {
             line(kind, m.wire_name.clone(), &m.versions, &all);
             for f in &m.fields {
-                line(
-                    "field",
-                    format!("{}.{}", m.wire_name, f.wire_name),
-                    &f.versions,
-                    &m.versions,
-                );
+                let name = format!("{}.{}", m.wire_name, f.wire_name);
+                line("field", name, &f.versions, &m.versions);
             }
         }
     }

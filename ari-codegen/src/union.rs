@@ -558,7 +558,7 @@ fn name_enums(api: &mut ir::Api, types: &mut Scope) -> Result<BTreeMap<String, S
             }
         }
         if description.is_empty() {
-            description = format!("Allowed values of `{}`.", used_by[0]);
+            description = format!("Allowed values of {}.", used_by[0]);
         }
         let mut scope = Scope::new();
         for v in &mut values {

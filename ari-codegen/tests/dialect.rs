@@ -9,7 +9,7 @@ use common::{fixture, fixture_fixups, v};
 use serde_json::json;
 
 fn load() -> ari_codegen::LoadedVersion {
-    ari_codegen::load_version(v("1.0.0"), &fixture("dialect"), &fixture_fixups())
+    ari_codegen::load_version(v("1.0.0"), &fixture("dialect"), fixture_fixups())
         .expect("dialect fixture loads")
 }
 
@@ -467,7 +467,7 @@ fn enums_from_allowable_values() {
     );
     assert_eq!(
         api.enums["ChannelState"].description,
-        "Allowed values of `Channel.state`."
+        "Allowed values of Channel.state."
     );
     assert_eq!(
         api.enums["HangupReason"].description,

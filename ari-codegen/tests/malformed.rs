@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use ari_codegen::fixups::{self, Fixup};
+use ari_codegen::fixups;
 use ari_codegen::spec;
 use common::{lower_err, parse_things, v, EVENTS};
 
@@ -242,20 +242,45 @@ fn listing_errors() {
 }
 
 #[test]
-fn fixup_that_finds_nothing_is_an_error() {
+fn fixup_that_finds_nothing_anywhere_is_stale() {
+    // A version without the defect: the fixup runs, fixes nothing, and that is fine for it alone.
     let mut spec = parse_things(&op_with("")).unwrap();
-    let fixup = Fixup {
-        versions: &["1.0.0"],
-        ..fixups::ASTERISK[2]
-    };
-    let err = fixups::apply(&mut spec, &[fixup]).unwrap_err();
+    let fixup = fixups::ASTERISK[2];
+    assert_eq!(fixup.name, "string_error_codes");
+    assert_eq!(fixups::apply(&mut spec, &[fixup]).unwrap(), []);
+    // Across every loaded version it applied nowhere: stale, named with what it looked for.
+    let version = spec.version.clone();
+    let none: Vec<fixups::Applied> = Vec::new();
+    let err = fixups::check_stale(&[fixup], [(&version, none.as_slice())]).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "fixup `string_error_codes` on 1.0.0: found nothing to fix (error response codes written as strings); the defect is gone upstream, so update the fixup's versions"
+        "fixup `string_error_codes` applies to none of the imported versions (1.0.0): found nothing to fix \
+         (error response codes written as strings; rest-api/api-docs/channels.json: move `errorResponses`); \
+         the defect is gone upstream, so delete the fixup"
     );
-    // A fixup that does not claim the version does not run.
-    let mut spec = parse_things(&op_with("")).unwrap();
-    assert_eq!(fixups::apply(&mut spec, fixups::ASTERISK).unwrap(), []);
+    // One version with the defect is enough.
+    let with_defect = r#"{"swaggerVersion":"1.1","apis":[{"path":"/things","operations":[{"httpMethod":"GET","nickname":"list","responseClass":"void","errorResponses":[{"code":"404","reason":"x"}]}]}]}"#;
+    let mut spec = parse_things(with_defect).unwrap();
+    let applied = fixups::apply(&mut spec, &[fixup]).unwrap();
+    assert_eq!(
+        applied,
+        [fixups::Applied {
+            fixup: "string_error_codes",
+            count: 1
+        }]
+    );
+    let other: Vec<fixups::Applied> = Vec::new();
+    let older: ari_codegen::ir::Version = "0.9.0".parse().unwrap();
+    fixups::check_stale(
+        &[fixup],
+        [(&older, other.as_slice()), (&version, applied.as_slice())],
+    )
+    .unwrap();
+    let places = fixups::applications(
+        &[fixup],
+        [(&older, other.as_slice()), (&version, applied.as_slice())],
+    );
+    assert_eq!(places, [("string_error_codes", vec![(version.clone(), 1)])]);
 }
 
 /// Truncations and byte flips of a real-shaped file never panic: each is Ok or an error.

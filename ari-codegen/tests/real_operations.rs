@@ -1,44 +1,46 @@
-//! The generated API's layout on the six real spec versions (imported into `specs/` by
-//! `cargo xtask specs import ../shared/specs`): every operation placed once, the handles and
-//! accessors the design names, every naming override still needed, and the calls users write.
+//! The generated API's layout on the real spec versions of `specs/specs.lock` (imported into
+//! `specs/` by `cargo xtask specs import ../shared/specs`): every operation of every version
+//! placed once; and, on the versions of `common/known.rs`, the handles and accessors the
+//! design names, every naming override still needed, and the calls users write.
+
+mod common;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use ari_codegen::emit::{layout, Layout, LayoutEntry, HANDLE_NAME_OVERRIDES};
+use common::known::KNOWN_REST_OPERATIONS;
 
+/// The layout of the known versions' union (the pinned facts are about those).
 fn entries() -> (Vec<LayoutEntry>, Vec<(String, String)>) {
-    let Layout { rest, not_rest } = layout_of_real_specs();
+    let Layout { rest, not_rest } = layout(common::api_known()).expect("the known IR lays out");
     (rest, not_rest)
-}
-
-fn layout_of_real_specs() -> Layout {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../specs");
-    let api = ari_codegen::load_union(&root).unwrap_or_else(|e| {
-        panic!(
-            "{e}\n\nThese tests need the six pinned Asterisk spec versions in specs/asterisk-*/.\n\
-             Import them from the workspace root with: cargo xtask specs import ../shared/specs"
-        )
-    });
-    layout(&api).expect("the real IR lays out")
 }
 
 #[test]
 fn every_operation_is_placed_exactly_once() {
-    let (rest, not_rest) = entries();
-    assert_eq!(rest.len(), 108);
-    assert_eq!(
-        not_rest,
-        [("events".to_owned(), "eventWebsocket".to_owned())]
-    );
-    let all: BTreeSet<(&str, &str)> = rest
-        .iter()
-        .map(|e| (e.resource.as_str(), e.nickname.as_str()))
-        .chain(not_rest.iter().map(|(r, n)| (r.as_str(), n.as_str())))
-        .collect();
-    assert_eq!(all.len(), 109, "109 distinct operations");
-    let calls: BTreeSet<&str> = rest.iter().map(|e| e.call.as_str()).collect();
-    assert_eq!(calls.len(), 108, "every call is distinct");
+    for (api, what) in [
+        (common::api_all(), "every version of the lock"),
+        (common::api_known(), "the known versions"),
+    ] {
+        let Layout { rest, not_rest } = layout(api).expect("the real IR lays out");
+        assert_eq!(
+            not_rest,
+            [("events".to_owned(), "eventWebsocket".to_owned())],
+            "{what}"
+        );
+        let operations: usize = api.resources.iter().map(|r| r.operations.len()).sum();
+        let all: BTreeSet<(&str, &str)> = rest
+            .iter()
+            .map(|e| (e.resource.as_str(), e.nickname.as_str()))
+            .chain(not_rest.iter().map(|(r, n)| (r.as_str(), n.as_str())))
+            .collect();
+        assert_eq!(rest.len() + not_rest.len(), operations, "{what}");
+        assert_eq!(all.len(), operations, "{what}: distinct operations");
+        let calls: BTreeSet<&str> = rest.iter().map(|e| e.call.as_str()).collect();
+        assert_eq!(calls.len(), rest.len(), "{what}: every call is distinct");
+    }
+    let (rest, _) = entries();
+    assert_eq!(rest.len(), KNOWN_REST_OPERATIONS);
 }
 
 fn starters(rest: &[LayoutEntry]) -> BTreeSet<String> {

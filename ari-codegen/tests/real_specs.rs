@@ -1,34 +1,18 @@
-//! All six real Asterisk versions, imported into `<workspace>/specs/` by
-//! `cargo xtask specs import ../shared/specs`, parse, fix up and lower.
+//! The real Asterisk versions pinned in `specs/specs.lock` (imported into `<workspace>/specs/`
+//! by `cargo xtask specs import ../shared/specs`) parse, fix up and lower. Every version of the
+//! lock is checked for what must hold for any version; the facts measured on specific versions
+//! come from the one table in `common/known.rs` and are checked on those versions only.
 //! Missing specs are a failure, not a skip.
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
+mod common;
 
 use ari_codegen::ir::{Api, TypeRef, Version, VersionSet};
 use ari_codegen::summary::counts;
+use common::known::{KNOWN_CONFLICTS, KNOWN_UNION, KNOWN_VERSIONS};
 
-fn specs_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../specs")
-}
-
-fn loaded() -> &'static Vec<ari_codegen::LoadedVersion> {
-    static LOADED: OnceLock<Vec<ari_codegen::LoadedVersion>> = OnceLock::new();
-    LOADED.get_or_init(|| match ari_codegen::load_specs(&specs_root()) {
-        Ok(l) => l,
-        Err(e) => panic!(
-            "{e}\n\nThese tests need the six pinned Asterisk spec versions in specs/asterisk-*/.\n\
-             Import them from the workspace root with: cargo xtask specs import ../shared/specs"
-        ),
-    })
-}
-
+/// The facts pinned about the union are checked on the known versions' union.
 fn api() -> &'static Api {
-    static API: OnceLock<Api> = OnceLock::new();
-    API.get_or_init(|| {
-        let specs: Vec<_> = loaded().iter().map(|l| l.spec.clone()).collect();
-        ari_codegen::lower(&specs).unwrap_or_else(|e| panic!("lowering the real specs: {e}"))
-    })
+    common::api_known()
 }
 
 fn v(s: &str) -> Version {
@@ -40,40 +24,42 @@ fn set(versions: &[&str]) -> VersionSet {
 }
 
 #[test]
-fn six_versions_with_the_known_counts() {
-    let api = api();
-    let versions: Vec<String> = api.versions.iter().map(ToString::to_string).collect();
-    assert_eq!(
-        versions,
-        ["16.30.1", "18.26.4", "20.20.1", "21.12.3", "22.10.1", "23.4.1"]
-    );
-    let expected = [
-        ("16.30.1", 11, 98, 70, 38),
-        ("18.26.4", 11, 100, 70, 38),
-        ("20.20.1", 11, 109, 84, 44),
-        ("21.12.3", 11, 102, 81, 42),
-        ("22.10.1", 11, 109, 85, 45),
-        ("23.4.1", 11, 109, 85, 45),
-    ];
-    for (ver, resources, operations, models, events) in expected {
-        let c = counts(api, Some(&v(ver)));
+fn every_lock_version_is_loaded_and_known_versions_have_their_counts() {
+    let all = common::api_all();
+    let versions: Vec<String> = all.versions.iter().map(ToString::to_string).collect();
+    assert_eq!(versions, common::lock_versions());
+    assert!(!versions.is_empty());
+    // The union holds everything of each version.
+    let union = counts(all, None);
+    for version in &all.versions {
+        let c = counts(all, Some(version));
+        assert!(
+            c.operations > 0 && c.operations <= union.operations,
+            "{version}"
+        );
+        assert!(c.events > 0 && c.events <= union.events, "{version}");
+    }
+    for k in KNOWN_VERSIONS {
+        let c = counts(all, Some(&v(k.version)));
         assert_eq!(
-            (c.resources, c.operations, c.models, c.events),
-            (resources, operations, models, events),
-            "{ver}"
+            (c.resources, c.operations, c.models, c.events, c.enums),
+            (k.resources, k.operations, k.models, k.events, k.enums),
+            "{}",
+            k.version
         );
     }
-    let union = counts(api, None);
+    let union = counts(api(), None);
     assert_eq!(
         (
             union.resources,
             union.operations,
             union.models,
-            union.events
+            union.events,
+            union.enums
         ),
-        (11, 109, 85, 45)
+        KNOWN_UNION
     );
-    let summary = ari_codegen::summary::render(api);
+    let summary = ari_codegen::summary::render(api());
     assert!(summary.contains(
         "Asterisk 23.4.1: 11 resources, 109 operations, 85 models, 45 events, 18 enums\n"
     ));
@@ -208,13 +194,7 @@ fn enums_and_their_names() {
 #[test]
 fn known_differences() {
     let api = api();
-    assert_eq!(
-        api.conflicts,
-        [
-            "param channels.externalMedia.external_host: required differs: true in {16.30.1, 18.26.4}; false in {20.20.1, 21.12.3, 22.10.1, 23.4.1}; keeping false",
-            "param channels.hangup.reason: default differs: \"normal\" in {16.30.1}; none in {18.26.4, 20.20.1, 21.12.3, 22.10.1, 23.4.1}; keeping none",
-        ]
-    );
+    assert_eq!(api.conflicts, KNOWN_CONFLICTS);
     // `priority` differs across operations, not versions.
     let originate = api.operation("channels", "originate").unwrap();
     assert_eq!(originate.param("priority").unwrap().ty, TypeRef::Long);
@@ -236,25 +216,39 @@ fn known_differences() {
 }
 
 #[test]
-fn no_unknown_keys_and_every_fixup_applies() {
-    for l in loaded() {
+fn no_unknown_keys_in_any_version() {
+    for l in common::loaded() {
         assert!(
             l.spec.warnings.is_empty(),
             "{}: {:?}",
             l.spec.version,
             l.spec.warnings
         );
-        let claimed = ari_codegen::fixups::ASTERISK
-            .iter()
-            .filter(|f| f.versions.contains(&l.spec.version.to_string().as_str()))
-            .count();
-        assert_eq!(l.fixups.len(), claimed, "{}", l.spec.version);
+    }
+}
+
+#[test]
+fn fixups_apply_where_measured_and_none_is_stale() {
+    // load_specs already failed if a fixup applied nowhere; here the places per known version.
+    for (k, l) in KNOWN_VERSIONS.iter().zip(common::loaded_known()) {
+        let applied: Vec<(&str, usize)> = l.fixups.iter().map(|a| (a.fixup, a.count)).collect();
+        assert_eq!(applied, k.fixups, "{}", k.version);
+    }
+    // Every fixup is in the table somewhere, so none is stale on the known versions alone.
+    for f in ari_codegen::fixups::ASTERISK {
+        assert!(
+            KNOWN_VERSIONS
+                .iter()
+                .any(|k| k.fixups.iter().any(|(name, _)| *name == f.name)),
+            "{} applies to none of the known versions",
+            f.name
+        );
     }
 }
 
 #[test]
 fn every_reference_resolves_and_names_are_identifiers() {
-    let api = api();
+    let api = common::api_all();
     fn check(api: &Api, ty: &TypeRef) {
         match ty {
             TypeRef::Model(m) => assert!(api.any_model(m).is_some(), "model {m}"),
@@ -293,6 +287,6 @@ fn every_reference_resolves_and_names_are_identifiers() {
 
 #[test]
 fn lowering_is_deterministic() {
-    let again = ari_codegen::load_union(&specs_root()).unwrap();
-    assert_eq!(&again, api());
+    let again = ari_codegen::load_union(&common::specs_root()).unwrap();
+    assert_eq!(&again, common::api_all());
 }

@@ -100,6 +100,11 @@ mod response;
 mod timestamp;
 mod typed_waits;
 
+/// The crate README's example, compiled as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
+
 pub use client::{Client, ClientBuilder};
 pub use error::{BoxError, Error, Result};
 pub use generated::events as event_types;

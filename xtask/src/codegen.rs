@@ -185,7 +185,8 @@ pub fn ensure_file_contents(
     };
     let change = match (&current, contents) {
         (None, None) => return Ok(None),
-        (Some(have), Some(want)) if have.as_slice() == want.as_bytes() => return Ok(None),
+        // Line endings are not content: a checkout that turned `\n` into `\r\n` is fresh.
+        (Some(have), Some(want)) if same_text(have, want) => return Ok(None),
         (None, Some(_)) => Change::Missing(path.to_owned()),
         (Some(_), Some(_)) => Change::Stale(path.to_owned()),
         (Some(_), None) => Change::Extra(path.to_owned()),
@@ -205,6 +206,65 @@ pub fn ensure_file_contents(
         }
     }
     Ok(Some(change))
+}
+
+/// Whether `have` is `want` up to line endings (`\r\n` vs `\n`).
+fn same_text(have: &[u8], want: &str) -> bool {
+    if have == want.as_bytes() {
+        return true;
+    }
+    let normalise = |b: &[u8]| -> Vec<u8> {
+        let mut out = Vec::with_capacity(b.len());
+        for (i, c) in b.iter().enumerate() {
+            if *c == b'\r' && b.get(i + 1) == Some(&b'\n') {
+                continue;
+            }
+            out.push(*c);
+        }
+        out
+    };
+    normalise(have) == normalise(want.as_bytes())
+}
+
+/// Text defects in generated Rust source: doubled words and escaped backticks in doc
+/// comments, trailing whitespace, tabs. One line per finding, `file:line: what`.
+pub fn text_defects(file: &str, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let at = format!("{file}:{}", n + 1);
+        if line.ends_with([' ', '\t']) {
+            out.push(format!("{at}: trailing whitespace"));
+        }
+        if line.contains('\t') {
+            out.push(format!("{at}: tab"));
+        }
+        let trimmed = line.trim_start();
+        let Some(doc) = trimmed
+            .strip_prefix("///")
+            .or_else(|| trimmed.strip_prefix("//!"))
+            .or_else(|| {
+                trimmed
+                    .strip_prefix("#[doc = \"")
+                    .and_then(|d| d.strip_suffix("\"]"))
+            })
+        else {
+            continue;
+        };
+        if doc.contains("\\`") {
+            out.push(format!("{at}: escaped backtick in docs (shows as \\`)"));
+        }
+        // Two neighbouring words, letters only, the same up to case and trailing punctuation.
+        for pair in doc.split(' ').collect::<Vec<_>>().windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            if a.len() > 1
+                && a.chars().all(char::is_alphabetic)
+                && a.eq_ignore_ascii_case(b.trim_end_matches([',', '.', ';', ':']))
+            {
+                out.push(format!("{at}: doubled word `{a} {a}`"));
+            }
+        }
+    }
+    out
 }
 
 /// Every file under `dir`, recursively, sorted; empty if `dir` does not exist.
@@ -254,6 +314,55 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join("\n")
         );
+    }
+
+    /// The committed generated code has no text defects (doubled words, escaped backticks,
+    /// trailing whitespace, tabs).
+    #[test]
+    fn generated_code_has_no_text_defects() {
+        let dir = crate::workspace_root().join(GENERATED_DIR);
+        let mut defects = Vec::new();
+        let mut files = 0;
+        for path in list_files(&dir).unwrap() {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = path.strip_prefix(&dir).unwrap().display().to_string();
+            defects.extend(text_defects(&name, &text));
+            files += 1;
+        }
+        assert!(files >= 8, "{files} generated files");
+        assert!(defects.is_empty(), "{}", defects.join("\n"));
+    }
+
+    #[test]
+    fn text_defects_are_found() {
+        let text = "/// Sent as the the whole body.\n/// Values of \\`x\\`.\nfn f() {} \n/// A that that, fine: the theme.\n";
+        assert_eq!(
+            text_defects("f.rs", text),
+            [
+                "f.rs:1: doubled word `the the`",
+                "f.rs:2: escaped backtick in docs (shows as \\`)",
+                "f.rs:3: trailing whitespace",
+                "f.rs:4: doubled word `that that`",
+            ]
+        );
+    }
+
+    #[test]
+    fn line_endings_do_not_make_a_file_stale() {
+        let dir = std::env::temp_dir().join(format!("xtask-codegen-crlf-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.rs");
+        std::fs::write(&path, "line one\r\nline two\r\n").unwrap();
+        assert_eq!(
+            ensure_file_contents(&path, Some("line one\nline two\n"), Mode::Check).unwrap(),
+            None
+        );
+        assert_eq!(
+            ensure_file_contents(&path, Some("line one\nline 2\n"), Mode::Check).unwrap(),
+            Some(Change::Stale(path.clone()))
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     fn file(path: &str, contents: &str) -> GeneratedFile {

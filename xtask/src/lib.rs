@@ -9,9 +9,12 @@
 #![warn(missing_docs)]
 
 pub mod asterisk;
+pub mod codegen;
 pub mod live_coverage;
+pub mod release;
 pub mod settings;
 pub mod specs;
+pub mod specs_diff;
 pub mod specs_pull;
 
 /// The workspace root (the parent of the `xtask` crate's directory).

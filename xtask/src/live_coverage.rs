@@ -204,17 +204,23 @@ impl Report {
     }
 }
 
-/// Holds `records` against the operations of `api`.
-pub fn report(api: &ari_codegen::ir::Api, records: &[Record]) -> Report {
+/// Holds `records` against the operations of `api` that exist in `version` (the Asterisk
+/// the live suite ran against: operations of other versions cannot be sent to it).
+pub fn report(
+    api: &ari_codegen::ir::Api,
+    version: &ari_codegen::ir::Version,
+    records: &[Record],
+) -> Report {
     let mut by_route: BTreeMap<(String, String), OperationId> = BTreeMap::new();
     let mut ops: BTreeMap<(String, String), &ari_codegen::ir::Operation> = BTreeMap::new();
     for resource in &api.resources {
-        for op in &resource.operations {
-            ops.insert(
-                (format!("{:?}", op.method).to_uppercase(), op.path.clone()),
-                op,
-            );
-            let method = format!("{:?}", op.method).to_uppercase();
+        for op in resource
+            .operations
+            .iter()
+            .filter(|o| o.versions.contains(version))
+        {
+            ops.insert((op.method.as_str().to_owned(), op.path.clone()), op);
+            let method = op.method.as_str().to_owned();
             let id = OperationId {
                 name: format!("{}.{}", resource.wire_name, op.nickname),
                 method: method.clone(),
@@ -327,6 +333,7 @@ pub fn report(api: &ari_codegen::ir::Api, records: &[Record]) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::SANDBOX_ASTERISK_VERSION;
 
     fn record(kind: Kind, method: &str, path: &str, status: Option<u16>) -> Record {
         Record {
@@ -360,12 +367,15 @@ mod tests {
             record(Kind::WebSocket, "GET", "/events", Some(101)),
             record(Kind::Sent, "GET", "/nowhere", Some(404)),
         ];
-        let report = report(&api, &records);
-        assert_eq!(report.operations.len(), 109);
+        let version: ari_codegen::ir::Version = SANDBOX_ASTERISK_VERSION.parse().unwrap();
+        let report = report(&api, &version, &records);
+        // Every operation of the sandbox's version, and nothing of other versions.
+        let operations = ari_codegen::summary::counts(&api, Some(&version)).operations;
+        assert_eq!(report.operations.len(), operations);
         assert_eq!(report.succeeded(), 2);
         assert_eq!(report.asserted_errors(), 1);
         assert_eq!(report.covered(), 3);
-        assert_eq!(report.uncovered().len(), 106);
+        assert_eq!(report.uncovered().len(), operations - 3);
         assert!(report.unknown.contains("GET /nowhere"));
         assert!(report.unbacked.contains("GET /sounds 404"));
         // asterisk.getInfo documents no 500; mailboxes.list no 404.
@@ -385,8 +395,19 @@ mod tests {
         assert_eq!(bridges, Some(Coverage::Unasserted([Some(500)].into())));
         assert_eq!(
             report.summary(),
-            "live coverage: 3/109 operations (2 succeeded, 1 asserted errors)"
+            format!("live coverage: 3/{operations} operations (2 succeeded, 1 asserted errors)")
         );
+        // An operation the version lacks is not expected live: 16.30.1 has no getChannelVars.
+        let old: ari_codegen::ir::Version = "16.30.1".parse().unwrap();
+        let report_old = super::report(&api, &old, &records);
+        assert!(report_old
+            .operations
+            .keys()
+            .all(|id| id.name != "channels.getChannelVars"));
+        assert!(report
+            .operations
+            .keys()
+            .any(|id| id.name == "channels.getChannelVars"));
     }
 
     #[test]

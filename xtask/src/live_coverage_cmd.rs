@@ -15,6 +15,9 @@ pub struct LiveCoverageArgs {
     /// The records' directory; default `$ARI_LIVE_COVERAGE_DIR`, else `target/live-coverage`.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// The Asterisk version the live suite ran against: its operations are the ones to cover.
+    #[arg(long, default_value = xtask::settings::SANDBOX_ASTERISK_VERSION)]
+    version: String,
 }
 
 /// Prints every operation's coverage and the summary line; fails when one is not covered.
@@ -26,10 +29,18 @@ pub fn run(args: LiveCoverageArgs) -> Result<()> {
         return Ok(());
     }
     let root = crate::workspace_root();
-    let api = ari_codegen::load_union(&crate::codegen::specs_dir(&root))
+    let api = ari_codegen::load_union(&xtask::codegen::specs_dir(&root))
         .context("loading the operations of the imported specs")?;
+    let version: ari_codegen::ir::Version = args.version.parse()?;
+    if !api.versions.contains(&version) {
+        bail!(
+            "Asterisk {version} is not among the imported spec versions ({}); live coverage \
+             needs the spec of the version the live suite ran against",
+            ari_codegen::emit::version_list(&api.versions)
+        );
+    }
     let records = live_coverage::read_records(&dir)?;
-    let report = live_coverage::report(&api, &records);
+    let report = live_coverage::report(&api, &version, &records);
 
     println!(
         "live coverage: {} records from {} (the live suite's test processes)",

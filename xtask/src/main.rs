@@ -6,13 +6,14 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-mod codegen;
 mod demo;
 mod live_coverage_cmd;
 mod test;
 
 /// The sandbox lives in the library too: the live fault tests restart and freeze it.
 use xtask::asterisk;
+/// `codegen` lives in the library: the new-version test imports a version and regenerates.
+use xtask::codegen;
 /// `specs` (import, summary, pull) lives in the library: the live suite checks pull and import.
 use xtask::specs;
 
@@ -34,6 +35,10 @@ enum Command {
         /// Write nothing; fail and name every stale, missing or extra file.
         #[arg(long)]
         check: bool,
+        /// Also append to CHANGELOG.md a section with the API changes of the version added to
+        /// specs/specs.lock last (from the highest pinned version below it), unless it has one.
+        #[arg(long, conflicts_with = "check")]
+        changelog: bool,
     },
     /// The sandbox Asterisk the live tests run against: up, down, status.
     #[command(subcommand)]
@@ -42,12 +47,23 @@ enum Command {
     /// started and stopped around it, or against the Asterisk that ARI_URL names.
     Demo,
     /// Run every check in order: specs import, codegen --check, fmt, clippy, offline tests,
-    /// docs, then the live suite against a sandbox Asterisk and the isolated live tests
+    /// docs, native-tls, msrv, package, then the live suite against a sandbox Asterisk and the isolated live tests
     /// (restarts, freezes, bursts), the sandbox always stopped at the end.
     Test(test::TestArgs),
     /// Report which ARI operations the live suite sent and how they ended (from the records
     /// its test processes wrote); fails unless every operation is covered.
     LiveCoverage(live_coverage_cmd::LiveCoverageArgs),
+    /// Check that ari-sdk builds with the Rust version its rust-version names (dependencies
+    /// resolved for it), installing that toolchain with rustup when missing.
+    Msrv,
+    /// Build and run ari-sdk's transport tests with the native-tls back end instead of rustls.
+    NativeTls,
+    /// `cargo package -p ari-sdk` (the packaged crate builds on its own) and `cargo publish --dry-run`.
+    Package {
+        /// Package even with uncommitted changes (for trying it out; CI runs on a clean clone).
+        #[arg(long)]
+        allow_dirty: bool,
+    },
     /// Benchmark the SDK against bare reqwest on the same requests to the sandbox Asterisk
     /// (start it first with `cargo xtask asterisk up`); prints both rates and the ratio.
     BenchLive,
@@ -57,7 +73,24 @@ fn main() {
     let cli = Cli::parse();
     let result: Result<()> = match cli.command {
         Command::Specs(cmd) => specs::run(cmd),
-        Command::Codegen { check } => codegen::run(check),
+        Command::Codegen { check, changelog } => codegen::run(check).and_then(|()| {
+            if !changelog {
+                return Ok(());
+            }
+            let root = workspace_root();
+            let file = root.join("CHANGELOG.md");
+            match xtask::specs_diff::append_changelog(&root.join("specs"), &file)? {
+                Some(version) => println!(
+                    "  {}: added the section for Asterisk {version}",
+                    file.display()
+                ),
+                None => println!(
+                    "  {}: already has the newest version's section",
+                    file.display()
+                ),
+            }
+            Ok(())
+        }),
         Command::Asterisk(cmd) => asterisk::run(cmd),
         Command::Test(args) => test::run(args),
         Command::Demo => match demo::run() {
@@ -67,6 +100,9 @@ fn main() {
         },
         Command::LiveCoverage(args) => live_coverage_cmd::run(args),
         Command::BenchLive => bench_live(),
+        Command::Msrv => xtask::release::check_msrv(),
+        Command::NativeTls => xtask::release::check_native_tls(),
+        Command::Package { allow_dirty } => xtask::release::check_package(allow_dirty),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");

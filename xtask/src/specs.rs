@@ -23,6 +23,18 @@ pub enum SpecsCommand {
     Import(ImportArgs),
     /// Print what the imported specs contain: per version, the union, and what differs.
     Summary,
+    /// Print what changed in the API from A to B, grouped by resource: operations, parameters,
+    /// models and fields, events, enum values. A and B are imported versions (22.10.1) or spec
+    /// directories (resources.json + api-docs/).
+    Diff {
+        /// The old side: a version pinned in specs/specs.lock, or a spec directory.
+        a: String,
+        /// The new side: a version pinned in specs/specs.lock, or a spec directory.
+        b: String,
+        /// Output format: text, markdown (release notes) or json.
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
     /// Copy the spec files a live Asterisk serves into a version directory
     /// (`resources.json` + `api-docs/*.json`), `basePath` restored to the shipped value.
     Pull {
@@ -69,6 +81,7 @@ pub fn run(cmd: SpecsCommand) -> Result<()> {
     match cmd {
         SpecsCommand::Import(args) => import(&specs_root, &args).map(drop),
         SpecsCommand::Summary => summary(&specs_root),
+        SpecsCommand::Diff { a, b, format } => crate::specs_diff::run(&specs_root, &a, &b, &format),
         SpecsCommand::Pull {
             url,
             user,
@@ -85,14 +98,13 @@ fn summary(specs_root: &Path) -> Result<()> {
     let api = ari_codegen::lower(&specs)?;
     print!("{}", ari_codegen::summary::render(&api));
     println!();
-    println!("Fixups applied:");
-    for l in &loaded {
-        let done: Vec<String> = l
-            .fixups
-            .iter()
-            .map(|a| format!("{} ({})", a.fixup, a.count))
-            .collect();
-        println!("  {}: {}", l.spec.version, done.join(", "));
+    println!("Fixups applied (version: places fixed):");
+    for (fixup, places) in ari_codegen::fixups::applications(
+        ari_codegen::fixups::ASTERISK,
+        ari_codegen::applied(&loaded),
+    ) {
+        let places: Vec<String> = places.iter().map(|(v, n)| format!("{v} ({n})")).collect();
+        println!("  {fixup}: {}", places.join(", "));
     }
     let warnings: Vec<String> = loaded
         .iter()

@@ -15,7 +15,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use serde_json::{json, Map, Value};
 
-use super::operations::{kind, method_str, Kind};
+use super::operations::{kind, Kind};
 use super::ops_plan::{Handle, OpPlan, Plan};
 use super::types::{presence, Presence};
 use super::{ident, unraw, Cx, EmitError};
@@ -355,7 +355,7 @@ fn case(
             )
         }
     };
-    let http = method_str(op.method);
+    let http = op.method.as_str();
     let template = &op.path;
     let nickname = &op.nickname;
     let errors = op.errors.iter().map(|e| {
@@ -452,7 +452,7 @@ pub(crate) fn emit(cx: &Cx<'_>, plan: &Plan<'_>) -> Result<TokenStream, EmitErro
         let nick = &o.nickname;
         let why = format!(
             "the WebSocket upgrade `{} {}`: opened by the event stream and covered by its tests",
-            method_str(o.method),
+            o.method.as_str(),
             o.path
         );
         quote!((#res, #nick, #why))

@@ -192,15 +192,6 @@ fn method_tokens(m: HttpMethod) -> TokenStream {
     }
 }
 
-pub(crate) fn method_str(m: HttpMethod) -> &'static str {
-    match m {
-        HttpMethod::Get => "GET",
-        HttpMethod::Post => "POST",
-        HttpMethod::Put => "PUT",
-        HttpMethod::Delete => "DELETE",
-    }
-}
-
 /// What `send()` returns, and through which client path.
 struct Output {
     /// `T` of `ResponseFuture<T>`.
@@ -281,7 +272,7 @@ fn wire_text(p: &Param, k: &Kind) -> String {
         Kind::ConfigFields => {
             format!("JSON body `{{\"{w}\": [{{\"attribute\": ..., \"value\": ...}}]}}`")
         }
-        Kind::WholeBody => "the whole JSON body".to_owned(),
+        Kind::WholeBody => "whole JSON body".to_owned(),
         Kind::BodyField(_) => format!("JSON body field `{w}`"),
     }
 }
@@ -388,7 +379,7 @@ pub(crate) fn op_doc(
     }
     paras.push(format!(
         "HTTP: `{} {}` (operation `{}`).",
-        method_str(op.method),
+        op.method.as_str(),
         op.path,
         op.nickname
     ));
@@ -529,7 +520,7 @@ pub(crate) fn emit_operations(cx: &Cx<'_>, plan: &Plan<'_>) -> Result<TokenStrea
             " Not here: `{}.{}` (`{} {}`), the WebSocket upgrade of the event stream, which the events API opens.",
             r.wire_name,
             o.nickname,
-            method_str(o.method),
+            o.method.as_str(),
             o.path
         )
     });
@@ -698,7 +689,7 @@ fn builder(cx: &Cx<'_>, plan: &OpPlan<'_>, owner_type: &str) -> Result<TokenStre
     let doc = docs::doc_attrs([
         format!(
             "`{} {}`{summary}",
-            method_str(op.method),
+            op.method.as_str(),
             op.path
         ),
         format!(
@@ -898,7 +889,7 @@ pub(crate) fn emit_handles(cx: &Cx<'_>, plan: &Plan<'_>) -> Result<TokenStream, 
                     "`{}.{}` (`{} {}`)",
                     r.wire_name,
                     o.nickname,
-                    method_str(o.method),
+                    o.method.as_str(),
                     o.path
                 )
             })

@@ -509,12 +509,7 @@ pub(crate) fn layout_entries(plan: &Plan<'_>) -> Vec<LayoutEntry> {
                 .iter()
                 .position(|x| std::ptr::eq(x, o.op))
                 .unwrap_or(usize::MAX);
-            let method = match o.op.method {
-                HttpMethod::Get => "GET",
-                HttpMethod::Post => "POST",
-                HttpMethod::Put => "PUT",
-                HttpMethod::Delete => "DELETE",
-            };
+            let method = o.op.method.as_str();
             entries.push((
                 index,
                 LayoutEntry {

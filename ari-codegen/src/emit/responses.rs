@@ -7,7 +7,7 @@ use quote::quote;
 
 use super::types::{rust_type, Place};
 use super::{Cx, EmitError};
-use crate::ir::{HttpMethod, ResponseType};
+use crate::ir::ResponseType;
 
 pub(crate) fn emit(cx: &Cx<'_>) -> Result<TokenStream, EmitError> {
     let mut rows = Vec::new();
@@ -22,12 +22,7 @@ pub(crate) fn emit(cx: &Cx<'_>) -> Result<TokenStream, EmitError> {
             let ty = rust_type(cx, ty, Place::Elsewhere, &|| {
                 format!("response of {}", op.nickname)
             })?;
-            let method = match op.method {
-                HttpMethod::Get => "GET",
-                HttpMethod::Post => "POST",
-                HttpMethod::Put => "PUT",
-                HttpMethod::Delete => "DELETE",
-            };
+            let method = op.method.as_str();
             let path = &op.path;
             let nickname = &op.nickname;
             let ty_name = ty.to_string().replace(' ', "");

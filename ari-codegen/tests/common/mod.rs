@@ -1,12 +1,15 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod known;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use ari_codegen::fixups::{Fixup, ASTERISK};
 use ari_codegen::ir::{self, Version};
-use ari_codegen::{spec, Error};
+use ari_codegen::{spec, Error, LoadedVersion};
 
 /// `tests/fixtures/<name>`.
 pub fn fixture(name: &str) -> PathBuf {
@@ -20,15 +23,78 @@ pub fn v(s: &str) -> Version {
     s.parse().expect("test version")
 }
 
-/// Asterisk's fixups, re-targeted at the fixture version `1.0.0`.
-pub fn fixture_fixups() -> Vec<Fixup> {
+/// Asterisk's fixups (they run on every version, fixtures included).
+pub fn fixture_fixups() -> &'static [Fixup] {
     ASTERISK
+}
+
+/// The workspace's `specs/` (the lock and the imported versions), or `$ARI_SPECS_ROOT`
+/// (the new-version test points these tests at a copy with one more version).
+pub fn specs_root() -> PathBuf {
+    match std::env::var_os("ARI_SPECS_ROOT") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../specs"),
+    }
+}
+
+/// Every version pinned in `specs/specs.lock`, loaded and fixed up (stale fixups fail).
+/// Missing specs are a failure that says how to import them, never a skip.
+pub fn loaded() -> &'static [LoadedVersion] {
+    static LOADED: OnceLock<Vec<LoadedVersion>> = OnceLock::new();
+    LOADED.get_or_init(|| match ari_codegen::load_specs(&specs_root()) {
+        Ok(l) => l,
+        Err(e) => panic!(
+            "{e}\n\nThese tests need every Asterisk spec version that specs/specs.lock pins, \
+             imported into specs/asterisk-*/.\n\
+             Import them from the workspace root with: cargo xtask specs import ../shared/specs"
+        ),
+    })
+}
+
+/// The versions of `specs/specs.lock`, in order.
+pub fn lock_versions() -> Vec<String> {
+    loaded()
         .iter()
-        .map(|f| Fixup {
-            versions: &["1.0.0"],
-            ..*f
+        .map(|l| l.spec.version.to_string())
+        .collect()
+}
+
+/// The union IR of `versions`.
+fn lower_loaded<'a>(versions: impl IntoIterator<Item = &'a LoadedVersion>) -> ir::Api {
+    let specs: Vec<_> = versions.into_iter().map(|l| l.spec.clone()).collect();
+    ari_codegen::lower(&specs).unwrap_or_else(|e| panic!("lowering the real specs: {e}"))
+}
+
+/// The union IR of every version in the lock.
+pub fn api_all() -> &'static ir::Api {
+    static API: OnceLock<ir::Api> = OnceLock::new();
+    API.get_or_init(|| lower_loaded(loaded()))
+}
+
+/// The versions of [`known::KNOWN_VERSIONS`], loaded; each must be in the lock.
+pub fn loaded_known() -> Vec<&'static LoadedVersion> {
+    known::KNOWN_VERSIONS
+        .iter()
+        .map(|k| {
+            loaded()
+                .iter()
+                .find(|l| l.spec.version.to_string() == k.version)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{} is in tests/common/known.rs but not in specs/specs.lock ({})",
+                        k.version,
+                        lock_versions().join(", ")
+                    )
+                })
         })
         .collect()
+}
+
+/// The union IR of the versions in [`known::KNOWN_VERSIONS`] only: what the pinned facts
+/// about the union are checked on, whatever else the lock adds.
+pub fn api_known() -> &'static ir::Api {
+    static API: OnceLock<ir::Api> = OnceLock::new();
+    API.get_or_init(|| lower_loaded(loaded_known()))
 }
 
 /// A minimal events.json (Message → Event → one event), for in-memory versions.

@@ -121,7 +121,7 @@ impl<'de> serde::Deserialize<'de> for BridgeType {
             )
     }
 }
-/// Allowed values of \`Channel.state\`.
+/// Allowed values of Channel.state.
 ///
 /// Used by: `Channel.state`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1033,7 +1033,7 @@ impl<'de> serde::Deserialize<'de> for InfoSection {
             )
     }
 }
-/// Allowed values of \`LiveRecording.state\`.
+/// Allowed values of LiveRecording.state.
 ///
 /// Used by: `LiveRecording.state`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

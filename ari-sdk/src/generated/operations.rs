@@ -234,7 +234,7 @@ pub mod applications {
         }
         /// Specify which event types to allow/disallow.
         ///
-        /// Sent as the the whole JSON body.
+        /// Sent as the whole JSON body.
         ///
         /// Any JSON value, sent as the request body, e.g. `serde_json::json!({"allowed": [{"type": "StasisStart"}]})`.
         pub fn filter(mut self, filter: serde_json::Value) -> Self {

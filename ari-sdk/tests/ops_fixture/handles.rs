@@ -260,7 +260,7 @@ impl ApplicationHandle {
     ///
     /// # Parameters
     /// - `application_name` (from the handle; path parameter `applicationName`): Application's name.
-    /// - [`filter`](super::operations::applications::Filter::filter) (optional setter; the whole JSON body): Specify which event types to allow/disallow.
+    /// - [`filter`](super::operations::applications::Filter::filter) (optional setter; whole JSON body): Specify which event types to allow/disallow.
     ///
     /// Returns the [`Application`](super::models::Application).
     ///
