@@ -2460,8 +2460,7 @@ fn case_channels_mute() -> Case {
             Box::pin(async move {
                 let builder = client
                     .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
-                    .mute()
-                    .direction("both");
+                    .mute("both");
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -2490,8 +2489,7 @@ fn case_channels_unmute() -> Case {
             Box::pin(async move {
                 let builder = client
                     .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
-                    .unmute()
-                    .direction("both");
+                    .unmute("both");
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })

@@ -1597,7 +1597,7 @@ impl ChannelHandle {
     ///
     /// # Parameters
     /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
-    /// - [`direction`](super::operations::channels::Mute::direction) (optional setter; query parameter `direction`): Direction in which to mute audio. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
+    /// - `direction` (required; query parameter `direction`): Direction in which to mute audio Required: the specs mark it optional, but Asterisk answers 400 "Direction is required" without it (tests/FINDINGS.md, "Parameters Asterisk requires that the specs mark optional"). Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1606,10 +1606,14 @@ impl ChannelHandle {
     /// - 404: Channel not found
     /// - 409: Channel not in a Stasis application
     /// - 412: Channel in invalid state
-    pub fn mute(&self) -> super::operations::channels::Mute {
+    pub fn mute(
+        &self,
+        direction: impl Into<super::enums::MediaDirection>,
+    ) -> super::operations::channels::Mute {
         super::operations::channels::Mute::new(
             self.client.clone(),
             self.channel_id.clone(),
+            direction.into(),
         )
     }
     /// Unmute a channel.
@@ -1618,7 +1622,7 @@ impl ChannelHandle {
     ///
     /// # Parameters
     /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
-    /// - [`direction`](super::operations::channels::Unmute::direction) (optional setter; query parameter `direction`): Direction in which to unmute audio. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
+    /// - `direction` (required; query parameter `direction`): Direction in which to unmute audio Required: the specs mark it optional, but Asterisk answers 400 "Direction is required" without it (tests/FINDINGS.md, "Parameters Asterisk requires that the specs mark optional"). Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1627,10 +1631,14 @@ impl ChannelHandle {
     /// - 404: Channel not found
     /// - 409: Channel not in a Stasis application
     /// - 412: Channel in invalid state
-    pub fn unmute(&self) -> super::operations::channels::Unmute {
+    pub fn unmute(
+        &self,
+        direction: impl Into<super::enums::MediaDirection>,
+    ) -> super::operations::channels::Unmute {
         super::operations::channels::Unmute::new(
             self.client.clone(),
             self.channel_id.clone(),
+            direction.into(),
         )
     }
     /// Start playback of media.

@@ -72,8 +72,8 @@
 //! | `channels.startMoh` | `POST /channels/{channelId}/moh` | [`client.channel(channel_id).start_moh()`](crate::ChannelHandle::start_moh) | [`channels::StartMoh`](crate::operations::channels::StartMoh) |
 //! | `channels.stopMoh` | `DELETE /channels/{channelId}/moh` | [`client.channel(channel_id).stop_moh()`](crate::ChannelHandle::stop_moh) | [`channels::StopMoh`](crate::operations::channels::StopMoh) |
 //! | `channels.move` | `POST /channels/{channelId}/move` | [`client.channel(channel_id).move_to(app)`](crate::ChannelHandle::move_to) | [`channels::MoveTo`](crate::operations::channels::MoveTo) |
-//! | `channels.mute` | `POST /channels/{channelId}/mute` | [`client.channel(channel_id).mute()`](crate::ChannelHandle::mute) | [`channels::Mute`](crate::operations::channels::Mute) |
-//! | `channels.unmute` | `DELETE /channels/{channelId}/mute` | [`client.channel(channel_id).unmute()`](crate::ChannelHandle::unmute) | [`channels::Unmute`](crate::operations::channels::Unmute) |
+//! | `channels.mute` | `POST /channels/{channelId}/mute` | [`client.channel(channel_id).mute(direction)`](crate::ChannelHandle::mute) | [`channels::Mute`](crate::operations::channels::Mute) |
+//! | `channels.unmute` | `DELETE /channels/{channelId}/mute` | [`client.channel(channel_id).unmute(direction)`](crate::ChannelHandle::unmute) | [`channels::Unmute`](crate::operations::channels::Unmute) |
 //! | `channels.play` | `POST /channels/{channelId}/play` | [`client.channel(channel_id).play(media)`](crate::ChannelHandle::play) | [`channels::Play`](crate::operations::channels::Play) |
 //! | `channels.playWithId` | `POST /channels/{channelId}/play/{playbackId}` | [`client.channel(channel_id).play_with_id(playback_id, media)`](crate::ChannelHandle::play_with_id) | [`channels::PlayWithId`](crate::operations::channels::PlayWithId) |
 //! | `channels.progress` | `POST /channels/{channelId}/progress` | [`client.channel(channel_id).progress()`](crate::ChannelHandle::progress) | [`channels::Progress`](crate::operations::channels::Progress) |
@@ -3923,26 +3923,20 @@ pub mod channels {
     pub struct Mute {
         client: crate::Client,
         channel_id: String,
-        direction: Option<super::enums::MediaDirection>,
+        direction: super::enums::MediaDirection,
     }
     impl Mute {
         /// A builder with the required parameters and no optional ones (see [`ChannelHandle`](super::super::handles::ChannelHandle)).
-        pub(crate) fn new(client: crate::Client, channel_id: String) -> Self {
+        pub(crate) fn new(
+            client: crate::Client,
+            channel_id: String,
+            direction: super::enums::MediaDirection,
+        ) -> Self {
             Self {
                 client,
                 channel_id,
-                direction: None,
+                direction,
             }
-        }
-        /// Direction in which to mute audio.
-        ///
-        /// Sent as the query parameter `direction`. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
-        pub fn direction(
-            mut self,
-            direction: impl Into<super::enums::MediaDirection>,
-        ) -> Self {
-            self.direction = Some(direction.into());
-            self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
         /// [`send`](Self::send) hands to the client.
@@ -3957,7 +3951,7 @@ pub mod channels {
                 .segment("channels")
                 .param("channelId", self.channel_id)
                 .segment("mute")
-                .query_opt("direction", self.direction)
+                .query("direction", self.direction)
                 .errors(
                     &[
                         (404u16, "Channel not found"),
@@ -3988,26 +3982,20 @@ pub mod channels {
     pub struct Unmute {
         client: crate::Client,
         channel_id: String,
-        direction: Option<super::enums::MediaDirection>,
+        direction: super::enums::MediaDirection,
     }
     impl Unmute {
         /// A builder with the required parameters and no optional ones (see [`ChannelHandle`](super::super::handles::ChannelHandle)).
-        pub(crate) fn new(client: crate::Client, channel_id: String) -> Self {
+        pub(crate) fn new(
+            client: crate::Client,
+            channel_id: String,
+            direction: super::enums::MediaDirection,
+        ) -> Self {
             Self {
                 client,
                 channel_id,
-                direction: None,
+                direction,
             }
-        }
-        /// Direction in which to unmute audio.
-        ///
-        /// Sent as the query parameter `direction`. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
-        pub fn direction(
-            mut self,
-            direction: impl Into<super::enums::MediaDirection>,
-        ) -> Self {
-            self.direction = Some(direction.into());
-            self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
         /// [`send`](Self::send) hands to the client.
@@ -4022,7 +4010,7 @@ pub mod channels {
                 .segment("channels")
                 .param("channelId", self.channel_id)
                 .segment("mute")
-                .query_opt("direction", self.direction)
+                .query("direction", self.direction)
                 .errors(
                     &[
                         (404u16, "Channel not found"),
