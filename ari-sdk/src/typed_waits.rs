@@ -34,6 +34,8 @@ pub trait EventKind: Sized + Send + 'static {
     /// The `type` of this event on the wire, e.g. `StasisStart`.
     const TYPE: &'static str;
     /// The struct inside `event` when it is this kind, else `event` back.
+    // Handing the event back unboxed: boxing it would cost an allocation per event that is not this kind.
+    #[allow(clippy::result_large_err)]
     fn from_event(event: Event) -> Result<Self, Event>;
     /// The struct inside `event` when it is this kind.
     fn from_ref(event: &Event) -> Option<&Self>;

@@ -503,7 +503,11 @@ impl<E: EventPayload> Drop for EventStream<E> {
 /// playback's media. Every [`WaitError`] names it, e.g. "no PlaybackFinished of playback p-1 (media
 /// sound:demo-congrats on channel:c-1) within 10s".
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Awaited {
+pub struct Awaited(Box<AwaitedParts>);
+
+/// [`Awaited`]'s contents, boxed so that errors carrying it stay small.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AwaitedParts {
     what: String,
     object: Option<(ObjectKind, String)>,
     detail: Option<String>,
@@ -512,48 +516,51 @@ pub struct Awaited {
 impl Awaited {
     /// A wait for `what`: an event kind (`PlaybackFinished`) or a short description (`the digit 5`).
     pub fn new(what: impl Into<String>) -> Self {
-        Awaited {
+        Awaited(Box::new(AwaitedParts {
             what: what.into(),
             object: None,
             detail: None,
-        }
+        }))
     }
 
     /// The same wait, concerning the object `kind` `id`.
     pub fn of(mut self, kind: ObjectKind, id: impl Into<String>) -> Self {
-        self.object = Some((kind, id.into()));
+        self.0.object = Some((kind, id.into()));
         self
     }
 
     /// The same wait with `detail` (shown in parentheses), e.g. a playback's media.
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.0.detail = Some(detail.into());
         self
     }
 
     /// What was awaited: an event kind or a description.
     pub fn what(&self) -> &str {
-        &self.what
+        &self.0.what
     }
 
     /// The object the awaited event concerns, if one.
     pub fn object(&self) -> Option<(ObjectKind, &str)> {
-        self.object.as_ref().map(|(kind, id)| (*kind, id.as_str()))
+        self.0
+            .object
+            .as_ref()
+            .map(|(kind, id)| (*kind, id.as_str()))
     }
 
     /// The details, if any.
     pub fn details(&self) -> Option<&str> {
-        self.detail.as_deref()
+        self.0.detail.as_deref()
     }
 }
 
 impl fmt::Display for Awaited {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.what)?;
-        if let Some((kind, id)) = &self.object {
+        f.write_str(&self.0.what)?;
+        if let Some((kind, id)) = &self.0.object {
             write!(f, " of {kind} {id}")?;
         }
-        if let Some(detail) = &self.detail {
+        if let Some(detail) = &self.0.detail {
             write!(f, " ({detail})")?;
         }
         Ok(())
