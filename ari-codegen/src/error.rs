@@ -60,6 +60,10 @@ pub enum Error {
     /// The imported specs are missing or incomplete.
     #[error("{0}")]
     Missing(String),
+    /// A curated table (e.g. [`server_required`](crate::server_required)) names something the specs lack, or
+    /// repeats what they already say.
+    #[error("{0}")]
+    Curated(String),
 }
 
 fn spec_message(file: &str, pointer: &str, message: &str) -> String {

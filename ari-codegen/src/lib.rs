@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod diff;
+pub mod doc_notes;
 pub mod emit;
 pub mod error;
 pub mod fixups;
@@ -19,6 +20,7 @@ pub mod lock;
 pub mod lower;
 pub mod naming;
 pub mod render;
+pub mod server_required;
 pub mod spec;
 pub mod summary;
 pub mod union;
@@ -83,6 +85,15 @@ pub fn lower(versions: &[spec::SpecVersion]) -> Result<ir::Api, Error> {
         .map(lower::lower_version)
         .collect::<Result<Vec<_>, _>>()?;
     union::union(per_version)
+}
+
+/// [`load_union`], then the parameters Asterisk requires beyond the specs ([`server_required`]) and the
+/// documentation the specs lack ([`doc_notes`]): the IR the generated code is emitted from.
+pub fn load_for_codegen(specs_root: &Path) -> Result<ir::Api, Error> {
+    let mut api = load_union(specs_root)?;
+    server_required::apply(&mut api).map_err(Error::Curated)?;
+    doc_notes::apply(&mut api).map_err(Error::Curated)?;
+    Ok(api)
 }
 
 /// Loads every imported `specs/asterisk-*/` directory under `specs_root`

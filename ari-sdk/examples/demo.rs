@@ -46,7 +46,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use ari_sdk::enums::{BridgeType, RecordIfExists};
-use ari_sdk::events::{EventStream, EventsHandle, StreamItem, WaitError};
+use ari_sdk::event_types::ChannelDtmfReceived;
+use ari_sdk::events::{EventStream, EventsHandle, StreamItem};
 use ari_sdk::{Client, Event};
 use futures::StreamExt as _;
 use tokio::task::JoinHandle;
@@ -319,20 +320,13 @@ impl Demo {
             5,
             format!("{caller_id} keys {DTMF}; collect it on {callee_id}"),
         );
-        caller
-            .send_dtmf()
-            .dtmf(DTMF)
-            .await
-            .map_err(failed("send DTMF"))?;
+        caller.send_dtmf(DTMF).await.map_err(failed("send DTMF"))?;
         let mut digits = String::new();
         loop {
-            let event = wait(&mut callee_events, "ChannelDtmfReceived", |e| {
-                matches!(e, Event::ChannelDtmfReceived(_))
-            })
-            .await?;
-            let Event::ChannelDtmfReceived(dtmf) = event else {
-                unreachable!("the predicate matched ChannelDtmfReceived")
-            };
+            let dtmf = callee_events
+                .next_of::<ChannelDtmfReceived>(TIMEOUT)
+                .await
+                .map_err(|err| err.to_string())?;
             if dtmf.digit == "#" {
                 break;
             }
@@ -450,11 +444,7 @@ impl Demo {
         );
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            caller
-                .send_dtmf()
-                .dtmf("5")
-                .await
-                .map_err(failed("send DTMF"))?;
+            caller.send_dtmf("5").await.map_err(failed("send DTMF"))?;
             let echoed = caller_events
                 .wait_for(
                     |e| matches!(e, Event::ChannelDtmfReceived(d) if d.digit == "5"),
@@ -463,7 +453,7 @@ impl Demo {
                 .await;
             match echoed {
                 Ok(_) => break,
-                Err(WaitError::Timeout(_)) if Instant::now() < deadline => {}
+                Err(err) if err.is_timeout() && Instant::now() < deadline => {}
                 Err(err) => return Err(format!("waiting for the echoed digit: {err}")),
             }
         }

@@ -155,6 +155,25 @@ impl Client {
         }
     }
 
+    /// A client configured from the environment: `ARI_URL` (ARI's base URL, e.g.
+    /// `http://127.0.0.1:8088/ari`), `ARI_USER` and `ARI_PASSWORD` (Basic authentication) — the variables
+    /// `cargo xtask asterisk up` prints for the sandbox Asterisk. For more settings use
+    /// [`ClientBuilder::from_env`].
+    ///
+    /// ```no_run
+    /// # fn demo() -> ari_sdk::Result<()> {
+    /// let client = ari_sdk::Client::from_env()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] naming the first variable that is missing, empty or not Unicode, or what is
+    /// wrong with the URL.
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::from_env()?.build()
+    }
+
     /// The normalised base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
@@ -304,7 +323,53 @@ impl fmt::Debug for Client {
     }
 }
 
+/// The environment variables [`Client::from_env`] reads, with what each one is.
+const ENV_VARS: [(&str, &str); 3] = [
+    ("ARI_URL", "ARI's base URL, e.g. http://127.0.0.1:8088/ari"),
+    ("ARI_USER", "the ARI user"),
+    ("ARI_PASSWORD", "the ARI user's password"),
+];
+
 impl ClientBuilder {
+    /// A builder configured from `ARI_URL`, `ARI_USER` and `ARI_PASSWORD` (see [`Client::from_env`]), for
+    /// further settings before [`build`](Self::build).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] naming the first variable that is missing, empty or not Unicode.
+    pub fn from_env() -> Result<ClientBuilder> {
+        Self::from_lookup(|name| std::env::var(name))
+    }
+
+    /// [`from_env`](Self::from_env) over any lookup (tests give their own).
+    pub(crate) fn from_lookup(
+        lookup: impl Fn(&str) -> std::result::Result<String, std::env::VarError>,
+    ) -> Result<ClientBuilder> {
+        let mut values = ENV_VARS.iter().map(|(name, what)| match lookup(name) {
+            Ok(value) if !value.trim().is_empty() => Ok(value),
+            Ok(_) => Err(Error::invalid(
+                None,
+                format!("the environment variable {name} ({what}) is empty"),
+            )),
+            Err(std::env::VarError::NotPresent) => Err(Error::invalid(
+                None,
+                format!(
+                    "the environment variable {name} ({what}) is not set; `cargo xtask asterisk up` prints \
+                     ARI_URL, ARI_USER and ARI_PASSWORD for the sandbox Asterisk"
+                ),
+            )),
+            Err(std::env::VarError::NotUnicode(_)) => Err(Error::invalid(
+                None,
+                format!("the environment variable {name} ({what}) is not valid Unicode"),
+            )),
+        });
+        let mut next = || values.next().expect("three variables");
+        let url = next()?;
+        let user = next()?;
+        let password = next()?;
+        Ok(Client::builder(url).basic_auth(user, password))
+    }
+
     /// Authenticates with HTTP Basic (`Authorization` header): the usual way. Replaces
     /// [`api_key`](Self::api_key).
     pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
@@ -564,6 +629,59 @@ fn configure_tls(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn from_env_names_the_missing_variable_and_reads_all_three() {
+        use std::env::VarError;
+        let env = |set: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                set.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (*v).to_owned())
+                    .ok_or(VarError::NotPresent)
+            }
+        };
+        let err = super::ClientBuilder::from_lookup(env(&[])).err().unwrap();
+        assert!(
+            err.to_string()
+                .contains("ARI_URL (ARI's base URL, e.g. http://127.0.0.1:8088/ari) is not set"),
+            "{err}"
+        );
+        let err = super::ClientBuilder::from_lookup(env(&[("ARI_URL", "http://127.0.0.1:1/ari")]))
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string()
+                .contains("ARI_USER (the ARI user) is not set"),
+            "{err}"
+        );
+        let err = super::ClientBuilder::from_lookup(env(&[
+            ("ARI_URL", "http://127.0.0.1:1/ari"),
+            ("ARI_USER", "u"),
+            ("ARI_PASSWORD", " "),
+        ]))
+        .err()
+        .unwrap();
+        assert!(
+            err.to_string()
+                .contains("ARI_PASSWORD (the ARI user's password) is empty"),
+            "{err}"
+        );
+        let client = super::ClientBuilder::from_lookup(env(&[
+            ("ARI_URL", "http://127.0.0.1:1/ari/"),
+            ("ARI_USER", "u"),
+            ("ARI_PASSWORD", "p"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:1/ari");
+        let credentials = client.credentials().expect("basic auth");
+        assert_eq!(
+            (credentials.username.as_str(), credentials.password.as_str()),
+            ("u", "p")
+        );
+    }
+
     use super::*;
 
     fn client(base: &str) -> Client {

@@ -118,6 +118,51 @@ impl Error {
         }
     }
 
+    /// `true` when Asterisk answered 404 Not Found: the object (channel, bridge, playback, recording…) does not
+    /// exist — never did, or is already gone (a hung-up channel, the other half of a Local channel that went with
+    /// it, a finished playback).
+    pub fn is_not_found(&self) -> bool {
+        self.api_status() == Some(404)
+    }
+
+    /// `true` when Asterisk answered 409 Conflict: the object is not in a state for this operation — most often
+    /// "Channel not in Stasis application" (the channel has not entered, or has left, the application).
+    pub fn is_conflict(&self) -> bool {
+        self.api_status() == Some(409)
+    }
+
+    /// `true` when Asterisk answered 400 Bad Request: a parameter is missing or invalid (ARI's message says which).
+    pub fn is_bad_request(&self) -> bool {
+        self.api_status() == Some(400)
+    }
+
+    /// `true` when Asterisk answered 412 Precondition Failed (e.g. a channel not in a bridge, a recording not in
+    /// the state the operation needs).
+    pub fn is_precondition_failed(&self) -> bool {
+        self.api_status() == Some(412)
+    }
+
+    /// `true` when Asterisk answered 422 Unprocessable Entity (e.g. a recording format it cannot write).
+    pub fn is_unprocessable(&self) -> bool {
+        self.api_status() == Some(422)
+    }
+
+    /// ARI's own message for an [`Error::Api`] (e.g. `Channel not found`), when it sent one.
+    pub fn api_message(&self) -> Option<&str> {
+        match self {
+            Error::Api { message, .. } => message.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The status of an [`Error::Api`] only (a [`Decode`](Error::Decode) error answered success).
+    fn api_status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
     /// `true` when Asterisk may or may not have carried out the request
     /// ([`Timeout`](Error::Timeout), [`Transport`](Error::Transport)): retrying a
     /// non-idempotent operation could perform it twice.
@@ -385,6 +430,34 @@ mod tests {
             } => {}
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn status_predicates() {
+        let api = |status| Error::from_status("hangup", &[], status, None, Bytes::new());
+        assert!(api(404).is_not_found());
+        assert!(!api(404).is_conflict());
+        assert!(api(409).is_conflict());
+        assert!(api(400).is_bad_request());
+        assert!(api(412).is_precondition_failed());
+        assert!(api(422).is_unprocessable());
+        assert!(!api(500).is_not_found());
+        let decode = Error::Decode {
+            operation: "get",
+            status: 404,
+            body: Bytes::new(),
+            source: serde_json::from_str::<u8>("x").unwrap_err(),
+        };
+        assert!(!decode.is_not_found(), "only an API error is a 404 answer");
+        let e = Error::from_status(
+            "hangup",
+            &[],
+            404,
+            None,
+            Bytes::from_static(br#"{"message":"Channel not found"}"#),
+        );
+        assert_eq!(e.api_message(), Some("Channel not found"));
+        assert!(!Error::invalid(None, "x").is_not_found());
     }
 
     #[test]

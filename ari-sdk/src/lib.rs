@@ -99,6 +99,7 @@ pub mod request;
 mod response;
 mod timestamp;
 mod transport;
+mod typed_waits;
 
 /// The crate README's example, compiled as a doctest so it stays true.
 #[cfg(doctest)]

@@ -339,7 +339,13 @@ mod flows {
         .await
         .unwrap_err();
         assert!(
-            matches!(err, FlowError::Wait(WaitError::Timeout(_))),
+            matches!(
+                err,
+                FlowError::Wait {
+                    error: WaitError::Timeout { .. },
+                    ..
+                }
+            ),
             "{err}"
         );
         assert_eq!(handle.subscription_count(), before, "nothing leaks");
@@ -380,7 +386,16 @@ mod flows {
         let err = originate_and_wait(stream, async { Ok::<_, ari_sdk::Error>(()) }, HANG)
             .await
             .unwrap_err();
-        assert!(matches!(err, FlowError::Wait(WaitError::Gap(_))), "{err}");
+        assert!(
+            matches!(
+                err,
+                FlowError::Wait {
+                    error: WaitError::Gap { .. },
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }
 
@@ -435,4 +450,209 @@ async fn handles_give_per_object_streams_that_end_by_themselves() {
         ]
     );
     assert_eq!(handle.subscription_count(), 1, "nothing leaks");
+}
+
+/// Issue 14: what a new user's first IVR needs from the event side, without an Asterisk.
+mod first_ivr {
+    use super::*;
+    use ari_sdk::event_types::{ChannelDtmfReceived, ChannelVarset};
+    use ari_sdk::events::WaitError;
+
+    /// An event of `kind` about channel `id` (the channel as in the recorded [`START`]), with `extra` fields.
+    fn channel_event(kind: &str, id: &str, extra: serde_json::Value) -> String {
+        let mut event: serde_json::Value = serde_json::from_str(START).unwrap();
+        event["type"] = kind.into();
+        event["channel"]["id"] = id.into();
+        for (k, v) in extra.as_object().unwrap() {
+            event[k] = v.clone();
+        }
+        event.to_string()
+    }
+
+    async fn connected() -> (
+        TestServer,
+        Client,
+        events_support::Accepted,
+        ari_sdk::events::EventStream,
+    ) {
+        let mut server = TestServer::start().await;
+        let client = client(&server);
+        let events = client.events().app("a").connect().await.unwrap();
+        let conn = server.accept().await;
+        (server, client, conn, events)
+    }
+
+    #[tokio::test]
+    async fn a_typed_wait_returns_the_variant_and_skips_others() {
+        let (_server, client, mut conn, _events) = connected().await;
+        let mut stream = client.channel("c7").events().unwrap();
+        conn.send(channel_event(
+            "ChannelVarset",
+            "c7",
+            serde_json::json!({"variable": "X", "value": "1"}),
+        ))
+        .await;
+        conn.send(channel_event(
+            "ChannelDtmfReceived",
+            "c7",
+            serde_json::json!({"digit": "2", "duration_ms": 100}),
+        ))
+        .await;
+        conn.send(channel_event(
+            "ChannelDtmfReceived",
+            "c7",
+            serde_json::json!({"digit": "#", "duration_ms": 100}),
+        ))
+        .await;
+        let dtmf: ChannelDtmfReceived = stream.next_of(HANG).await.unwrap();
+        assert_eq!(dtmf.digit, "2");
+        let hash = stream
+            .next_of_where(|d: &ChannelDtmfReceived| d.digit == "#", HANG)
+            .await
+            .unwrap();
+        assert_eq!(hash.duration_ms, 100);
+        conn.send(channel_event(
+            "ChannelVarset",
+            "c7",
+            serde_json::json!({"variable": "Y", "value": "2"}),
+        ))
+        .await;
+        let value = stream
+            .wait_for_map(
+                "ChannelVarset of Y",
+                |e| match e {
+                    Event::ChannelVarset(ChannelVarset {
+                        variable, value, ..
+                    }) if variable == "Y" => Some(value),
+                    _ => None,
+                },
+                HANG,
+            )
+            .await
+            .unwrap();
+        assert_eq!(value, "2");
+    }
+
+    #[tokio::test]
+    async fn wait_errors_name_the_event_kind_and_the_object() {
+        let (_server, client, _conn, _events) = connected().await;
+        let mut stream = client.channel("c-quiet").events().unwrap();
+        let err = stream
+            .next_of::<ChannelDtmfReceived>(Duration::from_millis(20))
+            .await
+            .unwrap_err();
+        assert!(err.is_timeout());
+        assert_eq!(
+            err.to_string(),
+            "no ChannelDtmfReceived of channel c-quiet within 20ms"
+        );
+        assert_eq!(
+            err.awaited().object(),
+            Some((ObjectKind::Channel, "c-quiet"))
+        );
+
+        // The flow helpers too: which channel was awaited, for what.
+        let stream = client.channel("c-never").events().unwrap();
+        let err = ari_sdk::flows::originate_and_wait(
+            stream,
+            async { Ok::<_, ari_sdk::Error>(()) },
+            Duration::from_millis(20),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no StasisStart of channel c-never within 20ms"
+        );
+    }
+
+    #[tokio::test]
+    async fn wait_for_event_needs_one_question_mark() {
+        let server = TestServer::start().await;
+        let client = client(&server);
+        // No connection: the waiter itself says so when awaited.
+        let waiter = client.wait_for_event(|e| e.type_name() == "X", HANG);
+        let err: WaitError = waiter.await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                WaitError::Stream {
+                    error: EventsError::NoConnection,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        async fn one_question_mark(client: &Client) -> Result<Event, WaitError> {
+            let event = client
+                .wait_for_event(|e| e.type_name() == "X", Duration::from_millis(10))
+                .await?;
+            Ok(event)
+        }
+        assert!(one_question_mark(&client).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn an_incoming_call_taken_late_has_missed_nothing_after_its_stasis_start() {
+        let (_server, client, mut conn, mut all) = connected().await;
+        let mut calls = client.incoming_calls().unwrap();
+        conn.send(channel_event("StasisStart", "in-1", serde_json::json!({})))
+            .await;
+        conn.send(channel_event(
+            "ChannelVarset",
+            "in-1",
+            serde_json::json!({"variable": "FIRST", "value": "1"}),
+        ))
+        .await;
+        conn.send(channel_event(
+            "ChannelStateChange",
+            "in-1",
+            serde_json::json!({}),
+        ))
+        .await;
+        // Everything has been dispatched (the app stream saw it all) before the program takes the call.
+        for _ in 0..3 {
+            tokio::time::timeout(HANG, all.next())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+        }
+        let call = calls.next_call(HANG).await.unwrap();
+        assert_eq!(call.channel.id(), "in-1");
+        assert_eq!(call.start.channel.id, "in-1");
+        let mut events = call.events;
+        let first: ChannelVarset = events.next_of(HANG).await.unwrap();
+        assert_eq!(first.variable, "FIRST", "the first event after StasisStart");
+        let next = tokio::time::timeout(HANG, events.next()).await.unwrap();
+        assert!(
+            matches!(
+                next,
+                Some(Ok(StreamItem::Event(Event::ChannelStateChange(_))))
+            ),
+            "{next:?}"
+        );
+
+        // A stream taken the old way at that moment would have missed both.
+        let handle = client.event_connection().unwrap();
+        let before = handle.subscription_count();
+        conn.send(channel_event("StasisStart", "in-2", serde_json::json!({})))
+            .await;
+        tokio::time::timeout(HANG, all.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            handle.subscription_count(),
+            before + 1,
+            "in-2's stream exists before anyone takes it"
+        );
+        drop(calls);
+        assert_eq!(
+            handle.subscription_count(),
+            before - 1,
+            "dropping the calls drops untaken streams and itself"
+        );
+    }
 }

@@ -493,7 +493,7 @@ async fn wait_for_times_out_and_reports_losses() {
         |e: &RawEvent| e.type_name() == "Never",
         Duration::from_millis(20),
     );
-    assert!(matches!(never.await, Err(WaitError::Timeout(_))));
+    assert!(matches!(never.await, Err(WaitError::Timeout { .. })));
 
     conn.send(seq_event(1)).await;
     conn.send(seq_event(2)).await;
@@ -504,7 +504,7 @@ async fn wait_for_times_out_and_reports_losses() {
     conn.ws.close(None).await.unwrap();
     drop(conn);
     let _conn = server.accept().await;
-    assert!(matches!(waiter.await, Err(WaitError::Gap(_))));
+    assert!(matches!(waiter.await, Err(WaitError::Gap { .. })));
 }
 
 #[tokio::test]

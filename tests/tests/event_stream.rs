@@ -602,19 +602,16 @@ async fn originate_and_wait_reports_busy_rest_errors_and_no_connection() {
     // Waiting for an event that does not come ends with the timeout (and leaks nothing).
     let connection = events.handle().clone();
     let baseline = connection.subscription_count();
-    let waiter = client
-        .wait_for_event(|e| e.type_name() == "NeverSent", Duration::from_millis(200))
-        .expect("waiter");
-    assert!(matches!(waiter.await, Err(WaitError::Timeout(_))));
+    let waiter =
+        client.wait_for_event(|e| e.type_name() == "NeverSent", Duration::from_millis(200));
+    assert!(matches!(waiter.await, Err(WaitError::Timeout { .. })));
     assert_eq!(connection.subscription_count(), baseline);
 
     // ... and one that does, registered before the request that causes it.
-    let waiter = client
-        .wait_for_event(
-            |e| matches!(e, Event::ChannelUserevent(u) if u.eventname == "ping-me"),
-            EVENT_TIMEOUT,
-        )
-        .expect("waiter");
+    let waiter = client.wait_for_event(
+        |e| matches!(e, Event::ChannelUserevent(u) if u.eventname == "ping-me"),
+        EVENT_TIMEOUT,
+    );
     client
         .events_api()
         .user_event("ping-me", &app)

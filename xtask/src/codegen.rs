@@ -131,7 +131,7 @@ pub fn specs_dir(root: &Path) -> PathBuf {
 pub fn generate(root: &Path) -> Result<Generated> {
     let specs = specs_dir(root);
     let start = Instant::now();
-    let api = ari_codegen::load_union(&specs)
+    let api = ari_codegen::load_for_codegen(&specs)
         .with_context(|| format!("loading the specs under {}", specs.display()))?;
     let load = start.elapsed();
     let start = Instant::now();

@@ -132,6 +132,22 @@ fn emit_struct(cx: &Cx<'_>, m: &Message<'_>) -> Result<TokenStream, EmitError> {
             #[doc = #type_doc]
             pub const TYPE: &'static str = #wire;
         }
+
+        impl crate::events::EventKind for #name {
+            const TYPE: &'static str = #wire;
+            fn from_event(event: Event) -> Result<Self, Event> {
+                match event {
+                    Event::#name(e) => Ok(e),
+                    other => Err(other),
+                }
+            }
+            fn from_ref(event: &Event) -> Option<&Self> {
+                match event {
+                    Event::#name(e) => Some(e),
+                    _ => None,
+                }
+            }
+        }
     })
 }
 

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use super::{EventStream, EventWaiter, EventsBuilder, EventsError, EventsHandle, ObjectKind};
+use super::{
+    Awaited, EventStream, EventWaiter, EventsBuilder, EventsError, EventsHandle, ObjectKind,
+};
 use crate::{Client, Event};
 
 impl Client {
@@ -67,19 +69,34 @@ impl Client {
 
     /// Waits for the next event matching `predicate`, for at most `timeout`, through the registered connection;
     /// see [`EventsHandle::wait_for`]. The subscription exists when this returns: call it, send the request that
-    /// causes the event, then await the waiter.
+    /// causes the event, then await the waiter. Without an event connection the waiter fails when awaited
+    /// ([`WaitError::Stream`](super::WaitError::Stream) with [`EventsError::NoConnection`]), so one `?` covers
+    /// every failure:
     ///
-    /// # Errors
+    /// ```no_run
+    /// # async fn demo(client: ari_sdk::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use ari_sdk::Event;
     ///
-    /// As [`Client::event_connection`].
-    pub fn wait_for_event<F>(
-        &self,
-        predicate: F,
-        timeout: Duration,
-    ) -> Result<EventWaiter<Event>, EventsError>
+    /// let pong = client.wait_for_event(
+    ///     |e| matches!(e, Event::ChannelUserevent(u) if u.eventname == "pong"),
+    ///     Duration::from_secs(5),
+    /// );
+    /// client.events_api().user_event("pong", "my-app").await?;
+    /// let event = pong.await?;
+    /// # let _ = event; Ok(()) }
+    /// ```
+    pub fn wait_for_event<F>(&self, predicate: F, timeout: Duration) -> EventWaiter<Event>
     where
         F: Fn(&Event) -> bool + Send + Sync + 'static,
     {
-        Ok(self.event_connection()?.wait_for(predicate, timeout))
+        match self.event_connection() {
+            Ok(handle) => handle.wait_for(predicate, timeout),
+            Err(error) => EventWaiter::failed(
+                error,
+                Awaited::new("an event matching the predicate"),
+                timeout,
+            ),
+        }
     }
 }

@@ -22,10 +22,28 @@ use super::stream::{ConnectionState, Gap, Health, SubscriberHealth};
 
 pub(crate) type Predicate<E> = Box<dyn Fn(&E) -> bool + Send + Sync>;
 
+/// Picks the events that start following an object, and the object.
+pub(crate) type SpawnFn<E> = Box<dyn Fn(&E) -> Option<(ObjectKind, Box<str>)> + Send + Sync>;
+
+/// A per-object subscription made by the hub while it dispatched the event that named the object: it holds
+/// every later event of the object, and none before.
+pub(crate) struct Spawned<E> {
+    pub(crate) kind: ObjectKind,
+    pub(crate) id: Box<str>,
+    pub(crate) key: SubKey,
+    pub(crate) queue: Arc<Queue<E>>,
+}
+
+/// Per-object subscriptions spawned for one broad subscription, in the order of the events that spawned them.
+pub(crate) type SpawnedList<E> = Arc<Mutex<std::collections::VecDeque<Spawned<E>>>>;
+
 pub(crate) enum Filter<E> {
     All,
     Matching(Predicate<E>),
     Object(ObjectKind, Box<str>),
+    /// The events `spawn` picks; for each, a per-object subscription is registered before the next event is
+    /// dispatched (dispatch runs on the one connection task) and appended to the list.
+    Spawning(SpawnFn<E>, SpawnedList<E>),
 }
 
 /// Where a subscription is registered, to unregister it.
@@ -39,6 +57,8 @@ struct BroadSub<E> {
     /// Shared so that dispatch can run it without holding the lock (a filter may use the hub itself: count its
     /// subscriptions, own one of its streams).
     predicate: Option<Arc<Predicate<E>>>,
+    /// Shared for the same reason as `predicate`.
+    spawn: Option<(Arc<SpawnFn<E>>, SpawnedList<E>)>,
     queue: Arc<Queue<E>>,
     since: Instant,
 }
@@ -143,14 +163,16 @@ impl<E: EventPayload> Hub<E> {
             return (SubKey::Broad(id), queue);
         }
         let key = match filter {
-            Filter::All | Filter::Matching(_) => {
-                let predicate = match filter {
-                    Filter::Matching(p) => Some(Arc::new(p)),
-                    _ => None,
+            Filter::All | Filter::Matching(_) | Filter::Spawning(..) => {
+                let (predicate, spawn) = match filter {
+                    Filter::Matching(p) => (Some(Arc::new(p)), None),
+                    Filter::Spawning(f, list) => (None, Some((Arc::new(f), list))),
+                    _ => (None, None),
                 };
                 reg.broad.push(BroadSub {
                     id,
                     predicate,
+                    spawn,
                     queue: Arc::clone(&queue),
                     since,
                 });
@@ -248,24 +270,50 @@ impl<E: EventPayload> Hub<E> {
     /// next event first), so a filter may use the hub — count its subscriptions, own one of its streams. Only the
     /// connection task dispatches, so order is kept.
     pub(crate) fn dispatch_event(&self, event: Arc<E>, bytes: usize) {
-        type Broad<E> = (u64, Option<Arc<Predicate<E>>>, Arc<Queue<E>>);
+        type Broad<E> = (
+            u64,
+            Option<Arc<Predicate<E>>>,
+            Option<(Arc<SpawnFn<E>>, SpawnedList<E>)>,
+            Arc<Queue<E>>,
+        );
         let broad: Vec<Broad<E>> = self
             .lock()
             .broad
             .iter()
-            .map(|s| (s.id, s.predicate.clone(), Arc::clone(&s.queue)))
+            .map(|s| {
+                (
+                    s.id,
+                    s.predicate.clone(),
+                    s.spawn.clone(),
+                    Arc::clone(&s.queue),
+                )
+            })
             .collect();
         let mut panicked = Vec::new();
-        for (id, predicate, queue) in &broad {
-            let wanted = match predicate {
-                None => true,
-                Some(p) => match catch_unwind(AssertUnwindSafe(|| p(&event))) {
+        let mut spawned: Vec<(SpawnedList<E>, ObjectKind, Box<str>)> = Vec::new();
+        for (id, predicate, spawn, queue) in &broad {
+            let wanted = match (predicate, spawn) {
+                (None, None) => true,
+                (Some(p), _) => match catch_unwind(AssertUnwindSafe(|| p(&event))) {
                     Ok(w) => w,
                     Err(_) => {
                         panicked.push(*id);
                         false
                     }
                 },
+                (None, Some((spawn, list))) => {
+                    match catch_unwind(AssertUnwindSafe(|| spawn(&event))) {
+                        Ok(Some((kind, object_id))) => {
+                            spawned.push((Arc::clone(list), kind, object_id));
+                            true
+                        }
+                        Ok(None) => false,
+                        Err(_) => {
+                            panicked.push(*id);
+                            false
+                        }
+                    }
+                }
             };
             if wanted {
                 queue.push_sized(Item::Event(Arc::clone(&event)), bytes);
@@ -290,6 +338,29 @@ impl<E: EventPayload> Hub<E> {
         }
         reg.seq += 1;
         let seq = reg.seq;
+        for (list, kind, object_id) in spawned {
+            let id = reg.next_id;
+            reg.next_id += 1;
+            let queue = Arc::new(Queue::with_limits(self.capacity, self.max_bytes));
+            reg.objects[kind.index()]
+                .entry(object_id.clone())
+                .or_default()
+                .push(ObjectSub {
+                    id,
+                    queue: Arc::clone(&queue),
+                    since: Instant::now(),
+                    // Not the event that spawned it: the new stream starts right after it.
+                    last_seq: seq,
+                });
+            list.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push_back(Spawned {
+                    kind,
+                    id: object_id.clone(),
+                    key: SubKey::Object(id, kind, object_id),
+                    queue,
+                });
+        }
 
         if reg.objects.iter().all(HashMap::is_empty) {
             drop(guard);
@@ -514,6 +585,50 @@ mod tests {
         assert!(b[1].starts_with("err the subscription's filter panicked"));
         assert_eq!(b[2], "end");
         assert_eq!(drain(&all), ["A", "Boom", "C"]);
+    }
+
+    #[test]
+    fn a_spawning_subscription_follows_the_object_from_right_after_the_spawning_event() {
+        let hub = Hub::<RawEvent>::new(16);
+        let list: SpawnedList<RawEvent> = Arc::default();
+        let spawn: SpawnFn<RawEvent> = Box::new(|e: &RawEvent| {
+            (e.type_name() == "StasisStart").then(|| {
+                let id = e
+                    .get("channel")
+                    .and_then(|c| c.get("id"))
+                    .and_then(|i| i.as_str());
+                (ObjectKind::Channel, id.unwrap_or_default().into())
+            })
+        });
+        let (_k, starts) = hub.subscribe(Filter::Spawning(spawn, Arc::clone(&list)));
+        hub.dispatch_event(raw(r#"{"type":"ChannelVarset","channel":{"id":"c1"}}"#), 0);
+        hub.dispatch_event(raw(r#"{"type":"StasisStart","channel":{"id":"c1"}}"#), 0);
+        // Dispatched before anyone could react to the StasisStart: still in the spawned stream.
+        hub.dispatch_event(
+            raw(r#"{"type":"ChannelStateChange","channel":{"id":"c1"}}"#),
+            0,
+        );
+        hub.dispatch_event(
+            raw(r#"{"type":"ChannelDtmfReceived","channel":{"id":"c2"}}"#),
+            0,
+        );
+        hub.dispatch_event(raw(r#"{"type":"StasisEnd","channel":{"id":"c1"}}"#), 0);
+        assert_eq!(drain(&starts), ["StasisStart"]);
+        let spawned = list
+            .lock()
+            .unwrap()
+            .pop_front()
+            .expect("one spawned subscription");
+        assert_eq!(&*spawned.id, "c1");
+        assert_eq!(
+            drain(&spawned.queue),
+            ["ChannelStateChange", "StasisEnd", "end"]
+        );
+        assert_eq!(
+            hub.subscription_count(),
+            1,
+            "the ended per-object subscription is gone"
+        );
     }
 
     #[test]

@@ -40,15 +40,17 @@ pub(crate) mod rest;
 mod stream;
 mod tls;
 
+pub use crate::typed_waits::EventKind;
 pub use backoff::ReconnectPolicy;
 pub use config::{EventsBuilder, MAX_APP_NAME_LEN};
 pub use error::{BoxError, EventsError};
+pub(crate) use hub::SpawnedList;
 pub use id::unique_id;
 pub use payload::{ends_by_default, DecodeError, EventPayload, ObjectKind, ObjectRef, RawEvent};
 pub(crate) use registry::Registry;
-pub(crate) use stream::deadline_after;
+pub(crate) use stream::{deadline_after, into_wait_result};
 pub use stream::{
-    ConnectionState, EventStream, EventWaiter, EventsHandle, Gap, Health, StreamItem,
+    Awaited, ConnectionState, EventStream, EventWaiter, EventsHandle, Gap, Health, StreamItem,
     SubscriberHealth, WaitError,
 };
 pub(crate) use tls::config_for as tls_config_for;

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, Sleep};
 
 use super::error::EventsError;
-use super::hub::{Filter, Hub, SubKey};
+use super::hub::{Filter, Hub, SpawnFn, Spawned, SpawnedList, SubKey};
 use super::payload::{EventPayload, ObjectKind};
 use super::queue::Queue;
 use crate::Event;
@@ -263,13 +263,24 @@ impl<E: EventPayload> fmt::Debug for EventsHandle<E> {
 
 impl<E: EventPayload> EventsHandle<E> {
     fn stream(&self, filter: Filter<E>) -> EventStream<E> {
+        let object = match &filter {
+            Filter::Object(kind, id) => Some((*kind, id.to_string())),
+            _ => None,
+        };
         let (key, queue) = self.hub.subscribe(filter);
         EventStream {
             key: Some(key),
             queue,
             handle: self.clone(),
             terminated: false,
+            object,
         }
+    }
+
+    /// A stream of the events `spawn` picks; for each, the hub registers a per-object subscription at once
+    /// and appends it to `list` (see [`Filter::Spawning`]).
+    pub(crate) fn spawning(&self, spawn: SpawnFn<E>, list: SpawnedList<E>) -> EventStream<E> {
+        self.stream(Filter::Spawning(spawn, list))
     }
 
     /// A new stream of every event, from now on.
@@ -343,7 +354,11 @@ impl<E: EventPayload> EventsHandle<E> {
     where
         F: Fn(&E) -> bool + Send + Sync + 'static,
     {
-        EventWaiter::new(self.subscribe_matching(predicate), timeout)
+        EventWaiter::new(
+            self.subscribe_matching(predicate),
+            Awaited::new("an event matching the predicate"),
+            timeout,
+        )
     }
 
     /// The current connection state.
@@ -392,10 +407,12 @@ impl<E: EventPayload> EventsHandle<E> {
 /// ended (for example [`EventsError::ReconnectGaveUp`]). Then the stream yields `None`. Dropping the stream
 /// unregisters it.
 pub struct EventStream<E: EventPayload = Event> {
-    key: Option<SubKey>,
-    queue: Arc<Queue<E>>,
-    handle: EventsHandle<E>,
-    terminated: bool,
+    pub(crate) key: Option<SubKey>,
+    pub(crate) queue: Arc<Queue<E>>,
+    pub(crate) handle: EventsHandle<E>,
+    pub(crate) terminated: bool,
+    /// The object a per-object stream follows, named in wait errors.
+    pub(crate) object: Option<(ObjectKind, String)>,
 }
 
 impl<E: EventPayload> fmt::Debug for EventStream<E> {
@@ -413,40 +430,113 @@ impl<E: EventPayload> EventStream<E> {
         &self.handle
     }
 
+    /// The stream of a per-object subscription the hub registered itself.
+    pub(crate) fn from_spawned(handle: &EventsHandle<E>, spawned: Spawned<E>) -> Self {
+        EventStream {
+            key: Some(spawned.key),
+            queue: spawned.queue,
+            handle: handle.clone(),
+            terminated: false,
+            object: Some((spawned.kind, spawned.id.into())),
+        }
+    }
+
     /// How many items wait in this stream's buffer (never more than the configured capacity).
     pub fn queued(&self) -> usize {
         self.queue.len()
     }
 
+    /// The object this stream follows, for a per-object stream ([`EventsHandle::object`]).
+    pub fn object(&self) -> Option<(ObjectKind, &str)> {
+        self.object.as_ref().map(|(kind, id)| (*kind, id.as_str()))
+    }
+
+    /// What a wait on this stream is for: `what`, of this stream's object if it follows one.
+    pub(crate) fn awaited(&self, what: impl Into<String>) -> Awaited {
+        let awaited = Awaited::new(what);
+        match &self.object {
+            Some((kind, id)) => awaited.of(*kind, id.clone()),
+            None => awaited,
+        }
+    }
+
     /// Reads this stream until an event matches `predicate`, for at most `timeout`. Non-matching events are
     /// consumed. A gap or lag is an error ([`WaitError::Gap`], [`WaitError::Lagged`]): the event may have been
-    /// among the missing ones.
-    pub async fn wait_for<F>(&mut self, mut predicate: F, timeout: Duration) -> Result<E, WaitError>
+    /// among the missing ones. The error names the object this stream follows; for an event kind in it too, use
+    /// the typed waits of `EventStream<Event>` ([`next_of`](EventStream::next_of),
+    /// [`wait_for_map`](EventStream::wait_for_map)) or [`wait_for_described`](Self::wait_for_described).
+    pub async fn wait_for<F>(&mut self, predicate: F, timeout: Duration) -> Result<E, WaitError>
     where
         F: FnMut(&E) -> bool,
+    {
+        let awaited = self.awaited("an event matching the predicate");
+        self.wait_for_described(awaited, predicate, timeout).await
+    }
+
+    /// [`wait_for`](Self::wait_for), with errors naming `awaited`.
+    pub async fn wait_for_described<F>(
+        &mut self,
+        awaited: Awaited,
+        mut predicate: F,
+        timeout: Duration,
+    ) -> Result<E, WaitError>
+    where
+        F: FnMut(&E) -> bool,
+    {
+        self.wait_for_filter_map(awaited, |event| predicate(&event).then_some(event), timeout)
+            .await
+    }
+
+    /// Reads this stream until `f` maps an event to `Some`, for at most `timeout`, and returns that value;
+    /// events mapped to `None` are consumed. Errors name `awaited`.
+    pub async fn wait_for_filter_map<T, F>(
+        &mut self,
+        awaited: Awaited,
+        mut f: F,
+        timeout: Duration,
+    ) -> Result<T, WaitError>
+    where
+        F: FnMut(E) -> Option<T>,
     {
         use futures::StreamExt as _;
         let deadline = deadline_after(timeout);
         loop {
-            let item = tokio::time::timeout_at(deadline, self.next())
-                .await
-                .map_err(|_| WaitError::Timeout(timeout))?;
-            match into_wait_result(item) {
-                Ok(event) if predicate(&event) => return Ok(event),
-                Ok(_) => {}
+            let Ok(item) = tokio::time::timeout_at(deadline, self.next()).await else {
+                return Err(WaitError::Timeout { awaited, timeout });
+            };
+            match into_wait_result(item, &awaited) {
+                Ok(event) => {
+                    if let Some(value) = f(event) {
+                        return Ok(value);
+                    }
+                }
                 Err(e) => return Err(e),
             }
         }
     }
 }
 
-fn into_wait_result<E>(item: Option<Result<StreamItem<E>, EventsError>>) -> Result<E, WaitError> {
+/// `now + timeout`, or far in the future when that does not fit in an [`Instant`].
+pub(crate) fn into_wait_result<E>(
+    item: Option<Result<StreamItem<E>, EventsError>>,
+    awaited: &Awaited,
+) -> Result<E, WaitError> {
+    let awaited = || awaited.clone();
     match item {
         Some(Ok(StreamItem::Event(e))) => Ok(e),
-        Some(Ok(StreamItem::Gap(g))) => Err(WaitError::Gap(g)),
-        Some(Ok(StreamItem::Lagged { missed })) => Err(WaitError::Lagged { missed }),
-        Some(Err(e)) => Err(WaitError::Stream(e)),
-        None => Err(WaitError::Ended),
+        Some(Ok(StreamItem::Gap(gap))) => Err(WaitError::Gap {
+            awaited: awaited(),
+            gap,
+        }),
+        Some(Ok(StreamItem::Lagged { missed })) => Err(WaitError::Lagged {
+            awaited: awaited(),
+            missed,
+        }),
+        Some(Err(error)) => Err(WaitError::Stream {
+            awaited: awaited(),
+            error,
+        }),
+        None => Err(WaitError::Ended { awaited: awaited() }),
     }
 }
 
@@ -483,36 +573,157 @@ impl<E: EventPayload> Drop for EventStream<E> {
     }
 }
 
-/// Why waiting for an event did not produce it.
+/// What a wait was for: an event kind (or a description), the object it concerns, and details such as a
+/// playback's media. Every [`WaitError`] names it, e.g. "no PlaybackFinished of playback p-1 (media
+/// sound:demo-congrats on channel:c-1) within 10s".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Awaited(Box<AwaitedParts>);
+
+/// [`Awaited`]'s contents, boxed so that errors carrying it stay small.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AwaitedParts {
+    what: String,
+    object: Option<(ObjectKind, String)>,
+    detail: Option<String>,
+}
+
+impl Awaited {
+    /// A wait for `what`: an event kind (`PlaybackFinished`) or a short description (`the digit 5`).
+    pub fn new(what: impl Into<String>) -> Self {
+        Awaited(Box::new(AwaitedParts {
+            what: what.into(),
+            object: None,
+            detail: None,
+        }))
+    }
+
+    /// The same wait, concerning the object `kind` `id`.
+    pub fn of(mut self, kind: ObjectKind, id: impl Into<String>) -> Self {
+        self.0.object = Some((kind, id.into()));
+        self
+    }
+
+    /// The same wait with `detail` (shown in parentheses), e.g. a playback's media.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.0.detail = Some(detail.into());
+        self
+    }
+
+    /// What was awaited: an event kind or a description.
+    pub fn what(&self) -> &str {
+        &self.0.what
+    }
+
+    /// The object the awaited event concerns, if one.
+    pub fn object(&self) -> Option<(ObjectKind, &str)> {
+        self.0
+            .object
+            .as_ref()
+            .map(|(kind, id)| (*kind, id.as_str()))
+    }
+
+    /// The details, if any.
+    pub fn details(&self) -> Option<&str> {
+        self.0.detail.as_deref()
+    }
+}
+
+impl fmt::Display for Awaited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.what)?;
+        if let Some((kind, id)) = &self.0.object {
+            write!(f, " of {kind} {id}")?;
+        }
+        if let Some(detail) = &self.0.detail {
+            write!(f, " ({detail})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why waiting for an event did not produce it. Every case names what was awaited ([`WaitError::awaited`]).
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum WaitError {
     /// No matching event within the timeout.
-    #[error("no matching event within {0:?}")]
-    Timeout(Duration),
+    #[error("no {awaited} within {timeout:?}")]
+    Timeout {
+        /// What was awaited.
+        awaited: Awaited,
+        /// How long.
+        timeout: Duration,
+    },
     /// The connection was lost and re-established in the meantime: the event may have been missed.
-    #[error("the events connection was interrupted for {:?}; the event may have been missed", .0.duration())]
-    Gap(Gap),
+    #[error(
+        "the events connection was interrupted for {:?} while waiting for {awaited}; it may have been missed",
+        .gap.duration()
+    )]
+    Gap {
+        /// What was awaited.
+        awaited: Awaited,
+        /// The interruption.
+        gap: Gap,
+    },
     /// The subscriber fell behind and events were dropped: the event may have been among them.
-    #[error("{missed} events were dropped because the subscriber fell behind")]
+    #[error(
+        "{missed} events were dropped (the subscriber fell behind) while waiting for {awaited}"
+    )]
     Lagged {
-        /// How many.
+        /// What was awaited.
+        awaited: Awaited,
+        /// How many events were dropped.
         missed: u64,
     },
-    /// The stream yielded an error (an undecodable message, or the connection ended).
-    #[error(transparent)]
-    Stream(EventsError),
+    /// The stream yielded an error (an undecodable message, the connection ended, or there is no connection).
+    #[error("while waiting for {awaited}: {error}")]
+    Stream {
+        /// What was awaited.
+        awaited: Awaited,
+        /// The stream's error.
+        #[source]
+        error: EventsError,
+    },
     /// The stream ended (the connection was closed, or the object's life ended) without a match.
-    #[error("the event stream ended without a matching event")]
-    Ended,
+    #[error("the event stream ended before {awaited}")]
+    Ended {
+        /// What was awaited.
+        awaited: Awaited,
+    },
 }
 
-/// A pending [`EventsHandle::wait_for`]: a future of the first matching event.
+impl WaitError {
+    /// What was awaited.
+    pub fn awaited(&self) -> &Awaited {
+        match self {
+            WaitError::Timeout { awaited, .. }
+            | WaitError::Gap { awaited, .. }
+            | WaitError::Lagged { awaited, .. }
+            | WaitError::Stream { awaited, .. }
+            | WaitError::Ended { awaited } => awaited,
+        }
+    }
+
+    /// Whether the wait ran out of time.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, WaitError::Timeout { .. })
+    }
+
+    /// Whether events may have been missed (a gap or lag): the awaited event may have come unseen.
+    pub fn is_loss(&self) -> bool {
+        matches!(self, WaitError::Gap { .. } | WaitError::Lagged { .. })
+    }
+}
+
+/// A pending wait ([`EventsHandle::wait_for`], [`Client::wait_for_event`](crate::Client::wait_for_event)): a
+/// future of the first matching event.
 ///
-/// The subscription exists from the moment this was created.
+/// The subscription exists from the moment this was created. A waiter made without an event connection yields
+/// that error ([`WaitError::Stream`] with [`EventsError::NoConnection`]) when awaited, so one `?` handles both.
 #[must_use = "a waiter does nothing unless awaited"]
 pub struct EventWaiter<E: EventPayload = Event> {
-    stream: EventStream<E>,
+    stream: Option<EventStream<E>>,
+    error: Option<EventsError>,
+    awaited: Awaited,
     deadline: Instant,
     timeout: Duration,
     sleep: Option<Pin<Box<Sleep>>>,
@@ -521,20 +732,45 @@ pub struct EventWaiter<E: EventPayload = Event> {
 impl<E: EventPayload> fmt::Debug for EventWaiter<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventWaiter")
+            .field("awaited", &self.awaited)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
 
 impl<E: EventPayload> EventWaiter<E> {
-    fn new(stream: EventStream<E>, timeout: Duration) -> Self {
-        let deadline = deadline_after(timeout);
+    pub(crate) fn new(stream: EventStream<E>, awaited: Awaited, timeout: Duration) -> Self {
         EventWaiter {
-            stream,
-            deadline,
+            stream: Some(stream),
+            error: None,
+            awaited,
+            deadline: deadline_after(timeout),
             timeout,
             sleep: None,
         }
+    }
+
+    /// A waiter that fails with `error` when awaited.
+    pub(crate) fn failed(error: EventsError, awaited: Awaited, timeout: Duration) -> Self {
+        EventWaiter {
+            stream: None,
+            error: Some(error),
+            awaited,
+            deadline: deadline_after(timeout),
+            timeout,
+            sleep: None,
+        }
+    }
+
+    /// What this waiter waits for (named in its errors).
+    pub fn awaited(&self) -> &Awaited {
+        &self.awaited
+    }
+
+    /// The same waiter, with errors naming `awaited`.
+    pub fn describe(mut self, awaited: Awaited) -> Self {
+        self.awaited = awaited;
+        self
     }
 }
 
@@ -543,15 +779,25 @@ impl<E: EventPayload> Future for EventWaiter<E> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        if let Poll::Ready(item) = Pin::new(&mut this.stream).poll_next(cx) {
-            return Poll::Ready(into_wait_result(item));
+        let Some(stream) = this.stream.as_mut() else {
+            let error = this.error.take().unwrap_or(EventsError::NoConnection);
+            return Poll::Ready(Err(WaitError::Stream {
+                awaited: this.awaited.clone(),
+                error,
+            }));
+        };
+        if let Poll::Ready(item) = Pin::new(stream).poll_next(cx) {
+            return Poll::Ready(into_wait_result(item, &this.awaited));
         }
         let deadline = this.deadline;
         let sleep = this
             .sleep
             .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
         match sleep.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(WaitError::Timeout(this.timeout))),
+            Poll::Ready(()) => Poll::Ready(Err(WaitError::Timeout {
+                awaited: this.awaited.clone(),
+                timeout: this.timeout,
+            })),
             Poll::Pending => Poll::Pending,
         }
     }

@@ -2283,8 +2283,7 @@ fn case_channels_send_dtmf() -> Case {
             Box::pin(async move {
                 let builder = client
                     .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
-                    .send_dtmf()
-                    .dtmf("dtmf: 1+1 & ü/x")
+                    .send_dtmf("dtmf: 1+1 & ü/x")
                     .before(7i64)
                     .between(7i64)
                     .duration(7i64)
@@ -2461,8 +2460,7 @@ fn case_channels_mute() -> Case {
             Box::pin(async move {
                 let builder = client
                     .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
-                    .mute()
-                    .direction("both");
+                    .mute("both");
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })
@@ -2491,8 +2489,7 @@ fn case_channels_unmute() -> Case {
             Box::pin(async move {
                 let builder = client
                     .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
-                    .unmute()
-                    .direction("both");
+                    .unmute("both");
                 let request = builder.clone().into_request();
                 builder.await?;
                 Ok(Decoded::Void { request })

@@ -30,6 +30,21 @@ impl MissingParams {
     /// The `type` of this message on the wire: `MissingParams`.
     pub const TYPE: &'static str = "MissingParams";
 }
+impl crate::events::EventKind for MissingParams {
+    const TYPE: &'static str = "MissingParams";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::MissingParams(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::MissingParams(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification that trying to move a channel to another Stasis application failed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "ApplicationMoveFailed")]
@@ -54,6 +69,21 @@ impl ApplicationMoveFailed {
     /// The `type` of this message on the wire: `ApplicationMoveFailed`.
     pub const TYPE: &'static str = "ApplicationMoveFailed";
 }
+impl crate::events::EventKind for ApplicationMoveFailed {
+    const TYPE: &'static str = "ApplicationMoveFailed";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ApplicationMoveFailed(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ApplicationMoveFailed(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification that a Stasis app has been registered.
 ///
 /// Available in: 20.20.1, 21.12.3, 22.10.1, 23.4.1.
@@ -72,6 +102,21 @@ pub struct ApplicationRegistered {
 impl ApplicationRegistered {
     /// The `type` of this message on the wire: `ApplicationRegistered`.
     pub const TYPE: &'static str = "ApplicationRegistered";
+}
+impl crate::events::EventKind for ApplicationRegistered {
+    const TYPE: &'static str = "ApplicationRegistered";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ApplicationRegistered(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ApplicationRegistered(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// Notification that another WebSocket has taken over for an application.
 ///
@@ -92,6 +137,21 @@ impl ApplicationReplaced {
     /// The `type` of this message on the wire: `ApplicationReplaced`.
     pub const TYPE: &'static str = "ApplicationReplaced";
 }
+impl crate::events::EventKind for ApplicationReplaced {
+    const TYPE: &'static str = "ApplicationReplaced";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ApplicationReplaced(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ApplicationReplaced(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification that a Stasis app has been unregistered.
 ///
 /// Available in: 20.20.1, 21.12.3, 22.10.1, 23.4.1.
@@ -110,6 +170,21 @@ pub struct ApplicationUnregistered {
 impl ApplicationUnregistered {
     /// The `type` of this message on the wire: `ApplicationUnregistered`.
     pub const TYPE: &'static str = "ApplicationUnregistered";
+}
+impl crate::events::EventKind for ApplicationUnregistered {
+    const TYPE: &'static str = "ApplicationUnregistered";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ApplicationUnregistered(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ApplicationUnregistered(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// Notification that an attended transfer has occurred.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -171,6 +246,21 @@ impl BridgeAttendedTransfer {
     /// The `type` of this message on the wire: `BridgeAttendedTransfer`.
     pub const TYPE: &'static str = "BridgeAttendedTransfer";
 }
+impl crate::events::EventKind for BridgeAttendedTransfer {
+    const TYPE: &'static str = "BridgeAttendedTransfer";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::BridgeAttendedTransfer(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::BridgeAttendedTransfer(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification that a blind transfer has occurred.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "BridgeBlindTransfer")]
@@ -207,6 +297,21 @@ impl BridgeBlindTransfer {
     /// The `type` of this message on the wire: `BridgeBlindTransfer`.
     pub const TYPE: &'static str = "BridgeBlindTransfer";
 }
+impl crate::events::EventKind for BridgeBlindTransfer {
+    const TYPE: &'static str = "BridgeBlindTransfer";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::BridgeBlindTransfer(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::BridgeBlindTransfer(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification that a bridge has been created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "BridgeCreated")]
@@ -226,6 +331,21 @@ impl BridgeCreated {
     /// The `type` of this message on the wire: `BridgeCreated`.
     pub const TYPE: &'static str = "BridgeCreated";
 }
+impl crate::events::EventKind for BridgeCreated {
+    const TYPE: &'static str = "BridgeCreated";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::BridgeCreated(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::BridgeCreated(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification that a bridge has been destroyed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "BridgeDestroyed")]
@@ -244,6 +364,21 @@ pub struct BridgeDestroyed {
 impl BridgeDestroyed {
     /// The `type` of this message on the wire: `BridgeDestroyed`.
     pub const TYPE: &'static str = "BridgeDestroyed";
+}
+impl crate::events::EventKind for BridgeDestroyed {
+    const TYPE: &'static str = "BridgeDestroyed";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::BridgeDestroyed(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::BridgeDestroyed(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// Notification that one bridge has merged into another.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -266,6 +401,21 @@ impl BridgeMerged {
     /// The `type` of this message on the wire: `BridgeMerged`.
     pub const TYPE: &'static str = "BridgeMerged";
 }
+impl crate::events::EventKind for BridgeMerged {
+    const TYPE: &'static str = "BridgeMerged";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::BridgeMerged(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::BridgeMerged(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification that the source of video in a bridge has changed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "BridgeVideoSourceChanged")]
@@ -287,6 +437,21 @@ pub struct BridgeVideoSourceChanged {
 impl BridgeVideoSourceChanged {
     /// The `type` of this message on the wire: `BridgeVideoSourceChanged`.
     pub const TYPE: &'static str = "BridgeVideoSourceChanged";
+}
+impl crate::events::EventKind for BridgeVideoSourceChanged {
+    const TYPE: &'static str = "BridgeVideoSourceChanged";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::BridgeVideoSourceChanged(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::BridgeVideoSourceChanged(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// Notification that a channel is being broadcast to ARI applications for claiming.
 ///
@@ -315,6 +480,21 @@ impl CallBroadcast {
     /// The `type` of this message on the wire: `CallBroadcast`.
     pub const TYPE: &'static str = "CallBroadcast";
 }
+impl crate::events::EventKind for CallBroadcast {
+    const TYPE: &'static str = "CallBroadcast";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::CallBroadcast(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::CallBroadcast(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification that a broadcast channel has been successfully claimed by an ARI application.
 ///
 /// Available in: 20.20.1, 22.10.1, 23.4.1.
@@ -337,6 +517,21 @@ pub struct CallClaimed {
 impl CallClaimed {
     /// The `type` of this message on the wire: `CallClaimed`.
     pub const TYPE: &'static str = "CallClaimed";
+}
+impl crate::events::EventKind for CallClaimed {
+    const TYPE: &'static str = "CallClaimed";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::CallClaimed(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::CallClaimed(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// Channel changed Caller ID.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -361,6 +556,21 @@ impl ChannelCallerId {
     /// The `type` of this message on the wire: `ChannelCallerId`.
     pub const TYPE: &'static str = "ChannelCallerId";
 }
+impl crate::events::EventKind for ChannelCallerId {
+    const TYPE: &'static str = "ChannelCallerId";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelCallerId(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelCallerId(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Channel changed Connected Line.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "ChannelConnectedLine")]
@@ -380,6 +590,21 @@ impl ChannelConnectedLine {
     /// The `type` of this message on the wire: `ChannelConnectedLine`.
     pub const TYPE: &'static str = "ChannelConnectedLine";
 }
+impl crate::events::EventKind for ChannelConnectedLine {
+    const TYPE: &'static str = "ChannelConnectedLine";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelConnectedLine(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelConnectedLine(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification that a channel has been created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "ChannelCreated")]
@@ -398,6 +623,21 @@ pub struct ChannelCreated {
 impl ChannelCreated {
     /// The `type` of this message on the wire: `ChannelCreated`.
     pub const TYPE: &'static str = "ChannelCreated";
+}
+impl crate::events::EventKind for ChannelCreated {
+    const TYPE: &'static str = "ChannelCreated";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelCreated(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelCreated(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// Notification that a channel has been destroyed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -427,6 +667,21 @@ impl ChannelDestroyed {
     /// The `type` of this message on the wire: `ChannelDestroyed`.
     pub const TYPE: &'static str = "ChannelDestroyed";
 }
+impl crate::events::EventKind for ChannelDestroyed {
+    const TYPE: &'static str = "ChannelDestroyed";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelDestroyed(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelDestroyed(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Channel changed location in the dialplan.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "ChannelDialplan")]
@@ -449,6 +704,21 @@ pub struct ChannelDialplan {
 impl ChannelDialplan {
     /// The `type` of this message on the wire: `ChannelDialplan`.
     pub const TYPE: &'static str = "ChannelDialplan";
+}
+impl crate::events::EventKind for ChannelDialplan {
+    const TYPE: &'static str = "ChannelDialplan";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelDialplan(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelDialplan(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// DTMF received on a channel.
 ///
@@ -475,6 +745,21 @@ impl ChannelDtmfReceived {
     /// The `type` of this message on the wire: `ChannelDtmfReceived`.
     pub const TYPE: &'static str = "ChannelDtmfReceived";
 }
+impl crate::events::EventKind for ChannelDtmfReceived {
+    const TYPE: &'static str = "ChannelDtmfReceived";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelDtmfReceived(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelDtmfReceived(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification that a channel has entered a bridge.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "ChannelEnteredBridge")]
@@ -496,6 +781,21 @@ pub struct ChannelEnteredBridge {
 impl ChannelEnteredBridge {
     /// The `type` of this message on the wire: `ChannelEnteredBridge`.
     pub const TYPE: &'static str = "ChannelEnteredBridge";
+}
+impl crate::events::EventKind for ChannelEnteredBridge {
+    const TYPE: &'static str = "ChannelEnteredBridge";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelEnteredBridge(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelEnteredBridge(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// A hangup was requested on the channel.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -527,6 +827,21 @@ impl ChannelHangupRequest {
     /// The `type` of this message on the wire: `ChannelHangupRequest`.
     pub const TYPE: &'static str = "ChannelHangupRequest";
 }
+impl crate::events::EventKind for ChannelHangupRequest {
+    const TYPE: &'static str = "ChannelHangupRequest";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelHangupRequest(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelHangupRequest(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// A channel initiated a media hold.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "ChannelHold")]
@@ -549,6 +864,21 @@ impl ChannelHold {
     /// The `type` of this message on the wire: `ChannelHold`.
     pub const TYPE: &'static str = "ChannelHold";
 }
+impl crate::events::EventKind for ChannelHold {
+    const TYPE: &'static str = "ChannelHold";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelHold(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelHold(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification that a channel has left a bridge.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "ChannelLeftBridge")]
@@ -570,6 +900,21 @@ impl ChannelLeftBridge {
     /// The `type` of this message on the wire: `ChannelLeftBridge`.
     pub const TYPE: &'static str = "ChannelLeftBridge";
 }
+impl crate::events::EventKind for ChannelLeftBridge {
+    const TYPE: &'static str = "ChannelLeftBridge";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelLeftBridge(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelLeftBridge(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification of a channel's state change.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "ChannelStateChange")]
@@ -588,6 +933,21 @@ pub struct ChannelStateChange {
 impl ChannelStateChange {
     /// The `type` of this message on the wire: `ChannelStateChange`.
     pub const TYPE: &'static str = "ChannelStateChange";
+}
+impl crate::events::EventKind for ChannelStateChange {
+    const TYPE: &'static str = "ChannelStateChange";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelStateChange(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelStateChange(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// Talking is no longer detected on the channel.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -610,6 +970,21 @@ impl ChannelTalkingFinished {
     /// The `type` of this message on the wire: `ChannelTalkingFinished`.
     pub const TYPE: &'static str = "ChannelTalkingFinished";
 }
+impl crate::events::EventKind for ChannelTalkingFinished {
+    const TYPE: &'static str = "ChannelTalkingFinished";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelTalkingFinished(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelTalkingFinished(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Talking was detected on the channel.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "ChannelTalkingStarted")]
@@ -628,6 +1003,21 @@ pub struct ChannelTalkingStarted {
 impl ChannelTalkingStarted {
     /// The `type` of this message on the wire: `ChannelTalkingStarted`.
     pub const TYPE: &'static str = "ChannelTalkingStarted";
+}
+impl crate::events::EventKind for ChannelTalkingStarted {
+    const TYPE: &'static str = "ChannelTalkingStarted";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelTalkingStarted(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelTalkingStarted(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// Tone was detected on the channel.
 ///
@@ -649,6 +1039,21 @@ pub struct ChannelToneDetected {
 impl ChannelToneDetected {
     /// The `type` of this message on the wire: `ChannelToneDetected`.
     pub const TYPE: &'static str = "ChannelToneDetected";
+}
+impl crate::events::EventKind for ChannelToneDetected {
+    const TYPE: &'static str = "ChannelToneDetected";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelToneDetected(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelToneDetected(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// transfer on a channel.
 ///
@@ -676,6 +1081,21 @@ impl ChannelTransfer {
     /// The `type` of this message on the wire: `ChannelTransfer`.
     pub const TYPE: &'static str = "ChannelTransfer";
 }
+impl crate::events::EventKind for ChannelTransfer {
+    const TYPE: &'static str = "ChannelTransfer";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelTransfer(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelTransfer(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// A channel initiated a media unhold.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "ChannelUnhold")]
@@ -694,6 +1114,21 @@ pub struct ChannelUnhold {
 impl ChannelUnhold {
     /// The `type` of this message on the wire: `ChannelUnhold`.
     pub const TYPE: &'static str = "ChannelUnhold";
+}
+impl crate::events::EventKind for ChannelUnhold {
+    const TYPE: &'static str = "ChannelUnhold";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelUnhold(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelUnhold(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// User-generated event with additional user-defined fields in the object.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -726,6 +1161,21 @@ impl ChannelUserevent {
     /// The `type` of this message on the wire: `ChannelUserevent`.
     pub const TYPE: &'static str = "ChannelUserevent";
 }
+impl crate::events::EventKind for ChannelUserevent {
+    const TYPE: &'static str = "ChannelUserevent";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelUserevent(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelUserevent(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Channel variable changed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "ChannelVarset")]
@@ -752,6 +1202,21 @@ impl ChannelVarset {
     /// The `type` of this message on the wire: `ChannelVarset`.
     pub const TYPE: &'static str = "ChannelVarset";
 }
+impl crate::events::EventKind for ChannelVarset {
+    const TYPE: &'static str = "ChannelVarset";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelVarset(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelVarset(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// The state of a contact on an endpoint has changed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "ContactStatusChange")]
@@ -773,6 +1238,21 @@ impl ContactStatusChange {
     /// The `type` of this message on the wire: `ContactStatusChange`.
     pub const TYPE: &'static str = "ContactStatusChange";
 }
+impl crate::events::EventKind for ContactStatusChange {
+    const TYPE: &'static str = "ContactStatusChange";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ContactStatusChange(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ContactStatusChange(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification that a device state has changed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "DeviceStateChanged")]
@@ -791,6 +1271,21 @@ pub struct DeviceStateChanged {
 impl DeviceStateChanged {
     /// The `type` of this message on the wire: `DeviceStateChanged`.
     pub const TYPE: &'static str = "DeviceStateChanged";
+}
+impl crate::events::EventKind for DeviceStateChanged {
+    const TYPE: &'static str = "DeviceStateChanged";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::DeviceStateChanged(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::DeviceStateChanged(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// Dialing state has changed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -825,6 +1320,21 @@ impl Dial {
     /// The `type` of this message on the wire: `Dial`.
     pub const TYPE: &'static str = "Dial";
 }
+impl crate::events::EventKind for Dial {
+    const TYPE: &'static str = "Dial";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::Dial(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::Dial(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Endpoint state changed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "EndpointStateChange")]
@@ -843,6 +1353,21 @@ pub struct EndpointStateChange {
 impl EndpointStateChange {
     /// The `type` of this message on the wire: `EndpointStateChange`.
     pub const TYPE: &'static str = "EndpointStateChange";
+}
+impl crate::events::EventKind for EndpointStateChange {
+    const TYPE: &'static str = "EndpointStateChange";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::EndpointStateChange(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::EndpointStateChange(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// The state of a peer associated with an endpoint has changed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -865,6 +1390,21 @@ impl PeerStatusChange {
     /// The `type` of this message on the wire: `PeerStatusChange`.
     pub const TYPE: &'static str = "PeerStatusChange";
 }
+impl crate::events::EventKind for PeerStatusChange {
+    const TYPE: &'static str = "PeerStatusChange";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::PeerStatusChange(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::PeerStatusChange(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Event showing the continuation of a media playback operation from one media URI to the next in the list.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "PlaybackContinuing")]
@@ -883,6 +1423,21 @@ pub struct PlaybackContinuing {
 impl PlaybackContinuing {
     /// The `type` of this message on the wire: `PlaybackContinuing`.
     pub const TYPE: &'static str = "PlaybackContinuing";
+}
+impl crate::events::EventKind for PlaybackContinuing {
+    const TYPE: &'static str = "PlaybackContinuing";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::PlaybackContinuing(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::PlaybackContinuing(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// Event showing the completion of a media playback operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -903,6 +1458,21 @@ impl PlaybackFinished {
     /// The `type` of this message on the wire: `PlaybackFinished`.
     pub const TYPE: &'static str = "PlaybackFinished";
 }
+impl crate::events::EventKind for PlaybackFinished {
+    const TYPE: &'static str = "PlaybackFinished";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::PlaybackFinished(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::PlaybackFinished(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Event showing the start of a media playback operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "PlaybackStarted")]
@@ -921,6 +1491,21 @@ pub struct PlaybackStarted {
 impl PlaybackStarted {
     /// The `type` of this message on the wire: `PlaybackStarted`.
     pub const TYPE: &'static str = "PlaybackStarted";
+}
+impl crate::events::EventKind for PlaybackStarted {
+    const TYPE: &'static str = "PlaybackStarted";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::PlaybackStarted(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::PlaybackStarted(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// REST over Websocket Response.
 ///
@@ -957,6 +1542,21 @@ impl RestResponse {
     /// The `type` of this message on the wire: `RESTResponse`.
     pub const TYPE: &'static str = "RESTResponse";
 }
+impl crate::events::EventKind for RestResponse {
+    const TYPE: &'static str = "RESTResponse";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::RestResponse(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::RestResponse(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Event showing failure of a recording operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "RecordingFailed")]
@@ -975,6 +1575,21 @@ pub struct RecordingFailed {
 impl RecordingFailed {
     /// The `type` of this message on the wire: `RecordingFailed`.
     pub const TYPE: &'static str = "RecordingFailed";
+}
+impl crate::events::EventKind for RecordingFailed {
+    const TYPE: &'static str = "RecordingFailed";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::RecordingFailed(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::RecordingFailed(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// Event showing the completion of a recording operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -995,6 +1610,21 @@ impl RecordingFinished {
     /// The `type` of this message on the wire: `RecordingFinished`.
     pub const TYPE: &'static str = "RecordingFinished";
 }
+impl crate::events::EventKind for RecordingFinished {
+    const TYPE: &'static str = "RecordingFinished";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::RecordingFinished(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::RecordingFinished(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Event showing the start of a recording operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "RecordingStarted")]
@@ -1014,6 +1644,21 @@ impl RecordingStarted {
     /// The `type` of this message on the wire: `RecordingStarted`.
     pub const TYPE: &'static str = "RecordingStarted";
 }
+impl crate::events::EventKind for RecordingStarted {
+    const TYPE: &'static str = "RecordingStarted";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::RecordingStarted(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::RecordingStarted(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification that a channel has left a Stasis application.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "StasisEnd")]
@@ -1032,6 +1677,21 @@ pub struct StasisEnd {
 impl StasisEnd {
     /// The `type` of this message on the wire: `StasisEnd`.
     pub const TYPE: &'static str = "StasisEnd";
+}
+impl crate::events::EventKind for StasisEnd {
+    const TYPE: &'static str = "StasisEnd";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::StasisEnd(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::StasisEnd(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// Notification that a channel has entered a Stasis application.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1058,6 +1718,21 @@ impl StasisStart {
     /// The `type` of this message on the wire: `StasisStart`.
     pub const TYPE: &'static str = "StasisStart";
 }
+impl crate::events::EventKind for StasisStart {
+    const TYPE: &'static str = "StasisStart";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::StasisStart(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::StasisStart(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// A text message was received from an endpoint.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "TextMessageReceived")]
@@ -1079,6 +1754,21 @@ pub struct TextMessageReceived {
 impl TextMessageReceived {
     /// The `type` of this message on the wire: `TextMessageReceived`.
     pub const TYPE: &'static str = "TextMessageReceived";
+}
+impl crate::events::EventKind for TextMessageReceived {
+    const TYPE: &'static str = "TextMessageReceived";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::TextMessageReceived(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::TextMessageReceived(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// A message of the ARI event stream.
 ///

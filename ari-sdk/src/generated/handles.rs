@@ -1192,6 +1192,8 @@ impl Channels {
     ///
     /// The new channel is created immediately and a snapshot of it returned. If a Stasis application is provided it will be automatically subscribed to the originated channel for further events and updates.
     ///
+    /// Local channels (\`Local/exten@context\`) come in two halves: the channel this originate names (\`channelId\`, the \`;1\` half, the caller) and the other half (\`otherChannelId\`, \`;2\`), which runs \`exten@context\`. With \`app\`, the \`;1\` half enters the application only when the \`;2\` half answers; if the dialplan sends the \`;2\` half into Stasis, it arrives there first, ringing, and must be answered before the \`;1\` half enters. Until a half is in Stasis, channel operations on it (\`send_dtmf\`, \`play\`, …) answer 409 "Channel not in Stasis application". Hanging up one half hangs up the other. See \`ChannelHandle::originate_and_wait\` and \`Client::incoming_calls\`.
+    ///
     /// HTTP: `POST /channels` (operation `originate`).
     ///
     /// # Parameters
@@ -1206,7 +1208,7 @@ impl Channels {
     /// - [`timeout`](super::operations::channels::Originate::timeout) (optional setter; query parameter `timeout`): Timeout (in seconds) before giving up dialing, or -1 for no timeout. Default: `30`.
     /// - [`variables`](super::operations::channels::Originate::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
     /// - [`channel_id`](super::operations::channels::Originate::channel_id) (optional setter; query parameter `channelId`): The unique id to assign the channel on creation.
-    /// - [`other_channel_id`](super::operations::channels::Originate::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels.
+    /// - [`other_channel_id`](super::operations::channels::Originate::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels. With a Local channel this is the \`;2\` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs \`Stasis\`).
     /// - [`originator`](super::operations::channels::Originate::originator) (optional setter; query parameter `originator`): The unique id of the channel which is originating this one.
     /// - [`formats`](super::operations::channels::Originate::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
     ///
@@ -1231,7 +1233,7 @@ impl Channels {
     /// - `app` (required; query parameter `app`): Stasis Application to place channel into.
     /// - [`app_args`](super::operations::channels::Create::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
     /// - [`channel_id`](super::operations::channels::Create::channel_id) (optional setter; query parameter `channelId`): The unique id to assign the channel on creation.
-    /// - [`other_channel_id`](super::operations::channels::Create::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels.
+    /// - [`other_channel_id`](super::operations::channels::Create::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels. With a Local channel this is the \`;2\` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs \`Stasis\`).
     /// - [`originator`](super::operations::channels::Create::originator) (optional setter; query parameter `originator`): Unique ID of the calling channel.
     /// - [`formats`](super::operations::channels::Create::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
     /// - [`variables`](super::operations::channels::Create::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
@@ -1325,6 +1327,8 @@ impl ChannelHandle {
     ///
     /// The new channel is created immediately and a snapshot of it returned. If a Stasis application is provided it will be automatically subscribed to the originated channel for further events and updates.
     ///
+    /// Local channels (\`Local/exten@context\`) come in two halves: the channel this originate names (\`channelId\`, the \`;1\` half, the caller) and the other half (\`otherChannelId\`, \`;2\`), which runs \`exten@context\`. With \`app\`, the \`;1\` half enters the application only when the \`;2\` half answers; if the dialplan sends the \`;2\` half into Stasis, it arrives there first, ringing, and must be answered before the \`;1\` half enters. Until a half is in Stasis, channel operations on it (\`send_dtmf\`, \`play\`, …) answer 409 "Channel not in Stasis application". Hanging up one half hangs up the other. See \`ChannelHandle::originate_and_wait\` and \`Client::incoming_calls\`.
+    ///
     /// HTTP: `POST /channels/{channelId}` (operation `originateWithId`).
     ///
     /// # Parameters
@@ -1339,7 +1343,7 @@ impl ChannelHandle {
     /// - [`caller_id`](super::operations::channels::OriginateWithId::caller_id) (optional setter; query parameter `callerId`): CallerID to use when dialing the endpoint or extension.
     /// - [`timeout`](super::operations::channels::OriginateWithId::timeout) (optional setter; query parameter `timeout`): Timeout (in seconds) before giving up dialing, or -1 for no timeout. Default: `30`.
     /// - [`variables`](super::operations::channels::OriginateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
-    /// - [`other_channel_id`](super::operations::channels::OriginateWithId::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels.
+    /// - [`other_channel_id`](super::operations::channels::OriginateWithId::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels. With a Local channel this is the \`;2\` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs \`Stasis\`).
     /// - [`originator`](super::operations::channels::OriginateWithId::originator) (optional setter; query parameter `originator`): The unique id of the channel which is originating this one.
     /// - [`formats`](super::operations::channels::OriginateWithId::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
     ///
@@ -1449,11 +1453,13 @@ impl ChannelHandle {
     }
     /// Send provided DTMF to a given channel.
     ///
+    /// Answers 409 "Channel not in Stasis application" while the channel is not in an application — for the \`;1\` half of an originated Local channel, until the other half answers.
+    ///
     /// HTTP: `POST /channels/{channelId}/dtmf` (operation `sendDTMF`).
     ///
     /// # Parameters
     /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
-    /// - [`dtmf`](super::operations::channels::SendDtmf::dtmf) (optional setter; query parameter `dtmf`): DTMF To send.
+    /// - `dtmf` (required; query parameter `dtmf`): DTMF To send. Required: the specs mark it optional, but Asterisk answers 400 "DTMF is required" without it (tests/FINDINGS.md, "Parameters Asterisk requires that the specs mark optional").
     /// - [`before`](super::operations::channels::SendDtmf::before) (optional setter; query parameter `before`): Amount of time to wait before DTMF digits (specified in milliseconds) start. Default: `0`.
     /// - [`between`](super::operations::channels::SendDtmf::between) (optional setter; query parameter `between`): Amount of time in between DTMF digits (specified in milliseconds). Default: `100`.
     /// - [`duration`](super::operations::channels::SendDtmf::duration) (optional setter; query parameter `duration`): Length of each DTMF digit (specified in milliseconds). Default: `100`.
@@ -1467,10 +1473,14 @@ impl ChannelHandle {
     /// - 404: Channel not found
     /// - 409: Channel not in a Stasis application
     /// - 412: Channel in invalid state
-    pub fn send_dtmf(&self) -> super::operations::channels::SendDtmf {
+    pub fn send_dtmf(
+        &self,
+        dtmf: impl Into<String>,
+    ) -> super::operations::channels::SendDtmf {
         super::operations::channels::SendDtmf::new(
             self.client.clone(),
             self.channel_id.clone(),
+            dtmf.into(),
         )
     }
     /// Hold a channel.
@@ -1587,7 +1597,7 @@ impl ChannelHandle {
     ///
     /// # Parameters
     /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
-    /// - [`direction`](super::operations::channels::Mute::direction) (optional setter; query parameter `direction`): Direction in which to mute audio. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
+    /// - `direction` (required; query parameter `direction`): Direction in which to mute audio Required: the specs mark it optional, but Asterisk answers 400 "Direction is required" without it (tests/FINDINGS.md, "Parameters Asterisk requires that the specs mark optional"). Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1596,10 +1606,14 @@ impl ChannelHandle {
     /// - 404: Channel not found
     /// - 409: Channel not in a Stasis application
     /// - 412: Channel in invalid state
-    pub fn mute(&self) -> super::operations::channels::Mute {
+    pub fn mute(
+        &self,
+        direction: impl Into<super::enums::MediaDirection>,
+    ) -> super::operations::channels::Mute {
         super::operations::channels::Mute::new(
             self.client.clone(),
             self.channel_id.clone(),
+            direction.into(),
         )
     }
     /// Unmute a channel.
@@ -1608,7 +1622,7 @@ impl ChannelHandle {
     ///
     /// # Parameters
     /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
-    /// - [`direction`](super::operations::channels::Unmute::direction) (optional setter; query parameter `direction`): Direction in which to unmute audio. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
+    /// - `direction` (required; query parameter `direction`): Direction in which to unmute audio Required: the specs mark it optional, but Asterisk answers 400 "Direction is required" without it (tests/FINDINGS.md, "Parameters Asterisk requires that the specs mark optional"). Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
     ///
@@ -1617,10 +1631,14 @@ impl ChannelHandle {
     /// - 404: Channel not found
     /// - 409: Channel not in a Stasis application
     /// - 412: Channel in invalid state
-    pub fn unmute(&self) -> super::operations::channels::Unmute {
+    pub fn unmute(
+        &self,
+        direction: impl Into<super::enums::MediaDirection>,
+    ) -> super::operations::channels::Unmute {
         super::operations::channels::Unmute::new(
             self.client.clone(),
             self.channel_id.clone(),
+            direction.into(),
         )
     }
     /// Start playback of media.
@@ -1712,6 +1730,8 @@ impl ChannelHandle {
     /// Start a recording.
     ///
     /// Record audio from a channel. Note that this will not capture audio sent to the channel. The bridge itself has a record feature if that's what you want.
+    ///
+    /// What is recorded is the audio Asterisk receives from this channel (what its far end sends), not what is played to it. A channel nobody sends audio to — for example the \`;2\` half of a Local channel whose \`;1\` half is silent — records nothing: a 44-byte WAV (the header only), reported as a success. To record a caller, record the channel the caller is on; to record both directions, snoop (\`snoop_channel\` with \`spy=both\`) and record the snoop channel, or record a bridge.
     ///
     /// HTTP: `POST /channels/{channelId}/record` (operation `record`).
     ///

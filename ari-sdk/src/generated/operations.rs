@@ -66,14 +66,14 @@
 //! | `channels.answer` | `POST /channels/{channelId}/answer` | [`client.channel(channel_id).answer()`](crate::ChannelHandle::answer) | [`channels::Answer`](crate::operations::channels::Answer) |
 //! | `channels.continueInDialplan` | `POST /channels/{channelId}/continue` | [`client.channel(channel_id).continue_in_dialplan()`](crate::ChannelHandle::continue_in_dialplan) | [`channels::ContinueInDialplan`](crate::operations::channels::ContinueInDialplan) |
 //! | `channels.dial` | `POST /channels/{channelId}/dial` | [`client.channel(channel_id).dial()`](crate::ChannelHandle::dial) | [`channels::Dial`](crate::operations::channels::Dial) |
-//! | `channels.sendDTMF` | `POST /channels/{channelId}/dtmf` | [`client.channel(channel_id).send_dtmf()`](crate::ChannelHandle::send_dtmf) | [`channels::SendDtmf`](crate::operations::channels::SendDtmf) |
+//! | `channels.sendDTMF` | `POST /channels/{channelId}/dtmf` | [`client.channel(channel_id).send_dtmf(dtmf)`](crate::ChannelHandle::send_dtmf) | [`channels::SendDtmf`](crate::operations::channels::SendDtmf) |
 //! | `channels.hold` | `POST /channels/{channelId}/hold` | [`client.channel(channel_id).hold()`](crate::ChannelHandle::hold) | [`channels::Hold`](crate::operations::channels::Hold) |
 //! | `channels.unhold` | `DELETE /channels/{channelId}/hold` | [`client.channel(channel_id).unhold()`](crate::ChannelHandle::unhold) | [`channels::Unhold`](crate::operations::channels::Unhold) |
 //! | `channels.startMoh` | `POST /channels/{channelId}/moh` | [`client.channel(channel_id).start_moh()`](crate::ChannelHandle::start_moh) | [`channels::StartMoh`](crate::operations::channels::StartMoh) |
 //! | `channels.stopMoh` | `DELETE /channels/{channelId}/moh` | [`client.channel(channel_id).stop_moh()`](crate::ChannelHandle::stop_moh) | [`channels::StopMoh`](crate::operations::channels::StopMoh) |
 //! | `channels.move` | `POST /channels/{channelId}/move` | [`client.channel(channel_id).move_to(app)`](crate::ChannelHandle::move_to) | [`channels::MoveTo`](crate::operations::channels::MoveTo) |
-//! | `channels.mute` | `POST /channels/{channelId}/mute` | [`client.channel(channel_id).mute()`](crate::ChannelHandle::mute) | [`channels::Mute`](crate::operations::channels::Mute) |
-//! | `channels.unmute` | `DELETE /channels/{channelId}/mute` | [`client.channel(channel_id).unmute()`](crate::ChannelHandle::unmute) | [`channels::Unmute`](crate::operations::channels::Unmute) |
+//! | `channels.mute` | `POST /channels/{channelId}/mute` | [`client.channel(channel_id).mute(direction)`](crate::ChannelHandle::mute) | [`channels::Mute`](crate::operations::channels::Mute) |
+//! | `channels.unmute` | `DELETE /channels/{channelId}/mute` | [`client.channel(channel_id).unmute(direction)`](crate::ChannelHandle::unmute) | [`channels::Unmute`](crate::operations::channels::Unmute) |
 //! | `channels.play` | `POST /channels/{channelId}/play` | [`client.channel(channel_id).play(media)`](crate::ChannelHandle::play) | [`channels::Play`](crate::operations::channels::Play) |
 //! | `channels.playWithId` | `POST /channels/{channelId}/play/{playbackId}` | [`client.channel(channel_id).play_with_id(playback_id, media)`](crate::ChannelHandle::play_with_id) | [`channels::PlayWithId`](crate::operations::channels::PlayWithId) |
 //! | `channels.progress` | `POST /channels/{channelId}/progress` | [`client.channel(channel_id).progress()`](crate::ChannelHandle::progress) | [`channels::Progress`](crate::operations::channels::Progress) |
@@ -2675,7 +2675,7 @@ pub mod channels {
             self.channel_id = Some(channel_id.into());
             self
         }
-        /// The unique id to assign the second channel when using local channels.
+        /// The unique id to assign the second channel when using local channels. With a Local channel this is the \`;2\` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs \`Stasis\`).
         ///
         /// Sent as the query parameter `otherChannelId`.
         pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
@@ -2787,7 +2787,7 @@ pub mod channels {
             self.channel_id = Some(channel_id.into());
             self
         }
-        /// The unique id to assign the second channel when using local channels.
+        /// The unique id to assign the second channel when using local channels. With a Local channel this is the \`;2\` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs \`Stasis\`).
         ///
         /// Sent as the query parameter `otherChannelId`.
         pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
@@ -3187,7 +3187,7 @@ pub mod channels {
             );
             self
         }
-        /// The unique id to assign the second channel when using local channels.
+        /// The unique id to assign the second channel when using local channels. With a Local channel this is the \`;2\` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs \`Stasis\`).
         ///
         /// Sent as the query parameter `otherChannelId`.
         pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
@@ -3546,7 +3546,7 @@ pub mod channels {
     pub struct SendDtmf {
         client: crate::Client,
         channel_id: String,
-        dtmf: Option<String>,
+        dtmf: String,
         before: Option<i64>,
         between: Option<i64>,
         duration: Option<i64>,
@@ -3554,23 +3554,20 @@ pub mod channels {
     }
     impl SendDtmf {
         /// A builder with the required parameters and no optional ones (see [`ChannelHandle`](super::super::handles::ChannelHandle)).
-        pub(crate) fn new(client: crate::Client, channel_id: String) -> Self {
+        pub(crate) fn new(
+            client: crate::Client,
+            channel_id: String,
+            dtmf: String,
+        ) -> Self {
             Self {
                 client,
                 channel_id,
-                dtmf: None,
+                dtmf,
                 before: None,
                 between: None,
                 duration: None,
                 after: None,
             }
-        }
-        /// DTMF To send.
-        ///
-        /// Sent as the query parameter `dtmf`.
-        pub fn dtmf(mut self, dtmf: impl Into<String>) -> Self {
-            self.dtmf = Some(dtmf.into());
-            self
         }
         /// Amount of time to wait before DTMF digits (specified in milliseconds) start.
         ///
@@ -3613,7 +3610,7 @@ pub mod channels {
                 .segment("channels")
                 .param("channelId", self.channel_id)
                 .segment("dtmf")
-                .query_opt("dtmf", self.dtmf)
+                .query("dtmf", self.dtmf)
                 .query_opt("before", self.before)
                 .query_opt("between", self.between)
                 .query_opt("duration", self.duration)
@@ -3926,26 +3923,20 @@ pub mod channels {
     pub struct Mute {
         client: crate::Client,
         channel_id: String,
-        direction: Option<super::enums::MediaDirection>,
+        direction: super::enums::MediaDirection,
     }
     impl Mute {
         /// A builder with the required parameters and no optional ones (see [`ChannelHandle`](super::super::handles::ChannelHandle)).
-        pub(crate) fn new(client: crate::Client, channel_id: String) -> Self {
+        pub(crate) fn new(
+            client: crate::Client,
+            channel_id: String,
+            direction: super::enums::MediaDirection,
+        ) -> Self {
             Self {
                 client,
                 channel_id,
-                direction: None,
+                direction,
             }
-        }
-        /// Direction in which to mute audio.
-        ///
-        /// Sent as the query parameter `direction`. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
-        pub fn direction(
-            mut self,
-            direction: impl Into<super::enums::MediaDirection>,
-        ) -> Self {
-            self.direction = Some(direction.into());
-            self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
         /// [`send`](Self::send) hands to the client's transport.
@@ -3960,7 +3951,7 @@ pub mod channels {
                 .segment("channels")
                 .param("channelId", self.channel_id)
                 .segment("mute")
-                .query_opt("direction", self.direction)
+                .query("direction", self.direction)
                 .errors(
                     &[
                         (404u16, "Channel not found"),
@@ -3991,26 +3982,20 @@ pub mod channels {
     pub struct Unmute {
         client: crate::Client,
         channel_id: String,
-        direction: Option<super::enums::MediaDirection>,
+        direction: super::enums::MediaDirection,
     }
     impl Unmute {
         /// A builder with the required parameters and no optional ones (see [`ChannelHandle`](super::super::handles::ChannelHandle)).
-        pub(crate) fn new(client: crate::Client, channel_id: String) -> Self {
+        pub(crate) fn new(
+            client: crate::Client,
+            channel_id: String,
+            direction: super::enums::MediaDirection,
+        ) -> Self {
             Self {
                 client,
                 channel_id,
-                direction: None,
+                direction,
             }
-        }
-        /// Direction in which to unmute audio.
-        ///
-        /// Sent as the query parameter `direction`. Values: [`MediaDirection`](super::enums::MediaDirection). Default: `both`.
-        pub fn direction(
-            mut self,
-            direction: impl Into<super::enums::MediaDirection>,
-        ) -> Self {
-            self.direction = Some(direction.into());
-            self
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
         /// [`send`](Self::send) hands to the client's transport.
@@ -4025,7 +4010,7 @@ pub mod channels {
                 .segment("channels")
                 .param("channelId", self.channel_id)
                 .segment("mute")
-                .query_opt("direction", self.direction)
+                .query("direction", self.direction)
                 .errors(
                     &[
                         (404u16, "Channel not found"),

@@ -30,6 +30,21 @@ impl MissingParams {
     /// The `type` of this message on the wire: `MissingParams`.
     pub const TYPE: &'static str = "MissingParams";
 }
+impl crate::events::EventKind for MissingParams {
+    const TYPE: &'static str = "MissingParams";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::MissingParams(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::MissingParams(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Notification that a channel has entered a bridge.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "ChannelEnteredBridge")]
@@ -51,6 +66,21 @@ pub struct ChannelEnteredBridge {
 impl ChannelEnteredBridge {
     /// The `type` of this message on the wire: `ChannelEnteredBridge`.
     pub const TYPE: &'static str = "ChannelEnteredBridge";
+}
+impl crate::events::EventKind for ChannelEnteredBridge {
+    const TYPE: &'static str = "ChannelEnteredBridge";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelEnteredBridge(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelEnteredBridge(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// transfer on a channel.
 ///
@@ -75,6 +105,21 @@ pub struct ChannelTransfer {
 impl ChannelTransfer {
     /// The `type` of this message on the wire: `ChannelTransfer`.
     pub const TYPE: &'static str = "ChannelTransfer";
+}
+impl crate::events::EventKind for ChannelTransfer {
+    const TYPE: &'static str = "ChannelTransfer";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::ChannelTransfer(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::ChannelTransfer(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// Dialing state has changed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -103,6 +148,21 @@ impl Dial {
     /// The `type` of this message on the wire: `Dial`.
     pub const TYPE: &'static str = "Dial";
 }
+impl crate::events::EventKind for Dial {
+    const TYPE: &'static str = "Dial";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::Dial(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::Dial(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Event showing the start of a media playback operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "PlaybackStarted")]
@@ -122,6 +182,21 @@ impl PlaybackStarted {
     /// The `type` of this message on the wire: `PlaybackStarted`.
     pub const TYPE: &'static str = "PlaybackStarted";
 }
+impl crate::events::EventKind for PlaybackStarted {
+    const TYPE: &'static str = "PlaybackStarted";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::PlaybackStarted(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::PlaybackStarted(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// Event showing the completion of a recording operation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "RecordingFinished")]
@@ -140,6 +215,21 @@ pub struct RecordingFinished {
 impl RecordingFinished {
     /// The `type` of this message on the wire: `RecordingFinished`.
     pub const TYPE: &'static str = "RecordingFinished";
+}
+impl crate::events::EventKind for RecordingFinished {
+    const TYPE: &'static str = "RecordingFinished";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::RecordingFinished(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::RecordingFinished(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// Notification that a channel has entered a Stasis application.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -165,6 +255,21 @@ pub struct StasisStart {
 impl StasisStart {
     /// The `type` of this message on the wire: `StasisStart`.
     pub const TYPE: &'static str = "StasisStart";
+}
+impl crate::events::EventKind for StasisStart {
+    const TYPE: &'static str = "StasisStart";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::StasisStart(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::StasisStart(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// A message of the ARI event stream.
 ///

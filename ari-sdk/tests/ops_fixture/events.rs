@@ -28,6 +28,21 @@ impl StasisStart {
     /// The `type` of this message on the wire: `StasisStart`.
     pub const TYPE: &'static str = "StasisStart";
 }
+impl crate::events::EventKind for StasisStart {
+    const TYPE: &'static str = "StasisStart";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::StasisStart(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::StasisStart(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// The BridgeCreated model.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "BridgeCreated")]
@@ -41,6 +56,21 @@ pub struct BridgeCreated {
 impl BridgeCreated {
     /// The `type` of this message on the wire: `BridgeCreated`.
     pub const TYPE: &'static str = "BridgeCreated";
+}
+impl crate::events::EventKind for BridgeCreated {
+    const TYPE: &'static str = "BridgeCreated";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::BridgeCreated(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::BridgeCreated(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// The PlaybackStarted model.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -56,6 +86,21 @@ impl PlaybackStarted {
     /// The `type` of this message on the wire: `PlaybackStarted`.
     pub const TYPE: &'static str = "PlaybackStarted";
 }
+impl crate::events::EventKind for PlaybackStarted {
+    const TYPE: &'static str = "PlaybackStarted";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::PlaybackStarted(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::PlaybackStarted(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// The RecordingStarted model.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "RecordingStarted")]
@@ -69,6 +114,21 @@ pub struct RecordingStarted {
 impl RecordingStarted {
     /// The `type` of this message on the wire: `RecordingStarted`.
     pub const TYPE: &'static str = "RecordingStarted";
+}
+impl crate::events::EventKind for RecordingStarted {
+    const TYPE: &'static str = "RecordingStarted";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::RecordingStarted(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::RecordingStarted(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 /// A message of the ARI event stream.
 ///

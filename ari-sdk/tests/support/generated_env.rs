@@ -91,3 +91,21 @@ mod contract_harness {
         &[]
     }
 }
+
+/// Stands in for `ari_sdk::events`: the trait the generated event structs implement, over the fixture's own
+/// `Event`.
+pub mod events {
+    use crate::generated::events::Event;
+
+    /// Stands in for `ari_sdk::events::EventKind`.
+    pub trait EventKind: Sized {
+        /// The `type` on the wire.
+        const TYPE: &'static str;
+        /// The struct inside `event` when it is this kind, else `event` back.
+        // Mirrors `ari_sdk::events::EventKind::from_event`, which hands the event back unboxed.
+        #[allow(clippy::result_large_err)]
+        fn from_event(event: Event) -> Result<Self, Event>;
+        /// The struct inside `event` when it is this kind.
+        fn from_ref(event: &Event) -> Option<&Self>;
+    }
+}

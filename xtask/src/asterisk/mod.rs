@@ -16,6 +16,8 @@
 mod config;
 mod process;
 mod progress;
+#[cfg(test)]
+mod readme_dialplan;
 mod root;
 pub mod server;
 
