@@ -201,10 +201,14 @@ mod isolated {
                     }
                 })
             };
-            assert!(
-                was_closed,
-                "round {round}: port {port} already answered when first polled after the restart"
-            );
+            // Measure the reconnect from the moment the port opened. When it already answered at
+            // the first poll (a fast start under load), that moment is unknown: measure from the new
+            // process's start instead, which is earlier, so the bound below is only stricter.
+            let port_open = if was_closed {
+                port_open
+            } else {
+                Instant::from_std(restarted.started)
+            };
             let (lost_at, lost) = wait_state(&mut states, "Reconnecting", |s| {
                 matches!(s, ConnectionState::Reconnecting { .. })
             })
@@ -227,7 +231,7 @@ mod isolated {
             let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1e3);
             let line = format!(
                 "restart {round}: pid {} -> {}; connection lost {} after the kill ({}); port answered \
-                 {} after the new process started, ARI {} after the port; Connected {} after the \
+                 {} after the new process started{}, ARI {} after the port; Connected {} after the \
                  port answered; Gap item {}",
                 restarted.old_pid,
                 restarted.pid,
@@ -237,6 +241,11 @@ mod isolated {
                     _ => String::new(),
                 },
                 ms(port_open.into_std().saturating_duration_since(restarted.started)),
+                if was_closed {
+                    ""
+                } else {
+                    " (already open at the first poll: measured from the start)"
+                },
                 ms(ari_ready.saturating_duration_since(port_open)),
                 ms(reconnect),
                 ms(gap.duration()),

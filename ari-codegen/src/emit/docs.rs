@@ -15,7 +15,7 @@ use crate::ir::{Version, VersionSet};
 ///
 /// - each line is trimmed (leading indentation would start a code block, i.e. a doctest);
 /// - Markdown punctuation that changes meaning is backslash-escaped: `\ [ ] * ~` and
-///   backticks anywhere, `#` at the start of a line (intraword `_` is left alone: it never
+///   unpaired backticks (a balanced `` `code` `` span is kept as code), `#` at the start of a line (intraword `_` is left alone: it never
 ///   starts emphasis, and `x86_64` stays readable);
 /// - `<`, `>` and `&` become HTML entities (no stray tags);
 /// - `http://` and `https://` URLs are wrapped in `<…>` so they are autolinks, not bare URLs.
@@ -44,6 +44,16 @@ fn escape_line(line: &str) -> String {
             out.push_str(&rest[..url_len]);
             out.push('>');
             rest = &rest[url_len..];
+            continue;
+        }
+        // A balanced code span stays one: copied as it is (nothing inside a span needs escaping).
+        if let Some(span_len) = rest
+            .strip_prefix('`')
+            .and_then(|after| after.find('`'))
+            .filter(|&len| len > 0)
+        {
+            out.push_str(&rest[..span_len + 2]);
+            rest = &rest[span_len + 2..];
             continue;
         }
         let c = rest.chars().next().expect("rest is not empty");
@@ -143,8 +153,10 @@ mod tests {
     fn escapes_markdown_html_and_urls() {
         assert_eq!(
             escape("  See [docs] at https://wiki.asterisk.org/x.html.\n\n\n  <channel> & `x` *y* a_b #1"),
-            "See \\[docs\\] at <https://wiki.asterisk.org/x.html>.\n\n&lt;channel&gt; &amp; \\`x\\` \\*y\\* a_b #1"
+            "See \\[docs\\] at <https://wiki.asterisk.org/x.html>.\n\n&lt;channel&gt; &amp; `x` \\*y\\* a_b #1"
         );
+        // A balanced code span is kept, contents untouched; an unpaired backtick is escaped.
+        assert_eq!(escape("`a<b>[c]` and ` alone"), "`a<b>[c]` and \\` alone");
     }
 
     #[test]

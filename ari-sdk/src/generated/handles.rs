@@ -1192,7 +1192,7 @@ impl Channels {
     ///
     /// The new channel is created immediately and a snapshot of it returned. If a Stasis application is provided it will be automatically subscribed to the originated channel for further events and updates.
     ///
-    /// Local channels (\`Local/exten@context\`) come in two halves: the channel this originate names (\`channelId\`, the \`;1\` half, the caller) and the other half (\`otherChannelId\`, \`;2\`), which runs \`exten@context\`. With \`app\`, the \`;1\` half enters the application only when the \`;2\` half answers; if the dialplan sends the \`;2\` half into Stasis, it arrives there first, ringing, and must be answered before the \`;1\` half enters. Until a half is in Stasis, channel operations on it (\`send_dtmf\`, \`play\`, …) answer 409 "Channel not in Stasis application". Hanging up one half hangs up the other. See \`ChannelHandle::originate_and_wait\` and \`Client::incoming_calls\`.
+    /// Local channels (`Local/exten@context`) come in two halves: the channel this originate names (`channelId`, the `;1` half, the caller) and the other half (`otherChannelId`, `;2`), which runs `exten@context`. With `app`, the `;1` half enters the application only when the `;2` half answers; if the dialplan sends the `;2` half into Stasis, it arrives there first, ringing, and must be answered before the `;1` half enters. Until a half is in Stasis, channel operations on it (`send_dtmf`, `play`, …) answer 409 "Channel not in Stasis application". Hanging up one half hangs up the other. See `ChannelHandle::originate_and_wait` and `Client::incoming_calls`.
     ///
     /// HTTP: `POST /channels` (operation `originate`).
     ///
@@ -1208,7 +1208,7 @@ impl Channels {
     /// - [`timeout`](super::operations::channels::Originate::timeout) (optional setter; query parameter `timeout`): Timeout (in seconds) before giving up dialing, or -1 for no timeout. Default: `30`.
     /// - [`variables`](super::operations::channels::Originate::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
     /// - [`channel_id`](super::operations::channels::Originate::channel_id) (optional setter; query parameter `channelId`): The unique id to assign the channel on creation.
-    /// - [`other_channel_id`](super::operations::channels::Originate::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels. With a Local channel this is the \`;2\` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs \`Stasis\`).
+    /// - [`other_channel_id`](super::operations::channels::Originate::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels. With a Local channel this is the `;2` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs `Stasis`).
     /// - [`originator`](super::operations::channels::Originate::originator) (optional setter; query parameter `originator`): The unique id of the channel which is originating this one.
     /// - [`formats`](super::operations::channels::Originate::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
     ///
@@ -1233,7 +1233,7 @@ impl Channels {
     /// - `app` (required; query parameter `app`): Stasis Application to place channel into.
     /// - [`app_args`](super::operations::channels::Create::app_args) (optional setter; query parameter `appArgs`): The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
     /// - [`channel_id`](super::operations::channels::Create::channel_id) (optional setter; query parameter `channelId`): The unique id to assign the channel on creation.
-    /// - [`other_channel_id`](super::operations::channels::Create::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels. With a Local channel this is the \`;2\` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs \`Stasis\`).
+    /// - [`other_channel_id`](super::operations::channels::Create::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels. With a Local channel this is the `;2` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs `Stasis`).
     /// - [`originator`](super::operations::channels::Create::originator) (optional setter; query parameter `originator`): Unique ID of the calling channel.
     /// - [`formats`](super::operations::channels::Create::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
     /// - [`variables`](super::operations::channels::Create::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
@@ -1327,7 +1327,7 @@ impl ChannelHandle {
     ///
     /// The new channel is created immediately and a snapshot of it returned. If a Stasis application is provided it will be automatically subscribed to the originated channel for further events and updates.
     ///
-    /// Local channels (\`Local/exten@context\`) come in two halves: the channel this originate names (\`channelId\`, the \`;1\` half, the caller) and the other half (\`otherChannelId\`, \`;2\`), which runs \`exten@context\`. With \`app\`, the \`;1\` half enters the application only when the \`;2\` half answers; if the dialplan sends the \`;2\` half into Stasis, it arrives there first, ringing, and must be answered before the \`;1\` half enters. Until a half is in Stasis, channel operations on it (\`send_dtmf\`, \`play\`, …) answer 409 "Channel not in Stasis application". Hanging up one half hangs up the other. See \`ChannelHandle::originate_and_wait\` and \`Client::incoming_calls\`.
+    /// Local channels (`Local/exten@context`) come in two halves: the channel this originate names (`channelId`, the `;1` half, the caller) and the other half (`otherChannelId`, `;2`), which runs `exten@context`. With `app`, the `;1` half enters the application only when the `;2` half answers; if the dialplan sends the `;2` half into Stasis, it arrives there first, ringing, and must be answered before the `;1` half enters. Until a half is in Stasis, channel operations on it (`send_dtmf`, `play`, …) answer 409 "Channel not in Stasis application". Hanging up one half hangs up the other. See `ChannelHandle::originate_and_wait` and `Client::incoming_calls`.
     ///
     /// HTTP: `POST /channels/{channelId}` (operation `originateWithId`).
     ///
@@ -1343,7 +1343,7 @@ impl ChannelHandle {
     /// - [`caller_id`](super::operations::channels::OriginateWithId::caller_id) (optional setter; query parameter `callerId`): CallerID to use when dialing the endpoint or extension.
     /// - [`timeout`](super::operations::channels::OriginateWithId::timeout) (optional setter; query parameter `timeout`): Timeout (in seconds) before giving up dialing, or -1 for no timeout. Default: `30`.
     /// - [`variables`](super::operations::channels::OriginateWithId::variables) (optional setter; JSON body `{"variables": {"name": "value", ...}}`): The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }.
-    /// - [`other_channel_id`](super::operations::channels::OriginateWithId::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels. With a Local channel this is the \`;2\` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs \`Stasis\`).
+    /// - [`other_channel_id`](super::operations::channels::OriginateWithId::other_channel_id) (optional setter; query parameter `otherChannelId`): The unique id to assign the second channel when using local channels. With a Local channel this is the `;2` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs `Stasis`).
     /// - [`originator`](super::operations::channels::OriginateWithId::originator) (optional setter; query parameter `originator`): The unique id of the channel which is originating this one.
     /// - [`formats`](super::operations::channels::OriginateWithId::formats) (optional setter; query parameter `formats`): The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
     ///
@@ -1453,7 +1453,7 @@ impl ChannelHandle {
     }
     /// Send provided DTMF to a given channel.
     ///
-    /// Answers 409 "Channel not in Stasis application" while the channel is not in an application — for the \`;1\` half of an originated Local channel, until the other half answers.
+    /// Answers 409 "Channel not in Stasis application" while the channel is not in an application — for the `;1` half of an originated Local channel, until the other half answers.
     ///
     /// HTTP: `POST /channels/{channelId}/dtmf` (operation `sendDTMF`).
     ///
@@ -1731,7 +1731,7 @@ impl ChannelHandle {
     ///
     /// Record audio from a channel. Note that this will not capture audio sent to the channel. The bridge itself has a record feature if that's what you want.
     ///
-    /// What is recorded is the audio Asterisk receives from this channel (what its far end sends), not what is played to it. A channel nobody sends audio to — for example the \`;2\` half of a Local channel whose \`;1\` half is silent — records nothing: a 44-byte WAV (the header only), reported as a success. To record a caller, record the channel the caller is on; to record both directions, snoop (\`snoop_channel\` with \`spy=both\`) and record the snoop channel, or record a bridge.
+    /// What is recorded is the audio Asterisk receives from this channel (what its far end sends), not what is played to it. A channel nobody sends audio to — for example the `;2` half of a Local channel whose `;1` half is silent — records nothing: a 44-byte WAV (the header only), reported as a success. To record a caller, record the channel the caller is on; to record both directions, snoop (`snoop_channel` with `spy=both`) and record the snoop channel, or record a bridge.
     ///
     /// HTTP: `POST /channels/{channelId}/record` (operation `record`).
     ///

@@ -2675,7 +2675,7 @@ pub mod channels {
             self.channel_id = Some(channel_id.into());
             self
         }
-        /// The unique id to assign the second channel when using local channels. With a Local channel this is the \`;2\` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs \`Stasis\`).
+        /// The unique id to assign the second channel when using local channels. With a Local channel this is the `;2` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs `Stasis`).
         ///
         /// Sent as the query parameter `otherChannelId`.
         pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
@@ -2787,7 +2787,7 @@ pub mod channels {
             self.channel_id = Some(channel_id.into());
             self
         }
-        /// The unique id to assign the second channel when using local channels. With a Local channel this is the \`;2\` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs \`Stasis\`).
+        /// The unique id to assign the second channel when using local channels. With a Local channel this is the `;2` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs `Stasis`).
         ///
         /// Sent as the query parameter `otherChannelId`.
         pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
@@ -3187,7 +3187,7 @@ pub mod channels {
             );
             self
         }
-        /// The unique id to assign the second channel when using local channels. With a Local channel this is the \`;2\` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs \`Stasis\`).
+        /// The unique id to assign the second channel when using local channels. With a Local channel this is the `;2` half, the one that runs the dialplan extension (and enters Stasis first when that extension runs `Stasis`).
         ///
         /// Sent as the query parameter `otherChannelId`.
         pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {

@@ -93,7 +93,7 @@ pub struct Playback {
     /// URI for the channel or bridge to play the media on
     pub target_uri: String,
 }
-/// A statistics of a RTP. See &lt;<https://example.invalid/rtp>&gt; and \[RFC 3550\] \`txcount\` \*.
+/// A statistics of a RTP. See &lt;<https://example.invalid/rtp>&gt; and \[RFC 3550\] `txcount` \*.
 ///
 /// Available in: 22.10.1.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
