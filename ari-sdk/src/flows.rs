@@ -709,7 +709,7 @@ impl ChannelHandle {
 
     /// Plays `media` (for example `["sound:hello-world"]`) on this channel with a new playback id and waits for
     /// its `PlaybackFinished`, for at most `timeout`. For the optional parameters (language, offset, skip) use
-    /// [`PlaybackHandle::play_and_wait`] with [`play_with_id`](Self::play_with_id).
+    /// [`PlaybackHandle::play_and_wait`](crate::PlaybackHandle::play_and_wait) with [`play_with_id`](Self::play_with_id).
     ///
     /// # Errors
     ///
