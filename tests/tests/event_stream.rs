@@ -314,7 +314,11 @@ async fn subscribe_all_sees_channels_of_other_apps() {
         .unsubscribe(["deviceState:"])
         .await
         .expect("unsubscribe the subscribeAll app from all device states");
-    assert!(unsubscribed.device_names.is_empty(), "{unsubscribed:?}");
+    // 22.10.1 drops the all-device-states topic from the app; 16.28.0 answers 200 and keeps listing
+    // `__AST_DEVICE_STATE_ALL_TOPIC` (measured), so the check is for the servers that drop it.
+    if ari.major().await >= 20 {
+        assert!(unsubscribed.device_names.is_empty(), "{unsubscribed:?}");
+    }
     let mut cleanup = ari.cleanup();
 
     let channel = client.channel(unique_id());
