@@ -100,6 +100,12 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// The operation's id, unique across the API: its resource's wire name and its nickname,
+    /// e.g. `channels.get` (nicknames such as `get` repeat across resources).
+    pub fn id(&self, resource: &str) -> String {
+        format!("{resource}.{}", self.nickname)
+    }
+
     /// The path parameter named `wire` in the template (`channelId`), if the operation has it.
     pub fn path_param(&self, wire: &str) -> Option<&Param> {
         self.params

@@ -391,9 +391,8 @@ pub async fn originate_and_wait<R, T>(
 where
     R: IntoFuture<Output = crate::Result<T>>,
 {
-    let deadline = deadline_after(timeout);
-    let awaited = channel_events.awaited(StasisStart::TYPE);
-    let response = send_within(request, deadline, &awaited, timeout).await?;
+    let (response, awaited, deadline) =
+        send_awaiting(&channel_events, StasisStart::TYPE, request, timeout).await?;
     Waiting::new(channel_events, None, deadline, timeout, awaited)
         .started(response)
         .await
@@ -415,11 +414,27 @@ pub async fn play_and_wait<R, T>(
 where
     R: IntoFuture<Output = crate::Result<T>>,
 {
-    let deadline = deadline_after(timeout);
-    let awaited = playback_events.awaited(PlaybackFinished::TYPE);
-    let response = send_within(request, deadline, &awaited, timeout).await?;
+    let (response, awaited, deadline) =
+        send_awaiting(&playback_events, PlaybackFinished::TYPE, request, timeout).await?;
     let finished = finished_within(&mut playback_events, awaited, deadline, timeout).await?;
     Ok((response, finished))
+}
+
+/// Starts a helper of at most `timeout` in all that waits for `kind` on `events`: sends `request`
+/// within it. Returns what the request returned, what is awaited, and the helper's deadline.
+async fn send_awaiting<R, T>(
+    events: &EventStream<Event>,
+    kind: &str,
+    request: R,
+    timeout: Duration,
+) -> Result<(T, Awaited, Instant), FlowError>
+where
+    R: IntoFuture<Output = crate::Result<T>>,
+{
+    let deadline = deadline_after(timeout);
+    let awaited = events.awaited(kind);
+    let response = send_within(request, deadline, &awaited, timeout).await?;
+    Ok((response, awaited, deadline))
 }
 
 /// Sends `request`, before `deadline`.
@@ -614,7 +629,7 @@ impl ChannelHandle {
         let deadline = deadline_after(timeout);
         let mut request = originate.into_request();
         let own_path =
-            crate::request::Request::new("originateWithId", crate::request::Method::Post)
+            crate::request::Request::new("channels.originateWithId", crate::request::Method::Post)
                 .segment("channels")
                 .param("channelId", self.id())
                 .path();
@@ -645,7 +660,7 @@ impl ChannelHandle {
             None
         } else {
             return Err(crate::Error::invalid(
-                Some("originateWithId"),
+                Some("channels.originateWithId"),
                 format!(
                     "originate_and_wait on channel {} was given an originate that creates neither it nor names it \
                      otherChannelId",
@@ -706,7 +721,29 @@ impl ChannelHandle {
             Ok(()) => Ok(()),
         }
     }
+}
 
+/// Defines `play_and_wait(media, timeout)` on the handles that play media with a playback id
+/// (`play_with_id`): the same method, documented per handle.
+macro_rules! play_and_wait_on_a_new_id {
+    ($($(#[$doc:meta])* $handle:ty;)*) => {$(
+        impl $handle {
+            $(#[$doc])*
+            pub async fn play_and_wait(
+                &self,
+                media: impl IntoIterator<Item = impl Into<String>>,
+                timeout: Duration,
+            ) -> Result<(Playback, PlaybackFinished), FlowError> {
+                let playback = self.client.playback(crate::events::unique_id());
+                playback
+                    .play_and_wait(self.play_with_id(playback.id(), media), timeout)
+                    .await
+            }
+        }
+    )*};
+}
+
+play_and_wait_on_a_new_id! {
     /// Plays `media` (for example `["sound:hello-world"]`) on this channel with a new playback id and waits for
     /// its `PlaybackFinished`, for at most `timeout`. For the optional parameters (language, offset, skip) use
     /// [`PlaybackHandle::play_and_wait`](crate::PlaybackHandle::play_and_wait) with [`play_with_id`](Self::play_with_id).
@@ -716,43 +753,15 @@ impl ChannelHandle {
     /// [`FlowError::Events`] without an event connection, [`FlowError::Request`] when the request fails,
     /// [`FlowError::PlaybackFailed`] when the playback ends in state `failed` (e.g. no such sound),
     /// [`FlowError::Wait`] on timeout, gap or lag — after stopping the playback.
-    pub async fn play_and_wait(
-        &self,
-        media: impl IntoIterator<Item = impl Into<String>>,
-        timeout: Duration,
-    ) -> Result<(Playback, PlaybackFinished), FlowError> {
-        play_new_and_wait(&self.client, |id| self.play_with_id(id, media), timeout).await
-    }
-}
+    crate::ChannelHandle;
 
-impl crate::BridgeHandle {
     /// Plays `media` to the bridge with a new playback id and waits for its `PlaybackFinished`, for at most
     /// `timeout`.
     ///
     /// # Errors
     ///
     /// As [`ChannelHandle::play_and_wait`].
-    pub async fn play_and_wait(
-        &self,
-        media: impl IntoIterator<Item = impl Into<String>>,
-        timeout: Duration,
-    ) -> Result<(Playback, PlaybackFinished), FlowError> {
-        play_new_and_wait(&self.client, |id| self.play_with_id(id, media), timeout).await
-    }
-}
-
-/// [`PlaybackHandle::play_and_wait`](crate::PlaybackHandle::play_and_wait) on a new playback id, with the
-/// request `play` makes for that id.
-async fn play_new_and_wait<R>(
-    client: &Client,
-    play: impl FnOnce(&str) -> R,
-    timeout: Duration,
-) -> Result<(Playback, PlaybackFinished), FlowError>
-where
-    R: IntoFuture<Output = crate::Result<Playback>>,
-{
-    let playback = client.playback(crate::events::unique_id());
-    playback.play_and_wait(play(playback.id()), timeout).await
+    crate::BridgeHandle;
 }
 
 impl crate::PlaybackHandle {
@@ -786,10 +795,9 @@ impl crate::PlaybackHandle {
     where
         R: IntoFuture<Output = crate::Result<Playback>>,
     {
-        let deadline = deadline_after(timeout);
         let mut events = self.events()?;
-        let awaited = events.awaited(PlaybackFinished::TYPE);
-        let response: Playback = send_within(request, deadline, &awaited, timeout).await?;
+        let (response, awaited, deadline): (Playback, _, _) =
+            send_awaiting(&events, PlaybackFinished::TYPE, request, timeout).await?;
         let awaited = awaited.detail(format!(
             "media {} on {}",
             response.media_uri, response.target_uri

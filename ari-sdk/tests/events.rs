@@ -22,15 +22,16 @@ fn builder(server: &TestServer) -> EventsBuilder<RawEvent> {
     EventsBuilder::new(server.base_url()).app("probe-app")
 }
 
-/// A stream connected to `server` that reconnects fast, and its handle.
-async fn reconnecting(server: &TestServer) -> (EventStream<RawEvent>, EventsHandle<RawEvent>) {
-    let events = builder(server)
-        .reconnect(fast_reconnect())
-        .connect()
-        .await
-        .unwrap();
+/// The stream `builder` connects, and its handle.
+async fn open(builder: EventsBuilder<RawEvent>) -> (EventStream<RawEvent>, EventsHandle<RawEvent>) {
+    let events = builder.connect().await.unwrap();
     let handle = events.handle().clone();
     (events, handle)
+}
+
+/// A stream connected to `server` that reconnects fast, and its handle.
+async fn reconnecting(server: &TestServer) -> (EventStream<RawEvent>, EventsHandle<RawEvent>) {
+    open(builder(server).reconnect(fast_reconnect())).await
 }
 
 fn fast_reconnect() -> ReconnectPolicy {
@@ -351,8 +352,7 @@ async fn a_slow_subscriber_lags_with_bounded_memory_while_a_fast_one_gets_everyt
 #[tokio::test]
 async fn per_object_streams_match_ids_exactly_and_end_by_themselves() {
     let mut server = TestServer::start().await;
-    let events = builder(&server).connect().await.unwrap();
-    let handle = events.handle().clone();
+    let (_events, handle) = open(builder(&server)).await;
     let mut abc = handle.channel("abc");
     let mut abcd = handle.channel("abcd");
     let mut bridge = handle.bridge("abc");
@@ -450,8 +450,7 @@ async fn per_object_stream_over_a_real_call_flow() {
 #[tokio::test]
 async fn subscribe_before_create_sees_the_first_event_every_time() {
     let mut server = TestServer::start().await;
-    let events = builder(&server).connect().await.unwrap();
-    let handle = events.handle().clone();
+    let (_events, handle) = open(builder(&server)).await;
     let mut conn = server.accept().await;
     for _ in 0..50 {
         let id = unique_id();
@@ -514,8 +513,7 @@ async fn wait_for_times_out_and_reports_losses() {
 #[tokio::test]
 async fn dropping_every_handle_closes_the_connection_and_ends_the_task() {
     let mut server = TestServer::start().await;
-    let events = builder(&server).connect().await.unwrap();
-    let handle = events.handle().clone();
+    let (events, handle) = open(builder(&server)).await;
     let per_object = handle.channel("x");
     let mut states = handle.watch_state();
     let mut conn = server.accept().await;
@@ -549,8 +547,7 @@ async fn dropping_every_handle_closes_the_connection_and_ends_the_task() {
 #[tokio::test]
 async fn close_ends_every_stream() {
     let mut server = TestServer::start().await;
-    let mut events = builder(&server).connect().await.unwrap();
-    let handle = events.handle().clone();
+    let (mut events, handle) = open(builder(&server)).await;
     let mut chan = handle.channel("c");
     let mut conn = server.accept().await;
     conn.send(seq_event(1)).await;

@@ -19,7 +19,7 @@ pub mod sip;
 
 pub use bounded::{poll_until, within};
 pub use cleanup::Cleanup;
-pub use live::{encode, AppEvents, Scene};
+pub use live::{connect_suite, encode, AppEvents, Scene};
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

@@ -149,6 +149,14 @@ pub fn wav_level(bytes: &[u8]) -> f64 {
     panic!("the WAV file has no data chunk")
 }
 
+/// [`connect`], then [`Ari::suite_client`]: the connection and a client over the suite's
+/// transport.
+pub async fn connect_suite() -> (Ari, Client) {
+    let ari = connect().await;
+    let client = ari.suite_client().await;
+    (ari, client)
+}
+
 /// The events of an SDK events WebSocket, as JSON, with everything received kept for failure
 /// messages.
 pub struct AppEvents {

@@ -472,7 +472,7 @@ pub(crate) fn emit_operations(cx: &Cx<'_>, plan: &Plan<'_>) -> Result<TokenStrea
             }
             uses_models |=
                 matches!(&op_plan.op.response, ResponseType::Json(t) if mentions_model(t));
-            items.push(builder(cx, op_plan, &owner_type)?);
+            items.push(builder(cx, &rp.resource.wire_name, op_plan, &owner_type)?);
         }
         if needs_config_fields {
             items.push(quote! {
@@ -569,10 +569,16 @@ fn mentions_model(t: &TypeRef) -> bool {
 }
 
 /// One builder: struct, constructor, setters, request, send, `IntoFuture`.
-fn builder(cx: &Cx<'_>, plan: &OpPlan<'_>, owner_type: &str) -> Result<TokenStream, EmitError> {
+/// The builder of one operation of `resource` (its wire name, `channels`).
+fn builder(
+    cx: &Cx<'_>,
+    resource: &str,
+    plan: &OpPlan<'_>,
+    owner_type: &str,
+) -> Result<TokenStream, EmitError> {
     let op = plan.op;
     let name = ident(&plan.builder, || format!("builder of {}", op.nickname))?;
-    let nickname = op.nickname.as_str();
+    let id = op.id(resource);
     let out = output(cx, op)?;
     let out_ty = &out.ty;
     let send_path = &out.send;
@@ -728,7 +734,7 @@ fn builder(cx: &Cx<'_>, plan: &OpPlan<'_>, owner_type: &str) -> Result<TokenStre
             }
 
             fn parts(self) -> (crate::Client, crate::request::Request) {
-                let request = crate::request::Request::new(#nickname, #method)
+                let request = crate::request::Request::new(#id, #method)
                     #(#chain)*
                     .errors(&[#(#errors),*]);
                 #whole_body

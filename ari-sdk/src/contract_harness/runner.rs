@@ -345,11 +345,7 @@ pub(crate) async fn check(case: &Case, all: &[Case]) -> Outcome {
 
     // The request description the builder made.
     let request = decoded.request();
-    assert_eq!(
-        request.operation(),
-        case.operation,
-        "{what}: operation name"
-    );
+    assert_eq!(request.operation(), what, "{what}: operation id");
     assert_eq!(request.method().as_str(), case.method, "{what}: method");
     assert_eq!(
         request.path_template().to_string(),
@@ -416,7 +412,7 @@ pub(crate) async fn check(case: &Case, all: &[Case]) -> Outcome {
                 reason: got_reason,
                 ..
             }) => {
-                assert_eq!(operation, case.operation, "{what} {status}: operation");
+                assert_eq!(operation, what, "{what} {status}: operation id");
                 assert_eq!(got, *status, "{what}: status");
                 assert_eq!(
                     got_message.as_deref(),
