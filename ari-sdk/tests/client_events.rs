@@ -78,7 +78,8 @@ async fn api_key_mode_puts_the_credentials_in_the_query() {
         .unwrap();
     let _events = client.events().app("a").connect().await.unwrap();
     let conn = server.accept().await;
-    assert_eq!(conn.uri, "/ari/events?app=a&api_key=asterisk:s3%3Acret%26");
+    // the same encoding as the REST requests of the client (Asterisk splits at the first `:`)
+    assert_eq!(conn.uri, "/ari/events?app=a&api_key=asterisk:s3:cret%26");
     assert!(!conn.headers.contains_key("authorization"));
 }
 
