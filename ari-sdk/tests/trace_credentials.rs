@@ -4,48 +4,20 @@
 //!
 //! One test in this binary: it installs the process-wide subscriber and the `log` bridge.
 
+#[path = "support/captured.rs"]
+mod captured;
 mod loopback;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ari_sdk::{Client, Transport};
 use base64::Engine as _;
+use captured::Captured;
 use loopback::Loopback;
 
 const USER: &str = "asterisk";
 const PASSWORD: &str = "Hunter2-Secret";
 const LIMIT: Duration = Duration::from_secs(10);
-
-/// A `MakeWriter` collecting everything the subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("buffer")).into_owned()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 /// Connects the event socket and makes one REST call, over `transport`, with the credentials in a header or
 /// (`api_key`) in the query; over `https` when `ca` is given.

@@ -387,8 +387,19 @@ mod tests {
     use super::*;
     use crate::settings::SANDBOX_ASTERISK_VERSION;
 
-    /// A record of operation `id` (`asterisk.getInfo`) sent as `method` `path`.
-    fn record(kind: Kind, id: &str, method: &str, path: &str, status: Option<u16>) -> Record {
+    /// An operation id and the route it is sent on.
+    type Route = (&'static str, &'static str, &'static str);
+    const ASTERISK_GET_INFO: Route = ("asterisk.getInfo", "GET", "/asterisk/info");
+    const BRIDGES_LIST: Route = ("bridges.list", "GET", "/bridges");
+    const EVENTS_EVENT_WEBSOCKET: Route = ("events.eventWebsocket", "GET", "/events");
+    const MAILBOXES_LIST: Route = ("mailboxes.list", "GET", "/mailboxes");
+    const NOWHERE_GET: Route = ("nowhere.get", "GET", "/nowhere");
+    const SOUNDS_LIST: Route = ("sounds.list", "GET", "/sounds");
+    /// A known id on a route that is not its own.
+    const SOUNDS_LIST_ELSEWHERE: Route = ("sounds.list", "GET", "/sounds/x");
+
+    /// A record of `route`'s operation.
+    fn record(kind: Kind, (id, method, path): Route, status: Option<u16>) -> Record {
         Record {
             kind,
             method: method.into(),
@@ -410,48 +421,18 @@ mod tests {
     fn outcomes_are_classified() {
         let api = api();
         let records = vec![
-            record(
-                Kind::Sent,
-                "asterisk.getInfo",
-                "GET",
-                "/asterisk/info",
-                Some(200),
-            ),
-            record(
-                Kind::Sent,
-                "asterisk.getInfo",
-                "GET",
-                "/asterisk/info",
-                Some(500),
-            ),
-            record(Kind::Sent, "mailboxes.list", "GET", "/mailboxes", Some(404)),
-            record(
-                Kind::AssertedError,
-                "mailboxes.list",
-                "GET",
-                "/mailboxes",
-                Some(404),
-            ),
+            record(Kind::Sent, ASTERISK_GET_INFO, Some(200)),
+            record(Kind::Sent, ASTERISK_GET_INFO, Some(500)),
+            record(Kind::Sent, MAILBOXES_LIST, Some(404)),
+            record(Kind::AssertedError, MAILBOXES_LIST, Some(404)),
             // Asserted without a request the SDK traced: does not count.
-            record(
-                Kind::AssertedError,
-                "sounds.list",
-                "GET",
-                "/sounds",
-                Some(404),
-            ),
+            record(Kind::AssertedError, SOUNDS_LIST, Some(404)),
             // Sent, failed, never asserted: does not count.
-            record(Kind::Sent, "bridges.list", "GET", "/bridges", Some(500)),
-            record(
-                Kind::WebSocket,
-                "events.eventWebsocket",
-                "GET",
-                "/events",
-                Some(101),
-            ),
-            record(Kind::Sent, "nowhere.get", "GET", "/nowhere", Some(404)),
+            record(Kind::Sent, BRIDGES_LIST, Some(500)),
+            record(Kind::WebSocket, EVENTS_EVENT_WEBSOCKET, Some(101)),
+            record(Kind::Sent, NOWHERE_GET, Some(404)),
             // A known id on another route is no record of it.
-            record(Kind::Sent, "sounds.list", "GET", "/sounds/x", Some(200)),
+            record(Kind::Sent, SOUNDS_LIST_ELSEWHERE, Some(200)),
         ];
         let version: ari_codegen::ir::Version = SANDBOX_ASTERISK_VERSION.parse().unwrap();
         let report = report(&api, &version, &records);
@@ -500,50 +481,20 @@ mod tests {
     #[test]
     fn the_websocket_report_counts_requests_over_the_socket_only() {
         let api = api();
-        let over = |kind, id, method, path, status, transport: &str| Record {
+        let over = |kind, route, status, transport: &str| Record {
             transport: Some(transport.to_owned()),
-            ..record(kind, id, method, path, status)
+            ..record(kind, route, status)
         };
         let records = vec![
-            over(
-                Kind::Sent,
-                "asterisk.getInfo",
-                "GET",
-                "/asterisk/info",
-                Some(200),
-                WEBSOCKET,
-            ),
+            over(Kind::Sent, ASTERISK_GET_INFO, Some(200), WEBSOCKET),
             // Sent over HTTP (a binary download): does not count over the socket.
-            over(
-                Kind::Sent,
-                "bridges.list",
-                "GET",
-                "/bridges",
-                Some(200),
-                "http",
-            ),
-            over(
-                Kind::Sent,
-                "mailboxes.list",
-                "GET",
-                "/mailboxes",
-                Some(404),
-                WEBSOCKET,
-            ),
-            over(
-                Kind::AssertedError,
-                "mailboxes.list",
-                "GET",
-                "/mailboxes",
-                Some(404),
-                WEBSOCKET,
-            ),
+            over(Kind::Sent, BRIDGES_LIST, Some(200), "http"),
+            over(Kind::Sent, MAILBOXES_LIST, Some(404), WEBSOCKET),
+            over(Kind::AssertedError, MAILBOXES_LIST, Some(404), WEBSOCKET),
             // The socket itself is no REST operation.
             over(
                 Kind::WebSocket,
-                "events.eventWebsocket",
-                "GET",
-                "/events",
+                EVENTS_EVENT_WEBSOCKET,
                 Some(101),
                 WEBSOCKET,
             ),
@@ -564,20 +515,8 @@ mod tests {
         reset(&dir).expect("reset");
         std::fs::create_dir_all(&dir).expect("mkdir");
         let records = [
-            record(
-                Kind::Sent,
-                "asterisk.getInfo",
-                "GET",
-                "/asterisk/info",
-                Some(200),
-            ),
-            record(
-                Kind::AssertedError,
-                "mailboxes.list",
-                "GET",
-                "/mailboxes",
-                Some(404),
-            ),
+            record(Kind::Sent, ASTERISK_GET_INFO, Some(200)),
+            record(Kind::AssertedError, MAILBOXES_LIST, Some(404)),
         ];
         let text: String = records
             .iter()
