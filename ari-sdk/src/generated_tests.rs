@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
-use crate::contract_harness::{recorded, template_match};
-use crate::generated::responses::{ResponseType, RESPONSE_TYPES};
+use crate::contract_harness::{recorded, template_match, ResponseType};
+use crate::generated::responses::RESPONSE_TYPES;
 
 fn operation_for(method: &str, path: &str) -> Option<&'static ResponseType> {
     RESPONSE_TYPES

@@ -158,6 +158,28 @@ impl Decoded {
     }
 }
 
+/// One operation's declared JSON response type (a row of the generated `RESPONSE_TYPES`).
+pub(crate) struct ResponseType {
+    /// HTTP method.
+    pub method: &'static str,
+    /// The spec's path template, e.g. `/channels/{channelId}`.
+    pub path: &'static str,
+    /// The operation's nickname.
+    pub operation: &'static str,
+    /// The Rust type, for messages.
+    pub type_name: &'static str,
+    /// Decodes a body as that type and serialises it back to JSON.
+    pub decode: fn(&str) -> Result<serde_json::Value, serde_json::Error>,
+}
+
+/// Decodes `body` as `T` and serialises it back to JSON (a [`ResponseType::decode`]).
+pub(crate) fn decode_as<T>(body: &str) -> Result<serde_json::Value, serde_json::Error>
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+{
+    serde_json::to_value(serde_json::from_str::<T>(body)?)
+}
+
 /// A response recorded from a real Asterisk: `(method, path without query, status, body)`.
 pub(crate) struct Recorded {
     pub method: String,
