@@ -44,6 +44,21 @@ pub struct SandboxSettings {
     pub log_dir: PathBuf,
 }
 
+impl SandboxSettings {
+    /// The instance's configuration directory on the host (next to [`log_dir`](Self::log_dir)).
+    pub fn etc_dir(&self) -> PathBuf {
+        self.log_dir
+            .parent()
+            .map(|instance| instance.join("etc"))
+            .unwrap_or_else(|| PathBuf::from("etc"))
+    }
+
+    /// The same directory as Asterisk sees it inside its root (for paths in its configuration).
+    pub fn etc_dir_inside(&self) -> String {
+        format!("/var/lib/ari-sdk/{}/etc", self.instance)
+    }
+}
+
 /// Where the settings file is: `$ARI_SANDBOX_SETTINGS`, else
 /// `<workspace>/.sandbox/<file of the sandbox ARI_SANDBOX_ASTERISK names>` (`ari.json` for 22,
 /// `ari-16.json` for 16).

@@ -276,7 +276,25 @@ pub fn ari_conf(password: &str, read_only_password: &str) -> String {
          type = user\n\
          read_only = yes\n\
          password = {read_only_password}\n\
-         password_format = plain\n"
+         password_format = plain\n\
+         \n\
+         ; The live tests of the outbound WebSocket write their `outbound_websocket` sections in\n\
+         ; this file (and reload res_ari); `up` writes it empty.\n\
+         #tryinclude {OUTBOUND_ARI_CONF}\n"
+    )
+}
+
+/// The file `ari.conf` includes, for the `outbound_websocket` sections of the live tests.
+pub const OUTBOUND_ARI_CONF: &str = "ari-outbound.conf";
+/// The file `websocket_client.conf` includes, for the `websocket_client` sections of the live tests.
+pub const OUTBOUND_CLIENT_CONF: &str = "websocket_client-outbound.conf";
+
+/// `websocket_client.conf`: only the include of the live tests' file.
+pub fn websocket_client_conf() -> String {
+    format!(
+        "; Written by `cargo xtask asterisk up`. The live tests of the outbound WebSocket write\n\
+         ; their `websocket_client` sections in this file (and reload res_websocket_client).\n\
+         #tryinclude {OUTBOUND_CLIENT_CONF}\n"
     )
 }
 
@@ -512,7 +530,8 @@ const DEFAULTS_ONLY: &[&str] = &[
     "features.conf",
     "pjproject.conf",
     "udptl.conf",
-    "websocket_client.conf",
+    OUTBOUND_ARI_CONF,
+    OUTBOUND_CLIENT_CONF,
 ];
 
 /// Every configuration file of one instance: `(file name, contents)`.
@@ -539,6 +558,7 @@ pub fn all_files(
         ("rtp.conf", rtp_conf()),
         ("cdr.conf", records_off_conf()),
         ("cel.conf", records_off_conf()),
+        ("websocket_client.conf", websocket_client_conf()),
     ];
     for name in DEFAULTS_ONLY {
         files.push((

@@ -14,6 +14,7 @@
 //! (where the connection settings for the tests go; default `.sandbox/ari.json`).
 
 mod config;
+pub use config::{OUTBOUND_ARI_CONF, OUTBOUND_CLIENT_CONF};
 mod process;
 mod progress;
 #[cfg(test)]
