@@ -163,31 +163,19 @@ fn send_error(operation: &'static str, error: reqwest::Error) -> Error {
             operation,
             source: Box::new(error),
         }
-    } else if error.is_timeout() {
-        Error::Timeout {
-            operation,
-            source: Box::new(error),
-        }
     } else {
-        Error::Transport {
-            operation,
-            source: Box::new(error),
-        }
+        body_error(operation, error)
     }
 }
 
-/// Classifies a failure while reading a success response's body.
+/// Classifies a failure after the request went out: while waiting for the response or reading
+/// a success response's body. URLs are stripped: they may carry the api_key.
 fn body_error(operation: &'static str, error: reqwest::Error) -> Error {
     let error = error.without_url();
-    if error.is_timeout() {
-        Error::Timeout {
-            operation,
-            source: Box::new(error),
-        }
+    let source = Box::new(error);
+    if source.is_timeout() {
+        Error::Timeout { operation, source }
     } else {
-        Error::Transport {
-            operation,
-            source: Box::new(error),
-        }
+        Error::Transport { operation, source }
     }
 }

@@ -33,7 +33,7 @@ pub(crate) mod connection;
 mod error;
 mod hub;
 mod id;
-mod payload;
+pub(crate) mod payload;
 mod queue;
 mod registry;
 pub(crate) mod rest;
