@@ -12,7 +12,7 @@ mod outbound {
     use std::collections::BTreeSet;
     use std::future::IntoFuture as _;
     use std::sync::Arc;
-    use std::time::{Duration, SystemTime};
+    use std::time::Duration;
 
     use ari_live_tests::{connect, poll_until, within, Ari, Cleanup, SandboxSettings};
     use ari_sdk::events::{EventStream, StreamItem};
@@ -77,26 +77,9 @@ mod outbound {
         /// Writes `clients` (websocket_client sections) and `sections` (outbound_websocket sections) and reloads
         /// both modules.
         async fn configure(&self, clients: &str, sections: &str) {
-            let etc = self.settings.etc_dir();
-            for (name, text) in [
-                (xtask::asterisk::OUTBOUND_CLIENT_CONF, clients),
-                (xtask::asterisk::OUTBOUND_ARI_CONF, sections),
-            ] {
-                std::fs::write(
-                    etc.join(name),
-                    format!("; Written by the outbound live tests.\n{text}"),
-                )
-                .unwrap_or_else(|e| panic!("writing {name} in {} (as root?): {e}", etc.display()));
-            }
-            // The including files are what Asterisk's reload looks at.
-            for name in ["websocket_client.conf", "ari.conf"] {
-                let file = std::fs::File::options()
-                    .append(true)
-                    .open(etc.join(name))
-                    .unwrap_or_else(|e| panic!("opening {name}: {e}"));
-                file.set_modified(SystemTime::now())
-                    .unwrap_or_else(|e| panic!("touching {name}: {e}"));
-            }
+            self.settings
+                .write_outbound_config(clients, sections)
+                .expect("writing the outbound configuration");
             for module in ["res_websocket_client.so", "res_ari.so"] {
                 self.client
                     .module(module)
@@ -116,21 +99,19 @@ mod outbound {
         }
     }
 
-    /// A `websocket_client` section.
+    /// A `websocket_client` section for [`USER`], reconnecting every 200 ms.
     fn ws_client(id: &str, uri: &str, kind: &str, password: &str, extra: &str) -> String {
-        format!(
-            "[{id}]\ntype = websocket_client\nconnection_type = {kind}\nuri = {uri}\nprotocols = ari\n\
-             username = {USER}\npassword = {password}\nconnection_timeout = 2000\nreconnect_interval = 200\n\
-             reconnect_attempts = 4\n{extra}\n"
-        )
+        let extra = if extra.contains("reconnect_interval") {
+            extra.to_owned()
+        } else {
+            format!("reconnect_interval = 200\n{extra}")
+        };
+        xtask::asterisk::websocket_client_section(id, uri, kind, USER, password, &extra)
     }
 
     /// An `outbound_websocket` section serving `app`.
     fn outbound(id: &str, app: &str, ari_user: &str) -> String {
-        format!(
-            "[{id}]\ntype = outbound_websocket\nwebsocket_client_id = {id}\napps = {app}\n\
-             local_ari_user = {ari_user}\nsubscribe_all = no\n\n"
-        )
+        xtask::asterisk::outbound_websocket_section(id, app, ari_user)
     }
 
     async fn accept(listener: &mut Listener, what: &str) -> Connection {
@@ -489,8 +470,13 @@ mod outbound {
         let uri = format!("ws://127.0.0.1:{}/wrong", listener.local_addr().port());
         sandbox
             .configure(
-                &ws_client("ari-sdk-out-w", &uri, "persistent", "a-wrong-password", "")
-                    .replace("reconnect_interval = 200", "reconnect_interval = 20"),
+                &ws_client(
+                    "ari-sdk-out-w",
+                    &uri,
+                    "persistent",
+                    "a-wrong-password",
+                    "reconnect_interval = 20\n",
+                ),
                 &outbound("ari-sdk-out-w", &app, &sandbox.ari.target.user),
             )
             .await;

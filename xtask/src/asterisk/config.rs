@@ -289,6 +289,33 @@ pub const OUTBOUND_ARI_CONF: &str = "ari-outbound.conf";
 /// The file `websocket_client.conf` includes, for the `websocket_client` sections of the live tests.
 pub const OUTBOUND_CLIENT_CONF: &str = "websocket_client-outbound.conf";
 
+/// A `websocket_client` section (res_websocket_client) for an outbound WebSocket to `uri` with Basic
+/// credentials `user`/`password`; `kind` is `persistent` or `per_call_config`; `extra` adds lines (TLS
+/// options, a different `reconnect_interval`).
+pub fn websocket_client_section(
+    id: &str,
+    uri: &str,
+    kind: &str,
+    user: &str,
+    password: &str,
+    extra: &str,
+) -> String {
+    format!(
+        "[{id}]\ntype = websocket_client\nconnection_type = {kind}\nuri = {uri}\nprotocols = ari\n\
+         username = {user}\npassword = {password}\nconnection_timeout = 2000\nreconnect_attempts = 4\n\
+         {extra}\n"
+    )
+}
+
+/// An `outbound_websocket` section (ari.conf) serving `app` over the `websocket_client` of the same `id`,
+/// with the rights of ARI user `ari_user`.
+pub fn outbound_websocket_section(id: &str, app: &str, ari_user: &str) -> String {
+    format!(
+        "[{id}]\ntype = outbound_websocket\nwebsocket_client_id = {id}\napps = {app}\n\
+         local_ari_user = {ari_user}\nsubscribe_all = no\n\n"
+    )
+}
+
 /// `websocket_client.conf`: only the include of the live tests' file.
 pub fn websocket_client_conf() -> String {
     format!(
