@@ -8,10 +8,13 @@
 //! configuration files, as root); against any other Asterisk they fail and say so. On a server without the
 //! feature (before 20.15.0 / 21.10.0 / 22.5.0: the 16.28.0 sandbox) they check that it is absent.
 
+#[path = "../../ari-sdk/tests/loopback/ca.rs"]
+mod ca;
+
 mod outbound {
+    use super::ca;
     use std::collections::BTreeSet;
     use std::future::IntoFuture as _;
-    use std::sync::Arc;
     use std::time::Duration;
 
     use ari_live_tests::{connect, poll_until, within, Ari, Cleanup, SandboxSettings};
@@ -19,7 +22,6 @@ mod outbound {
     use ari_sdk::outbound::{Connection, Listener};
     use ari_sdk::{Client, Error, Event, Transport};
     use futures::StreamExt as _;
-    use tokio_rustls::rustls;
 
     /// One test at a time in this binary.
     static EXCLUSIVE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -99,6 +101,54 @@ mod outbound {
         }
     }
 
+    /// How the sandbox is pointed at a listener of the test.
+    struct Point<'a> {
+        /// The configuration's id (websocket_client and outbound_websocket sections).
+        id: &'a str,
+        /// `persistent` or `per_call_config`.
+        kind: &'a str,
+        /// `ws://127.0.0.1:<port><path>`, or `wss://` with `tls`.
+        path: &'a str,
+        /// The password Asterisk sends; the listener's own when `None`.
+        wrong_password: Option<&'a str>,
+        /// More websocket_client lines.
+        extra: &'a str,
+    }
+
+    impl Sandbox {
+        /// Binds a listener (`tune` adds settings; Basic credentials of [`USER`] and a fresh password), points the
+        /// sandbox's outbound WebSocket at it for a unique application, and returns both.
+        async fn listen(
+            &self,
+            point: Point<'_>,
+            tune: impl FnOnce(ari_sdk::outbound::ListenerBuilder) -> ari_sdk::outbound::ListenerBuilder,
+        ) -> (Listener, String) {
+            let password = self.ari.unique("pw");
+            let builder = Listener::builder("127.0.0.1:0")
+                .basic_auth(USER, &password)
+                .request_timeout(Duration::from_secs(10));
+            let listener = tune(builder).bind().await.expect("bind");
+            let app = self.ari.unique(point.id.trim_start_matches("ari-sdk-"));
+            let scheme = if point.extra.contains("tls_enabled = yes") {
+                "wss"
+            } else {
+                "ws"
+            };
+            let uri = format!(
+                "{scheme}://127.0.0.1:{}{}",
+                listener.local_addr().port(),
+                point.path
+            );
+            let password = point.wrong_password.unwrap_or(&password);
+            self.configure(
+                &ws_client(point.id, &uri, point.kind, password, point.extra),
+                &outbound(point.id, &app, &self.ari.target.user),
+            )
+            .await;
+            (listener, app)
+        }
+    }
+
     /// A `websocket_client` section for [`USER`], reconnecting every 200 ms.
     fn ws_client(id: &str, uri: &str, kind: &str, password: &str, extra: &str) -> String {
         let extra = if extra.contains("reconnect_interval") {
@@ -161,21 +211,14 @@ mod outbound {
         let Some(sandbox) = sandbox().await else {
             return;
         };
-        let password = sandbox.ari.unique("pw");
-        let mut listener = Listener::builder("127.0.0.1:0")
-            .basic_auth(USER, &password)
-            .request_timeout(Duration::from_secs(10))
-            .bind()
-            .await
-            .expect("bind");
-        let app = sandbox.ari.unique("outp");
-        let uri = format!("ws://127.0.0.1:{}/persistent", listener.local_addr().port());
-        sandbox
-            .configure(
-                &ws_client("ari-sdk-out-p", &uri, "persistent", &password, ""),
-                &outbound("ari-sdk-out-p", &app, &sandbox.ari.target.user),
-            )
-            .await;
+        let point = Point {
+            id: "ari-sdk-out-p",
+            kind: "persistent",
+            path: "/persistent",
+            wrong_password: None,
+            extra: "",
+        };
+        let (mut listener, app) = sandbox.listen(point, |b| b).await;
         let mut connection = accept(&mut listener, "Asterisk's persistent connection").await;
         assert_eq!(connection.path(), "/persistent");
         let client = connection.client().clone();
@@ -255,21 +298,15 @@ mod outbound {
         let Some(sandbox) = sandbox().await else {
             return;
         };
-        let password = sandbox.ari.unique("pw");
-        let mut listener = Listener::builder("127.0.0.1:0")
-            .basic_auth(USER, &password)
-            .max_connections(CALLS + 2)
-            .request_timeout(Duration::from_secs(10))
-            .bind()
-            .await
-            .expect("bind");
-        let app = sandbox.ari.unique("outc");
-        let uri = format!("ws://127.0.0.1:{}/per-call", listener.local_addr().port());
-        sandbox
-            .configure(
-                &ws_client("ari-sdk-out-c", &uri, "per_call_config", &password, ""),
-                &outbound("ari-sdk-out-c", &app, &sandbox.ari.target.user),
-            )
+        let point = Point {
+            id: "ari-sdk-out-c",
+            kind: "per_call_config",
+            path: "/per-call",
+            wrong_password: None,
+            extra: "",
+        };
+        let (mut listener, app) = sandbox
+            .listen(point, |b| b.max_connections(CALLS + 2))
             .await;
 
         let mut cleanup = Cleanup::new(&sandbox.ari);
@@ -362,65 +399,27 @@ mod outbound {
         sandbox.unconfigure().await;
     }
 
-    /// A server configuration for `127.0.0.1`/`localhost` signed by a throwaway CA, and the CA's PEM.
-    fn tls_with_private_ca() -> (Arc<rustls::ServerConfig>, String) {
-        let mut ca_params = rcgen::CertificateParams::new(Vec::new()).expect("ca params");
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "ari-sdk throwaway outbound CA");
-        let ca_key = rcgen::KeyPair::generate().expect("ca key");
-        let ca = ca_params.self_signed(&ca_key).expect("ca");
-        let mut server_params =
-            rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-                .expect("server params");
-        // Asterisk's hostname check (tcptls.c) compares the certificate's common name with the URI's host.
-        server_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "127.0.0.1");
-        let server_key = rcgen::KeyPair::generate().expect("server key");
-        let server = server_params
-            .signed_by(&server_key, &ca, &ca_key)
-            .expect("server certificate");
-        let key = rustls::pki_types::PrivatePkcs8KeyDer::from(server_key.serialize_der());
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_no_client_auth()
-            .with_single_cert(vec![server.der().clone()], key.into())
-            .expect("server config");
-        (Arc::new(config), ca.pem())
-    }
-
     #[tokio::test]
     async fn wss_with_a_ca_only_the_sandbox_was_given() {
         let _turn = EXCLUSIVE.lock().await;
         let Some(sandbox) = sandbox().await else {
             return;
         };
-        let (tls, ca) = tls_with_private_ca();
+        let (tls, ca) = ca::server_signed_by_a_new_ca(&["127.0.0.1", "localhost"]);
         let ca_file = "ari-sdk-outbound-ca.pem";
         std::fs::write(sandbox.settings.etc_dir().join(ca_file), &ca).expect("writing the CA");
-        let password = sandbox.ari.unique("pw");
-        let mut listener = Listener::builder("127.0.0.1:0")
-            .basic_auth(USER, &password)
-            .tls(tls)
-            .bind()
-            .await
-            .expect("bind");
-        let app = sandbox.ari.unique("outs");
-        let uri = format!("wss://127.0.0.1:{}/tls", listener.local_addr().port());
         let tls_options = format!(
             "tls_enabled = yes\nca_list_file = {}/{ca_file}\nverify_server_cert = yes\nverify_server_hostname = yes\n",
             sandbox.settings.etc_dir_inside()
         );
-        sandbox
-            .configure(
-                &ws_client("ari-sdk-out-s", &uri, "persistent", &password, &tls_options),
-                &outbound("ari-sdk-out-s", &app, &sandbox.ari.target.user),
-            )
-            .await;
+        let point = Point {
+            id: "ari-sdk-out-s",
+            kind: "persistent",
+            path: "/tls",
+            wrong_password: None,
+            extra: &tls_options,
+        };
+        let (mut listener, _app) = sandbox.listen(point, |b| b.tls(tls)).await;
         let mut connection = accept(&mut listener, "Asterisk's wss connection").await;
         let ping = connection
             .client()
@@ -461,25 +460,14 @@ mod outbound {
         let Some(sandbox) = sandbox().await else {
             return;
         };
-        let mut listener = Listener::builder("127.0.0.1:0")
-            .basic_auth(USER, "the-right-password")
-            .bind()
-            .await
-            .expect("bind");
-        let app = sandbox.ari.unique("outw");
-        let uri = format!("ws://127.0.0.1:{}/wrong", listener.local_addr().port());
-        sandbox
-            .configure(
-                &ws_client(
-                    "ari-sdk-out-w",
-                    &uri,
-                    "persistent",
-                    "a-wrong-password",
-                    "reconnect_interval = 20\n",
-                ),
-                &outbound("ari-sdk-out-w", &app, &sandbox.ari.target.user),
-            )
-            .await;
+        let point = Point {
+            id: "ari-sdk-out-w",
+            kind: "persistent",
+            path: "/wrong",
+            wrong_password: Some("a-wrong-password"),
+            extra: "reconnect_interval = 20\n",
+        };
+        let (mut listener, _app) = sandbox.listen(point, |b| b).await;
         let refused = |n: u64| {
             let stats = listener.stats();
             (stats.unauthorized >= n).then_some(stats)
