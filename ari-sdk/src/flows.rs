@@ -721,10 +721,7 @@ impl ChannelHandle {
         media: impl IntoIterator<Item = impl Into<String>>,
         timeout: Duration,
     ) -> Result<(Playback, PlaybackFinished), FlowError> {
-        let playback = self.client.playback(crate::events::unique_id());
-        playback
-            .play_and_wait(self.play_with_id(playback.id(), media), timeout)
-            .await
+        play_new_and_wait(&self.client, |id| self.play_with_id(id, media), timeout).await
     }
 }
 
@@ -740,11 +737,22 @@ impl crate::BridgeHandle {
         media: impl IntoIterator<Item = impl Into<String>>,
         timeout: Duration,
     ) -> Result<(Playback, PlaybackFinished), FlowError> {
-        let playback = self.client.playback(crate::events::unique_id());
-        playback
-            .play_and_wait(self.play_with_id(playback.id(), media), timeout)
-            .await
+        play_new_and_wait(&self.client, |id| self.play_with_id(id, media), timeout).await
     }
+}
+
+/// [`PlaybackHandle::play_and_wait`](crate::PlaybackHandle::play_and_wait) on a new playback id, with the
+/// request `play` makes for that id.
+async fn play_new_and_wait<R>(
+    client: &Client,
+    play: impl FnOnce(&str) -> R,
+    timeout: Duration,
+) -> Result<(Playback, PlaybackFinished), FlowError>
+where
+    R: IntoFuture<Output = crate::Result<Playback>>,
+{
+    let playback = client.playback(crate::events::unique_id());
+    playback.play_and_wait(play(playback.id()), timeout).await
 }
 
 impl crate::PlaybackHandle {

@@ -6,11 +6,12 @@
 
 use std::time::Duration;
 
-use ari_live_tests::{connect, Ari, EVENT_TIMEOUT};
+use ari_live_tests::{connect, Ari, Cleanup, EVENT_TIMEOUT};
 use ari_sdk::event_types::{ChannelDtmfReceived, ChannelVarset, StasisStart};
 use ari_sdk::events::{unique_id, EventStream};
-use ari_sdk::flows::{FlowError, Undone};
-use ari_sdk::Client;
+use ari_sdk::flows::{FlowError, Started, Undone};
+use ari_sdk::models::Channel;
+use ari_sdk::{ChannelHandle, Client};
 
 async fn connected(ari: &Ari, client: &Client, app: &str) -> EventStream {
     let events = client
@@ -36,6 +37,50 @@ async fn waiting_channel(ari: &Ari, client: &Client, app: &str) -> ari_sdk::Chan
         .await
         .expect("originate into the app");
     channel
+}
+
+/// Calls `Local/stasis-<app>@<context>/n` (both halves registered with `cleanup`) and waits for the
+/// half named with `otherChannelId`, which enters `app` first, ringing: returns (first, second) and
+/// what the wait returned for `second`.
+async fn local_call(
+    ari: &Ari,
+    client: &Client,
+    cleanup: &mut Cleanup,
+    app: &str,
+) -> (ChannelHandle, ChannelHandle, Started<Channel>) {
+    let first = client.channel(unique_id());
+    let second = client.channel(unique_id());
+    cleanup.channel(first.id());
+    cleanup.channel(second.id());
+    let started = second
+        .originate_and_wait(
+            first
+                .originate_with_id(format!("Local/stasis-{app}@{}/n", ari.target.context))
+                .app(app)
+                .other_channel_id(second.id()),
+            EVENT_TIMEOUT,
+        )
+        .await
+        .expect("the other half enters the app");
+    (first, second, started)
+}
+
+/// [`local_call`], then answers the callee (second half) and waits for the caller (first half)
+/// to enter `app` too: returns (caller, callee), both up in Stasis.
+async fn answered_local_call(
+    ari: &Ari,
+    client: &Client,
+    cleanup: &mut Cleanup,
+    app: &str,
+) -> (ChannelHandle, ChannelHandle) {
+    let (caller, callee, _) = local_call(ari, client, cleanup, app).await;
+    let mut caller_events = caller.events().expect("caller stream");
+    callee.answer().await.expect("answer");
+    caller_events
+        .next_of::<StasisStart>(EVENT_TIMEOUT)
+        .await
+        .expect("caller in Stasis");
+    (caller, callee)
 }
 
 #[tokio::test]
@@ -155,20 +200,7 @@ async fn originate_and_wait_on_the_first_local_half_does_not_deadlock_a_sequenti
     assert_eq!(start.channel.id, caller.id());
 
     // And the documented other use: wait for the other half (named otherChannelId), which enters first.
-    let first = client.channel(unique_id());
-    let second = client.channel(unique_id());
-    cleanup.channel(first.id());
-    cleanup.channel(second.id());
-    let started = second
-        .originate_and_wait(
-            first
-                .originate_with_id(format!("Local/stasis-{app}@{}/n", ari.target.context))
-                .app(&app)
-                .other_channel_id(second.id()),
-            EVENT_TIMEOUT,
-        )
-        .await
-        .expect("the other half enters the app");
+    let (first, second, started) = local_call(&ari, &client, &mut cleanup, &app).await;
     assert_eq!(started.start.channel.id, second.id());
 
     // An originate for some other channel is refused before anything is sent.
@@ -259,28 +291,7 @@ async fn hangup_and_wait_waits_until_gone_and_treats_already_gone_as_done() {
     let app = ari.unique("ivr-hangup");
     let _events = connected(&ari, &client, &app).await;
     let mut cleanup = ari.cleanup();
-
-    let caller = client.channel(unique_id());
-    let callee = client.channel(unique_id());
-    cleanup.channel(caller.id());
-    cleanup.channel(callee.id());
-    let started = callee
-        .originate_and_wait(
-            caller
-                .originate_with_id(format!("Local/stasis-{app}@{}/n", ari.target.context))
-                .app(&app)
-                .other_channel_id(callee.id()),
-            EVENT_TIMEOUT,
-        )
-        .await
-        .expect("callee in the app");
-    drop(started);
-    let mut caller_events = caller.events().expect("caller stream");
-    callee.answer().await.expect("answer");
-    caller_events
-        .next_of::<StasisStart>(EVENT_TIMEOUT)
-        .await
-        .expect("caller in Stasis");
+    let (caller, callee) = answered_local_call(&ari, &client, &mut cleanup, &app).await;
 
     caller
         .hangup_and_wait(EVENT_TIMEOUT)
@@ -317,27 +328,8 @@ async fn a_recording_holds_what_the_channel_receives_and_a_silent_leg_gives_a_44
     let client = ari.client();
     let app = ari.unique("ivr-rec");
     let _events = connected(&ari, &client, &app).await;
-    let mut cleanup = ari_live_tests::Cleanup::new(&ari);
-    let caller = client.channel(unique_id());
-    let callee = client.channel(unique_id());
-    cleanup.channel(caller.id());
-    cleanup.channel(callee.id());
-    callee
-        .originate_and_wait(
-            caller
-                .originate_with_id(format!("Local/stasis-{app}@{}/n", ari.target.context))
-                .app(&app)
-                .other_channel_id(callee.id()),
-            EVENT_TIMEOUT,
-        )
-        .await
-        .expect("callee in the app");
-    let mut caller_events = caller.events().expect("caller stream");
-    callee.answer().await.expect("answer");
-    caller_events
-        .next_of::<StasisStart>(EVENT_TIMEOUT)
-        .await
-        .expect("caller in Stasis");
+    let mut cleanup = ari.cleanup();
+    let (caller, callee) = answered_local_call(&ari, &client, &mut cleanup, &app).await;
 
     let mut sizes = Vec::new();
     for with_audio in [false, true] {

@@ -117,9 +117,7 @@ pub fn websocket_report(
 fn is_event_websocket(api: &ari_codegen::ir::Api, id: &OperationId) -> bool {
     api.resources.iter().any(|r| {
         r.operations.iter().any(|op| {
-            op.is_websocket
-                && op.path == id.path
-                && format!("{:?}", op.method).eq_ignore_ascii_case(&id.method)
+            op.is_websocket && op.path.as_str() == id.path && op.method.as_str() == id.method
         })
     })
 }
@@ -291,14 +289,14 @@ pub fn report(
             .iter()
             .filter(|o| o.versions.contains(version))
         {
-            ops.insert((op.method.as_str().to_owned(), op.path.clone()), op);
+            ops.insert((op.method.as_str().to_owned(), op.path.to_string()), op);
             let method = op.method.as_str().to_owned();
             let id = OperationId {
                 name: format!("{}.{}", resource.wire_name, op.nickname),
                 method: method.clone(),
-                path: op.path.clone(),
+                path: op.path.to_string(),
             };
-            by_route.insert((method, op.path.clone()), id);
+            by_route.insert((method, op.path.to_string()), id);
         }
     }
 
@@ -451,7 +449,7 @@ pub fn wrongly_refused(
             .resources
             .iter()
             .flat_map(|r| &r.operations)
-            .find(|op| op.method.as_str() == record.method && op.path == record.path);
+            .find(|op| op.method.as_str() == record.method && op.path.as_str() == record.path);
         let served = match (branch, op, &record.parameter) {
             (None, _, _) | (_, None, _) => true,
             (Some(branch), Some(op), None) => op.versions.contains(branch),

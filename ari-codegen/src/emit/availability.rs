@@ -57,7 +57,7 @@ pub(crate) fn emit(cx: &Cx<'_>) -> Result<TokenStream, EmitError> {
                 });
             let resource = &res.wire_name;
             let nickname = &op.nickname;
-            let path = &op.path;
+            let path = op.path.as_str();
             let op_mask = mask_literal(cx, op_mask);
             rows.push(quote! {
                 OperationAvailability {

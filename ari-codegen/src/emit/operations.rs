@@ -621,15 +621,11 @@ fn builder(cx: &Cx<'_>, plan: &OpPlan<'_>, owner_type: &str) -> Result<TokenStre
     // The request.
     let method = method_tokens(op.method);
     let mut chain = Vec::new();
-    for s in &op.segments {
+    for s in op.path.segments() {
         match s {
             PathSegment::Literal(l) => chain.push(quote!(.segment(#l))),
             PathSegment::Param(w) => {
-                let p = op
-                    .params
-                    .iter()
-                    .find(|p| p.location == ParamLocation::Path && p.wire_name == *w)
-                    .expect("checked by the plan");
+                let p = op.path_param(w).expect("checked by the plan");
                 let f = ident(&p.rust_name, || format!("{}.{}", op.nickname, p.wire_name))?;
                 chain.push(request_part(p, &Kind::Path, &f));
             }
@@ -929,21 +925,15 @@ fn handle(
     h: &Handle<'_>,
     client_methods: &mut Vec<TokenStream>,
 ) -> Result<TokenStream, EmitError> {
-    let m = ident(&h.method, || {
-        format!("handle of {}", ops_plan::template(&h.key))
-    })?;
-    let t = ident(&h.type_name, || {
-        format!("handle of {}", ops_plan::template(&h.key))
-    })?;
-    let tmpl = ops_plan::template(&h.key);
+    let m = ident(&h.method, || format!("handle of {}", h.key))?;
+    let t = ident(&h.type_name, || format!("handle of {}", h.key))?;
+    let tmpl = &h.key;
     // The model read at the key, if any.
     let model = h
         .ops
         .iter()
         .find_map(|o| match (&o.op.method, &o.op.response) {
-            (HttpMethod::Get, ResponseType::Json(TypeRef::Model(name)))
-                if o.op.segments == h.key =>
-            {
+            (HttpMethod::Get, ResponseType::Json(TypeRef::Model(name))) if o.op.path == h.key => {
                 cx.api.models.get(name)
             }
             _ => None,

@@ -23,7 +23,7 @@ pub(crate) fn emit(cx: &Cx<'_>) -> Result<TokenStream, EmitError> {
                 format!("response of {}", op.nickname)
             })?;
             let method = op.method.as_str();
-            let path = &op.path;
+            let path = op.path.as_str();
             let nickname = &op.nickname;
             let ty_name = ty.to_string().replace(' ', "");
             rows.push(quote! {

@@ -166,8 +166,9 @@ pub(crate) struct Recorded {
     pub body: String,
 }
 
-/// Whether `path` fits `template`; the number of literal segments when it does.
-fn template_match(template: &str, path: &str) -> Option<usize> {
+/// Whether `path` (no query) fits `template` (`/channels/{channelId}`); the number of literal
+/// segments when it does (more literals = a better match).
+pub(crate) fn template_match(template: &str, path: &str) -> Option<usize> {
     let t: Vec<&str> = template.trim_matches('/').split('/').collect();
     let p: Vec<&str> = path.trim_matches('/').split('/').collect();
     if t.len() != p.len() {

@@ -28,17 +28,16 @@
 
 mod attach;
 mod backoff;
-mod config;
-mod connection;
+pub(crate) mod config;
+pub(crate) mod connection;
 mod error;
 mod hub;
 mod id;
-mod payload;
+pub(crate) mod payload;
 mod queue;
 mod registry;
 pub(crate) mod rest;
 mod stream;
-mod tls;
 
 pub use crate::typed_waits::EventKind;
 pub use backoff::ReconnectPolicy;
@@ -53,4 +52,3 @@ pub use stream::{
     Awaited, ConnectionState, EventStream, EventWaiter, EventsHandle, Gap, Health, StreamItem,
     SubscriberHealth, WaitError,
 };
-pub(crate) use tls::config_for as tls_config_for;
