@@ -273,9 +273,14 @@ impl IncomingCalls {
     pub async fn next_call(&mut self, timeout: Duration) -> Result<Incoming, WaitError> {
         let awaited = Awaited::new("StasisStart of an incoming call");
         let deadline = deadline_after(timeout);
-        match tokio::time::timeout_at(deadline, self.next()).await {
-            Err(_) => Err(WaitError::Timeout { awaited, timeout }),
-            Ok(item) => into_wait_result(item, &awaited),
+        loop {
+            match tokio::time::timeout_at(deadline, self.next()).await {
+                Err(_) => return Err(WaitError::Timeout { awaited, timeout }),
+                Ok(item) => match into_wait_result(item, &awaited)? {
+                    Some(call) => return Ok(call),
+                    None => continue,
+                },
+            }
         }
     }
 
@@ -336,6 +341,8 @@ impl Stream for IncomingCalls {
                 Some(Ok(StreamItem::Event(_))) => continue,
                 Some(Ok(StreamItem::Gap(gap))) => Some(Ok(StreamItem::Gap(gap))),
                 Some(Ok(StreamItem::Lagged { missed })) => Some(Ok(StreamItem::Lagged { missed })),
+                Some(Ok(StreamItem::Resync(resync))) => Some(Ok(StreamItem::Resync(resync))),
+                Some(Ok(StreamItem::EndedInGap(ended))) => Some(Ok(StreamItem::EndedInGap(ended))),
             });
         }
     }
@@ -571,7 +578,11 @@ impl Waiting {
                 }
                 continue;
             }
-            match into_wait_result(item, &self.awaited).map_err(StepError::Wait)? {
+            let Some(event) = into_wait_result(item, &self.awaited).map_err(StepError::Wait)?
+            else {
+                continue;
+            };
+            match event {
                 Event::StasisStart(start) => {
                     return Ok(Started {
                         response,

@@ -586,6 +586,8 @@ async fn upgrade(
         close_timeout: Duration::from_secs(1),
         capacity: shared.capacity,
         rest_probe: None,
+        // Never redialled: there is no gap to resync after.
+        resync: None,
     };
     let (handle, events) = connection::adopt::<Event>(ws, settings);
     let client = Client::over_connection(&handle, shared.request_timeout, peer);

@@ -155,6 +155,8 @@ pub(crate) struct Settings {
     /// The request that checks at connect that the server answers REST over this socket, when the client sends
     /// REST over WebSocket.
     pub(crate) rest_probe: Option<crate::request::Request>,
+    /// Where the resync after each reconnect reads the state; `None`: no resync.
+    pub(crate) resync: Option<Arc<dyn super::resync::StateSource>>,
 }
 
 impl<E> Clone for EventsBuilder<E> {
@@ -186,6 +188,7 @@ impl<E> fmt::Debug for EventsBuilder<E> {
             .field("connect_timeout", &s.connect_timeout)
             .field("capacity", &s.capacity)
             .field("registered_with_client", &self.registry.is_some())
+            .field("resync", &s.resync.is_some())
             .finish()
     }
 }
@@ -218,6 +221,7 @@ impl<E: EventPayload> EventsBuilder<E> {
                 close_timeout: Duration::from_secs(1),
                 capacity: 1024,
                 rest_probe: None,
+                resync: None,
             },
             registry: None,
             _event: PhantomData,
@@ -236,6 +240,7 @@ impl<E: EventPayload> EventsBuilder<E> {
             builder.settings.rest_probe = Some(client.asterisk().ping().into_request());
         }
         builder.registry = Some(client.event_registry().clone());
+        builder.settings.resync = Some(Arc::new(client.clone()));
         builder
     }
 
@@ -337,6 +342,31 @@ impl<E: EventPayload> EventsBuilder<E> {
     /// [`StreamItem::Lagged`](super::StreamItem::Lagged) (default 1024; at least 1).
     pub fn buffer_capacity(mut self, capacity: usize) -> Self {
         self.settings.capacity = capacity.max(1);
+        self
+    }
+
+    /// Whether to resync after each reconnect (default: yes for a builder from
+    /// [`Client::events`](crate::Client::events), which reads the state through that client; no for
+    /// [`EventsBuilder::new`], which has no REST client — see [`resync_with`](Self::resync_with)).
+    ///
+    /// Asterisk does not replay the events it sent while the socket was down. A resync asks it, right after the
+    /// reconnect, what the applications hold (`GET /applications/{app}`, and one `GET` per followed object that
+    /// is in none of them): every per-object stream whose object ended meanwhile yields
+    /// [`StreamItem::EndedInGap`](super::StreamItem::EndedInGap) and ends, and every broad stream gets a
+    /// [`StreamItem::Resync`](super::StreamItem::Resync) listing those and the channels and bridges that
+    /// appeared in the applications while no event could arrive. `false` turns it off: then only the
+    /// [`Gap`](super::StreamItem::Gap) says events may be missing, and a stream whose end event was missed stays
+    /// open.
+    pub fn resync(mut self, yes: bool) -> Self {
+        if !yes {
+            self.settings.resync = None;
+        }
+        self
+    }
+
+    /// Resyncs after each reconnect (see [`resync`](Self::resync)), reading the state through `client`.
+    pub fn resync_with(mut self, client: &Client) -> Self {
+        self.settings.resync = Some(Arc::new(client.clone()));
         self
     }
 

@@ -19,6 +19,7 @@ use super::error::{body_text, EventsError};
 use super::hub::Hub;
 use super::payload::{EventPayload, RawEvent};
 use super::rest::{self, InFlight, RestCall};
+use super::resync::{self, ResyncSettings};
 use super::stream::{deadline_after, Command, ConnectionState, EventStream, EventsHandle, Guard};
 
 /// A byte stream a WebSocket runs on: the connection reqwest upgraded, or one the outbound listener accepted.
@@ -78,7 +79,11 @@ fn spawn<E: EventPayload>(
     initial: ConnectionState,
     subscribe: bool,
 ) -> (EventsHandle<E>, Option<EventStream<E>>) {
-    let hub = Arc::new(Hub::with_apps(settings.capacity, settings.apps.clone()));
+    let mut hub = Hub::with_apps(settings.capacity, settings.apps.clone());
+    if settings.resync.is_some() {
+        hub = hub.tracking_objects();
+    }
+    let hub = Arc::new(hub);
     let (state_tx, state_rx) = watch::channel(initial);
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (rest_tx, rest_rx) = mpsc::unbounded_channel();
@@ -248,11 +253,14 @@ enum Ended {
 async fn run<E: EventPayload>(
     first: Option<Ws>,
     settings: Settings,
-    hub: &Hub<E>,
+    hub: &Arc<Hub<E>>,
     state: &watch::Sender<ConnectionState>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     mut rest: mpsc::UnboundedReceiver<RestCall>,
 ) {
+    // The resync after the last reconnect, while it runs; replacing it (a newer reconnect) or the end of this
+    // function aborts it.
+    let mut resyncing = AbortOnDrop(None);
     let url = settings.label.clone();
     let (mut ws, mut step) = match first {
         Some(ws) => (ws, 0),
@@ -321,7 +329,35 @@ async fn run<E: EventPayload>(
         hub.stats.reconnected();
         state.send_replace(ConnectionState::Connected);
         hub.dispatch_gap(lost_start, lost_at, now);
+        if let Some(source) = &settings.resync {
+            let resync = ResyncSettings {
+                source: Arc::clone(source),
+                apps: settings.apps.clone(),
+                subscribe_all: settings.subscribe_all,
+            };
+            let task = tokio::spawn(resync::run(Arc::clone(hub), resync, hub.seq()));
+            resyncing.replace(task);
+        }
         tracing::info!(%url, gap = ?now.duration_since(lost_start), "ARI events reconnected");
+    }
+}
+
+/// A task aborted when replaced or dropped.
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl AbortOnDrop {
+    fn replace(&mut self, task: tokio::task::JoinHandle<()>) {
+        if let Some(old) = self.0.replace(task) {
+            old.abort();
+        }
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 //! and the events upgrade (same port, same connection pool) gets a WebSocket that sends one event and answers
 //! every `RESTRequest` with a ping `RESTResponse`.
 
+mod ca;
+
 use std::sync::Arc;
 
 use futures::{SinkExt as _, StreamExt as _};
@@ -72,28 +74,7 @@ impl Loopback {
 /// A server configuration for `localhost` whose certificate is signed by a throwaway CA; returns it with the
 /// CA's PEM.
 pub fn tls_with_private_ca() -> (Arc<rustls::ServerConfig>, String) {
-    let mut ca_params = rcgen::CertificateParams::new(Vec::new()).expect("ca params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "ari-sdk throwaway test CA");
-    let ca_key = rcgen::KeyPair::generate().expect("ca key");
-    let ca = ca_params.self_signed(&ca_key).expect("ca");
-    let server_params =
-        rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("server params");
-    let server_key = rcgen::KeyPair::generate().expect("server key");
-    let server = server_params
-        .signed_by(&server_key, &ca, &ca_key)
-        .expect("server certificate");
-    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(server_key.serialize_der());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![server.der().clone()], key.into())
-        .expect("server config");
-    (Arc::new(config), ca.pem())
+    ca::server_signed_by_a_new_ca(&["localhost"])
 }
 
 fn rest_response(request: &Value) -> String {
