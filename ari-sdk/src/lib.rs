@@ -102,6 +102,7 @@ mod response;
 mod timestamp;
 mod transport;
 mod typed_waits;
+mod variable;
 
 /// The crate README's example, compiled as a doctest so it stays true.
 #[cfg(doctest)]
@@ -116,6 +117,7 @@ pub use generated::handles::*;
 pub use generated::{availability, enums, models, operations};
 pub use response::{Binary, BinaryStream, ResponseFuture};
 pub use timestamp::{ParseTimestampError, Timestamp};
+pub use variable::VariableValue;
 
 /// The `reqwest` this crate is built on, for [`ClientBuilder::http_client`].
 pub use reqwest;

@@ -9,6 +9,7 @@
 
 pub use ari_sdk::{
     __private, request, Binary, BinaryStream, Error, ResponseFuture, Result, Timestamp,
+    VariableValue,
 };
 
 /// Stands in for `ari_sdk::Client`.

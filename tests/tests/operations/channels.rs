@@ -7,6 +7,7 @@ use ari_live_tests::{
     expect_api_error, expect_refused, poll_until, until_dtmf_echoed, Scene, EVENT_TIMEOUT,
 };
 use ari_sdk::enums::{ChannelState, HangupReason, MediaDirection, SnoopDirection};
+use ari_sdk::VariableValue;
 use serde_json::json;
 
 #[tokio::test]
@@ -223,6 +224,27 @@ async fn channel_variables_read_back() {
         .set_channel_vars([("ARI_SDK_A", "1"), ("ARI_SDK_B", "two words")])
         .await
         .expect("setChannelVars");
+    // The object form of a value (20+): `report_events` makes Asterisk carry the variable in the
+    // channel's snapshots (`channelvars`), where a plain value does not appear.
+    channel
+        .set_channel_vars([
+            ("ARI_SDK_R", VariableValue::reported("watched")),
+            ("ARI_SDK_P", VariableValue::from("quiet")),
+        ])
+        .await
+        .expect("setChannelVars with report_events");
+    let snapshot = channel.get().await.expect("get");
+    let channelvars = snapshot.channelvars.unwrap_or_default();
+    assert_eq!(channelvars["ARI_SDK_R"], "watched", "{channelvars}");
+    assert!(channelvars.get("ARI_SDK_P").is_none(), "{channelvars}");
+    assert_eq!(
+        channel
+            .get_channel_var("ARI_SDK_P")
+            .await
+            .expect("get")
+            .value,
+        "quiet"
+    );
     let vars = channel
         .get_channel_vars(["ARI_SDK_A", "ARI_SDK_B", "ARI_SDK_ONE"])
         .await
