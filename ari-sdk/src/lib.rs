@@ -82,6 +82,7 @@
 
 #[doc(hidden)]
 pub mod __private;
+pub mod app;
 mod client;
 #[cfg(test)]
 mod contract_harness;
