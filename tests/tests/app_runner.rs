@@ -10,94 +10,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ari_live_tests::{connect, within, Ari};
-use ari_sdk::app::{App, BoxError, Call, Collect, CollectEnd, Record, RecordEnd, Report};
-use ari_sdk::Client;
+use ari_live_tests::app_rig::{call_number, digits_of, Rig, Served, CALLS_LIMIT};
+use ari_live_tests::within;
+use ari_sdk::app::{BoxError, Call, Collect, CollectEnd, Record, RecordEnd};
 use tokio::sync::mpsc;
-
-/// The most any one of these tests waits for its calls.
-const CALLS_LIMIT: Duration = Duration::from_secs(150);
-
-/// The digits call `n` keys: three, never `#`.
-fn digits_of(n: usize) -> String {
-    format!("{:03}", n % 1000)
-}
-
-/// A served application and a driver application, each with its own client (and event connection).
-struct Rig {
-    ari: Ari,
-    served: Client,
-    served_app: String,
-    driver: Client,
-    driver_app: String,
-}
-
-impl Rig {
-    async fn new(what: &str) -> Rig {
-        let ari = connect().await;
-        let served_app = ari.unique(what);
-        let driver_app = ari.unique(&format!("{what}-drv"));
-        Rig {
-            served: ari.client(),
-            driver: ari.client(),
-            ari,
-            served_app,
-            driver_app,
-        }
-    }
-
-    /// Starts the driver: for each call, key its digits, play audio into it, then key `#` every 700 ms until it
-    /// ends.
-    fn drive(&self) -> (ari_sdk::app::Shutdown, tokio::task::JoinHandle<Report>) {
-        let app = App::new(self.driver.clone(), &self.driver_app).linger(Duration::from_secs(1));
-        let shutdown = app.shutdown_handle();
-        let task = tokio::spawn(async move {
-            app.serve(|call: Call| async move {
-                let n: usize = call
-                    .args
-                    .first()
-                    .and_then(|a| a.parse().ok())
-                    .ok_or("no call number")?;
-                call.channel.send_dtmf(digits_of(n)).between(150).await?;
-                // Music on hold (spoken digits, loud) is what the recording hears. Not a playback: a playback
-                // holds the channel's command queue, and the `#` below would wait for its end.
-                call.channel.start_moh().moh_class("ari-sdk-speech").await?;
-                let mut events = call.events;
-                for _ in 0..40 {
-                    match events
-                        .next_of::<ari_sdk::event_types::StasisEnd>(Duration::from_millis(700))
-                        .await
-                    {
-                        Err(e) if e.is_timeout() => {
-                            // 404/409: the call is ending.
-                            let _ = call.channel.send_dtmf("#").await;
-                        }
-                        _ => return Ok::<_, BoxError>(()),
-                    }
-                }
-                Err("the call did not end within 28 s".into())
-            })
-            .await
-            .expect("the driver serves")
-        });
-        (shutdown, task)
-    }
-
-    /// Originates call `n`: its `;2` half enters the served app with argument `n`.
-    async fn originate(&self, n: usize) {
-        self.driver
-            .channels()
-            .originate(format!("Local/stasis@{}/n", self.ari.target.context))
-            .app(&self.driver_app)
-            .app_args(n.to_string())
-            .variables([
-                ("ARI_APP", self.served_app.clone()),
-                ("ARI_ARGS", n.to_string()),
-            ])
-            .await
-            .unwrap_or_else(|e| panic!("originating call {n}: {e}"));
-    }
-}
 
 /// What the served handler found on one call.
 #[derive(Debug)]
@@ -116,11 +32,7 @@ async fn serve_call(
     panic_on: Option<usize>,
     results: mpsc::UnboundedSender<(usize, Outcome)>,
 ) -> Result<(), BoxError> {
-    let n: usize = call
-        .args
-        .first()
-        .and_then(|a| a.parse().ok())
-        .ok_or("no call number")?;
+    let n = call_number(&call)?;
     call.channel.answer().await?;
     let got = call
         .collect(
@@ -161,18 +73,12 @@ async fn fifty_concurrent_calls_each_get_their_own_task_and_a_panicking_one_dist
     const CALLS: usize = 50;
     const PANICS: usize = 13;
     let rig = Rig::new("app50").await;
-    let (driver_shutdown, driver) = rig.drive();
+    let driver = rig.keying_driver();
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let app = App::new(rig.served.clone(), &rig.served_app).max_calls(CALLS);
-    let shutdown = app.shutdown_handle();
-    let served = tokio::spawn(async move {
-        app.serve(move |call| serve_call(call, Some(PANICS), tx.clone()))
-            .await
-            .expect("the served app serves")
+    let served = Served::start(rig.app().max_calls(CALLS), move |call| {
+        serve_call(call, Some(PANICS), tx.clone())
     });
-    rig.ari
-        .wait_registered(&[&rig.served_app, &rig.driver_app])
-        .await;
+    rig.registered().await;
 
     let originate = (0..CALLS).map(|n| rig.originate(n));
     within(
@@ -189,14 +95,8 @@ async fn fifty_concurrent_calls_each_get_their_own_task_and_a_panicking_one_dist
         }
     })
     .await;
-    shutdown.trigger();
-    let report = within("the served app's shutdown", CALLS_LIMIT, served)
-        .await
-        .expect("served app task");
-    driver_shutdown.trigger();
-    let driver_report = within("the driver's shutdown", CALLS_LIMIT, driver)
-        .await
-        .expect("driver task");
+    let report = served.stop().await;
+    let driver_report = driver.stop().await;
     println!("served: {report:?}\ndriver: {driver_report:?}");
 
     for n in (0..CALLS).filter(|n| *n != PANICS) {
@@ -214,7 +114,7 @@ async fn fifty_concurrent_calls_each_get_their_own_task_and_a_panicking_one_dist
             RecordEnd::Terminator("#".into()),
             "call {n}: {outcome:?}"
         );
-        // The driver plays audio into the call: more than a WAV header, at most the 15 s limit (8 kHz, 16 bit).
+        // The driver plays music into the call: more than a WAV header, at most the 15 s limit (8 kHz, 16 bit).
         assert!(
             outcome.wav_bytes > 44,
             "call {n}: an empty recording: {outcome:?}"
@@ -250,15 +150,13 @@ async fn fifty_concurrent_calls_each_get_their_own_task_and_a_panicking_one_dist
 async fn a_shutdown_lets_running_calls_finish_and_refuses_new_ones() {
     const CALLS: usize = 4;
     let rig = Rig::new("app-drain").await;
-    let (driver_shutdown, driver) = rig.drive();
+    let driver = rig.keying_driver();
     let release = Arc::new(tokio::sync::Semaphore::new(0));
     let (started_tx, mut started_rx) = mpsc::unbounded_channel();
-    let app =
-        App::new(rig.served.clone(), &rig.served_app).shutdown_deadline(Duration::from_secs(60));
-    let shutdown = app.shutdown_handle();
     let gate = Arc::clone(&release);
-    let served = tokio::spawn(async move {
-        app.serve(move |call: Call| {
+    let served = Served::start(
+        rig.app().shutdown_deadline(Duration::from_secs(60)),
+        move |call: Call| {
             let gate = Arc::clone(&gate);
             let started = started_tx.clone();
             async move {
@@ -272,13 +170,9 @@ async fn a_shutdown_lets_running_calls_finish_and_refuses_new_ones() {
                 call.channel.hangup().await?;
                 Ok::<_, BoxError>(())
             }
-        })
-        .await
-        .expect("the served app serves")
-    });
-    rig.ari
-        .wait_registered(&[&rig.served_app, &rig.driver_app])
-        .await;
+        },
+    );
+    rig.registered().await;
     for n in 0..CALLS {
         rig.originate(n).await;
     }
@@ -288,7 +182,7 @@ async fn a_shutdown_lets_running_calls_finish_and_refuses_new_ones() {
         }
     })
     .await;
-    shutdown.trigger();
+    served.shutdown().trigger();
     // A call arriving now is refused.
     let late = rig.served.channel(ari_sdk::events::unique_id());
     let mut late_events = late.events().expect("the late call's events");
@@ -308,7 +202,7 @@ async fn a_shutdown_lets_running_calls_finish_and_refuses_new_ones() {
         .next_of::<ari_sdk::event_types::ChannelHangupRequest>(Duration::from_secs(20))
         .await
         .expect("the late call is hung up");
-    // Refused: hung up with reason `congestion` (22.10.1 reports that as cause 32 in the hangup request).
+    // Refused: hung up with reason `congestion` (22.10.1's soft hangup request says `cause` 32 — not a Q.850 cause).
     println!("the late call was refused: cause {:?}", refused.cause);
     assert_eq!(refused.channel.id, late.id());
     assert!(
@@ -316,11 +210,8 @@ async fn a_shutdown_lets_running_calls_finish_and_refuses_new_ones() {
         "serve returned while calls were running"
     );
     release.add_permits(CALLS);
-    let report = within("the drain", CALLS_LIMIT, served)
-        .await
-        .expect("served app task");
-    driver_shutdown.trigger();
-    let _ = within("the driver's shutdown", CALLS_LIMIT, driver).await;
+    let report = served.report().await;
+    let _ = driver.stop().await;
     println!("{report:?}");
     assert_eq!(report.calls, CALLS as u64, "{report:?}");
     assert_eq!(report.succeeded, CALLS as u64, "{report:?}");
@@ -333,37 +224,28 @@ async fn a_shutdown_hangs_up_what_is_still_running_at_the_deadline() {
     const CALLS: usize = 3;
     let deadline = Duration::from_secs(2);
     let rig = Rig::new("app-deadline").await;
-    let (driver_shutdown, driver) = rig.drive();
+    let driver = rig.keying_driver();
     let (started_tx, mut started_rx) = mpsc::unbounded_channel();
-    let app = App::new(rig.served.clone(), &rig.served_app).shutdown_deadline(deadline);
-    let shutdown = app.shutdown_handle();
-    let served = tokio::spawn(async move {
-        app.serve(move |mut call: Call| {
+    let served = Served::start(
+        rig.app().shutdown_deadline(deadline),
+        move |mut call: Call| {
             let started = started_tx.clone();
             async move {
                 call.channel.answer().await?;
                 let _ = started.send(());
                 // Far longer than the deadline: only the hangup ends it.
-                let got = call
-                    .collect(
-                        Collect::new()
-                            .max_digits(0)
-                            .terminators("")
-                            .first_digit_timeout(Duration::from_secs(100)),
-                    )
-                    .await;
-                match got {
+                let forever = Collect::new()
+                    .max_digits(0)
+                    .terminators("")
+                    .first_digit_timeout(Duration::from_secs(100));
+                match call.collect(forever).await {
                     Err(e) if e.is_hangup() => Ok::<_, BoxError>(()),
                     other => Err(format!("expected the hangup, got {other:?}").into()),
                 }
             }
-        })
-        .await
-        .expect("the served app serves")
-    });
-    rig.ari
-        .wait_registered(&[&rig.served_app, &rig.driver_app])
-        .await;
+        },
+    );
+    rig.registered().await;
     for n in 0..CALLS {
         rig.originate(n).await;
     }
@@ -373,12 +255,8 @@ async fn a_shutdown_hangs_up_what_is_still_running_at_the_deadline() {
         }
     })
     .await;
-    shutdown.trigger();
-    let report = within("the shutdown", CALLS_LIMIT, served)
-        .await
-        .expect("served app task");
-    driver_shutdown.trigger();
-    let _ = within("the driver's shutdown", CALLS_LIMIT, driver).await;
+    let report = served.stop().await;
+    let _ = driver.stop().await;
     println!("{report:?}");
     assert_eq!(report.hung_up_at_shutdown, CALLS as u64, "{report:?}");
     assert_eq!(
@@ -390,5 +268,97 @@ async fn a_shutdown_hangs_up_what_is_still_running_at_the_deadline() {
         report.drain_time >= deadline
             && report.drain_time <= deadline + ari_sdk::flows::UNDO_TIMEOUT,
         "{report:?}"
+    );
+}
+
+#[tokio::test]
+async fn two_runner_instances_share_broadcast_calls_each_claimed_by_exactly_one() {
+    const CALLS: usize = 20;
+    let rig = Rig::new("claim-a").await;
+    if rig.ari.major().await < 20 {
+        // StasisBroadcast, CallBroadcast and POST /events/claim came with 20 (20.20.1, 22.10.1, 23.4.1; not 21).
+        let refused = rig
+            .served
+            .events_api()
+            .claim_channel("no-such-channel", &rig.served_app)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (refused.status(), refused.api_message()),
+            (Some(404), Some("Resource not found")),
+            "{refused}"
+        );
+        return;
+    }
+    let app_b = rig.ari.unique("claim-b");
+    let (driver, _halves) = rig.holding_driver();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let handler = |who: &'static str| {
+        let tx = tx.clone();
+        move |call: Call| {
+            let tx = tx.clone();
+            async move {
+                call.channel.answer().await?;
+                let _ = tx.send((who, call.id().to_owned()));
+                call.channel.hangup().await?;
+                Ok::<_, BoxError>(())
+            }
+        }
+    };
+    let a = Served::start(rig.app().claim_broadcasts(true), handler("a"));
+    let b = Served::start(
+        ari_sdk::app::App::new(rig.ari.client(), &app_b).claim_broadcasts(true),
+        handler("b"),
+    );
+    rig.registered().await;
+    rig.ari.wait_registered(&[&app_b]).await;
+    // App names are letters, digits and dashes: literal in a regular expression.
+    let filter = format!("^({}|{app_b})$", rig.served_app);
+    for _ in 0..CALLS {
+        rig.driver
+            .channels()
+            .originate(format!("Local/broadcast@{}/n", rig.ari.target.context))
+            .app(&rig.driver_app)
+            .channel_id(ari_sdk::events::unique_id())
+            .variables([("ARI_BROADCAST_FILTER", filter.clone())])
+            .await
+            .expect("originating a broadcast call");
+    }
+    let mut served = Vec::new();
+    within("20 broadcast calls served", CALLS_LIMIT, async {
+        while served.len() < CALLS {
+            served.push(rx.recv().await.expect("served calls"));
+        }
+    })
+    .await;
+    let report_a = a.stop().await;
+    let report_b = b.stop().await;
+    let _ = driver.stop().await;
+    println!("a: {report_a:?}\nb: {report_b:?}");
+    let ids: std::collections::BTreeSet<&str> = served.iter().map(|(_, id)| id.as_str()).collect();
+    assert_eq!(ids.len(), CALLS, "a call was served twice: {served:?}");
+    let by_a = served.iter().filter(|(who, _)| *who == "a").count() as u64;
+    println!(
+        "instance a served {by_a}, instance b {}",
+        CALLS as u64 - by_a
+    );
+    assert_eq!(
+        (report_a.calls, report_b.calls),
+        (by_a, CALLS as u64 - by_a)
+    );
+    assert_eq!(
+        report_a.claimed + report_b.claimed,
+        CALLS as u64,
+        "{report_a:?} {report_b:?}"
+    );
+    // Every offer went to both: the loser's claim was refused (409, or 404 once the winner had it).
+    assert_eq!(
+        report_a.claims_lost + report_b.claims_lost,
+        CALLS as u64,
+        "{report_a:?} {report_b:?}"
+    );
+    assert_eq!(
+        (report_a.claimed, report_b.claimed),
+        (report_a.calls, report_b.calls)
     );
 }

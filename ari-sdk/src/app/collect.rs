@@ -149,12 +149,15 @@ pub struct Collected {
     pub ended_by: CollectEnd,
     /// How the prompt went.
     pub prompt: PromptOutcome,
+    /// The prompt's playback id (stopped by a barge-in), when there was a prompt.
+    pub playback: Option<String>,
 }
 
 /// The digits collected so far, against the limits of a [`Collect`].
 struct Input<'a> {
     spec: &'a Collect,
     digits: String,
+    playback: Option<String>,
 }
 
 impl Input<'_> {
@@ -173,6 +176,7 @@ impl Input<'_> {
             digits: self.digits,
             ended_by,
             prompt,
+            playback: self.playback,
         }
     }
 }
@@ -199,12 +203,14 @@ pub async fn collect(
     let mut input = Input {
         spec,
         digits: String::new(),
+        playback: None,
     };
     let mut prompt = PromptOutcome::None;
     let awaited = events.awaited(ChannelDtmfReceived::TYPE);
     if !spec.prompts.is_empty() {
         let playback = channel.client.playback(unique_id());
         let mut playback_events = playback.events()?;
+        input.playback = Some(playback.id().to_owned());
         let mut play = channel.play_with_id(playback.id(), spec.prompts.clone());
         if let Some(lang) = &spec.lang {
             play = play.lang(lang);

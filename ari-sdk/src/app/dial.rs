@@ -179,7 +179,7 @@ fn is_final(status: &str) -> bool {
     !matches!(status, "" | "RINGING" | "PROGRESS" | "PROCEEDING")
 }
 
-/// How long to wait, after a failed dial status, for the leg's `ChannelDestroyed` (for its cause).
+/// How long to wait, after a failed dial status, for the leg's end (for its cause).
 const CAUSE_WAIT: Duration = Duration::from_secs(2);
 
 /// Dials a second leg for the call on `caller` (its stream `caller_events`), in application `app`, and waits for the
@@ -253,6 +253,8 @@ pub(crate) async fn dial_in(
         // Through the channel's CALLERID function: the dial operation has no caller-id parameter.
         let _ = leg.set_channel_var("CALLERID(all)").value(caller_id).await;
     }
+    // Before the request: the leg's end without a status, this long after, is the dial timeout.
+    let dialed_at = Instant::now();
     if let Err(e) = dial.await {
         hang_up(&leg).await;
         return Err(e.into());
@@ -265,28 +267,22 @@ pub(crate) async fn dial_in(
             channel: leg,
             events: leg_events,
         })),
-        Ok(FollowEnd::Status(status)) => {
-            // Its ChannelDestroyed carries the cause.
-            let destroyed = leg_events
-                .wait_for_filter_map(
-                    leg_events.awaited("ChannelDestroyed"),
-                    |event| match event {
-                        Event::ChannelDestroyed(d) => Some(d),
-                        _ => None,
-                    },
-                    CAUSE_WAIT,
-                )
-                .await
-                .ok();
-            if destroyed.is_none() {
+        Ok(FollowEnd::Ended {
+            status,
+            cause,
+            cause_txt,
+            gone,
+        }) => {
+            if !gone {
                 hang_up(&leg).await;
             }
-            let (cause, text) =
-                destroyed.map_or((None, None), |d| (Some(d.cause), Some(d.cause_txt)));
-            Ok(DialOutcome::from_status(&status, cause, text))
-        }
-        Ok(FollowEnd::Destroyed { cause, cause_txt }) => {
-            Ok(DialOutcome::from_status("", Some(cause), Some(cause_txt)))
+            // Asterisk ends a dial that timed out without a NOANSWER status (22.10.1, measured).
+            let status = match status {
+                Some(status) => status,
+                None if dialed_at.elapsed() >= timeout && cause.is_none() => "NOANSWER".to_owned(),
+                None => String::new(),
+            };
+            Ok(DialOutcome::from_status(&status, cause, cause_txt))
         }
         Err(e) => {
             hang_up(&leg).await;
@@ -295,13 +291,23 @@ pub(crate) async fn dial_in(
     }
 }
 
+/// How following a dial ended.
 enum FollowEnd {
     Answered,
-    Status(String),
-    Destroyed { cause: i64, cause_txt: String },
+    /// A final status other than `ANSWER`, or the leg's end without one.
+    Ended {
+        status: Option<String>,
+        cause: Option<i64>,
+        cause_txt: Option<String>,
+        /// Whether the leg has left the application already.
+        gone: bool,
+    },
 }
 
-/// Reads the leg's events until its dial ends, watching the caller.
+/// Reads the leg's and the caller's events until the leg's dial ends. Its `Dial` events come on both streams
+/// (the leg is their `peer`, the caller their `caller`); the leg's stream ends when it leaves the application,
+/// and a `NOANSWER` may come after that, on the caller's. After a final status the leg's end (for its cause) is
+/// awaited [`CAUSE_WAIT`] more, and after the leg's end its final status as long.
 async fn follow(
     caller_events: &mut EventStream<Event>,
     leg_events: &mut EventStream<Event>,
@@ -314,32 +320,85 @@ async fn follow(
         .object()
         .map(|(_, id)| id.to_owned())
         .unwrap_or_default();
+    let mut status: Option<String> = None;
+    let mut cause: Option<i64> = None;
+    let mut cause_txt: Option<String> = None;
+    let mut gone = false;
+    let mut deadline = deadline;
     loop {
-        tokio::select! {
-            biased;
-            item = leg_events.next() => match into_wait_result(item, &leg_awaited)? {
-                Event::Dial(dial) if dial.peer.id == leg_id => {
-                    if dial.dialstatus == "ANSWER" {
-                        return Ok(FollowEnd::Answered);
-                    }
-                    if is_final(&dial.dialstatus) {
-                        return Ok(FollowEnd::Status(dial.dialstatus));
-                    }
-                }
-                Event::ChannelDestroyed(d) => {
-                    return Ok(FollowEnd::Destroyed { cause: d.cause, cause_txt: d.cause_txt });
-                }
-                _ => {}
-            },
-            item = caller_events.next() => {
-                // The caller's stream ends when it leaves: a wait error saying so.
-                let _ = into_wait_result(item, &caller_awaited)?;
+        let leg_event = async {
+            if gone {
+                std::future::pending().await
+            } else {
+                leg_events.next().await
             }
+        };
+        let dial = tokio::select! {
+            biased;
+            item = leg_event => match item {
+                None => None,
+                item => match into_wait_result(item, &leg_awaited)? {
+                    Event::Dial(dial) => Some(dial),
+                    // A soft hangup request's `cause` is not a Q.850 cause (22.10.1 sends 32 there).
+                    Event::ChannelHangupRequest(request) if request.soft != Some(true) => {
+                        cause = request.cause.or(cause);
+                        continue;
+                    }
+                    Event::ChannelDestroyed(d) => {
+                        cause = Some(d.cause);
+                        cause_txt = Some(d.cause_txt);
+                        None
+                    }
+                    Event::StasisEnd(_) => None,
+                    _ => continue,
+                },
+            },
+            item = caller_events.next() => match into_wait_result(item, &caller_awaited)? {
+                // The caller's stream ends when it leaves: a wait error saying so.
+                Event::Dial(dial) => Some(dial),
+                _ => continue,
+            },
             () = tokio::time::sleep_until(deadline) => {
+                if status.is_some() || gone {
+                    return Ok(FollowEnd::Ended { status, cause, cause_txt, gone });
+                }
                 return Err(CallError::Wait(WaitError::Timeout {
                     awaited: leg_awaited,
                     timeout: timeout + Duration::from_secs(10),
                 }));
+            }
+        };
+        match dial {
+            Some(dial) if dial.peer.id == leg_id => {
+                if dial.dialstatus == "ANSWER" && !gone {
+                    return Ok(FollowEnd::Answered);
+                }
+                if is_final(&dial.dialstatus) && status.is_none() {
+                    status = Some(dial.dialstatus);
+                    if gone {
+                        return Ok(FollowEnd::Ended {
+                            status,
+                            cause,
+                            cause_txt,
+                            gone,
+                        });
+                    }
+                    deadline = Instant::now() + CAUSE_WAIT;
+                }
+            }
+            Some(_) => {}
+            // The leg left the application.
+            None => {
+                gone = true;
+                if status.is_some() {
+                    return Ok(FollowEnd::Ended {
+                        status,
+                        cause,
+                        cause_txt,
+                        gone,
+                    });
+                }
+                deadline = Instant::now() + CAUSE_WAIT;
             }
         }
     }

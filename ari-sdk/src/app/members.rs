@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use futures::Stream;
 
-use super::CallError;
+use super::{Call, CallError};
 use crate::events::{into_wait_result, EventStream, StreamItem};
 use crate::{BridgeHandle, Event};
 
@@ -51,16 +51,23 @@ impl std::fmt::Debug for Members {
     }
 }
 
-/// Subscribes to `bridge`, then reads its members (`GET /bridges/{id}`): the changes that follow are applied to
-/// that snapshot, and an event the snapshot already contains (a channel that entered between the two) is no
-/// change.
+/// Subscribes application `app` to `bridge` (`POST /applications/{app}/subscription`, so its events arrive even
+/// when none of the application's channels is in it — without that, Asterisk sends a bridge's events only through
+/// the application's channels, and the `BridgeDestroyed` of an empty bridge never arrives), takes the bridge's
+/// stream, then reads its members (`GET /bridges/{id}`): the changes that follow are applied to that snapshot, and
+/// an event the snapshot already contains (a channel that entered between the two) is no change.
 ///
 /// # Errors
 ///
-/// [`CallError::Events`] without an event connection, [`CallError::Request`] when the bridge cannot be read (404:
-/// no such bridge).
-pub async fn members(bridge: &BridgeHandle) -> Result<Members, CallError> {
+/// [`CallError::Events`] without an event connection, [`CallError::Request`] when the subscription fails or the
+/// bridge cannot be read (404: no such bridge).
+pub async fn members(bridge: &BridgeHandle, app: &str) -> Result<Members, CallError> {
     let events = bridge.events()?;
+    bridge
+        .client
+        .application(app)
+        .subscribe([format!("bridge:{}", bridge.id())])
+        .await?;
     let snapshot = bridge.get().await?;
     Ok(Members {
         current: snapshot.channels.into_iter().collect(),
@@ -161,5 +168,17 @@ impl Stream for Members {
                 }
             }
         }
+    }
+}
+
+impl Call {
+    /// The members of `bridge` and their changes, with this call's application subscribed to it; see
+    /// [`members`](fn@members).
+    ///
+    /// # Errors
+    ///
+    /// As [`members`](fn@members).
+    pub async fn members(&self, bridge: &BridgeHandle) -> Result<Members, CallError> {
+        members(bridge, self.app()).await
     }
 }
