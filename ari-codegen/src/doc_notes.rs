@@ -92,14 +92,7 @@ pub const NOTES: &[DocNote] = &[
 pub fn apply(api: &mut Api) -> Result<(), String> {
     for entry in NOTES {
         let op = api
-            .resources
-            .iter_mut()
-            .find(|r| r.wire_name == entry.resource)
-            .and_then(|r| {
-                r.operations
-                    .iter_mut()
-                    .find(|o| o.nickname == entry.operation)
-            })
+            .operation_mut(entry.resource, entry.operation)
             .ok_or_else(|| {
                 format!(
                     "doc notes: no operation {}.{}",

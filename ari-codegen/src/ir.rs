@@ -81,10 +81,8 @@ pub struct Operation {
     pub rust_name: String,
     /// HTTP method.
     pub method: HttpMethod,
-    /// The path template exactly as the spec writes it, e.g. `/channels/{channelId}/answer`.
-    pub path: String,
-    /// The template split into segments.
-    pub segments: Vec<PathSegment>,
+    /// The path template as the spec writes it, e.g. `/channels/{channelId}/answer`.
+    pub path: PathTemplate,
     /// `summary`.
     pub summary: String,
     /// `notes`, if any.
@@ -101,13 +99,112 @@ pub struct Operation {
     pub versions: VersionSet,
 }
 
+impl Operation {
+    /// The operation's id, unique across the API: its resource's wire name and its nickname,
+    /// e.g. `channels.get` (nicknames such as `get` repeat across resources).
+    pub fn id(&self, resource: &str) -> String {
+        format!("{resource}.{}", self.nickname)
+    }
+
+    /// The path parameter named `wire` in the template (`channelId`), if the operation has it.
+    pub fn path_param(&self, wire: &str) -> Option<&Param> {
+        self.params
+            .iter()
+            .find(|p| p.location == ParamLocation::Path && p.wire_name == wire)
+    }
+}
+
 /// One segment of a path template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PathSegment {
     /// A literal segment such as `channels`.
     Literal(String),
     /// A parameter segment; the string is the param's wire name, e.g. `channelId`.
     Param(String),
+}
+
+/// A path template such as `/channels/{channelId}/answer`, parsed once: its text and its
+/// segments cannot disagree, since [`PathTemplate::parse`] is the only way to make one.
+/// Ordered and compared by its text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PathTemplate {
+    text: String,
+    segments: Vec<PathSegment>,
+}
+
+impl PathTemplate {
+    /// Parses a template: it starts with `/`, has no empty segment, and each `{name}`
+    /// placeholder fills a whole segment. `Err` names the problem.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if !text.starts_with('/') {
+            return Err(format!("path `{text}` does not start with `/`"));
+        }
+        let mut segments = Vec::new();
+        for seg in text.split('/').skip(1) {
+            if seg.is_empty() {
+                return Err(format!("path `{text}` has an empty segment"));
+            }
+            let placeholder = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
+            match placeholder {
+                Some(name) if !name.is_empty() && !name.contains(['{', '}']) => {
+                    segments.push(PathSegment::Param(name.to_owned()));
+                }
+                None if !seg.contains(['{', '}']) => {
+                    segments.push(PathSegment::Literal(seg.to_owned()));
+                }
+                _ => return Err(format!("path `{text}` has a malformed placeholder `{seg}`")),
+            }
+        }
+        Ok(PathTemplate {
+            text: text.to_owned(),
+            segments,
+        })
+    }
+
+    /// The template as the spec writes it.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The segments, in order.
+    pub fn segments(&self) -> &[PathSegment] {
+        &self.segments
+    }
+
+    /// The template of the first `len` segments (`/channels/{channelId}` of
+    /// `/channels/{channelId}/play`).
+    pub fn prefix(&self, len: usize) -> PathTemplate {
+        let segments = self.segments[..len.min(self.segments.len())].to_vec();
+        let mut text = String::new();
+        for s in &segments {
+            match s {
+                PathSegment::Literal(l) => {
+                    text.push('/');
+                    text.push_str(l);
+                }
+                PathSegment::Param(p) => {
+                    text.push_str("/{");
+                    text.push_str(p);
+                    text.push('}');
+                }
+            }
+        }
+        PathTemplate { text, segments }
+    }
+
+    /// The placeholders' wire names, in order (`channelId`, `snoopId`).
+    pub fn params(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|s| match s {
+            PathSegment::Param(p) => Some(p.as_str()),
+            PathSegment::Literal(_) => None,
+        })
+    }
+}
+
+impl std::fmt::Display for PathTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 /// Where a parameter travels.
@@ -499,6 +596,16 @@ impl Api {
             .find(|o| o.nickname == nickname)
     }
 
+    /// [`Api::operation`], for changing it.
+    pub fn operation_mut(&mut self, resource: &str, nickname: &str) -> Option<&mut Operation> {
+        self.resources
+            .iter_mut()
+            .find(|r| r.wire_name == resource)?
+            .operations
+            .iter_mut()
+            .find(|o| o.nickname == nickname)
+    }
+
     /// Looks up any model by wire name: plain models, `Message`, `Event`, and every subtype.
     pub fn any_model(&self, wire_name: &str) -> Option<&Model> {
         if let Some(m) = self.models.get(wire_name) {
@@ -553,5 +660,31 @@ impl Enum {
     /// Looks up a value by its wire string.
     pub fn value(&self, wire: &str) -> Option<&EnumValue> {
         self.values.iter().find(|v| v.wire == wire)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_templates_parse_once() {
+        let t = PathTemplate::parse("/channels/{channelId}/snoop/{snoopId}").unwrap();
+        assert_eq!(t.to_string(), "/channels/{channelId}/snoop/{snoopId}");
+        assert_eq!(t.params().collect::<Vec<_>>(), ["channelId", "snoopId"]);
+        assert_eq!(t.segments().len(), 4);
+        assert_eq!(t.prefix(2).as_str(), "/channels/{channelId}");
+        assert_eq!(t.prefix(2).segments(), &t.segments()[..2]);
+        assert_eq!(t.prefix(9), t);
+        for (bad, why) in [
+            ("channels", "does not start with `/`"),
+            ("/channels//x", "empty segment"),
+            ("/channels/{}", "malformed placeholder `{}`"),
+            ("/channels/x{id}", "malformed placeholder `x{id}`"),
+            ("/channels/{a{b}", "malformed placeholder"),
+        ] {
+            let err = PathTemplate::parse(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
     }
 }

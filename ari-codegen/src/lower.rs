@@ -179,7 +179,7 @@ pub fn lower_version(spec: &SpecVersion) -> Result<ir::Api, Error> {
         let mut operations = Vec::new();
         let mut nicknames = BTreeSet::new();
         for (a, api) in file.decl.apis.iter().enumerate() {
-            parse_path(&api.path)
+            ir::PathTemplate::parse(&api.path)
                 .map_err(|m| Error::spec(&file.display, format!("/apis/{a}/path"), m))?;
             for (o, op) in api.operations.iter().enumerate() {
                 let base = format!("/apis/{a}/operations/{o}");
@@ -350,30 +350,6 @@ fn lower_model(
     })
 }
 
-/// Splits a path template into segments; `Err` names the problem.
-pub fn parse_path(path: &str) -> Result<Vec<ir::PathSegment>, String> {
-    if !path.starts_with('/') {
-        return Err(format!("path `{path}` does not start with `/`"));
-    }
-    let mut out = Vec::new();
-    for seg in path.split('/').skip(1) {
-        if seg.is_empty() {
-            return Err(format!("path `{path}` has an empty segment"));
-        }
-        if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            if name.is_empty() || name.contains(['{', '}']) {
-                return Err(format!("path `{path}` has a malformed placeholder `{seg}`"));
-            }
-            out.push(ir::PathSegment::Param(name.to_string()));
-        } else if seg.contains(['{', '}']) {
-            return Err(format!("path `{path}` has a malformed placeholder `{seg}`"));
-        } else {
-            out.push(ir::PathSegment::Literal(seg.to_string()));
-        }
-    }
-    Ok(out)
-}
-
 fn lower_operation(
     ctx: &mut Ctx<'_>,
     file: &spec::SpecFile,
@@ -383,14 +359,9 @@ fn lower_operation(
     op: &spec::Operation,
 ) -> Result<ir::Operation, Error> {
     let err = |pointer: String, message: String| Error::spec(&file.display, pointer, message);
-    let segments = parse_path(&api.path).map_err(|m| err(format!("/apis/{api_index}/path"), m))?;
-    let placeholders: Vec<&str> = segments
-        .iter()
-        .filter_map(|s| match s {
-            ir::PathSegment::Param(p) => Some(p.as_str()),
-            ir::PathSegment::Literal(_) => None,
-        })
-        .collect();
+    let path = ir::PathTemplate::parse(&api.path)
+        .map_err(|m| err(format!("/apis/{api_index}/path"), m))?;
+    let placeholders: Vec<&str> = path.params().collect();
 
     let mut path_params: BTreeMap<&str, ir::Param> = BTreeMap::new();
     let mut others = Vec::new();
@@ -564,8 +535,7 @@ fn lower_operation(
             spec::HttpMethod::Put => ir::HttpMethod::Put,
             spec::HttpMethod::Delete => ir::HttpMethod::Delete,
         },
-        path: api.path.clone(),
-        segments,
+        path,
         summary: op.summary.clone().unwrap_or_default(),
         notes: op.notes.clone(),
         params,

@@ -62,14 +62,7 @@ pub fn apply_table(api: &mut Api, table: &[ServerRequired]) -> Result<(), String
     for entry in table {
         let name = format!("{}.{} `{}`", entry.resource, entry.operation, entry.param);
         let op = api
-            .resources
-            .iter_mut()
-            .find(|r| r.wire_name == entry.resource)
-            .and_then(|r| {
-                r.operations
-                    .iter_mut()
-                    .find(|o| o.nickname == entry.operation)
-            })
+            .operation_mut(entry.resource, entry.operation)
             .ok_or_else(|| format!("server-required table: no operation {name}"))?;
         let param = op
             .params

@@ -174,20 +174,19 @@ fn merge_one(acc: &mut ir::Api, api: ir::Api, tracker: &mut Tracker) {
             .or_insert_with(|| empty_model(&model));
         merge_model(slot, model, &version, tracker);
     }
-    merge_model(
-        &mut acc.events.message,
-        api.events.message,
-        &version,
-        tracker,
-    );
-    merge_model(&mut acc.events.event, api.events.event, &version, tracker);
-    merge_model_list(
-        &mut acc.events.messages,
-        api.events.messages,
-        &version,
-        tracker,
-    );
-    merge_model_list(&mut acc.events.events, api.events.events, &version, tracker);
+    let ir::EventTree {
+        message,
+        event,
+        messages,
+        events,
+    } = api.events;
+    let tree = &mut acc.events;
+    for (slot, base) in [(&mut tree.message, message), (&mut tree.event, event)] {
+        merge_model(slot, base, &version, tracker);
+    }
+    for (slot, subtypes) in [(&mut tree.messages, messages), (&mut tree.events, events)] {
+        merge_model_list(slot, subtypes, &version, tracker);
+    }
 
     for (site, e) in api.enums {
         let slot = acc.enums.entry(site).or_insert_with(|| ir::Enum {
@@ -268,7 +267,7 @@ fn merge_operation(
 ) {
     let item = format!("operation {resource}.{}", op.nickname);
     tracker.note(&item, "method", op.method.to_string(), version);
-    tracker.note(&item, "path", op.path.clone(), version);
+    tracker.note(&item, "path", op.path.to_string(), version);
     tracker.note(&item, "response", op.response.to_string(), version);
     tracker.note(&item, "websocket", op.is_websocket.to_string(), version);
     for p in &op.params {
@@ -292,7 +291,6 @@ fn merge_operation(
     slot.versions.insert(version.clone());
     slot.method = op.method;
     slot.path = op.path;
-    slot.segments = op.segments;
     slot.summary = op.summary;
     slot.notes = op.notes;
     slot.response = op.response;
@@ -311,14 +309,7 @@ fn merge_operation(
     }
     params.extend(old);
     // Path params stay first, in path order.
-    let path_order: Vec<String> = slot
-        .segments
-        .iter()
-        .filter_map(|s| match s {
-            ir::PathSegment::Param(p) => Some(p.clone()),
-            ir::PathSegment::Literal(_) => None,
-        })
-        .collect();
+    let path_order: Vec<&str> = slot.path.params().collect();
     params.sort_by_key(
         |p| match path_order.iter().position(|n| *n == p.wire_name) {
             Some(i) if p.location == ir::ParamLocation::Path => i,

@@ -266,13 +266,17 @@ fn parameters_types_defaults_and_order() {
     let order: Vec<&str> = snoop.params.iter().map(|p| p.wire_name.as_str()).collect();
     assert_eq!(order, ["channelId", "snoopId", "spy", "whisper"]);
     assert_eq!(
-        snoop.segments,
+        snoop.path.segments(),
         [
             PathSegment::Literal("channels".into()),
             PathSegment::Param("channelId".into()),
             PathSegment::Literal("snoop".into()),
             PathSegment::Param("snoopId".into())
         ]
+    );
+    assert_eq!(
+        snoop.path.to_string(),
+        "/channels/{channelId}/snoop/{snoopId}"
     );
     assert_eq!(snoop.params[2].ty, en("SnoopChannelWithIdSpy"));
     assert_eq!(snoop.params[3].ty, en("SnoopChannelWithIdSpy"));

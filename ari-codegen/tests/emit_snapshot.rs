@@ -469,32 +469,20 @@ pub fn fixture_api() -> Api {
 
     // Each path parameter is a required string parameter (operations need them).
     let op = |nickname: &str, method: HttpMethod, path: &str, response: ResponseType| {
-        let segments: Vec<PathSegment> = path
-            .trim_start_matches('/')
-            .split('/')
-            .map(
-                |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    Some(p) => PathSegment::Param(p.into()),
-                    None => PathSegment::Literal(s.into()),
-                },
-            )
-            .collect();
-        let params = segments
-            .iter()
-            .filter_map(|s| match s {
-                PathSegment::Param(p) => Some(Param {
-                    wire_name: p.clone(),
-                    rust_name: "channel_id".into(),
-                    location: ParamLocation::Path,
-                    ty: TypeRef::String,
-                    required: true,
-                    default: None,
-                    allow_multiple: false,
-                    range: None,
-                    description: "Channel's id".into(),
-                    versions: all(),
-                }),
-                PathSegment::Literal(_) => None,
+        let path = PathTemplate::parse(path).unwrap();
+        let params = path
+            .params()
+            .map(|p| Param {
+                wire_name: p.to_owned(),
+                rust_name: "channel_id".into(),
+                location: ParamLocation::Path,
+                ty: TypeRef::String,
+                required: true,
+                default: None,
+                allow_multiple: false,
+                range: None,
+                description: "Channel's id".into(),
+                versions: all(),
             })
             .collect();
         Operation {
@@ -505,8 +493,7 @@ pub fn fixture_api() -> Api {
                 nickname.into()
             },
             method,
-            path: path.into(),
-            segments,
+            path,
             summary: String::new(),
             notes: None,
             params,

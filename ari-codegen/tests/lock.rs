@@ -7,6 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use ari_codegen::lock::{self, Lock, LockedVersion, Match};
+use common::rewrite::rewrite;
 
 /// A fresh scratch directory under the target directory.
 fn scratch(name: &str) -> PathBuf {
@@ -76,19 +77,6 @@ fn the_lock_is_not_named_like_a_spec_file() {
         );
     }
     assert!(!committed.join("lock.json").exists());
-}
-
-/// Rewrites `path` as `edit` says, asserting the bytes changed.
-fn rewrite(path: &Path, edit: impl FnOnce(Vec<u8>) -> Vec<u8>) {
-    let before = std::fs::read(path).unwrap();
-    let after = edit(before.clone());
-    assert_ne!(
-        before,
-        after,
-        "{}: the edit changed nothing",
-        path.display()
-    );
-    std::fs::write(path, after).unwrap();
 }
 
 #[test]

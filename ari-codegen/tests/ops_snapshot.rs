@@ -39,18 +39,6 @@ fn model_ref(name: &str) -> TypeRef {
     TypeRef::Model(name.into())
 }
 
-fn segments(path: &str) -> Vec<PathSegment> {
-    path.trim_start_matches('/')
-        .split('/')
-        .map(
-            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(p) => PathSegment::Param(p.into()),
-                None => PathSegment::Literal(s.into()),
-            },
-        )
-        .collect()
-}
-
 #[allow(clippy::too_many_arguments)] // one call per spec parameter reads like the spec
 fn param(
     wire: &str,
@@ -102,8 +90,7 @@ fn op(
             nickname: nickname.into(),
             rust_name: rust.into(),
             method,
-            path: path.into(),
-            segments: segments(path),
+            path: PathTemplate::parse(path).expect("a well-formed template"),
             summary: summary.into(),
             notes,
             params,
@@ -781,10 +768,20 @@ fn deterministic() {
 }
 
 #[test]
-fn segments_must_spell_the_path() {
+fn a_placeholder_without_its_parameter_is_an_error() {
     let mut api = fixture_api();
-    api.resources[0].operations[0].segments.pop();
-    assert!(matches!(generate(&api), Err(EmitError::Operation { .. })));
+    let op = api.resources[0]
+        .operations
+        .iter_mut()
+        .find(|op| op.path.params().next().is_some())
+        .unwrap();
+    op.params.retain(|p| p.location != ParamLocation::Path);
+    let err = generate(&api).unwrap_err();
+    assert!(matches!(err, EmitError::Operation { .. }), "{err}");
+    assert!(
+        err.to_string().contains("is not among its parameters"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -793,9 +790,10 @@ fn handle_name_collisions_are_errors() {
     // Two handles called `channel`: rename the bridge's id parameter to `channelId`.
     for r in &mut api.resources {
         for op in &mut r.operations {
-            if op.path.starts_with("/bridges/{bridgeId}") {
-                op.path = op.path.replace("{bridgeId}", "{channelId}");
-                op.segments = segments(&op.path);
+            if op.path.as_str().starts_with("/bridges/{bridgeId}") {
+                op.path =
+                    PathTemplate::parse(&op.path.as_str().replace("{bridgeId}", "{channelId}"))
+                        .unwrap();
                 for p in &mut op.params {
                     if p.wire_name == "bridgeId" {
                         p.wire_name = "channelId".into();

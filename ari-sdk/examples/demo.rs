@@ -9,7 +9,12 @@
 //! ```
 //!
 //! `ARI_TRANSPORT=websocket` sends every request as REST over the event WebSocket instead of
-//! HTTP (`cargo xtask demo --transport websocket`).
+//! HTTP (`cargo xtask demo --transport websocket`). With `ARI_OUTBOUND_LISTEN=host:port` (and
+//! `ARI_OUTBOUND_USER`, `ARI_OUTBOUND_PASSWORD`) the demo does not connect at all: it listens
+//! there, Asterisk connects to it (outbound WebSocket, `ari_sdk::outbound`), and the events and
+//! every request travel over that socket; only the recording download (binary, which Asterisk does
+//! not send over a WebSocket) uses HTTP at `ARI_URL` (`cargo xtask demo --outbound`, which
+//! configures the sandbox's `websocket_client` and `outbound_websocket` for it).
 //! `ARI_APP` names the Stasis application (default `ari-sdk-demo`); `ARI_CONTEXT` the dialplan
 //! context (default `ari-sdk`) holding two extensions of the sandbox's dialplan
 //! (`xtask/src/asterisk/config.rs`): `stasis-<app>` enters the application named in the
@@ -71,23 +76,35 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let client = Client::builder(&settings.url)
+    let http = Client::builder(&settings.url)
         .basic_auth(&settings.user, &settings.password)
         .request_timeout(TIMEOUT)
         .transport(settings.transport)
         .build();
-    let client = match client {
+    let http = match http {
         Ok(client) => client,
         Err(err) => {
             eprintln!("demo: {}", chain(&err));
             return ExitCode::from(2);
         }
     };
+    let (client, outbound_events) = match &settings.outbound {
+        None => (http.clone(), None),
+        Some(outbound) => match accept_outbound(outbound).await {
+            Ok((client, events)) => (client, Some(events)),
+            Err(message) => {
+                eprintln!("demo: {message}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     println!(
         "ari-sdk demo: Stasis application {} on {}",
         settings.app, settings.url
     );
     let mut demo = Demo::new(client, settings);
+    demo.http = http;
+    demo.outbound_events = outbound_events;
 
     let outcome = tokio::select! {
         result = demo.run() => result.map_err(Stop::Failed),
@@ -120,6 +137,39 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Listens where `ARI_OUTBOUND_LISTEN` says and returns the client and event stream of the first
+/// connection Asterisk opens.
+async fn accept_outbound(outbound: &Outbound) -> Result<(Client, EventStream<Event>), String> {
+    let mut listener = ari_sdk::outbound::Listener::builder(&outbound.listen)
+        .basic_auth(&outbound.user, &outbound.password)
+        .request_timeout(TIMEOUT)
+        .bind()
+        .await
+        .map_err(|e| format!("listening on {}: {e}", outbound.listen))?;
+    println!(
+        "ari-sdk demo: waiting for Asterisk's outbound WebSocket connection on {}",
+        listener.local_addr()
+    );
+    let limit = TIMEOUT * 3;
+    let connection = tokio::time::timeout(limit, listener.accept())
+        .await
+        .map_err(|_| format!("Asterisk did not connect within {limit:?}"))?
+        .ok_or("the listener stopped")?;
+    println!(
+        "ari-sdk demo: Asterisk connected from {} (path {})",
+        connection.peer_addr(),
+        connection.path()
+    );
+    Ok(connection.into_parts())
+}
+
+/// Where the demo listens for Asterisk's outbound WebSocket (`ARI_OUTBOUND_*`).
+struct Outbound {
+    listen: String,
+    user: String,
+    password: String,
+}
+
 /// Why the flow stopped early.
 enum Stop {
     Failed(String),
@@ -134,6 +184,8 @@ struct Settings {
     app: String,
     context: String,
     transport: ari_sdk::Transport,
+    /// Listen for Asterisk instead of connecting to it.
+    outbound: Option<Outbound>,
 }
 
 impl Settings {
@@ -164,6 +216,20 @@ impl Settings {
                     ))
                 }
             },
+            outbound: match var("ARI_OUTBOUND_LISTEN") {
+                None => None,
+                Some(listen) => Some(Outbound {
+                    listen,
+                    user: required(
+                        "ARI_OUTBOUND_USER",
+                        "the user Asterisk sends to the listener",
+                    )?,
+                    password: required(
+                        "ARI_OUTBOUND_PASSWORD",
+                        "the password Asterisk sends to the listener",
+                    )?,
+                }),
+            },
         })
     }
 }
@@ -192,6 +258,10 @@ struct Leftovers {
 
 struct Demo {
     client: Client,
+    /// The HTTP client, for the recording download over an outbound connection (which carries no binary).
+    http: Client,
+    /// The event stream of the outbound connection, when Asterisk connected to the demo.
+    outbound_events: Option<EventStream<Event>>,
     settings: Settings,
     clock: Clock,
     /// Names this run's objects: `demo-<tag>-callee`, `demo-<tag>-bridge`, …
@@ -205,7 +275,9 @@ impl Demo {
     fn new(client: Client, settings: Settings) -> Self {
         let unique = ari_sdk::events::unique_id();
         Demo {
+            http: client.clone(),
             client,
+            outbound_events: None,
             settings,
             clock: Clock(Instant::now()),
             tag: format!("demo-{}", &unique[unique.len() - 6..]),
@@ -244,12 +316,16 @@ impl Demo {
         // Configured like the client (URL, credentials, TLS) and registered with it, so the
         // handles' `events()` subscribe through this connection. This first stream has every
         // event: the printer shows them.
-        let all = client
-            .events()
-            .app(&app)
-            .connect()
-            .await
-            .map_err(failed("connecting the event stream"))?;
+        // Over an outbound connection, the stream is the one of the socket Asterisk opened.
+        let all = match self.outbound_events.take() {
+            Some(events) => events,
+            None => client
+                .events()
+                .app(&app)
+                .connect()
+                .await
+                .map_err(failed("connecting the event stream"))?,
+        };
         self.events = Some(all.handle().clone());
         self.printer = Some(tokio::spawn(print_events(all, self.clock)));
         // With REST over WebSocket (ARI_TRANSPORT=websocket) this request, like every later one,
@@ -378,7 +454,10 @@ impl Demo {
             .get_stored()
             .await
             .map_err(failed("get the stored recording"))?;
-        let file = stored
+        // Binary: over HTTP when the demo runs on an outbound connection (Asterisk answers 406 on a socket).
+        let file = self
+            .http
+            .stored_recording(&name)
             .get_stored_file()
             .await
             .map_err(failed("download the stored recording"))?;

@@ -41,7 +41,8 @@ pub struct Client {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    /// `None` for the client of an outbound connection, which has no HTTP endpoint.
+    http: Option<reqwest::Client>,
     /// Normalised base URL without a trailing slash, e.g. `http://127.0.0.1:8088/ari`.
     base_url: String,
     credentials: Option<Credentials>,
@@ -54,12 +55,12 @@ struct Inner {
     /// Sent per request only when the caller supplied the HTTP client and set a user agent.
     user_agent_header: Option<HeaderValue>,
     tls: TlsSettings,
-    /// The rustls configuration for `wss://` made from `tls`; `None` for the defaults.
-    events_tls: Option<Arc<rustls::ClientConfig>>,
     /// The event connections made from this client, for the handles' per-object streams (and, with
     /// [`Transport::WebSocket`], the one that carries REST).
     event_registry: crate::events::Registry,
     transport: Transport,
+    /// The outbound connection this client's requests travel over, kept open while the client lives.
+    connection: Option<crate::events::EventsHandle<crate::Event>>,
 }
 
 /// How a [`Client`] sends REST requests; set with [`ClientBuilder::transport`].
@@ -117,14 +118,32 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// TLS settings, kept so the events WebSocket can connect the same way.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// TLS settings as configured on the builder.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct TlsSettings {
     /// Extra trusted roots, each PEM (one or more certificates).
     pub(crate) root_certificates_pem: Vec<Vec<u8>>,
     /// Skip certificate verification.
     pub(crate) accept_invalid_certs: bool,
+    /// A complete rustls configuration to use instead (from [`EventsBuilder::tls_config`]).
+    ///
+    /// [`EventsBuilder::tls_config`]: crate::events::EventsBuilder::tls_config
+    pub(crate) rustls: Option<Arc<rustls::ClientConfig>>,
 }
+
+impl PartialEq for TlsSettings {
+    fn eq(&self, other: &Self) -> bool {
+        self.root_certificates_pem == other.root_certificates_pem
+            && self.accept_invalid_certs == other.accept_invalid_certs
+            && match (&self.rustls, &other.rustls) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            }
+    }
+}
+
+impl Eq for TlsSettings {}
 
 /// Configures and builds a [`Client`]; from [`Client::builder`].
 #[must_use = "a ClientBuilder does nothing until build() is called"]
@@ -174,7 +193,8 @@ impl Client {
         ClientBuilder::from_env()?.build()
     }
 
-    /// The normalised base URL, without a trailing slash.
+    /// The normalised base URL, without a trailing slash; for the client of an
+    /// [outbound connection](crate::outbound::Connection) `outbound:<address Asterisk connected from>`.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
     }
@@ -214,6 +234,13 @@ impl Client {
     /// that depend on this client or its server belong here, before the transport is chosen.
     async fn send_request(self, request: Request, kind: ResponseKind) -> Result<RawResponse> {
         let inner = &*self.inner;
+        if inner.http.is_none() && websocket::needs_http(kind) {
+            return Err(Error::invalid(
+                Some(request.operation()),
+                "a binary download cannot travel over an outbound WebSocket connection (Asterisk answers 406 on \
+                 the socket) and the connection has no HTTP endpoint: download it with an HTTP client",
+            ));
+        }
         match inner.transport {
             Transport::WebSocket if !websocket::needs_http(kind) => {
                 let sender = inner
@@ -234,40 +261,13 @@ impl Client {
         self.inner.transport
     }
 
-    /// The WebSocket URL (`ws://` or `wss://`) for `path` on this ARI (e.g. `/events`), with
-    /// `query` (names and values encoded here) and, in api_key mode, the `api_key` parameter.
-    ///
-    /// It may contain the password: never log it.
-    #[allow(dead_code, reason = "for the events WebSocket")]
-    pub(crate) fn websocket_url(&self, path: &str, query: &[(&str, &str)]) -> String {
-        let base = &self.inner.base_url;
-        let mut url = if let Some(rest) = base.strip_prefix("https://") {
-            format!("wss://{rest}")
-        } else if let Some(rest) = base.strip_prefix("http://") {
-            format!("ws://{rest}")
-        } else {
-            base.clone()
-        };
-        url.push_str(path);
-        let mut separator = '?';
-        for (name, value) in query {
-            url.push(separator);
-            separator = '&';
-            url.push_str(&format!(
-                "{}={}",
-                encode_query_component(name),
-                encode_query_component(value)
-            ));
-        }
-        if let Some(api_key) = &self.inner.api_key_query {
-            url.push(separator);
-            url.push_str(api_key);
-        }
-        url
+    /// The `api_key=user:pass` query parameter (encoded) in api_key mode. It contains the password: never log it.
+    pub(crate) fn api_key_query(&self) -> Option<&str> {
+        self.inner.api_key_query.as_deref()
     }
 
     /// The `Authorization` header value in Basic mode (marked sensitive).
-    #[allow(dead_code, reason = "for the events WebSocket")]
+    #[cfg(test)]
     pub(crate) fn authorization_header(&self) -> Option<&HeaderValue> {
         self.inner.authorization.as_ref()
     }
@@ -277,20 +277,66 @@ impl Client {
         self.inner.credentials.as_ref()
     }
 
-    /// Extra roots and certificate checking, as configured on the builder.
-    #[allow(dead_code, reason = "for the events WebSocket")]
-    pub(crate) fn tls_settings(&self) -> &TlsSettings {
-        &self.inner.tls
+    /// A builder with this client's configuration (base URL, credentials, timeouts, user agent, TLS settings,
+    /// transport), for a client that differs in a setting or two. A caller-supplied
+    /// [`http_client`](ClientBuilder::http_client) is not carried over.
+    pub(crate) fn builder_like(&self) -> ClientBuilder {
+        let inner = &*self.inner;
+        ClientBuilder {
+            base_url: inner.base_url.clone(),
+            credentials: inner.credentials.clone(),
+            connect_timeout: None,
+            request_timeout: inner.request_timeout,
+            user_agent: Some(inner.user_agent.clone()),
+            http_client: None,
+            tls: inner.tls.clone(),
+            transport: inner.transport,
+        }
     }
 
-    /// The `User-Agent` to send.
-    pub(crate) fn user_agent(&self) -> &str {
-        &self.inner.user_agent
+    /// The client of an outbound connection: every request travels over `connection` (REST over WebSocket),
+    /// each waiting at most `request_timeout`.
+    pub(crate) fn over_connection(
+        connection: &crate::events::EventsHandle<crate::Event>,
+        request_timeout: Option<Duration>,
+        peer: std::net::SocketAddr,
+    ) -> Client {
+        let event_registry = crate::events::Registry::default();
+        event_registry.register(connection);
+        Client {
+            inner: Arc::new(Inner {
+                http: None,
+                base_url: format!("outbound:{peer}"),
+                credentials: None,
+                authorization: None,
+                api_key_query: None,
+                request_timeout,
+                user_agent: DEFAULT_USER_AGENT.to_owned(),
+                user_agent_header: None,
+                tls: TlsSettings::default(),
+                event_registry,
+                transport: Transport::WebSocket,
+                connection: Some(connection.clone()),
+            }),
+        }
     }
 
-    /// The rustls configuration for the events WebSocket (`None`: the defaults).
-    pub(crate) fn events_tls_config(&self) -> Option<Arc<rustls::ClientConfig>> {
-        self.inner.events_tls.clone()
+    /// Whether `other` is this client or a clone of it.
+    #[cfg(test)]
+    pub(crate) fn same_as(&self, other: &Client) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// A `GET` of `url` asking to upgrade to a WebSocket with `key` (`Sec-WebSocket-Key`) and `protocol`,
+    /// through this client's HTTP stack: its connection pool, TLS back end and trust store, credentials and user
+    /// agent, exactly as a REST request.
+    pub(crate) fn upgrade_request(
+        &self,
+        url: reqwest::Url,
+        key: &str,
+        protocol: &str,
+    ) -> Result<reqwest::RequestBuilder> {
+        http::upgrade_request(&self.inner, url, key, protocol)
     }
 
     /// The event connections made from this client.
@@ -319,6 +365,7 @@ impl fmt::Debug for Client {
             .field("user_agent", &inner.user_agent)
             .field("tls", &inner.tls)
             .field("transport", &inner.transport)
+            .field("outbound_connection", &inner.connection.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -441,6 +488,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Uses this rustls configuration for TLS (an events builder's
+    /// [`tls_config`](crate::events::EventsBuilder::tls_config)); replaces the other TLS options.
+    pub(crate) fn rustls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.tls.rustls = Some(config);
+        self
+    }
+
     /// How requests travel: [`Transport::Http`] (the default) or [`Transport::WebSocket`] (REST over the
     /// event connection).
     pub fn transport(mut self, transport: Transport) -> Self {
@@ -517,11 +571,9 @@ impl ClientBuilder {
             }
         };
 
-        let events_tls = crate::events::tls_config_for(&self.tls).map_err(invalid)?;
-
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
+                http: Some(http),
                 base_url,
                 credentials: self.credentials,
                 authorization,
@@ -530,9 +582,9 @@ impl ClientBuilder {
                 user_agent,
                 user_agent_header,
                 tls: self.tls,
-                events_tls,
                 event_registry: crate::events::Registry::default(),
                 transport: self.transport,
+                connection: None,
             }),
         })
     }
@@ -585,6 +637,20 @@ fn configure_tls(
     tls: &TlsSettings,
     _https: bool,
 ) -> Result<reqwest::ClientBuilder> {
+    if let Some(config) = &tls.rustls {
+        #[cfg(feature = "rustls-tls")]
+        {
+            return Ok(builder.use_preconfigured_tls((**config).clone()));
+        }
+        #[cfg(not(feature = "rustls-tls"))]
+        {
+            let _ = config;
+            return Err(Error::invalid(
+                None,
+                "a rustls configuration (EventsBuilder::tls_config) needs the `rustls-tls` feature of ari-sdk",
+            ));
+        }
+    }
     #[cfg(feature = "native-tls")]
     {
         builder = builder.use_native_tls();
@@ -716,39 +782,20 @@ mod tests {
         assert!(err.to_string().contains("TLS needs"), "{err}");
     }
 
-    #[cfg(any(feature = "rustls-tls", feature = "native-tls"))]
     #[test]
-    fn websocket_url_tls() {
-        let c = client("https://pbx.example:8089/ari");
-        assert_eq!(
-            c.websocket_url("/events", &[("app", "a,b"), ("subscribeAll", "true")]),
-            "wss://pbx.example:8089/ari/events?app=a,b&subscribeAll=true&api_key=asterisk:p@ss:w%2Brd%26x"
-        );
-    }
-
-    #[test]
-    fn websocket_url() {
+    fn credentials_and_user_agent() {
         let c = client("http://h:8088/ari");
-        assert_eq!(
-            c.websocket_url("/events", &[("app", "a")]),
-            "ws://h:8088/ari/events?app=a&api_key=asterisk:p@ss:w%2Brd%26x"
-        );
+        assert_eq!(c.api_key_query(), Some("api_key=asterisk:p@ss:w%2Brd%26x"));
         let c = Client::builder("http://h:8088/ari")
             .basic_auth("u", "p")
             .build()
             .expect("client");
-        assert_eq!(
-            c.websocket_url("/events", &[("app", "x y")]),
-            "ws://h:8088/ari/events?app=x%20y"
-        );
-        assert_eq!(c.websocket_url("/events", &[]), "ws://h:8088/ari/events");
+        assert_eq!(c.api_key_query(), None);
         assert_eq!(
             c.authorization_header().map(|v| v.to_str().expect("ascii")),
             Some("Basic dTpw")
         );
         assert!(c.authorization_header().is_some_and(|v| v.is_sensitive()));
         assert_eq!(c.credentials().map(|c| c.mode), Some(AuthMode::Basic));
-        assert!(c.user_agent().starts_with("ari-sdk/"));
-        assert_eq!(c.tls_settings(), &TlsSettings::default());
     }
 }

@@ -30,7 +30,7 @@ pub enum Error {
     /// invalid base URL or configuration.
     #[error("{}invalid request: {message}", operation_prefix(*.operation))]
     InvalidRequest {
-        /// The operation (the spec's nickname), or `None` for client configuration errors.
+        /// The operation's id (`channels.answer`), or `None` for client configuration errors.
         operation: Option<&'static str>,
         /// What is wrong.
         message: String,
@@ -40,7 +40,7 @@ pub enum Error {
     /// handshake failure). The request was certainly not processed; it is safe to retry.
     #[error("`{operation}` was not sent: could not connect to Asterisk")]
     NotSent {
-        /// The operation (the spec's nickname).
+        /// The operation's id: its resource and the spec's nickname, e.g. `channels.answer`.
         operation: &'static str,
         /// The underlying error.
         source: BoxError,
@@ -50,7 +50,7 @@ pub enum Error {
     /// carried it out.
     #[error("`{operation}` timed out; Asterisk may or may not have carried it out")]
     Timeout {
-        /// The operation (the spec's nickname).
+        /// The operation's id: its resource and the spec's nickname, e.g. `channels.answer`.
         operation: &'static str,
         /// The underlying error.
         source: BoxError,
@@ -60,7 +60,7 @@ pub enum Error {
     /// protocol error). Asterisk may or may not have carried it out.
     #[error("`{operation}` failed in transit; Asterisk may or may not have carried it out")]
     Transport {
-        /// The operation (the spec's nickname).
+        /// The operation's id: its resource and the spec's nickname, e.g. `channels.answer`.
         operation: &'static str,
         /// The underlying error.
         source: BoxError,
@@ -70,7 +70,7 @@ pub enum Error {
     /// redirects included: they are not followed).
     #[error("{}", api_summary(.operation, *.status, .message.as_deref(), *.reason))]
     Api {
-        /// The operation (the spec's nickname).
+        /// The operation's id: its resource and the spec's nickname, e.g. `channels.answer`.
         operation: &'static str,
         /// The HTTP status.
         status: u16,
@@ -86,7 +86,7 @@ pub enum Error {
     /// Asterisk answered success, but the body is not what the spec promises.
     #[error("could not decode the response to `{operation}` (HTTP {status}, {} bytes)", .body.len())]
     Decode {
-        /// The operation (the spec's nickname).
+        /// The operation's id: its resource and the spec's nickname, e.g. `channels.answer`.
         operation: &'static str,
         /// The HTTP status.
         status: u16,
@@ -98,7 +98,8 @@ pub enum Error {
 }
 
 impl Error {
-    /// The operation (the spec's nickname, e.g. `answer`), when the error belongs to one.
+    /// The operation's id (its resource and the spec's nickname, e.g. `channels.answer`), when
+    /// the error belongs to one.
     pub fn operation(&self) -> Option<&'static str> {
         match self {
             Error::InvalidRequest { operation, .. } => *operation,

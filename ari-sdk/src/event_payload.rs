@@ -81,30 +81,7 @@ mod tests {
     /// visited; check every event of the recorded corpus against it.
     #[test]
     fn visits_what_the_contract_lists_on_the_corpus() {
-        const CHANNEL: &[&str] = &[
-            "channel",
-            "replace_channel",
-            "caller",
-            "peer",
-            "forwarded",
-            "transferee",
-            "transfer_target",
-            "transferer_first_leg",
-            "transferer_second_leg",
-            "destination_link_first_leg",
-            "destination_link_second_leg",
-            "destination_threeway_channel",
-            "destination_channel",
-            "connected_channel",
-            "source_channel",
-        ];
-        const BRIDGE: &[&str] = &[
-            "bridge",
-            "bridge_from",
-            "transferer_first_leg_bridge",
-            "transferer_second_leg_bridge",
-            "destination_threeway_bridge",
-        ];
+        use crate::events::payload::{BRIDGE_FIELDS as BRIDGE, CHANNEL_FIELDS as CHANNEL};
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../shared/fixtures/asterisk-22.10.1/events.jsonl"

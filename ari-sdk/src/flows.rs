@@ -273,9 +273,14 @@ impl IncomingCalls {
     pub async fn next_call(&mut self, timeout: Duration) -> Result<Incoming, WaitError> {
         let awaited = Awaited::new("StasisStart of an incoming call");
         let deadline = deadline_after(timeout);
-        match tokio::time::timeout_at(deadline, self.next()).await {
-            Err(_) => Err(WaitError::Timeout { awaited, timeout }),
-            Ok(item) => into_wait_result(item, &awaited),
+        loop {
+            match tokio::time::timeout_at(deadline, self.next()).await {
+                Err(_) => return Err(WaitError::Timeout { awaited, timeout }),
+                Ok(item) => match into_wait_result(item, &awaited)? {
+                    Some(call) => return Ok(call),
+                    None => continue,
+                },
+            }
         }
     }
 
@@ -336,6 +341,8 @@ impl Stream for IncomingCalls {
                 Some(Ok(StreamItem::Event(_))) => continue,
                 Some(Ok(StreamItem::Gap(gap))) => Some(Ok(StreamItem::Gap(gap))),
                 Some(Ok(StreamItem::Lagged { missed })) => Some(Ok(StreamItem::Lagged { missed })),
+                Some(Ok(StreamItem::Resync(resync))) => Some(Ok(StreamItem::Resync(resync))),
+                Some(Ok(StreamItem::EndedInGap(ended))) => Some(Ok(StreamItem::EndedInGap(ended))),
             });
         }
     }
@@ -391,9 +398,8 @@ pub async fn originate_and_wait<R, T>(
 where
     R: IntoFuture<Output = crate::Result<T>>,
 {
-    let deadline = deadline_after(timeout);
-    let awaited = channel_events.awaited(StasisStart::TYPE);
-    let response = send_within(request, deadline, &awaited, timeout).await?;
+    let (response, awaited, deadline) =
+        send_awaiting(&channel_events, StasisStart::TYPE, request, timeout).await?;
     Waiting::new(channel_events, None, deadline, timeout, awaited)
         .started(response)
         .await
@@ -415,11 +421,27 @@ pub async fn play_and_wait<R, T>(
 where
     R: IntoFuture<Output = crate::Result<T>>,
 {
-    let deadline = deadline_after(timeout);
-    let awaited = playback_events.awaited(PlaybackFinished::TYPE);
-    let response = send_within(request, deadline, &awaited, timeout).await?;
+    let (response, awaited, deadline) =
+        send_awaiting(&playback_events, PlaybackFinished::TYPE, request, timeout).await?;
     let finished = finished_within(&mut playback_events, awaited, deadline, timeout).await?;
     Ok((response, finished))
+}
+
+/// Starts a helper of at most `timeout` in all that waits for `kind` on `events`: sends `request`
+/// within it. Returns what the request returned, what is awaited, and the helper's deadline.
+async fn send_awaiting<R, T>(
+    events: &EventStream<Event>,
+    kind: &str,
+    request: R,
+    timeout: Duration,
+) -> Result<(T, Awaited, Instant), FlowError>
+where
+    R: IntoFuture<Output = crate::Result<T>>,
+{
+    let deadline = deadline_after(timeout);
+    let awaited = events.awaited(kind);
+    let response = send_within(request, deadline, &awaited, timeout).await?;
+    Ok((response, awaited, deadline))
 }
 
 /// Sends `request`, before `deadline`.
@@ -556,7 +578,11 @@ impl Waiting {
                 }
                 continue;
             }
-            match into_wait_result(item, &self.awaited).map_err(StepError::Wait)? {
+            let Some(event) = into_wait_result(item, &self.awaited).map_err(StepError::Wait)?
+            else {
+                continue;
+            };
+            match event {
                 Event::StasisStart(start) => {
                     return Ok(Started {
                         response,
@@ -614,7 +640,7 @@ impl ChannelHandle {
         let deadline = deadline_after(timeout);
         let mut request = originate.into_request();
         let own_path =
-            crate::request::Request::new("originateWithId", crate::request::Method::Post)
+            crate::request::Request::new("channels.originateWithId", crate::request::Method::Post)
                 .segment("channels")
                 .param("channelId", self.id())
                 .path();
@@ -645,7 +671,7 @@ impl ChannelHandle {
             None
         } else {
             return Err(crate::Error::invalid(
-                Some("originateWithId"),
+                Some("channels.originateWithId"),
                 format!(
                     "originate_and_wait on channel {} was given an originate that creates neither it nor names it \
                      otherChannelId",
@@ -706,7 +732,29 @@ impl ChannelHandle {
             Ok(()) => Ok(()),
         }
     }
+}
 
+/// Defines `play_and_wait(media, timeout)` on the handles that play media with a playback id
+/// (`play_with_id`): the same method, documented per handle.
+macro_rules! play_and_wait_on_a_new_id {
+    ($($(#[$doc:meta])* $handle:ty;)*) => {$(
+        impl $handle {
+            $(#[$doc])*
+            pub async fn play_and_wait(
+                &self,
+                media: impl IntoIterator<Item = impl Into<String>>,
+                timeout: Duration,
+            ) -> Result<(Playback, PlaybackFinished), FlowError> {
+                let playback = self.client.playback(crate::events::unique_id());
+                playback
+                    .play_and_wait(self.play_with_id(playback.id(), media), timeout)
+                    .await
+            }
+        }
+    )*};
+}
+
+play_and_wait_on_a_new_id! {
     /// Plays `media` (for example `["sound:hello-world"]`) on this channel with a new playback id and waits for
     /// its `PlaybackFinished`, for at most `timeout`. For the optional parameters (language, offset, skip) use
     /// [`PlaybackHandle::play_and_wait`](crate::PlaybackHandle::play_and_wait) with [`play_with_id`](Self::play_with_id).
@@ -716,35 +764,15 @@ impl ChannelHandle {
     /// [`FlowError::Events`] without an event connection, [`FlowError::Request`] when the request fails,
     /// [`FlowError::PlaybackFailed`] when the playback ends in state `failed` (e.g. no such sound),
     /// [`FlowError::Wait`] on timeout, gap or lag — after stopping the playback.
-    pub async fn play_and_wait(
-        &self,
-        media: impl IntoIterator<Item = impl Into<String>>,
-        timeout: Duration,
-    ) -> Result<(Playback, PlaybackFinished), FlowError> {
-        let playback = self.client.playback(crate::events::unique_id());
-        playback
-            .play_and_wait(self.play_with_id(playback.id(), media), timeout)
-            .await
-    }
-}
+    crate::ChannelHandle;
 
-impl crate::BridgeHandle {
     /// Plays `media` to the bridge with a new playback id and waits for its `PlaybackFinished`, for at most
     /// `timeout`.
     ///
     /// # Errors
     ///
     /// As [`ChannelHandle::play_and_wait`].
-    pub async fn play_and_wait(
-        &self,
-        media: impl IntoIterator<Item = impl Into<String>>,
-        timeout: Duration,
-    ) -> Result<(Playback, PlaybackFinished), FlowError> {
-        let playback = self.client.playback(crate::events::unique_id());
-        playback
-            .play_and_wait(self.play_with_id(playback.id(), media), timeout)
-            .await
-    }
+    crate::BridgeHandle;
 }
 
 impl crate::PlaybackHandle {
@@ -778,10 +806,9 @@ impl crate::PlaybackHandle {
     where
         R: IntoFuture<Output = crate::Result<Playback>>,
     {
-        let deadline = deadline_after(timeout);
         let mut events = self.events()?;
-        let awaited = events.awaited(PlaybackFinished::TYPE);
-        let response: Playback = send_within(request, deadline, &awaited, timeout).await?;
+        let (response, awaited, deadline): (Playback, _, _) =
+            send_awaiting(&events, PlaybackFinished::TYPE, request, timeout).await?;
         let awaited = awaited.detail(format!(
             "media {} on {}",
             response.media_uri, response.target_uri

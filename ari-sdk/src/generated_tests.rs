@@ -5,35 +5,8 @@
 
 use serde_json::Value;
 
-use crate::generated::responses::{ResponseType, RESPONSE_TYPES};
-
-const REST_JSONL: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/asterisk-22.10.1/rest.jsonl"
-);
-
-/// Whether `path` (no query) fits `template` (`/channels/{channelId}`); the
-/// number of literal segments when it does (more literals = a better match).
-fn template_match(template: &str, path: &str) -> Option<usize> {
-    let t: Vec<&str> = template.trim_matches('/').split('/').collect();
-    let p: Vec<&str> = path.trim_matches('/').split('/').collect();
-    if t.len() != p.len() {
-        return None;
-    }
-    let mut literals = 0;
-    for (t, p) in t.iter().zip(&p) {
-        if t.starts_with('{') && t.ends_with('}') {
-            if p.is_empty() {
-                return None;
-            }
-        } else if t == p {
-            literals += 1;
-        } else {
-            return None;
-        }
-    }
-    Some(literals)
-}
+use crate::contract_harness::{recorded, template_match, ResponseType};
+use crate::generated::responses::RESPONSE_TYPES;
 
 fn operation_for(method: &str, path: &str) -> Option<&'static ResponseType> {
     RESPONSE_TYPES
@@ -63,23 +36,22 @@ fn template_matching_prefers_literals() {
 
 #[test]
 fn every_2xx_json_response_decodes_as_its_declared_type() {
-    let text = std::fs::read_to_string(REST_JSONL)
-        .unwrap_or_else(|e| panic!("{REST_JSONL}: {e} (shared/ must sit beside the checkout)"));
+    let records = recorded();
+    assert!(
+        !records.is_empty(),
+        "no recorded responses: shared/fixtures/asterisk-22.10.1/rest.jsonl must sit beside the checkout"
+    );
     let mut checked = 0;
     let mut failures = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let rec: Value = serde_json::from_str(line).expect("fixture line is JSON");
-        let status = rec["status"].as_u64().expect("status");
-        let body = rec["response"].as_str().unwrap_or("");
-        if !(200..300).contains(&status) || body.is_empty() {
+    for (n, rec) in records.iter().enumerate() {
+        let body = rec.body.as_str();
+        if !(200..300).contains(&rec.status) || body.is_empty() {
             continue;
         }
-        let method = rec["method"].as_str().expect("method");
-        let full = rec["path"].as_str().expect("path");
-        let path = full.split('?').next().unwrap_or(full);
+        let (method, path) = (rec.method.as_str(), rec.path.as_str());
         let Some(op) = operation_for(method, path) else {
             failures.push(format!(
-                "line {}: {method} {full}: no JSON operation matches",
+                "line {}: {method} {path}: no JSON operation matches",
                 n + 1
             ));
             continue;
@@ -88,13 +60,13 @@ fn every_2xx_json_response_decodes_as_its_declared_type() {
         match (op.decode)(body) {
             Ok(back) if back == expected => checked += 1,
             Ok(back) => failures.push(format!(
-                "line {}: {method} {full} as {} ({}): re-serialised differs:\n  got  {back}\n  want {expected}",
+                "line {}: {method} {path} as {} ({}): re-serialised differs:\n  got  {back}\n  want {expected}",
                 n + 1,
                 op.type_name,
                 op.operation
             )),
             Err(e) => failures.push(format!(
-                "line {}: {method} {full} as {} ({}): {e}",
+                "line {}: {method} {path} as {} ({}): {e}",
                 n + 1,
                 op.type_name,
                 op.operation

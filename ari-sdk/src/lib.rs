@@ -90,6 +90,7 @@ mod error;
 mod event_payload;
 pub mod events;
 pub mod flows;
+pub mod outbound;
 // Written by `cargo xtask codegen`; formatted by prettyplease, not rustfmt.
 #[rustfmt::skip]
 mod generated;

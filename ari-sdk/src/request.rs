@@ -8,7 +8,7 @@
 //! ```
 //! use ari_sdk::request::{Method, Request};
 //!
-//! let request = Request::new("play", Method::Post)
+//! let request = Request::new("channels.play", Method::Post)
 //!     .segment("channels")
 //!     .param("channelId", "chan/1+2")
 //!     .segment("play")
@@ -42,7 +42,7 @@
 //!
 //!     fn into_future(self) -> Self::IntoFuture {
 //!         Box::pin(async move {
-//!             let request = Request::new("answer", Method::Post)
+//!             let request = Request::new("channels.answer", Method::Post)
 //!                 .segment("channels")
 //!                 .param("channelId", &self.channel_id)
 //!                 .segment("answer")
@@ -140,8 +140,9 @@ pub struct Request {
 }
 
 impl Request {
-    /// Starts a request for `operation` (the spec's nickname, e.g. `"answer"`), which names
-    /// the call in errors and traces.
+    /// Starts a request for `operation`, which names the call in errors and traces: generated
+    /// operations pass their id, the resource and the spec's nickname (`"channels.answer"`),
+    /// since nicknames such as `get` repeat across resources.
     pub fn new(operation: &'static str, method: Method) -> Self {
         Self {
             operation,
@@ -280,7 +281,8 @@ impl Request {
         self.invalid.get_or_insert(message);
     }
 
-    /// The operation's name: the spec's nickname.
+    /// The operation's id, as given to [`Request::new`] (`channels.answer` for generated
+    /// operations).
     pub fn operation(&self) -> &'static str {
         self.operation
     }

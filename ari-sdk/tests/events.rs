@@ -5,8 +5,8 @@ mod events_support;
 use std::time::Duration;
 
 use ari_sdk::events::{
-    unique_id, ConnectionState, EventStream, EventsBuilder, EventsError, RawEvent, ReconnectPolicy,
-    StreamItem, WaitError,
+    unique_id, ConnectionState, EventStream, EventsBuilder, EventsError, EventsHandle, RawEvent,
+    ReconnectPolicy, StreamItem, WaitError,
 };
 use events_support::{fixture_lines, TestServer};
 use futures::StreamExt as _;
@@ -20,6 +20,18 @@ const HANG: Duration = Duration::from_secs(30);
 
 fn builder(server: &TestServer) -> EventsBuilder<RawEvent> {
     EventsBuilder::new(server.base_url()).app("probe-app")
+}
+
+/// The stream `builder` connects, and its handle.
+async fn open(builder: EventsBuilder<RawEvent>) -> (EventStream<RawEvent>, EventsHandle<RawEvent>) {
+    let events = builder.connect().await.unwrap();
+    let handle = events.handle().clone();
+    (events, handle)
+}
+
+/// A stream connected to `server` that reconnects fast, and its handle.
+async fn reconnecting(server: &TestServer) -> (EventStream<RawEvent>, EventsHandle<RawEvent>) {
+    open(builder(server).reconnect(fast_reconnect())).await
 }
 
 fn fast_reconnect() -> ReconnectPolicy {
@@ -51,6 +63,18 @@ async fn collect_types(stream: &mut EventStream<RawEvent>) -> Vec<String> {
         v.push(item.unwrap().into_event().unwrap().type_name().to_owned());
     }
     v
+}
+
+/// The first connection state (the current one included) that satisfies `pred`, within [`HANG`].
+async fn state_where(
+    states: &mut tokio::sync::watch::Receiver<ConnectionState>,
+    pred: impl FnMut(&ConnectionState) -> bool,
+) -> ConnectionState {
+    tokio::time::timeout(HANG, states.wait_for(pred))
+        .await
+        .expect("no such connection state within HANG")
+        .expect("the connection task ended")
+        .clone()
 }
 
 fn seq_event(n: usize) -> String {
@@ -171,12 +195,7 @@ async fn undecodable_messages_are_reported_and_the_stream_goes_on() {
 #[tokio::test]
 async fn server_close_reconnects_with_a_gap_and_observable_states() {
     let mut server = TestServer::start().await;
-    let mut events = builder(&server)
-        .reconnect(fast_reconnect())
-        .connect()
-        .await
-        .unwrap();
-    let handle = events.handle().clone();
+    let (mut events, handle) = reconnecting(&server).await;
     let channel = handle.channel("chan-a");
     let mut states = handle.watch_state();
     assert!(states.borrow().is_connected());
@@ -189,16 +208,11 @@ async fn server_close_reconnects_with_a_gap_and_observable_states() {
     server.reject_with(503, "starting");
     conn.ws.close(None).await.unwrap();
     drop(conn);
-    let state = tokio::time::timeout(
-        HANG,
-        states.wait_for(
-            |s| matches!(s, ConnectionState::Reconnecting { attempt, .. } if *attempt >= 3),
-        ),
+    let state = state_where(
+        &mut states,
+        |s| matches!(s, ConnectionState::Reconnecting { attempt, .. } if *attempt >= 3),
     )
-    .await
-    .expect("hung")
-    .unwrap()
-    .clone();
+    .await;
     match state {
         ConnectionState::Reconnecting { last_error, .. } => {
             assert_eq!(last_error.status(), Some(503))
@@ -208,10 +222,7 @@ async fn server_close_reconnects_with_a_gap_and_observable_states() {
 
     server.accept_all();
     let mut conn = server.accept().await;
-    tokio::time::timeout(HANG, states.wait_for(ConnectionState::is_connected))
-        .await
-        .expect("hung")
-        .unwrap();
+    state_where(&mut states, ConnectionState::is_connected).await;
     conn.send(seq_event(2)).await;
 
     match next(&mut events).await {
@@ -253,11 +264,10 @@ async fn a_frozen_server_is_detected_within_the_ping_deadline_and_replaced() {
     let last_message = Instant::now();
     // From here on `frozen` is never read: like SIGSTOP, pings get no pongs and nothing else arrives.
 
-    let state = states
-        .wait_for(|s| matches!(s, ConnectionState::Reconnecting { .. }))
-        .await
-        .unwrap()
-        .clone();
+    let state = state_where(&mut states, |s| {
+        matches!(s, ConnectionState::Reconnecting { .. })
+    })
+    .await;
     let detected_after = last_message.elapsed();
     assert!(
         matches!(
@@ -342,8 +352,7 @@ async fn a_slow_subscriber_lags_with_bounded_memory_while_a_fast_one_gets_everyt
 #[tokio::test]
 async fn per_object_streams_match_ids_exactly_and_end_by_themselves() {
     let mut server = TestServer::start().await;
-    let events = builder(&server).connect().await.unwrap();
-    let handle = events.handle().clone();
+    let (_events, handle) = open(builder(&server)).await;
     let mut abc = handle.channel("abc");
     let mut abcd = handle.channel("abcd");
     let mut bridge = handle.bridge("abc");
@@ -441,8 +450,7 @@ async fn per_object_stream_over_a_real_call_flow() {
 #[tokio::test]
 async fn subscribe_before_create_sees_the_first_event_every_time() {
     let mut server = TestServer::start().await;
-    let events = builder(&server).connect().await.unwrap();
-    let handle = events.handle().clone();
+    let (_events, handle) = open(builder(&server)).await;
     let mut conn = server.accept().await;
     for _ in 0..50 {
         let id = unique_id();
@@ -481,12 +489,7 @@ async fn subscribe_before_create_sees_the_first_event_every_time() {
 #[tokio::test]
 async fn wait_for_times_out_and_reports_losses() {
     let mut server = TestServer::start().await;
-    let mut events = builder(&server)
-        .reconnect(fast_reconnect())
-        .connect()
-        .await
-        .unwrap();
-    let handle = events.handle().clone();
+    let (mut events, handle) = reconnecting(&server).await;
     let mut conn = server.accept().await;
 
     let never = handle.wait_for(
@@ -510,8 +513,7 @@ async fn wait_for_times_out_and_reports_losses() {
 #[tokio::test]
 async fn dropping_every_handle_closes_the_connection_and_ends_the_task() {
     let mut server = TestServer::start().await;
-    let events = builder(&server).connect().await.unwrap();
-    let handle = events.handle().clone();
+    let (events, handle) = open(builder(&server)).await;
     let per_object = handle.channel("x");
     let mut states = handle.watch_state();
     let mut conn = server.accept().await;
@@ -545,8 +547,7 @@ async fn dropping_every_handle_closes_the_connection_and_ends_the_task() {
 #[tokio::test]
 async fn close_ends_every_stream() {
     let mut server = TestServer::start().await;
-    let mut events = builder(&server).connect().await.unwrap();
-    let handle = events.handle().clone();
+    let (mut events, handle) = open(builder(&server)).await;
     let mut chan = handle.channel("c");
     let mut conn = server.accept().await;
     conn.send(seq_event(1)).await;
@@ -630,45 +631,14 @@ async fn wss_uses_the_given_tls_config() {
     use std::sync::Arc;
     use tokio_rustls::rustls;
 
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let cert = certified.cert.der().clone();
-    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der());
+    // The client without our certificate fails the TLS handshake; the next one succeeds.
+    let events_support::WssServer {
+        port,
+        cert,
+        task: server,
+        ..
+    } = events_support::wss_server(1, &seq_event(7)).await;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let server_config = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.clone()], key.into())
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = tokio::spawn(async move {
-        let mut served = 0;
-        loop {
-            let (tcp, _) = listener.accept().await.unwrap();
-            // The client without our certificate fails the TLS handshake; the next one succeeds.
-            let Ok(tls) = acceptor.accept(tcp).await else {
-                continue;
-            };
-            let mut ws = tokio_tungstenite::accept_hdr_async(tls, events_support::answer_ari)
-                .await
-                .unwrap();
-            futures::SinkExt::send(
-                &mut ws,
-                tokio_tungstenite::tungstenite::Message::text(seq_event(7)),
-            )
-            .await
-            .unwrap();
-            served += 1;
-            // keep the connection open until the client is done
-            while let Some(Ok(_)) = ws.next().await {}
-            if served == 1 {
-                return;
-            }
-        }
-    });
-
     let base = format!("https://localhost:{port}/ari");
     // the default configuration (webpki roots) does not trust a self-signed certificate
     let err = EventsBuilder::<RawEvent>::new(base.as_str())
@@ -710,16 +680,11 @@ async fn start_connects_in_the_background_and_early_subscribers_see_the_first_ev
     let mut all = handle.subscribe();
     let mut chan = handle.channel("early");
     let mut states = handle.watch_state();
-    let state = tokio::time::timeout(
-        HANG,
-        states.wait_for(
-            |s| matches!(s, ConnectionState::Connecting { attempt, .. } if *attempt >= 2),
-        ),
+    let state = state_where(
+        &mut states,
+        |s| matches!(s, ConnectionState::Connecting { attempt, .. } if *attempt >= 2),
     )
-    .await
-    .expect("hung")
-    .unwrap()
-    .clone();
+    .await;
     match state {
         ConnectionState::Connecting {
             last_error: Some(e),

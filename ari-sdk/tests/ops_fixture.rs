@@ -36,7 +36,7 @@ mod api_shape {
             .lang("en")
             .skipms(500)
             .into_request();
-        assert_eq!(request.operation(), "play");
+        assert_eq!(request.operation(), "channels.play");
         assert_eq!(request.path(), "/channels/chan%2F1/play");
         assert_eq!(
             request.encoded_query(),
@@ -108,7 +108,7 @@ mod api_shape {
             matches!(
                 err,
                 ari_sdk::Error::NotSent {
-                    operation: "answer",
+                    operation: "channels.answer",
                     ..
                 }
             ),
@@ -118,7 +118,12 @@ mod api_shape {
             .await
             .expect("the task runs")
             .expect_err("nothing listens");
-        assert_eq!(err.operation(), Some("list"));
+        assert_eq!(err.operation(), Some("channels.list"));
+        // The unique id names the operation in messages (`list` alone is in most resources).
+        assert!(
+            err.to_string().starts_with("`channels.list` was not sent"),
+            "{err}"
+        );
     }
 
     #[tokio::test]
@@ -128,7 +133,7 @@ mod api_shape {
             matches!(
                 err,
                 ari_sdk::Error::InvalidRequest {
-                    operation: Some("answer"),
+                    operation: Some("channels.answer"),
                     ..
                 }
             ),

@@ -1,44 +1,15 @@
 //! One `tracing` span per request with operation, method, path template, status and elapsed,
 //! and never a credential in what is logged.
 
+#[path = "support/captured.rs"]
+mod captured;
 mod support;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use ari_sdk::request::{Method, Request};
 use ari_sdk::Client;
+use captured::Captured;
 use support::{refused_base_url, Response, Stub};
 use tracing_subscriber::fmt::format::FmtSpan;
-
-/// A `MakeWriter` collecting everything the subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().expect("buffer").clone()).expect("utf8")
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 fn answer(id: &str) -> Request {
     Request::new("answer", Method::Post)

@@ -11,6 +11,10 @@
 //! side's requests per second, the ratio of total times SDK / bare (target ≤ 1.05) and the
 //! ratio of median call times (robust against a noisy machine). No thresholds: it prints, it
 //! does not judge.
+//!
+//! Then the same two workloads through the SDK over its two transports, interleaved the same way: HTTP
+//! against REST over WebSocket (`Transport::WebSocket`, every request a `RESTRequest` on the event
+//! socket of an application of its own), with both rates and the ratio WebSocket / HTTP.
 
 use std::time::{Duration, Instant};
 
@@ -88,12 +92,18 @@ async fn sdk_bridge_cycle(client: &ari_sdk::Client) {
 #[derive(Default)]
 struct Workload {
     requests_per_call: usize,
+    /// The side the ratio is about (the SDK; REST over WebSocket).
     sdk: Vec<Duration>,
+    /// The side it is compared with (bare reqwest; the SDK over HTTP).
     bare: Vec<Duration>,
 }
 
 impl Workload {
     fn report(&mut self, name: &str) {
+        self.report_as(name, "SDK", "bare reqwest", "SDK/bare");
+    }
+
+    fn report_as(&mut self, name: &str, first: &str, second: &str, ratio: &str) {
         let total = |times: &[Duration]| times.iter().sum::<Duration>().as_secs_f64();
         let median = |times: &mut Vec<Duration>| {
             times.sort();
@@ -103,7 +113,7 @@ impl Workload {
         let (sdk, bare) = (total(&self.sdk), total(&self.bare));
         let (sdk_median, bare_median) = (median(&mut self.sdk), median(&mut self.bare));
         println!(
-            "bench-live {name:<22} SDK {:>6.0} req/s  bare reqwest {:>6.0} req/s  ratio SDK/bare {:.3}x \
+            "bench-live {name:<22} {first} {:>6.0} req/s  {second} {:>6.0} req/s  ratio {ratio} {:.3}x \
              (median call {:.1} µs vs {:.1} µs: {:.3}x)",
             requests / sdk,
             requests / bare,
@@ -113,6 +123,38 @@ impl Workload {
             sdk_median / bare_median,
         );
     }
+}
+
+/// Runs `pairs` pairs of `first` and `second` (alternating which goes first), each call timed.
+async fn interleave<F, G, Fa, Fb>(
+    pairs: usize,
+    requests_per_call: usize,
+    first: F,
+    second: G,
+) -> Workload
+where
+    F: Fn() -> Fa,
+    G: Fn() -> Fb,
+    Fa: std::future::Future<Output = ()>,
+    Fb: std::future::Future<Output = ()>,
+{
+    let mut workload = Workload {
+        requests_per_call,
+        ..Workload::default()
+    };
+    for pair in 0..pairs {
+        for first_turn in [pair % 2 == 0, pair % 2 == 1] {
+            let started = Instant::now();
+            if first_turn {
+                first().await;
+                workload.sdk.push(started.elapsed());
+            } else {
+                second().await;
+                workload.bare.push(started.elapsed());
+            }
+        }
+    }
+    workload
 }
 
 fn main() {
@@ -161,39 +203,65 @@ async fn run() {
         bare.bridge_cycle().await;
     }
 
-    let mut info = Workload {
-        requests_per_call: 1,
-        ..Workload::default()
-    };
-    for pair in 0..INFO_PAIRS {
-        // Alternate which side goes first, so neither always follows the other.
-        for sdk_turn in [pair % 2 == 0, pair % 2 == 1] {
-            let started = Instant::now();
-            if sdk_turn {
-                std::hint::black_box(sdk_info(&client).await);
-                info.sdk.push(started.elapsed());
-            } else {
-                std::hint::black_box(bare.info().await);
-                info.bare.push(started.elapsed());
-            }
-        }
-    }
-    let mut bridges = Workload {
-        requests_per_call: 2,
-        ..Workload::default()
-    };
-    for pair in 0..BRIDGE_PAIRS {
-        for sdk_turn in [pair % 2 == 0, pair % 2 == 1] {
-            let started = Instant::now();
-            if sdk_turn {
-                sdk_bridge_cycle(&client).await;
-                bridges.sdk.push(started.elapsed());
-            } else {
-                bare.bridge_cycle().await;
-                bridges.bare.push(started.elapsed());
-            }
-        }
-    }
+    let mut info = interleave(
+        INFO_PAIRS,
+        1,
+        || async { drop(std::hint::black_box(sdk_info(&client).await)) },
+        || async { drop(std::hint::black_box(bare.info().await)) },
+    )
+    .await;
+    let mut bridges = interleave(
+        BRIDGE_PAIRS,
+        2,
+        || sdk_bridge_cycle(&client),
+        || bare.bridge_cycle(),
+    )
+    .await;
     info.report("GET /asterisk/info");
     bridges.report("bridge create+destroy");
+
+    // The SDK over its two transports: HTTP (the client above) and REST over WebSocket.
+    let websocket = ari_sdk::Client::builder(&target.url)
+        .basic_auth(&target.user, &target.password)
+        .transport(ari_sdk::Transport::WebSocket)
+        .build()
+        .expect("SDK client over WebSocket");
+    let app = format!("{}-bench-live-{}", target.app_prefix, std::process::id());
+    let events = websocket
+        .events()
+        .app(&app)
+        .connect()
+        .await
+        .expect("the event socket that carries REST");
+    for _ in 0..50 {
+        sdk_info(&websocket).await;
+        sdk_bridge_cycle(&websocket).await;
+    }
+    let mut info = interleave(
+        INFO_PAIRS,
+        1,
+        || async { drop(std::hint::black_box(sdk_info(&websocket).await)) },
+        || async { drop(std::hint::black_box(sdk_info(&client).await)) },
+    )
+    .await;
+    let mut bridges = interleave(
+        BRIDGE_PAIRS,
+        2,
+        || sdk_bridge_cycle(&websocket),
+        || sdk_bridge_cycle(&client),
+    )
+    .await;
+    info.report_as(
+        "GET /asterisk/info",
+        "REST over WebSocket",
+        "HTTP",
+        "WebSocket/HTTP",
+    );
+    bridges.report_as(
+        "bridge create+destroy",
+        "REST over WebSocket",
+        "HTTP",
+        "WebSocket/HTTP",
+    );
+    events.handle().close();
 }

@@ -68,7 +68,7 @@ pub fn record_websocket() {
         kind: Kind::WebSocket,
         method: "GET".into(),
         path: "/events".into(),
-        operation: "eventWebsocket".into(),
+        operation: "events.eventWebsocket".into(),
         status: Some(101),
         message: None,
         test: test_name(),

@@ -20,7 +20,7 @@ pub mod sip;
 
 pub use bounded::{poll_until, within};
 pub use cleanup::Cleanup;
-pub use live::{encode, AppEvents, Scene};
+pub use live::{connect_suite, encode, AppEvents, Scene};
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -321,6 +321,85 @@ pub async fn expect_json(response: reqwest::Response, status: u16, what: &str) -
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{what}: body is not JSON ({e}): {body}"))
 }
 
+/// A stream of JSON events that keeps everything it received, for failure messages.
+#[allow(async_fn_in_trait, reason = "implemented and used by these tests only")]
+pub trait JsonEvents {
+    /// The next event, or `None` after `timeout` (or when the stream ended).
+    async fn next_event(&mut self, timeout: Duration) -> Option<Value>;
+
+    /// Every event received so far.
+    fn seen_events(&self) -> &[Value];
+
+    /// The first event of type `kind` that also satisfies `matches` within `timeout`, skipping
+    /// the others; `None` when none comes.
+    async fn next_matching(
+        &mut self,
+        kind: &str,
+        timeout: Duration,
+        matches: impl Fn(&Value) -> bool,
+    ) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_event(left).await {
+                Some(event) if event["type"] == kind && matches(&event) => return Some(event),
+                Some(_) => continue,
+                None => return None,
+            }
+        }
+    }
+
+    /// [`next_matching`](Self::next_matching), panicking with the events seen when none comes.
+    async fn wait_for_event(
+        &mut self,
+        kind: &str,
+        timeout: Duration,
+        matches: impl Fn(&Value) -> bool,
+    ) -> Value {
+        match self.next_matching(kind, timeout, matches).await {
+            Some(event) => event,
+            None => {
+                let seen: Vec<String> = self.seen_events().iter().map(describe_event).collect();
+                panic!("no matching {kind} event within {timeout:?}; events seen: {seen:#?}");
+            }
+        }
+    }
+}
+
+/// An event in one line for failure messages: its type and the ids of what it is about.
+pub fn describe_event(event: &Value) -> String {
+    let mut out = event["type"].as_str().unwrap_or("?").to_owned();
+    for key in ["channel", "bridge", "playback", "recording"] {
+        if let Some(id) = event[key]["id"].as_str().or(event[key]["name"].as_str()) {
+            out.push_str(&format!(" {key}={id}"));
+        }
+    }
+    out
+}
+
+/// Sends DTMF with `send` until the far end of `channel` (an extension that echoes digits, but
+/// may not listen yet) sends one back: at most 20 tries, 700 ms each. Returns the
+/// `ChannelDtmfReceived`; panics naming `what` when none comes.
+pub async fn until_dtmf_echoed<F: std::future::Future<Output = ()>>(
+    events: &mut impl JsonEvents,
+    channel: &str,
+    mut send: impl FnMut() -> F,
+    what: &str,
+) -> Value {
+    for _ in 0..20 {
+        send().await;
+        let echoed = events
+            .next_matching("ChannelDtmfReceived", Duration::from_millis(700), |e| {
+                e["channel"]["id"] == channel
+            })
+            .await;
+        if let Some(event) = echoed {
+            return event;
+        }
+    }
+    panic!("{what} never sent a DTMF digit back on channel {channel} (20 tries)");
+}
+
 /// The events of one WebSocket, with everything received kept for failure messages.
 pub struct Events {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
@@ -359,33 +438,22 @@ impl Events {
         timeout: Duration,
         matches: impl Fn(&Value) -> bool,
     ) -> Value {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            match self.next(left).await {
-                Some(event) if event["type"] == kind && matches(&event) => return event,
-                Some(_) => continue,
-                None => {
-                    let seen: Vec<String> = self
-                        .seen
-                        .iter()
-                        .map(|e| {
-                            format!(
-                                "{} (channel {})",
-                                e["type"].as_str().unwrap_or("?"),
-                                e["channel"]["id"].as_str().unwrap_or("-")
-                            )
-                        })
-                        .collect();
-                    panic!("no matching {kind} event within {timeout:?}; events seen: {seen:?}");
-                }
-            }
-        }
+        self.wait_for_event(kind, timeout, matches).await
     }
 
     /// Closes the socket politely.
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
+    }
+}
+
+impl JsonEvents for Events {
+    async fn next_event(&mut self, timeout: Duration) -> Option<Value> {
+        self.next(timeout).await
+    }
+
+    fn seen_events(&self) -> &[Value] {
+        &self.seen
     }
 }
 

@@ -10,7 +10,7 @@ use ari_sdk::{Client, Transport};
 use futures::StreamExt as _;
 use serde_json::Value;
 
-use crate::{connect, coverage, Ari, Cleanup, EVENT_TIMEOUT};
+use crate::{connect, coverage, Ari, Cleanup, JsonEvents, EVENT_TIMEOUT};
 
 /// Environment variable choosing the transport of the operations suite: `http` (the default) or
 /// `websocket` (REST over WebSocket).
@@ -149,6 +149,14 @@ pub fn wav_level(bytes: &[u8]) -> f64 {
     panic!("the WAV file has no data chunk")
 }
 
+/// [`connect`], then [`Ari::suite_client`]: the connection and a client over the suite's
+/// transport.
+pub async fn connect_suite() -> (Ari, Client) {
+    let ari = connect().await;
+    let client = ari.suite_client().await;
+    (ari, client)
+}
+
 /// The events of an SDK events WebSocket, as JSON, with everything received kept for failure
 /// messages.
 pub struct AppEvents {
@@ -172,31 +180,10 @@ impl AppEvents {
         }
     }
 
-    /// Waits (up to `timeout`) for an event of type `kind` that also satisfies `matches`;
-    /// panics listing the events seen when none comes.
-    pub async fn wait_for_within(
-        &mut self,
-        kind: &str,
-        timeout: Duration,
-        matches: impl Fn(&Value) -> bool,
-    ) -> Value {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            match self.next(left).await {
-                Some(event) if event["type"] == kind && matches(&event) => return event,
-                Some(_) => continue,
-                None => {
-                    let seen: Vec<String> = self.seen.iter().map(describe).collect();
-                    panic!("no matching {kind} event within {timeout:?}; events seen: {seen:#?}");
-                }
-            }
-        }
-    }
-
-    /// [`wait_for_within`](Self::wait_for_within) with [`EVENT_TIMEOUT`].
+    /// Waits (up to [`EVENT_TIMEOUT`]) for an event of type `kind` that also satisfies
+    /// `matches`; panics listing the events seen when none comes.
     pub async fn wait_for(&mut self, kind: &str, matches: impl Fn(&Value) -> bool) -> Value {
-        self.wait_for_within(kind, EVENT_TIMEOUT, matches).await
+        self.wait_for_event(kind, EVENT_TIMEOUT, matches).await
     }
 
     /// Every event received so far.
@@ -205,14 +192,14 @@ impl AppEvents {
     }
 }
 
-fn describe(event: &Value) -> String {
-    let mut out = event["type"].as_str().unwrap_or("?").to_owned();
-    for key in ["channel", "bridge", "playback", "recording"] {
-        if let Some(id) = event[key]["id"].as_str().or(event[key]["name"].as_str()) {
-            out.push_str(&format!(" {key}={id}"));
-        }
+impl JsonEvents for AppEvents {
+    async fn next_event(&mut self, timeout: Duration) -> Option<Value> {
+        self.next(timeout).await
     }
-    out
+
+    fn seen_events(&self) -> &[Value] {
+        &self.seen
+    }
 }
 
 /// The channel variable [`Scene::settled`] sets.
@@ -264,6 +251,16 @@ impl Scene {
         self.ari.unique(what)
     }
 
+    /// A unique channel id made from `what` and the id of its Local other half (`<id>-2`), both
+    /// registered for cleanup.
+    pub fn local_ids(&mut self, what: &str) -> (String, String) {
+        let id = self.unique(what);
+        let other = format!("{id}-2");
+        self.cleanup.channel(&id);
+        self.cleanup.channel(&other);
+        (id, other)
+    }
+
     /// `Local/<exten>@<context>`.
     pub fn local(&self, exten: &str) -> String {
         format!("Local/{exten}@{}", self.ari.target.context)
@@ -273,10 +270,7 @@ impl Scene {
     /// channel id (the other half gets `<id>-2`), waits for its StasisStart and registers both
     /// halves for cleanup. Returns the id of the half in Stasis.
     pub async fn channel(&mut self, exten: &str) -> String {
-        let id = self.unique("chan");
-        let other = format!("{id}-2");
-        self.cleanup.channel(&id);
-        self.cleanup.channel(&other);
+        let (id, other) = self.local_ids("chan");
         let channel = self
             .client
             .channels()

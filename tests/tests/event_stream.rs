@@ -80,16 +80,22 @@ async fn connected(ari: &Ari, client: &Client, apps: &[&str]) -> EventStream {
     events
 }
 
+/// The connection, an SDK client and the event stream of a fresh application `what`.
+async fn one_app(what: &str) -> (Ari, Client, String, EventStream) {
+    let ari = connect().await;
+    let client = ari.client();
+    let app = ari.unique(what);
+    let events = connected(&ari, &client, &[&app]).await;
+    (ari, client, app, events)
+}
+
 fn wait_endpoint(ari: &Ari) -> String {
     format!("Local/wait@{}", ari.target.context)
 }
 
 #[tokio::test]
 async fn a_full_call_flow_arrives_in_order_and_every_object_stream_ends_by_itself() {
-    let ari = connect().await;
-    let client = ari.client();
-    let app = ari.unique("flow");
-    let mut all = connected(&ari, &client, &[&app]).await;
+    let (ari, client, app, mut all) = one_app("flow").await;
     let connection = all.handle().clone();
     let baseline = connection.subscription_count();
     let mut cleanup = ari.cleanup();
@@ -389,10 +395,7 @@ async fn subscribe_all_sees_channels_of_other_apps() {
 
 #[tokio::test]
 async fn a_channel_stream_sees_only_its_channel_among_ten_others_and_ends_at_hangup() {
-    let ari = connect().await;
-    let client = ari.client();
-    let app = ari.unique("only");
-    let all = connected(&ari, &client, &[&app]).await;
+    let (ari, client, app, all) = one_app("only").await;
     let connection = all.handle().clone();
     let baseline = connection.subscription_count();
     let mut cleanup = ari.cleanup();
@@ -486,10 +489,7 @@ async fn a_channel_stream_sees_only_its_channel_among_ten_others_and_ends_at_han
 async fn subscribe_before_create_sees_the_first_stasis_start_of_an_originate_every_time() {
     const RUNS: usize = 50;
     const AT_ONCE: usize = 5;
-    let ari = connect().await;
-    let client = ari.client();
-    let app = ari.unique("sbc");
-    let all = connected(&ari, &client, &[&app]).await;
+    let (ari, client, app, all) = one_app("sbc").await;
     let connection = all.handle().clone();
     let baseline = connection.subscription_count();
     let endpoint = wait_endpoint(&ari);

@@ -6,11 +6,12 @@
 
 use std::time::Duration;
 
-use ari_live_tests::{connect, Ari, EVENT_TIMEOUT};
+use ari_live_tests::{connect, Ari, Cleanup, EVENT_TIMEOUT};
 use ari_sdk::event_types::{ChannelDtmfReceived, ChannelVarset, StasisStart};
 use ari_sdk::events::{unique_id, EventStream};
-use ari_sdk::flows::{FlowError, Undone};
-use ari_sdk::Client;
+use ari_sdk::flows::{FlowError, Started, Undone};
+use ari_sdk::models::Channel;
+use ari_sdk::{ChannelHandle, Client};
 
 async fn connected(ari: &Ari, client: &Client, app: &str) -> EventStream {
     let events = client
@@ -23,9 +24,27 @@ async fn connected(ari: &Ari, client: &Client, app: &str) -> EventStream {
     events
 }
 
-/// Originates `Local/wait@<context>` into `app` and returns the channel in Stasis (answered).
-async fn waiting_channel(ari: &Ari, client: &Client, app: &str) -> ari_sdk::ChannelHandle {
+/// One test's stage: the connection, an SDK client, a fresh application its event stream
+/// serves (registered with Asterisk) and cleanup.
+async fn stage(what: &str) -> (Ari, Client, String, EventStream, Cleanup) {
+    let ari = connect().await;
+    let client = ari.client();
+    let app = ari.unique(what);
+    let events = connected(&ari, &client, &app).await;
+    let cleanup = ari.cleanup();
+    (ari, client, app, events, cleanup)
+}
+
+/// Originates `Local/wait@<context>` into `app` and returns the channel in Stasis (answered),
+/// registered with `cleanup`.
+async fn waiting_channel(
+    ari: &Ari,
+    client: &Client,
+    app: &str,
+    cleanup: &mut Cleanup,
+) -> ChannelHandle {
     let channel = client.channel(unique_id());
+    cleanup.channel(channel.id());
     channel
         .originate_and_wait(
             channel
@@ -38,15 +57,54 @@ async fn waiting_channel(ari: &Ari, client: &Client, app: &str) -> ari_sdk::Chan
     channel
 }
 
+/// Calls `Local/stasis-<app>@<context>/n` (both halves registered with `cleanup`) and waits for the
+/// half named with `otherChannelId`, which enters `app` first, ringing: returns (first, second) and
+/// what the wait returned for `second`.
+async fn local_call(
+    ari: &Ari,
+    client: &Client,
+    cleanup: &mut Cleanup,
+    app: &str,
+) -> (ChannelHandle, ChannelHandle, Started<Channel>) {
+    let first = client.channel(unique_id());
+    let second = client.channel(unique_id());
+    cleanup.channel(first.id());
+    cleanup.channel(second.id());
+    let started = second
+        .originate_and_wait(
+            first
+                .originate_with_id(format!("Local/stasis-{app}@{}/n", ari.target.context))
+                .app(app)
+                .other_channel_id(second.id()),
+            EVENT_TIMEOUT,
+        )
+        .await
+        .expect("the other half enters the app");
+    (first, second, started)
+}
+
+/// [`local_call`], then answers the callee (second half) and waits for the caller (first half)
+/// to enter `app` too: returns (caller, callee), both up in Stasis.
+async fn answered_local_call(
+    ari: &Ari,
+    client: &Client,
+    cleanup: &mut Cleanup,
+    app: &str,
+) -> (ChannelHandle, ChannelHandle) {
+    let (caller, callee, _) = local_call(ari, client, cleanup, app).await;
+    let mut caller_events = caller.events().expect("caller stream");
+    callee.answer().await.expect("answer");
+    caller_events
+        .next_of::<StasisStart>(EVENT_TIMEOUT)
+        .await
+        .expect("caller in Stasis");
+    (caller, callee)
+}
+
 #[tokio::test]
 async fn a_playback_wait_that_times_out_names_the_playback_and_its_media_and_stops_it() {
-    let ari = connect().await;
-    let client = ari.client();
-    let app = ari.unique("ivr-timeout");
-    let _events = connected(&ari, &client, &app).await;
-    let channel = waiting_channel(&ari, &client, &app).await;
-    let mut cleanup = ari.cleanup();
-    cleanup.channel(channel.id());
+    let (ari, client, app, _events, mut cleanup) = stage("ivr-timeout").await;
+    let channel = waiting_channel(&ari, &client, &app, &mut cleanup).await;
 
     let playback = client.playback(unique_id());
     // demo-congrats lasts about 8 s: far longer than the wait.
@@ -85,13 +143,8 @@ async fn a_playback_wait_that_times_out_names_the_playback_and_its_media_and_sto
 
 #[tokio::test]
 async fn a_failed_playback_is_an_error_naming_the_media() {
-    let ari = connect().await;
-    let client = ari.client();
-    let app = ari.unique("ivr-failed");
-    let _events = connected(&ari, &client, &app).await;
-    let channel = waiting_channel(&ari, &client, &app).await;
-    let mut cleanup = ari.cleanup();
-    cleanup.channel(channel.id());
+    let (ari, client, app, _events, mut cleanup) = stage("ivr-failed").await;
+    let channel = waiting_channel(&ari, &client, &app, &mut cleanup).await;
 
     let err = channel
         .play_and_wait(["sound:does-not-exist"], EVENT_TIMEOUT)
@@ -115,11 +168,7 @@ async fn a_failed_playback_is_an_error_naming_the_media() {
 
 #[tokio::test]
 async fn originate_and_wait_on_the_first_local_half_does_not_deadlock_a_sequential_program() {
-    let ari = connect().await;
-    let client = ari.client();
-    let app = ari.unique("ivr-seq");
-    let _events = connected(&ari, &client, &app).await;
-    let mut cleanup = ari.cleanup();
+    let (ari, client, app, _events, mut cleanup) = stage("ivr-seq").await;
 
     // The obvious use: call into your own application and wait for your half. The other half enters the app
     // first, ringing, and this half can only follow once that one is answered — by this very program.
@@ -155,20 +204,7 @@ async fn originate_and_wait_on_the_first_local_half_does_not_deadlock_a_sequenti
     assert_eq!(start.channel.id, caller.id());
 
     // And the documented other use: wait for the other half (named otherChannelId), which enters first.
-    let first = client.channel(unique_id());
-    let second = client.channel(unique_id());
-    cleanup.channel(first.id());
-    cleanup.channel(second.id());
-    let started = second
-        .originate_and_wait(
-            first
-                .originate_with_id(format!("Local/stasis-{app}@{}/n", ari.target.context))
-                .app(&app)
-                .other_channel_id(second.id()),
-            EVENT_TIMEOUT,
-        )
-        .await
-        .expect("the other half enters the app");
+    let (first, second, started) = local_call(&ari, &client, &mut cleanup, &app).await;
     assert_eq!(started.start.channel.id, second.id());
 
     // An originate for some other channel is refused before anything is sent.
@@ -187,12 +223,8 @@ async fn originate_and_wait_on_the_first_local_half_does_not_deadlock_a_sequenti
 
 #[tokio::test]
 async fn an_incoming_call_taken_late_still_has_every_event_after_its_stasis_start() {
-    let ari = connect().await;
-    let client = ari.client();
-    let app = ari.unique("ivr-incoming");
-    let mut all = connected(&ari, &client, &app).await;
+    let (ari, client, app, mut all, mut cleanup) = stage("ivr-incoming").await;
     let mut calls = client.incoming_calls().expect("incoming calls");
-    let mut cleanup = ari.cleanup();
 
     let caller = client.channel(unique_id());
     let callee = client.channel(unique_id());
@@ -254,33 +286,8 @@ async fn an_incoming_call_taken_late_still_has_every_event_after_its_stasis_star
 
 #[tokio::test]
 async fn hangup_and_wait_waits_until_gone_and_treats_already_gone_as_done() {
-    let ari = connect().await;
-    let client = ari.client();
-    let app = ari.unique("ivr-hangup");
-    let _events = connected(&ari, &client, &app).await;
-    let mut cleanup = ari.cleanup();
-
-    let caller = client.channel(unique_id());
-    let callee = client.channel(unique_id());
-    cleanup.channel(caller.id());
-    cleanup.channel(callee.id());
-    let started = callee
-        .originate_and_wait(
-            caller
-                .originate_with_id(format!("Local/stasis-{app}@{}/n", ari.target.context))
-                .app(&app)
-                .other_channel_id(callee.id()),
-            EVENT_TIMEOUT,
-        )
-        .await
-        .expect("callee in the app");
-    drop(started);
-    let mut caller_events = caller.events().expect("caller stream");
-    callee.answer().await.expect("answer");
-    caller_events
-        .next_of::<StasisStart>(EVENT_TIMEOUT)
-        .await
-        .expect("caller in Stasis");
+    let (ari, client, app, _events, mut cleanup) = stage("ivr-hangup").await;
+    let (caller, callee) = answered_local_call(&ari, &client, &mut cleanup, &app).await;
 
     caller
         .hangup_and_wait(EVENT_TIMEOUT)
@@ -313,31 +320,8 @@ async fn hangup_and_wait_waits_until_gone_and_treats_already_gone_as_done() {
 
 #[tokio::test]
 async fn a_recording_holds_what_the_channel_receives_and_a_silent_leg_gives_a_44_byte_wav() {
-    let ari = connect().await;
-    let client = ari.client();
-    let app = ari.unique("ivr-rec");
-    let _events = connected(&ari, &client, &app).await;
-    let mut cleanup = ari_live_tests::Cleanup::new(&ari);
-    let caller = client.channel(unique_id());
-    let callee = client.channel(unique_id());
-    cleanup.channel(caller.id());
-    cleanup.channel(callee.id());
-    callee
-        .originate_and_wait(
-            caller
-                .originate_with_id(format!("Local/stasis-{app}@{}/n", ari.target.context))
-                .app(&app)
-                .other_channel_id(callee.id()),
-            EVENT_TIMEOUT,
-        )
-        .await
-        .expect("callee in the app");
-    let mut caller_events = caller.events().expect("caller stream");
-    callee.answer().await.expect("answer");
-    caller_events
-        .next_of::<StasisStart>(EVENT_TIMEOUT)
-        .await
-        .expect("caller in Stasis");
+    let (ari, client, app, _events, mut cleanup) = stage("ivr-rec").await;
+    let (caller, callee) = answered_local_call(&ari, &client, &mut cleanup, &app).await;
 
     let mut sizes = Vec::new();
     for with_audio in [false, true] {

@@ -13,7 +13,7 @@ mod isolated {
     use std::time::Duration;
 
     use ari_live_tests::{connect, Ari};
-    use ari_sdk::events::{ConnectionState, EventStream, EventsError, StreamItem};
+    use ari_sdk::events::{ConnectionState, EventStream, EventsError, GapEnd, StreamItem};
     use ari_sdk::{Client, Event};
     use futures::StreamExt as _;
     use tokio::sync::mpsc;
@@ -260,6 +260,127 @@ mod isolated {
             originate_is_seen(&ari, &client, &mut events, &app).await;
         }
         println!("summary:\n  {}", report.join("\n  "));
+        events.handle().close();
+    }
+
+    /// The issue's bound for the resync: every stream of an object gone ends within this long of
+    /// the reconnect.
+    const RESYNC_BOUND: Duration = Duration::from_secs(1);
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn asterisk_restarted_while_the_app_holds_five_channels_ends_their_streams_in_the_resync()
+    {
+        const CHANNELS: usize = 5;
+        let _turn = EXCLUSIVE.lock().await;
+        let (ari, _port) = sandbox().await;
+        let client = ari.client();
+        let app = ari.unique("resync");
+        let mut events = client.events().app(&app).connect().await.expect("connect");
+        let mut states = record_states(events.handle().watch_state());
+        ari.wait_registered(&[&app]).await;
+        let endpoint = format!("Local/wait@{}", ari.target.context);
+        let mut cleanup = ari.cleanup();
+        let mut streams = Vec::new();
+        for n in 0..CHANNELS {
+            let id = ari.unique(&format!("held{n}"));
+            cleanup.channel(&id);
+            let channel = client.channel(&id);
+            let started = channel
+                .originate_and_wait(channel.originate_with_id(&endpoint).app(&app), HANG)
+                .await
+                .unwrap_or_else(|e| panic!("channel {n} into the app: {e}"));
+            streams.push((id, started.events));
+        }
+
+        // Each stream is read by a task of its own from before the restart, which notes when each
+        // item arrived (the restart helper returns only once ARI answers, later than the reconnect).
+        let readers: Vec<_> = streams
+            .into_iter()
+            .map(|(id, mut stream)| {
+                tokio::spawn(async move {
+                    let deadline = Instant::now() + HANG;
+                    let mut seen = Vec::new();
+                    let (ended, ended_at) = loop {
+                        match tokio::time::timeout_at(deadline, stream.next()).await {
+                            Ok(Some(Ok(StreamItem::EndedInGap(ended)))) => {
+                                break (ended, Instant::now())
+                            }
+                            Ok(Some(Ok(item))) => seen.push(describe(&item)),
+                            Ok(Some(Err(e))) => panic!("{id}: stream error {e}; seen {seen:?}"),
+                            Ok(None) => panic!("{id}: ended without EndedInGap; seen {seen:?}"),
+                            Err(_) => panic!("{id}: no EndedInGap within {HANG:?}; seen {seen:?}"),
+                        }
+                    };
+                    let end = tokio::time::timeout(HANG, stream.next()).await;
+                    assert!(
+                        matches!(end, Ok(None)),
+                        "{id}: the stream ends after EndedInGap, got {end:?}"
+                    );
+                    (id, ended, ended_at, seen)
+                })
+            })
+            .collect();
+        let resync_reader = tokio::spawn(async move {
+            let item = next_matching(&mut events, "the Resync item", |i| {
+                matches!(i, StreamItem::Resync(_))
+            })
+            .await;
+            (item, Instant::now(), events)
+        });
+
+        let restarted = tokio::task::spawn_blocking(xtask::asterisk::restart)
+            .await
+            .expect("restart task")
+            .unwrap_or_else(|e| panic!("restarting the sandbox Asterisk: {e:#}"));
+        wait_state(&mut states, "Reconnecting", |s| {
+            matches!(s, ConnectionState::Reconnecting { .. })
+        })
+        .await;
+        let (connected_at, _) =
+            wait_state(&mut states, "Connected", ConnectionState::is_connected).await;
+        let (resync, resynced_at, mut events) = match resync_reader.await.expect("resync reader") {
+            (StreamItem::Resync(resync), at, events) => (resync, at, events),
+            _ => unreachable!(),
+        };
+        assert_eq!(resync.error, None, "{resync:?}");
+        let mut ended_in_report: Vec<String> = resync.ended.iter().map(|e| e.id.clone()).collect();
+        ended_in_report.sort_unstable();
+
+        let mut ids = Vec::new();
+        let mut report = Vec::new();
+        for reader in readers {
+            let (id, ended, ended_at, seen) = reader.await.expect("stream reader");
+            assert_eq!(ended.id, id);
+            assert_eq!(ended.reason, GapEnd::Gone, "{ended:?}");
+            assert!(
+                seen.iter().any(|s| s.starts_with("Gap(")),
+                "{id}: a Gap came before: {seen:?}"
+            );
+            let after = ended_at.saturating_duration_since(connected_at);
+            report.push(format!("{:.0} ms", after.as_secs_f64() * 1e3));
+            assert!(
+                after <= RESYNC_BOUND,
+                "{id}: ended {after:?} after the reconnect, more than {RESYNC_BOUND:?}"
+            );
+            ids.push(id);
+        }
+        ids.sort_unstable();
+        assert_eq!(
+            ended_in_report, ids,
+            "the resync ends every held channel: {resync:?}"
+        );
+        println!(
+            "restart (pid {} -> {}): Resync item {:.0} ms after Connected; the {CHANNELS} streams \
+             read EndedInGap {} after Connected",
+            restarted.old_pid,
+            restarted.pid,
+            resynced_at
+                .saturating_duration_since(connected_at)
+                .as_secs_f64()
+                * 1e3,
+            report.join(", ")
+        );
+        originate_is_seen(&ari, &client, &mut events, &app).await;
         events.handle().close();
     }
 

@@ -167,7 +167,7 @@ impl Sweep {
     /// Calls `op` with its required parameters only.
     async fn call(&mut self, op: &Operation) -> Outcome {
         let mut path = String::new();
-        for segment in &op.segments {
+        for segment in op.path.segments() {
             path.push('/');
             match segment {
                 PathSegment::Literal(l) => path.push_str(l),

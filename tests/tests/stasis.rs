@@ -1,8 +1,6 @@
 //! Channels entering and leaving Stasis applications, seen on the events WebSocket.
 
-use std::time::Duration;
-
-use ari_live_tests::{connect, expect_json, EVENT_TIMEOUT};
+use ari_live_tests::{connect, expect_json, until_dtmf_echoed, EVENT_TIMEOUT};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -160,30 +158,21 @@ async fn echo_extension_sends_dtmf_back() {
 
     // The far end plays hello-world first (it does not listen meanwhile), then echoes: send the
     // digit until it comes back, a bounded number of times.
-    let mut echoed = None;
-    for _ in 0..20 {
-        let response = ari
-            .post(
-                &format!("channels/{id}/dtmf"),
-                &[("dtmf", "7"), ("duration", "100")],
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::NO_CONTENT);
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(700);
-        while let Some(event) = events
-            .next(deadline.saturating_duration_since(tokio::time::Instant::now()))
-            .await
-        {
-            if event["type"] == "ChannelDtmfReceived" && event["channel"]["id"] == id.as_str() {
-                echoed = Some(event);
-                break;
-            }
-        }
-        if echoed.is_some() {
-            break;
-        }
-    }
-    let echoed = echoed.expect("the echo extension never sent the DTMF digit back");
+    let echoed = until_dtmf_echoed(
+        &mut events,
+        &id,
+        || async {
+            let response = ari
+                .post(
+                    &format!("channels/{id}/dtmf"),
+                    &[("dtmf", "7"), ("duration", "100")],
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        },
+        "the echo extension",
+    )
+    .await;
     assert_eq!(echoed["digit"], "7");
 
     let response = ari.delete(&format!("channels/{id}")).await;

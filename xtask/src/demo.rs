@@ -22,8 +22,9 @@ use crate::asterisk;
 const INTERRUPTED: i32 = 130;
 
 /// Runs the demo; returns its exit status.
-/// `transport` (`http` or `websocket`) reaches the demo as `ARI_TRANSPORT`.
-pub fn run(transport: &str) -> Result<i32> {
+/// `transport` (`http` or `websocket`) reaches the demo as `ARI_TRANSPORT`; with `outbound` the sandbox
+/// Asterisk is configured to connect to the demo (see [`run_on_sandbox`]).
+pub fn run(transport: &str, outbound: bool) -> Result<i32> {
     let started = Instant::now();
     let interrupt = Interrupt::install()?;
 
@@ -46,9 +47,12 @@ pub fn run(transport: &str) -> Result<i32> {
             "demo: ARI_URL is set: running against {} (no sandbox)",
             url.to_string_lossy()
         );
+        if outbound {
+            bail!("`cargo xtask demo --outbound` configures the sandbox Asterisk to connect to the demo: unset ARI_URL");
+        }
         run_demo(Vec::new(), transport, &interrupt)?
     } else {
-        with_sandbox(transport, &interrupt)?
+        with_sandbox(transport, outbound, &interrupt)?
     };
     let verdict = match code {
         0 => "ok".to_owned(),
@@ -64,7 +68,7 @@ pub fn run(transport: &str) -> Result<i32> {
 
 /// Runs the demo against this workspace's sandbox Asterisk, starting and stopping it unless it
 /// was already running.
-fn with_sandbox(transport: &str, interrupt: &Interrupt) -> Result<i32> {
+fn with_sandbox(transport: &str, outbound: bool, interrupt: &Interrupt) -> Result<i32> {
     if !rustix::process::geteuid().is_root() {
         bail!(
             "`cargo xtask demo` starts the sandbox Asterisk, which needs root (debootstrap and \
@@ -78,7 +82,7 @@ fn with_sandbox(transport: &str, interrupt: &Interrupt) -> Result<i32> {
              leaving it running",
             settings.pid
         );
-        return run_demo(sandbox_env(&settings), transport, interrupt);
+        return run_on_sandbox(&settings, transport, outbound, interrupt);
     }
 
     println!(
@@ -88,7 +92,7 @@ fn with_sandbox(transport: &str, interrupt: &Interrupt) -> Result<i32> {
     let up = asterisk::up();
     let code = match &up {
         Ok(()) if !interrupt.happened() => match xtask::settings::read_settings() {
-            Ok(Some(settings)) => run_demo(sandbox_env(&settings), transport, interrupt),
+            Ok(Some(settings)) => run_on_sandbox(&settings, transport, outbound, interrupt),
             Ok(None) => Err(anyhow::anyhow!(
                 "the sandbox started but wrote no settings file ({})",
                 xtask::settings::settings_path().display()
@@ -105,6 +109,84 @@ fn with_sandbox(transport: &str, interrupt: &Interrupt) -> Result<i32> {
     let code = code?;
     down.context("stopping the sandbox Asterisk")?;
     Ok(code)
+}
+
+/// The ARI-side name of the demo's outbound connection (websocket_client and outbound_websocket sections).
+const OUTBOUND_ID: &str = "ari-sdk-demo-outbound";
+/// The Stasis application the outbound connection serves.
+const OUTBOUND_APP: &str = "ari-sdk-demo-outbound";
+/// The user Asterisk authenticates with at the demo's listener.
+const OUTBOUND_USER: &str = "ari-sdk-demo";
+
+/// Runs the demo on the sandbox. With `outbound`: picks a free port on 127.0.0.1, configures the sandbox's
+/// outbound WebSocket (persistent, to that port, with fresh credentials) and reloads res_websocket_client and
+/// res_ari, runs the demo listening there (`ARI_OUTBOUND_LISTEN`, `ARI_OUTBOUND_USER`,
+/// `ARI_OUTBOUND_PASSWORD`), and removes the configuration again.
+fn run_on_sandbox(
+    settings: &xtask::settings::SandboxSettings,
+    transport: &str,
+    outbound: bool,
+    interrupt: &Interrupt,
+) -> Result<i32> {
+    if !outbound {
+        return run_demo(sandbox_env(settings), transport, interrupt);
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .context("finding a free port for the demo's listener")?
+        .port();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let password = format!("{nanos:x}{:x}", std::process::id());
+    let uri = format!("ws://127.0.0.1:{port}/demo");
+    println!("demo: the sandbox Asterisk will connect to the demo at {uri} (outbound WebSocket, persistent)");
+    settings.write_outbound_config(
+        &asterisk::websocket_client_section(
+            OUTBOUND_ID,
+            &uri,
+            "persistent",
+            OUTBOUND_USER,
+            &password,
+            "reconnect_interval = 200\n",
+        ),
+        &asterisk::outbound_websocket_section(OUTBOUND_ID, OUTBOUND_APP, &settings.user),
+    )?;
+    reload_outbound_modules(settings)?;
+    let mut env = sandbox_env(settings);
+    env.extend([
+        ("ARI_APP", OUTBOUND_APP.into()),
+        ("ARI_OUTBOUND_LISTEN", format!("127.0.0.1:{port}").into()),
+        ("ARI_OUTBOUND_USER", OUTBOUND_USER.into()),
+        ("ARI_OUTBOUND_PASSWORD", password.into()),
+    ]);
+    let code = run_demo(env, "websocket", interrupt);
+    let cleared = settings
+        .write_outbound_config("", "")
+        .and_then(|()| reload_outbound_modules(settings));
+    let code = code?;
+    cleared.context("removing the demo's outbound configuration")?;
+    Ok(code)
+}
+
+/// Reloads res_websocket_client and res_ari through ARI, so they read the outbound configuration.
+fn reload_outbound_modules(settings: &xtask::settings::SandboxSettings) -> Result<()> {
+    let http = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(20))
+        .build()?;
+    for module in ["res_websocket_client.so", "res_ari.so"] {
+        let response = http
+            .put(format!("{}/asterisk/modules/{module}", settings.url))
+            .basic_auth(&settings.user, Some(&settings.password))
+            .send()
+            .with_context(|| format!("reloading {module}"))?;
+        if !response.status().is_success() {
+            bail!("reloading {module}: HTTP {}", response.status());
+        }
+    }
+    Ok(())
 }
 
 /// The variables that point the demo at the sandbox.

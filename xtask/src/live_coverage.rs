@@ -56,7 +56,8 @@ pub struct Record {
     pub method: String,
     /// The path template as the spec writes it, e.g. `/channels/{channelId}/answer`.
     pub path: String,
-    /// The operation's nickname as the SDK names it (for messages only).
+    /// The operation's id as the SDK names it in its span and errors: resource and nickname,
+    /// e.g. `channels.answer`. Records are matched to the spec's operations by it.
     pub operation: String,
     /// The HTTP status (101 for an upgraded WebSocket).
     pub status: Option<u16>,
@@ -104,9 +105,7 @@ pub fn websocket_report(
 fn is_event_websocket(api: &ari_codegen::ir::Api, id: &OperationId) -> bool {
     api.resources.iter().any(|r| {
         r.operations.iter().any(|op| {
-            op.is_websocket
-                && op.path == id.path
-                && format!("{:?}", op.method).eq_ignore_ascii_case(&id.method)
+            op.is_websocket && op.path.as_str() == id.path && op.method.as_str() == id.method
         })
     })
 }
@@ -194,7 +193,8 @@ pub enum Coverage {
 pub struct Report {
     /// Every operation of the IR with its coverage, by name.
     pub operations: BTreeMap<OperationId, Coverage>,
-    /// Records that match no operation of the IR (`METHOD path`).
+    /// Records that match no operation of the IR (`id (METHOD path)`): an unknown id, or a
+    /// known id on a route that is not its own.
     pub unknown: BTreeSet<String>,
     /// Asserted errors with no matching request the SDK sent (`METHOD path status`): an
     /// assertion that did not go through the SDK.
@@ -258,22 +258,19 @@ pub fn report(
     version: &ari_codegen::ir::Version,
     records: &[Record],
 ) -> Report {
-    let mut by_route: BTreeMap<(String, String), OperationId> = BTreeMap::new();
-    let mut ops: BTreeMap<(String, String), &ari_codegen::ir::Operation> = BTreeMap::new();
+    let mut by_id: BTreeMap<String, (OperationId, &ari_codegen::ir::Operation)> = BTreeMap::new();
     for resource in &api.resources {
         for op in resource
             .operations
             .iter()
             .filter(|o| o.versions.contains(version))
         {
-            ops.insert((op.method.as_str().to_owned(), op.path.clone()), op);
-            let method = op.method.as_str().to_owned();
             let id = OperationId {
-                name: format!("{}.{}", resource.wire_name, op.nickname),
-                method: method.clone(),
-                path: op.path.clone(),
+                name: op.id(&resource.wire_name),
+                method: op.method.as_str().to_owned(),
+                path: op.path.to_string(),
             };
-            by_route.insert((method, op.path.clone()), id);
+            by_id.insert(id.name.clone(), (id, op));
         }
     }
 
@@ -282,8 +279,15 @@ pub fn report(
     let mut sent: BTreeMap<&OperationId, BTreeSet<Option<u16>>> = BTreeMap::new();
     let mut unknown = BTreeSet::new();
     for record in records {
-        let Some(id) = by_route.get(&(record.method.clone(), record.path.clone())) else {
-            unknown.insert(format!("{} {}", record.method, record.path));
+        // The id names the operation; its route must be the spec's too.
+        let Some((id, _)) = by_id
+            .get(&record.operation)
+            .filter(|(id, _)| id.method == record.method && id.path == record.path)
+        else {
+            unknown.insert(format!(
+                "{} ({} {})",
+                record.operation, record.method, record.path
+            ));
             continue;
         };
         match record.kind {
@@ -323,7 +327,7 @@ pub fn report(
 
     let mut spec_differences = BTreeSet::new();
     for (id, statuses) in &sent {
-        let Some(op) = ops.get(&(id.method.clone(), id.path.clone())) else {
+        let Some((_, op)) = by_id.get(&id.name) else {
             continue;
         };
         for status in statuses.iter().flatten() {
@@ -356,7 +360,7 @@ pub fn report(
     }
 
     let mut operations = BTreeMap::new();
-    for id in by_route.values() {
+    for (id, _) in by_id.values() {
         let coverage = if let Some(statuses) = succeeded.get(id) {
             Coverage::Succeeded(statuses.clone())
         } else if let Some(errors) = asserted.get(id).filter(|e| !e.is_empty()) {
@@ -383,12 +387,24 @@ mod tests {
     use super::*;
     use crate::settings::SANDBOX_ASTERISK_VERSION;
 
-    fn record(kind: Kind, method: &str, path: &str, status: Option<u16>) -> Record {
+    /// An operation id and the route it is sent on.
+    type Route = (&'static str, &'static str, &'static str);
+    const ASTERISK_GET_INFO: Route = ("asterisk.getInfo", "GET", "/asterisk/info");
+    const BRIDGES_LIST: Route = ("bridges.list", "GET", "/bridges");
+    const EVENTS_EVENT_WEBSOCKET: Route = ("events.eventWebsocket", "GET", "/events");
+    const MAILBOXES_LIST: Route = ("mailboxes.list", "GET", "/mailboxes");
+    const NOWHERE_GET: Route = ("nowhere.get", "GET", "/nowhere");
+    const SOUNDS_LIST: Route = ("sounds.list", "GET", "/sounds");
+    /// A known id on a route that is not its own.
+    const SOUNDS_LIST_ELSEWHERE: Route = ("sounds.list", "GET", "/sounds/x");
+
+    /// A record of `route`'s operation.
+    fn record(kind: Kind, (id, method, path): Route, status: Option<u16>) -> Record {
         Record {
             kind,
             method: method.into(),
             path: path.into(),
-            operation: "x".into(),
+            operation: id.into(),
             status,
             message: (kind == Kind::AssertedError).then(|| "Nope".to_owned()),
             test: "t".into(),
@@ -405,16 +421,18 @@ mod tests {
     fn outcomes_are_classified() {
         let api = api();
         let records = vec![
-            record(Kind::Sent, "GET", "/asterisk/info", Some(200)),
-            record(Kind::Sent, "GET", "/asterisk/info", Some(500)),
-            record(Kind::Sent, "GET", "/mailboxes", Some(404)),
-            record(Kind::AssertedError, "GET", "/mailboxes", Some(404)),
+            record(Kind::Sent, ASTERISK_GET_INFO, Some(200)),
+            record(Kind::Sent, ASTERISK_GET_INFO, Some(500)),
+            record(Kind::Sent, MAILBOXES_LIST, Some(404)),
+            record(Kind::AssertedError, MAILBOXES_LIST, Some(404)),
             // Asserted without a request the SDK traced: does not count.
-            record(Kind::AssertedError, "GET", "/sounds", Some(404)),
+            record(Kind::AssertedError, SOUNDS_LIST, Some(404)),
             // Sent, failed, never asserted: does not count.
-            record(Kind::Sent, "GET", "/bridges", Some(500)),
-            record(Kind::WebSocket, "GET", "/events", Some(101)),
-            record(Kind::Sent, "GET", "/nowhere", Some(404)),
+            record(Kind::Sent, BRIDGES_LIST, Some(500)),
+            record(Kind::WebSocket, EVENTS_EVENT_WEBSOCKET, Some(101)),
+            record(Kind::Sent, NOWHERE_GET, Some(404)),
+            // A known id on another route is no record of it.
+            record(Kind::Sent, SOUNDS_LIST_ELSEWHERE, Some(200)),
         ];
         let version: ari_codegen::ir::Version = SANDBOX_ASTERISK_VERSION.parse().unwrap();
         let report = report(&api, &version, &records);
@@ -425,7 +443,8 @@ mod tests {
         assert_eq!(report.asserted_errors(), 1);
         assert_eq!(report.covered(), 3);
         assert_eq!(report.uncovered().len(), operations - 3);
-        assert!(report.unknown.contains("GET /nowhere"));
+        assert!(report.unknown.contains("nowhere.get (GET /nowhere)"));
+        assert!(report.unknown.contains("sounds.list (GET /sounds/x)"));
         assert!(report.unbacked.contains("GET /sounds 404"));
         // asterisk.getInfo documents no 500; mailboxes.list no 404.
         assert!(report
@@ -462,24 +481,23 @@ mod tests {
     #[test]
     fn the_websocket_report_counts_requests_over_the_socket_only() {
         let api = api();
-        let over = |kind, method, path, status, transport: &str| Record {
+        let over = |kind, route, status, transport: &str| Record {
             transport: Some(transport.to_owned()),
-            ..record(kind, method, path, status)
+            ..record(kind, route, status)
         };
         let records = vec![
-            over(Kind::Sent, "GET", "/asterisk/info", Some(200), WEBSOCKET),
+            over(Kind::Sent, ASTERISK_GET_INFO, Some(200), WEBSOCKET),
             // Sent over HTTP (a binary download): does not count over the socket.
-            over(Kind::Sent, "GET", "/bridges", Some(200), "http"),
-            over(Kind::Sent, "GET", "/mailboxes", Some(404), WEBSOCKET),
+            over(Kind::Sent, BRIDGES_LIST, Some(200), "http"),
+            over(Kind::Sent, MAILBOXES_LIST, Some(404), WEBSOCKET),
+            over(Kind::AssertedError, MAILBOXES_LIST, Some(404), WEBSOCKET),
+            // The socket itself is no REST operation.
             over(
-                Kind::AssertedError,
-                "GET",
-                "/mailboxes",
-                Some(404),
+                Kind::WebSocket,
+                EVENTS_EVENT_WEBSOCKET,
+                Some(101),
                 WEBSOCKET,
             ),
-            // The socket itself is no REST operation.
-            over(Kind::WebSocket, "GET", "/events", Some(101), WEBSOCKET),
         ];
         let version: ari_codegen::ir::Version = SANDBOX_ASTERISK_VERSION.parse().unwrap();
         let report = websocket_report(&api, &version, &records);
@@ -497,8 +515,8 @@ mod tests {
         reset(&dir).expect("reset");
         std::fs::create_dir_all(&dir).expect("mkdir");
         let records = [
-            record(Kind::Sent, "GET", "/asterisk/info", Some(200)),
-            record(Kind::AssertedError, "GET", "/mailboxes", Some(404)),
+            record(Kind::Sent, ASTERISK_GET_INFO, Some(200)),
+            record(Kind::AssertedError, MAILBOXES_LIST, Some(404)),
         ];
         let text: String = records
             .iter()

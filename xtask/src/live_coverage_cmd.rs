@@ -99,7 +99,7 @@ fn print_report(report: &live_coverage::Report) {
         );
     }
     for route in &report.unknown {
-        println!("  note: requests to {route}, which no spec operation has");
+        println!("  note: requests of {route}, which match no spec operation");
     }
     for route in &report.unbacked {
         println!("  note: asserted error without a matching request in the trace: {route}");

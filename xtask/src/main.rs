@@ -49,6 +49,10 @@ enum Command {
         /// How the demo sends REST: `http`, or `websocket` (REST over the event WebSocket).
         #[arg(long, default_value = "http", value_parser = ["http", "websocket"])]
         transport: String,
+        /// Let the sandbox Asterisk connect to the demo instead (outbound WebSocket, persistent): the
+        /// demo listens on 127.0.0.1 and every request goes over the socket Asterisk opened.
+        #[arg(long, conflicts_with = "transport")]
+        outbound: bool,
     },
     /// Run every check in order: specs import, codegen --check, fmt, clippy, offline tests,
     /// docs, native-tls, msrv, package, then the live suite against a sandbox Asterisk and the isolated live tests
@@ -97,7 +101,10 @@ fn main() {
         }),
         Command::Asterisk(cmd) => asterisk::run(cmd),
         Command::Test(args) => test::run(args),
-        Command::Demo { transport } => match demo::run(&transport) {
+        Command::Demo {
+            transport,
+            outbound,
+        } => match demo::run(&transport, outbound) {
             Ok(0) => Ok(()),
             Ok(code) => std::process::exit(code),
             Err(err) => Err(err),

@@ -271,7 +271,7 @@ pub fn check_native_tls() -> Result<()> {
         )?;
     }
     run(
-        "cargo test -p ari-sdk --no-default-features --features native-tls --test transport",
+        "cargo test -p ari-sdk --no-default-features --features native-tls --test transport --test one_stack --test trace_credentials",
         cargo().current_dir(&root).args([
             "test",
             "-p",
@@ -281,6 +281,11 @@ pub fn check_native_tls() -> Result<()> {
             "native-tls",
             "--test",
             "transport",
+            // REST and wss through one stack: both trust the extra roots, neither trusts anything else.
+            "--test",
+            "one_stack",
+            "--test",
+            "trace_credentials",
         ]),
     )
 }

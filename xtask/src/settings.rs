@@ -44,6 +44,48 @@ pub struct SandboxSettings {
     pub log_dir: PathBuf,
 }
 
+impl SandboxSettings {
+    /// The instance's configuration directory on the host (next to [`log_dir`](Self::log_dir)).
+    pub fn etc_dir(&self) -> PathBuf {
+        self.log_dir
+            .parent()
+            .map(|instance| instance.join("etc"))
+            .unwrap_or_else(|| PathBuf::from("etc"))
+    }
+
+    /// The same directory as Asterisk sees it inside its root (for paths in its configuration).
+    pub fn etc_dir_inside(&self) -> String {
+        format!("/var/lib/ari-sdk/{}/etc", self.instance)
+    }
+
+    /// Writes the outbound WebSocket configuration: `clients` (`websocket_client` sections) into the file
+    /// `websocket_client.conf` includes, `sections` (`outbound_websocket` sections) into the one `ari.conf`
+    /// includes, and touches both including files so a reload of `res_websocket_client` and `res_ari` reads
+    /// them. Empty strings remove the configuration.
+    pub fn write_outbound_config(&self, clients: &str, sections: &str) -> anyhow::Result<()> {
+        use anyhow::Context as _;
+        let etc = self.etc_dir();
+        for (name, text) in [
+            (crate::asterisk::OUTBOUND_CLIENT_CONF, clients),
+            (crate::asterisk::OUTBOUND_ARI_CONF, sections),
+        ] {
+            std::fs::write(
+                etc.join(name),
+                format!("; Written for an outbound WebSocket.\n{text}"),
+            )
+            .with_context(|| format!("writing {name} in {} (as root?)", etc.display()))?;
+        }
+        for name in ["websocket_client.conf", "ari.conf"] {
+            std::fs::File::options()
+                .append(true)
+                .open(etc.join(name))
+                .and_then(|file| file.set_modified(std::time::SystemTime::now()))
+                .with_context(|| format!("touching {name} in {}", etc.display()))?;
+        }
+        Ok(())
+    }
+}
+
 /// Where the settings file is: `$ARI_SANDBOX_SETTINGS`, else
 /// `<workspace>/.sandbox/<file of the sandbox ARI_SANDBOX_ASTERISK names>` (`ari.json` for 22,
 /// `ari-16.json` for 16).

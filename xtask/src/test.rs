@@ -178,6 +178,7 @@ fn live_steps(server: Server) -> Vec<Step> {
         steps.push(with(Step::xtask(format!("live coverage ({v})"), &["live-coverage", "--websocket"])));
         steps.push(with(Step::xtask("demo", &["demo"])).without_env(TARGET_ENV));
         steps.push(with(Step::xtask("demo (REST over WebSocket)", &["demo", "--transport", "websocket"])).without_env(TARGET_ENV));
+        steps.push(with(Step::xtask("demo (outbound WebSocket)", &["demo", "--outbound"])).without_env(TARGET_ENV));
     } else {
         steps.push(with(Step::xtask(format!("live coverage ({v})"), &["live-coverage"])));
     }

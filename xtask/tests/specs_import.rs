@@ -2,9 +2,13 @@
 //! passes only when its canonical JSON matches (reported per file), else the import fails,
 //! names the file and copies nothing.
 
+#[path = "../../ari-codegen/tests/common/rewrite.rs"]
+mod rewrite;
+
 use std::path::{Path, PathBuf};
 
 use ari_codegen::lock;
+use rewrite::rewrite;
 use xtask::specs::{import, ImportArgs};
 
 /// Asterisk-dialect fixture spec files (ari-codegen's test fixture).
@@ -42,19 +46,6 @@ fn pinned(name: &str, version: &str) -> (PathBuf, PathBuf) {
     assert!(imported[0].reformatted.is_empty());
     assert!(root.join("specs.lock").is_file());
     (root, source)
-}
-
-/// Rewrites `path` as `edit` says, asserting the bytes changed.
-fn rewrite(path: &Path, edit: impl FnOnce(Vec<u8>) -> Vec<u8>) {
-    let before = std::fs::read(path).unwrap();
-    let after = edit(before.clone());
-    assert_ne!(
-        before,
-        after,
-        "{}: the edit changed nothing",
-        path.display()
-    );
-    std::fs::write(path, after).unwrap();
 }
 
 /// Imports `source` as `version`, expecting a failure that names `changed` (and only it), and

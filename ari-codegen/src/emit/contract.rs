@@ -83,15 +83,7 @@ fn scalar(
             TIMESTAMP.to_owned(),
         ),
         TypeRef::Enum(name) => {
-            let e = cx
-                .api
-                .enums
-                .get(name)
-                .ok_or_else(|| EmitError::UnknownType {
-                    kind: "enum",
-                    name: name.clone(),
-                    what: format!("parameter {wire}"),
-                })?;
+            let e = cx.enum_def(name, || format!("parameter {wire}"))?;
             let v = e
                 .values
                 .get(index.min(e.values.len().saturating_sub(1)))
@@ -197,27 +189,11 @@ pub(crate) fn sample_json(cx: &Cx<'_>, ty: &TypeRef, depth: usize) -> Result<Val
         TypeRef::Object => json!({}),
         TypeRef::List(inner) => json!([sample_json(cx, inner, depth + 1)?]),
         TypeRef::Enum(name) => {
-            let e = cx
-                .api
-                .enums
-                .get(name)
-                .ok_or_else(|| EmitError::UnknownType {
-                    kind: "enum",
-                    name: name.clone(),
-                    what: "a sample response".to_owned(),
-                })?;
+            let e = cx.enum_def(name, || "a sample response".to_owned())?;
             json!(e.values.first().map_or("value", |v| v.wire.as_str()))
         }
         TypeRef::Model(name) => {
-            let m = cx
-                .api
-                .models
-                .get(name)
-                .ok_or_else(|| EmitError::UnknownType {
-                    kind: "model",
-                    name: name.clone(),
-                    what: "a sample response".to_owned(),
-                })?;
+            let m = cx.model(name, || "a sample response".to_owned())?;
             let mut map = Map::new();
             for f in &m.fields {
                 let include = match presence(m, f) {
@@ -262,7 +238,7 @@ fn case(
     // The wire: path, query, body.
     let mut raw_path = String::new();
     let mut segments = Vec::new();
-    for s in &op.segments {
+    for s in op.path.segments() {
         raw_path.push('/');
         match s {
             PathSegment::Literal(l) => {
@@ -270,11 +246,7 @@ fn case(
                 segments.push(l.clone());
             }
             PathSegment::Param(w) => {
-                let p = op
-                    .params
-                    .iter()
-                    .find(|p| p.location == ParamLocation::Path && p.wire_name == *w)
-                    .expect("checked by the plan");
+                let p = op.path_param(w).expect("checked by the plan");
                 let v = sample_of(p).path.clone().expect("a path sample");
                 raw_path.push_str(&encode(&v, false));
                 segments.push(v);
@@ -356,7 +328,7 @@ fn case(
         }
     };
     let http = op.method.as_str();
-    let template = &op.path;
+    let template = op.path.as_str();
     let nickname = &op.nickname;
     let errors = op.errors.iter().map(|e| {
         let status = e.status;

@@ -26,7 +26,7 @@ use std::collections::BTreeSet;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{Api, VersionSet};
+use crate::ir::{Api, Enum, Model, VersionSet};
 use crate::render;
 
 pub use docs::{escape as escape_doc, version_list, version_string};
@@ -207,6 +207,38 @@ impl<'a> Cx<'a> {
             api,
             all: VersionSet(api.versions.iter().cloned().collect::<BTreeSet<_>>()),
         }
+    }
+
+    /// The model `name` refers to; `what` says where the reference is, for the error.
+    pub(crate) fn model(
+        &self,
+        name: &str,
+        what: impl FnOnce() -> String,
+    ) -> Result<&'a Model, EmitError> {
+        self.api
+            .models
+            .get(name)
+            .ok_or_else(|| EmitError::UnknownType {
+                kind: "model",
+                name: name.to_owned(),
+                what: what(),
+            })
+    }
+
+    /// The enum `name` refers to; `what` says where the reference is, for the error.
+    pub(crate) fn enum_def(
+        &self,
+        name: &str,
+        what: impl FnOnce() -> String,
+    ) -> Result<&'a Enum, EmitError> {
+        self.api
+            .enums
+            .get(name)
+            .ok_or_else(|| EmitError::UnknownType {
+                kind: "enum",
+                name: name.to_owned(),
+                what: what(),
+            })
     }
 }
 

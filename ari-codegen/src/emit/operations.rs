@@ -472,7 +472,7 @@ pub(crate) fn emit_operations(cx: &Cx<'_>, plan: &Plan<'_>) -> Result<TokenStrea
             }
             uses_models |=
                 matches!(&op_plan.op.response, ResponseType::Json(t) if mentions_model(t));
-            items.push(builder(cx, op_plan, &owner_type)?);
+            items.push(builder(cx, &rp.resource.wire_name, op_plan, &owner_type)?);
         }
         if needs_config_fields {
             items.push(quote! {
@@ -569,10 +569,16 @@ fn mentions_model(t: &TypeRef) -> bool {
 }
 
 /// One builder: struct, constructor, setters, request, send, `IntoFuture`.
-fn builder(cx: &Cx<'_>, plan: &OpPlan<'_>, owner_type: &str) -> Result<TokenStream, EmitError> {
+/// The builder of one operation of `resource` (its wire name, `channels`).
+fn builder(
+    cx: &Cx<'_>,
+    resource: &str,
+    plan: &OpPlan<'_>,
+    owner_type: &str,
+) -> Result<TokenStream, EmitError> {
     let op = plan.op;
     let name = ident(&plan.builder, || format!("builder of {}", op.nickname))?;
-    let nickname = op.nickname.as_str();
+    let id = op.id(resource);
     let out = output(cx, op)?;
     let out_ty = &out.ty;
     let send_path = &out.send;
@@ -621,15 +627,11 @@ fn builder(cx: &Cx<'_>, plan: &OpPlan<'_>, owner_type: &str) -> Result<TokenStre
     // The request.
     let method = method_tokens(op.method);
     let mut chain = Vec::new();
-    for s in &op.segments {
+    for s in op.path.segments() {
         match s {
             PathSegment::Literal(l) => chain.push(quote!(.segment(#l))),
             PathSegment::Param(w) => {
-                let p = op
-                    .params
-                    .iter()
-                    .find(|p| p.location == ParamLocation::Path && p.wire_name == *w)
-                    .expect("checked by the plan");
+                let p = op.path_param(w).expect("checked by the plan");
                 let f = ident(&p.rust_name, || format!("{}.{}", op.nickname, p.wire_name))?;
                 chain.push(request_part(p, &Kind::Path, &f));
             }
@@ -732,7 +734,7 @@ fn builder(cx: &Cx<'_>, plan: &OpPlan<'_>, owner_type: &str) -> Result<TokenStre
             }
 
             fn parts(self) -> (crate::Client, crate::request::Request) {
-                let request = crate::request::Request::new(#nickname, #method)
+                let request = crate::request::Request::new(#id, #method)
                     #(#chain)*
                     .errors(&[#(#errors),*]);
                 #whole_body
@@ -929,21 +931,15 @@ fn handle(
     h: &Handle<'_>,
     client_methods: &mut Vec<TokenStream>,
 ) -> Result<TokenStream, EmitError> {
-    let m = ident(&h.method, || {
-        format!("handle of {}", ops_plan::template(&h.key))
-    })?;
-    let t = ident(&h.type_name, || {
-        format!("handle of {}", ops_plan::template(&h.key))
-    })?;
-    let tmpl = ops_plan::template(&h.key);
+    let m = ident(&h.method, || format!("handle of {}", h.key))?;
+    let t = ident(&h.type_name, || format!("handle of {}", h.key))?;
+    let tmpl = &h.key;
     // The model read at the key, if any.
     let model = h
         .ops
         .iter()
         .find_map(|o| match (&o.op.method, &o.op.response) {
-            (HttpMethod::Get, ResponseType::Json(TypeRef::Model(name)))
-                if o.op.segments == h.key =>
-            {
+            (HttpMethod::Get, ResponseType::Json(TypeRef::Model(name))) if o.op.path == h.key => {
                 cx.api.models.get(name)
             }
             _ => None,

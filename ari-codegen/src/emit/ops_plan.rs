@@ -38,7 +38,8 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 
 use super::{Cx, EmitError};
 use crate::ir::{
-    HttpMethod, Operation, Param, ParamLocation, PathSegment, Resource, ResponseType, TypeRef,
+    HttpMethod, Operation, Param, ParamLocation, PathSegment, PathTemplate, Resource, ResponseType,
+    TypeRef,
 };
 
 /// Handle base names the rule does not get right, by owner path template. An entry that
@@ -102,8 +103,8 @@ pub(crate) struct Accessor<'a> {
 
 /// A handle on one object.
 pub(crate) struct Handle<'a> {
-    /// The owner key, e.g. `[channels, {channelId}]`.
-    pub key: Vec<PathSegment>,
+    /// The owner key, e.g. `/channels/{channelId}`.
+    pub key: PathTemplate,
     /// Client method name, e.g. `channel`.
     pub method: String,
     /// Type name, e.g. `ChannelHandle`.
@@ -127,41 +128,24 @@ pub(crate) struct OpPlan<'a> {
     pub optional: Vec<&'a Param>,
 }
 
-/// The path template of a key, e.g. `/channels/{channelId}`.
-pub(crate) fn template(segments: &[PathSegment]) -> String {
-    let mut out = String::new();
-    for s in segments {
-        out.push('/');
-        match s {
-            PathSegment::Literal(l) => out.push_str(l),
-            PathSegment::Param(p) => {
-                out.push('{');
-                out.push_str(p);
-                out.push('}');
-            }
-        }
-    }
-    out
-}
-
 /// The owner key of an operation: its path through the first run of path parameters.
-fn owner_key(op: &Operation) -> Option<Vec<PathSegment>> {
-    let first = op
-        .segments
+fn owner_key(op: &Operation) -> Option<PathTemplate> {
+    let segments = op.path.segments();
+    let first = segments
         .iter()
         .position(|s| matches!(s, PathSegment::Param(_)))?;
-    let end = op.segments[first..]
+    let end = segments[first..]
         .iter()
         .position(|s| matches!(s, PathSegment::Literal(_)))
-        .map_or(op.segments.len(), |n| first + n);
-    Some(op.segments[..end].to_vec())
+        .map_or(segments.len(), |n| first + n);
+    Some(op.path.prefix(end))
 }
 
 /// Whether the API can read (a single model) or delete an object at exactly `key`.
-fn is_object(resource: &Resource, key: &[PathSegment]) -> bool {
+fn is_object(resource: &Resource, key: &PathTemplate) -> bool {
     resource.operations.iter().any(|op| {
         !op.is_websocket
-            && op.segments == key
+            && op.path == *key
             && match op.method {
                 HttpMethod::Delete => true,
                 HttpMethod::Get => matches!(op.response, ResponseType::Json(TypeRef::Model(_))),
@@ -180,29 +164,22 @@ fn singular(word: &str) -> String {
 }
 
 /// The literal right before the key's parameters.
-fn last_literal(key: &[PathSegment]) -> Option<&str> {
-    key.iter().rev().find_map(|s| match s {
+fn last_literal(key: &PathTemplate) -> Option<&str> {
+    key.segments().iter().rev().find_map(|s| match s {
         PathSegment::Literal(l) => Some(l.as_str()),
         PathSegment::Param(_) => None,
     })
 }
 
-fn key_params(key: &[PathSegment]) -> Vec<&str> {
-    key.iter()
-        .filter_map(|s| match s {
-            PathSegment::Param(p) => Some(p.as_str()),
-            PathSegment::Literal(_) => None,
-        })
-        .collect()
-}
-
 /// The rule's base name for an object (before collision qualification).
-fn base_name(key: &[PathSegment]) -> String {
-    let tmpl = template(key);
-    if let Some((_, name)) = HANDLE_NAME_OVERRIDES.iter().find(|(t, _)| *t == tmpl) {
+fn base_name(key: &PathTemplate) -> String {
+    if let Some((_, name)) = HANDLE_NAME_OVERRIDES
+        .iter()
+        .find(|(t, _)| *t == key.as_str())
+    {
         return (*name).to_owned();
     }
-    let params = key_params(key);
+    let params: Vec<&str> = key.params().collect();
     if let [param] = params.as_slice() {
         let stem = ["Id", "Name", "_id", "_name"]
             .iter()
@@ -213,54 +190,31 @@ fn base_name(key: &[PathSegment]) -> String {
     singular(last_literal(key).unwrap_or("object")).to_snake_case()
 }
 
-/// Checks that an operation's segments spell its path template.
-fn check_segments(op: &Operation) -> Result<(), EmitError> {
-    if template(&op.segments) != op.path {
-        return Err(EmitError::Operation {
+/// Checks that each placeholder of an operation's path is one of its path parameters.
+fn check_path_params(op: &Operation) -> Result<(), EmitError> {
+    match op.path.params().find(|p| op.path_param(p).is_none()) {
+        Some(p) => Err(EmitError::Operation {
             operation: op.nickname.clone(),
-            message: format!("its segments {:?} do not spell its path", op.segments),
-        });
+            message: format!("path parameter {p} is not among its parameters"),
+        }),
+        None => Ok(()),
     }
-    for s in &op.segments {
-        if let PathSegment::Param(p) = s {
-            if !op
-                .params
-                .iter()
-                .any(|param| param.location == ParamLocation::Path && param.wire_name == *p)
-            {
-                return Err(EmitError::Operation {
-                    operation: op.nickname.clone(),
-                    message: format!("path parameter {p} is not among its parameters"),
-                });
-            }
-        }
-    }
-    Ok(())
 }
 
-fn op_plan<'a>(op: &'a Operation, owner: &[PathSegment]) -> Result<OpPlan<'a>, EmitError> {
-    let owner_wires = key_params(owner);
-    let mut owner_params = Vec::new();
-    for w in &owner_wires {
-        let p = op
-            .params
-            .iter()
-            .find(|p| p.location == ParamLocation::Path && p.wire_name == *w)
-            .expect("checked by check_segments");
-        owner_params.push(p);
-    }
+/// The path parameters of `op` named by `wires`, in that order (checked by
+/// [`check_path_params`]).
+fn path_params<'a, 'w>(op: &'a Operation, wires: impl Iterator<Item = &'w str>) -> Vec<&'a Param> {
+    wires
+        .map(|w| op.path_param(w).expect("checked by check_path_params"))
+        .collect()
+}
+
+/// `owner` is the handle's key (`None` on an accessor), a prefix of the operation's path.
+fn op_plan<'a>(op: &'a Operation, owner: Option<&PathTemplate>) -> Result<OpPlan<'a>, EmitError> {
+    let owner_params = path_params(op, owner.into_iter().flat_map(PathTemplate::params));
     // Other path params in path order.
-    let mut positional: Vec<&Param> = Vec::new();
-    for s in &op.segments[owner.len()..] {
-        if let PathSegment::Param(w) = s {
-            let p = op
-                .params
-                .iter()
-                .find(|p| p.location == ParamLocation::Path && p.wire_name == *w)
-                .expect("checked by check_segments");
-            positional.push(p);
-        }
-    }
+    let owned = owner.map_or(0, |k| k.params().count());
+    let mut positional = path_params(op, op.path.params().skip(owned));
     let mut optional = Vec::new();
     for p in &op.params {
         if p.location == ParamLocation::Path {
@@ -298,14 +252,14 @@ pub(crate) fn plan<'a>(cx: &Cx<'a>) -> Result<Plan<'a>, EmitError> {
     let api = cx.api;
     let mut websocket = Vec::new();
     // (resource index, key) of every object, in order.
-    let mut objects: Vec<(usize, Vec<PathSegment>)> = Vec::new();
+    let mut objects: Vec<(usize, PathTemplate)> = Vec::new();
     for (ri, res) in api.resources.iter().enumerate() {
         for op in &res.operations {
             if op.is_websocket {
                 websocket.push((res, op));
                 continue;
             }
-            check_segments(op)?;
+            check_path_params(op)?;
             if let Some(key) = owner_key(op) {
                 if is_object(res, &key) && !objects.iter().any(|(i, k)| *i == ri && *k == key) {
                     objects.push((ri, key));
@@ -360,7 +314,7 @@ pub(crate) fn plan<'a>(cx: &Cx<'a>) -> Result<Plan<'a>, EmitError> {
                 continue;
             }
             let type_name = format!("{}Handle", name.to_upper_camel_case());
-            claim(name, &type_name, format!("the object {}", template(key)))?;
+            claim(name, &type_name, format!("the object {key}"))?;
             handles.push(Handle {
                 key: key.clone(),
                 method: name.clone(),
@@ -380,13 +334,13 @@ pub(crate) fn plan<'a>(cx: &Cx<'a>) -> Result<Plan<'a>, EmitError> {
                 .and_then(|k| handles.iter_mut().find(|h| h.key == *k))
             {
                 Some(handle) => {
-                    let plan = op_plan(op, &handle.key)?;
+                    let plan = op_plan(op, Some(&handle.key))?;
                     if handle.params.is_empty() {
                         handle.params = plan.owner_params.clone();
                     }
                     handle.ops.push(plan);
                 }
-                None => accessor_ops.push(op_plan(op, &[])?),
+                None => accessor_ops.push(op_plan(op, None)?),
             }
         }
         let accessor = if accessor_ops.is_empty() {
@@ -558,16 +512,8 @@ pub(crate) fn handle_getters<'a>(h: &Handle<'a>) -> Vec<(String, &'a Param)> {
 mod tests {
     use super::*;
 
-    fn key(t: &str) -> Vec<PathSegment> {
-        t.trim_start_matches('/')
-            .split('/')
-            .map(
-                |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    Some(p) => PathSegment::Param(p.to_owned()),
-                    None => PathSegment::Literal(s.to_owned()),
-                },
-            )
-            .collect()
+    fn key(t: &str) -> PathTemplate {
+        PathTemplate::parse(t).unwrap()
     }
 
     #[test]
@@ -590,10 +536,7 @@ mod tests {
     #[test]
     fn templates() {
         let k = key("/asterisk/config/dynamic/{configClass}/{objectType}/{id}");
-        assert_eq!(
-            template(&k),
-            "/asterisk/config/dynamic/{configClass}/{objectType}/{id}"
-        );
+        assert_eq!(k.prefix(3).to_string(), "/asterisk/config/dynamic");
         assert_eq!(last_literal(&k), Some("dynamic"));
     }
 }

@@ -23,7 +23,7 @@ pub(crate) fn emit(cx: &Cx<'_>) -> Result<TokenStream, EmitError> {
                 format!("response of {}", op.nickname)
             })?;
             let method = op.method.as_str();
-            let path = &op.path;
+            let path = op.path.as_str();
             let nickname = &op.nickname;
             let ty_name = ty.to_string().replace(' ', "");
             rows.push(quote! {
@@ -32,34 +32,16 @@ pub(crate) fn emit(cx: &Cx<'_>) -> Result<TokenStream, EmitError> {
                     path: #path,
                     operation: #nickname,
                     type_name: #ty_name,
-                    decode: decode::<#ty>,
+                    decode: decode_as::<#ty>,
                 },
             });
         }
     }
     Ok(quote! {
-        //! Each REST operation's declared JSON response type, by method and path template.
+        //! Each REST operation's declared JSON response type, by method and path template
+        //! (the row type and its decoder are the contract harness's).
 
-        /// One operation's response type.
-        pub(crate) struct ResponseType {
-            /// HTTP method.
-            pub method: &'static str,
-            /// The spec's path template, e.g. `/channels/{channelId}`.
-            pub path: &'static str,
-            /// The operation's nickname.
-            pub operation: &'static str,
-            /// The Rust type, for messages.
-            pub type_name: &'static str,
-            /// Decodes a body as that type and serialises it back to JSON.
-            pub decode: fn(&str) -> Result<serde_json::Value, serde_json::Error>,
-        }
-
-        fn decode<T>(body: &str) -> Result<serde_json::Value, serde_json::Error>
-        where
-            T: serde::de::DeserializeOwned + serde::Serialize,
-        {
-            serde_json::to_value(serde_json::from_str::<T>(body)?)
-        }
+        use crate::contract_harness::{decode_as, ResponseType};
 
         /// Every operation with a JSON response, in IR order.
         pub(crate) const RESPONSE_TYPES: &[ResponseType] = &[#(#rows)*];

@@ -38,15 +38,7 @@ pub(crate) fn rust_type(
             quote!(Vec<#inner>)
         }
         TypeRef::Model(name) => {
-            let model = cx
-                .api
-                .models
-                .get(name)
-                .ok_or_else(|| EmitError::UnknownType {
-                    kind: "model",
-                    name: name.clone(),
-                    what: what(),
-                })?;
+            let model = cx.model(name, what)?;
             let id = ident(&model.rust_name, || format!("model {name}"))?;
             match place {
                 Place::Models => quote!(#id),
@@ -54,15 +46,7 @@ pub(crate) fn rust_type(
             }
         }
         TypeRef::Enum(name) => {
-            let e = cx
-                .api
-                .enums
-                .get(name)
-                .ok_or_else(|| EmitError::UnknownType {
-                    kind: "enum",
-                    name: name.clone(),
-                    what: what(),
-                })?;
+            let e = cx.enum_def(name, what)?;
             let id = ident(&e.rust_name, || format!("enum {name}"))?;
             quote!(super::enums::#id)
         }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod known;
+pub mod rewrite;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

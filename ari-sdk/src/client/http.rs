@@ -41,7 +41,13 @@ pub(super) async fn exchange(
         Method::Put => reqwest::Method::PUT,
         Method::Delete => reqwest::Method::DELETE,
     };
-    let mut builder = inner.http.request(method, url);
+    let Some(http) = &inner.http else {
+        return Err(Error::invalid(
+            Some(operation),
+            "this client has no HTTP endpoint (it belongs to an outbound WebSocket connection)",
+        ));
+    };
+    let mut builder = http.request(method, url);
     if let Some(authorization) = &inner.authorization {
         builder = builder.header(AUTHORIZATION, authorization.clone());
     }
@@ -107,6 +113,45 @@ pub(super) async fn exchange(
     })
 }
 
+/// The WebSocket upgrade request for `url` (`Sec-WebSocket-Key` `key`, subprotocol `protocol`), with the same
+/// credentials and user agent as every REST request of this client. HTTP/1.1: an upgrade does not exist in
+/// HTTP/2.
+pub(super) fn upgrade_request(
+    inner: &Inner,
+    url: reqwest::Url,
+    key: &str,
+    protocol: &str,
+) -> Result<reqwest::RequestBuilder> {
+    use reqwest::header::{
+        CONNECTION, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL, SEC_WEBSOCKET_VERSION, UPGRADE,
+    };
+    let value = |v: &str| {
+        HeaderValue::from_str(v)
+            .map_err(|_| Error::invalid(None, format!("`{v}` is not a valid header value")))
+    };
+    let Some(http) = &inner.http else {
+        return Err(Error::invalid(
+            None,
+            "this client has no HTTP endpoint (it belongs to an outbound WebSocket connection)",
+        ));
+    };
+    let mut builder = http
+        .get(url)
+        .version(reqwest::Version::HTTP_11)
+        .header(CONNECTION, HeaderValue::from_static("Upgrade"))
+        .header(UPGRADE, HeaderValue::from_static("websocket"))
+        .header(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"))
+        .header(SEC_WEBSOCKET_KEY, value(key)?)
+        .header(SEC_WEBSOCKET_PROTOCOL, value(protocol)?);
+    if let Some(authorization) = &inner.authorization {
+        builder = builder.header(AUTHORIZATION, authorization.clone());
+    }
+    if let Some(user_agent) = &inner.user_agent_header {
+        builder = builder.header(USER_AGENT, user_agent.clone());
+    }
+    Ok(builder)
+}
+
 /// Classifies a failure to get a response. URLs are stripped: they may carry the api_key.
 fn send_error(operation: &'static str, error: reqwest::Error) -> Error {
     let error = error.without_url();
@@ -118,31 +163,19 @@ fn send_error(operation: &'static str, error: reqwest::Error) -> Error {
             operation,
             source: Box::new(error),
         }
-    } else if error.is_timeout() {
-        Error::Timeout {
-            operation,
-            source: Box::new(error),
-        }
     } else {
-        Error::Transport {
-            operation,
-            source: Box::new(error),
-        }
+        body_error(operation, error)
     }
 }
 
-/// Classifies a failure while reading a success response's body.
+/// Classifies a failure after the request went out: while waiting for the response or reading
+/// a success response's body. URLs are stripped: they may carry the api_key.
 fn body_error(operation: &'static str, error: reqwest::Error) -> Error {
     let error = error.without_url();
-    if error.is_timeout() {
-        Error::Timeout {
-            operation,
-            source: Box::new(error),
-        }
+    let source = Box::new(error);
+    if source.is_timeout() {
+        Error::Timeout { operation, source }
     } else {
-        Error::Transport {
-            operation,
-            source: Box::new(error),
-        }
+        Error::Transport { operation, source }
     }
 }

@@ -10,7 +10,9 @@ pub(crate) mod runner;
 #[path = "../../tests/support/mod.rs"]
 pub(crate) mod stub;
 
-pub(crate) use runner::{check, coverage, Case, Decoded, Recorded, Response};
+pub(crate) use runner::{
+    check, coverage, decode_as, template_match, Case, Decoded, Recorded, Response, ResponseType,
+};
 
 /// Real responses of Asterisk 22.10.1 (`../shared/fixtures/asterisk-22.10.1/rest.jsonl`), used
 /// as the success body of the operations they fit; empty when the file is not there.

@@ -158,6 +158,28 @@ impl Decoded {
     }
 }
 
+/// One operation's declared JSON response type (a row of the generated `RESPONSE_TYPES`).
+pub(crate) struct ResponseType {
+    /// HTTP method.
+    pub method: &'static str,
+    /// The spec's path template, e.g. `/channels/{channelId}`.
+    pub path: &'static str,
+    /// The operation's nickname.
+    pub operation: &'static str,
+    /// The Rust type, for messages.
+    pub type_name: &'static str,
+    /// Decodes a body as that type and serialises it back to JSON.
+    pub decode: fn(&str) -> Result<serde_json::Value, serde_json::Error>,
+}
+
+/// Decodes `body` as `T` and serialises it back to JSON (a [`ResponseType::decode`]).
+pub(crate) fn decode_as<T>(body: &str) -> Result<serde_json::Value, serde_json::Error>
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+{
+    serde_json::to_value(serde_json::from_str::<T>(body)?)
+}
+
 /// A response recorded from a real Asterisk: `(method, path without query, status, body)`.
 pub(crate) struct Recorded {
     pub method: String,
@@ -166,8 +188,9 @@ pub(crate) struct Recorded {
     pub body: String,
 }
 
-/// Whether `path` fits `template`; the number of literal segments when it does.
-fn template_match(template: &str, path: &str) -> Option<usize> {
+/// Whether `path` (no query) fits `template` (`/channels/{channelId}`); the number of literal
+/// segments when it does (more literals = a better match).
+pub(crate) fn template_match(template: &str, path: &str) -> Option<usize> {
     let t: Vec<&str> = template.trim_matches('/').split('/').collect();
     let p: Vec<&str> = path.trim_matches('/').split('/').collect();
     if t.len() != p.len() {
@@ -344,11 +367,7 @@ pub(crate) async fn check(case: &Case, all: &[Case]) -> Outcome {
 
     // The request description the builder made.
     let request = decoded.request();
-    assert_eq!(
-        request.operation(),
-        case.operation,
-        "{what}: operation name"
-    );
+    assert_eq!(request.operation(), what, "{what}: operation id");
     assert_eq!(request.method().as_str(), case.method, "{what}: method");
     assert_eq!(
         request.path_template().to_string(),
@@ -415,7 +434,7 @@ pub(crate) async fn check(case: &Case, all: &[Case]) -> Outcome {
                 reason: got_reason,
                 ..
             }) => {
-                assert_eq!(operation, case.operation, "{what} {status}: operation");
+                assert_eq!(operation, what, "{what} {status}: operation id");
                 assert_eq!(got, *status, "{what}: status");
                 assert_eq!(
                     got_message.as_deref(),

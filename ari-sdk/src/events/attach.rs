@@ -17,8 +17,9 @@ impl Client {
     /// The connection it makes is registered with the client, so handles (`client.channel(id).events()`, …) and
     /// [`Client::event_connection`] can take subscriptions from it.
     ///
-    /// A client built with [`http_client`](crate::ClientBuilder::http_client) has no TLS settings of its own:
-    /// its event socket trusts the webpki roots unless given [`EventsBuilder::tls_config`].
+    /// The WebSocket upgrade is an HTTP request of the client's own HTTP stack, so the socket trusts exactly what
+    /// REST trusts (the TLS back end, its store, extra roots), also for a client built with
+    /// [`http_client`](crate::ClientBuilder::http_client).
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

@@ -5,28 +5,33 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
-use tokio::net::TcpStream;
+use reqwest::header::{SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_PROTOCOL};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
-use tokio_tungstenite::tungstenite::http::header::{
-    HeaderValue, AUTHORIZATION, SEC_WEBSOCKET_PROTOCOL, USER_AGENT,
-};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::handshake::{client::generate_key, derive_accept_key};
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
-use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::WebSocketStream;
 
-use super::config::Settings;
+use super::config::{events_url, Settings};
 use super::error::{body_text, EventsError};
 use super::hub::Hub;
 use super::payload::{EventPayload, RawEvent};
 use super::rest::{self, InFlight, RestCall};
+use super::resync::{self, ResyncSettings};
 use super::stream::{deadline_after, Command, ConnectionState, EventStream, EventsHandle, Guard};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// A byte stream a WebSocket runs on: the connection reqwest upgraded, or one the outbound listener accepted.
+pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
+
+/// The WebSocket of one connection.
+pub(crate) type Ws = WebSocketStream<Box<dyn Io>>;
 
 /// The WebSocket subprotocol ARI speaks.
-const SUBPROTOCOL: &str = "ari";
+pub(crate) const SUBPROTOCOL: &str = "ari";
 
 /// Connects once, then spawns the task that keeps the connection.
 pub(crate) async fn connect<E: EventPayload>(
@@ -38,10 +43,20 @@ pub(crate) async fn connect<E: EventPayload>(
     stream.ok_or_else(|| EventsError::InvalidConfig("internal: no stream".to_owned()))
 }
 
+/// Spawns the task for a connection accepted by the outbound listener, already upgraded: it is never redialled,
+/// and its streams end when it is lost. The registered stream of all events is returned with the handle.
+pub(crate) fn adopt<E: EventPayload>(
+    ws: Ws,
+    settings: Settings,
+) -> (EventsHandle<E>, EventStream<E>) {
+    let (handle, stream) = spawn(Some(ws), settings, ConnectionState::Connected, true);
+    let stream = stream.unwrap_or_else(|| handle.subscribe());
+    (handle, stream)
+}
+
 /// Spawns the task, which makes the first connection in the background.
 pub(crate) fn start<E: EventPayload>(settings: Settings) -> Result<EventsHandle<E>, EventsError> {
     ensure_runtime()?;
-    settings.target()?;
     let initial = ConnectionState::Connecting {
         attempt: 1,
         last_error: None,
@@ -64,7 +79,11 @@ fn spawn<E: EventPayload>(
     initial: ConnectionState,
     subscribe: bool,
 ) -> (EventsHandle<E>, Option<EventStream<E>>) {
-    let hub = Arc::new(Hub::with_apps(settings.capacity, settings.apps.clone()));
+    let mut hub = Hub::with_apps(settings.capacity, settings.apps.clone());
+    if settings.resync.is_some() {
+        hub = hub.tracking_objects();
+    }
+    let hub = Arc::new(hub);
     let (state_tx, state_rx) = watch::channel(initial);
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (rest_tx, rest_rx) = mpsc::unbounded_channel();
@@ -149,75 +168,75 @@ async fn supervise<E: EventPayload>(
     }
 }
 
-/// One connection attempt: TCP, TLS, WebSocket upgrade with the `ari` subprotocol and the credentials.
+/// One connection attempt: an HTTP/1.1 upgrade request with the `ari` subprotocol through the client's own HTTP
+/// stack (its connection pool, TLS back end and trust store, credentials and user agent), then the WebSocket on
+/// the upgraded connection. `Sec-WebSocket-Accept` and the subprotocol of the answer are checked.
 pub(crate) async fn handshake(settings: &Settings) -> Result<Ws, EventsError> {
-    let target = settings.target()?;
-    let url = target.redacted.clone();
-    let mut request = target
-        .url
-        .as_str()
-        .into_client_request()
-        .map_err(|e| EventsError::InvalidConfig(format!("bad events URL {url}: {e}")))?;
-    let headers = request.headers_mut();
-    headers.insert(
-        SEC_WEBSOCKET_PROTOCOL,
-        HeaderValue::from_static(SUBPROTOCOL),
-    );
-    let user_agent = settings
-        .user_agent
-        .as_deref()
-        .and_then(|ua| HeaderValue::from_str(ua).ok())
-        .unwrap_or_else(|| {
-            HeaderValue::from_static(concat!("ari-sdk/", env!("CARGO_PKG_VERSION")))
-        });
-    headers.insert(USER_AGENT, user_agent);
-    if let Some(auth) = &target.authorization {
-        let mut value = HeaderValue::from_str(auth).map_err(|_| {
-            EventsError::InvalidConfig("credentials are not valid in a header".to_owned())
-        })?;
-        value.set_sensitive(true);
-        headers.insert(AUTHORIZATION, value);
-    }
-
-    let connector = if target.url.starts_with("wss:") {
-        let config = match &settings.tls {
-            Some(c) => Arc::clone(c),
-            None => super::tls::default_config().map_err(|e| EventsError::Connect {
-                url: url.clone(),
-                source: Arc::new(e),
-            })?,
-        };
-        Connector::Rustls(config)
-    } else {
-        Connector::Plain
+    let Some(client) = &settings.client else {
+        return Err(EventsError::InvalidConfig(
+            "an accepted connection cannot be dialled again".to_owned(),
+        ));
     };
-
-    let connect = tokio_tungstenite::connect_async_tls_with_config(
-        request,
-        Some(WebSocketConfig::default()),
-        true,
-        Some(connector),
-    );
-    match tokio::time::timeout(settings.connect_timeout, connect).await {
+    let target = events_url(client, settings)?;
+    let url = target.redacted;
+    let connect_error = |source: BoxedError| EventsError::Connect {
+        url: url.clone(),
+        source,
+    };
+    let key = generate_key();
+    let request = client
+        .upgrade_request(target.http, &key, SUBPROTOCOL)
+        .map_err(|e| EventsError::InvalidConfig(e.to_string()))?;
+    let attempt = async {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| connect_error(Arc::new(e.without_url())))?;
+        let status = response.status();
+        if status != reqwest::StatusCode::SWITCHING_PROTOCOLS {
+            let body = response.bytes().await.unwrap_or_default();
+            return Err(EventsError::Rejected {
+                url: url.clone(),
+                status: status.as_u16(),
+                message: body_text(&body),
+            });
+        }
+        let headers = response.headers();
+        let accept = headers.get(SEC_WEBSOCKET_ACCEPT).map(|v| v.as_bytes());
+        if accept != Some(derive_accept_key(key.as_bytes()).as_bytes()) {
+            return Err(connect_error(message(
+                "the server's Sec-WebSocket-Accept does not match the key sent",
+            )));
+        }
+        let protocol = headers.get(SEC_WEBSOCKET_PROTOCOL).map(|v| v.as_bytes());
+        if protocol != Some(SUBPROTOCOL.as_bytes()) {
+            return Err(connect_error(message(
+                "the server did not accept the `ari` WebSocket subprotocol",
+            )));
+        }
+        let upgraded = response
+            .upgrade()
+            .await
+            .map_err(|e| connect_error(Arc::new(e.without_url())))?;
+        let io: Box<dyn Io> = Box::new(upgraded);
+        Ok(
+            WebSocketStream::from_raw_socket(io, Role::Client, Some(WebSocketConfig::default()))
+                .await,
+        )
+    };
+    match tokio::time::timeout(settings.connect_timeout, attempt).await {
         Err(_) => Err(EventsError::ConnectTimeout {
-            url,
+            url: url.clone(),
             after: settings.connect_timeout,
         }),
-        Ok(Err(tungstenite::Error::Http(response))) => Err(EventsError::Rejected {
-            url,
-            status: response.status().as_u16(),
-            message: response
-                .body()
-                .as_deref()
-                .map(body_text)
-                .unwrap_or_default(),
-        }),
-        Ok(Err(e)) => Err(EventsError::Connect {
-            url,
-            source: Arc::new(e),
-        }),
-        Ok(Ok((ws, _response))) => Ok(ws),
+        Ok(result) => result,
     }
+}
+
+type BoxedError = super::error::BoxError;
+
+fn message(text: &'static str) -> BoxedError {
+    Arc::new(std::io::Error::other(text))
 }
 
 /// How a connection ended.
@@ -234,12 +253,15 @@ enum Ended {
 async fn run<E: EventPayload>(
     first: Option<Ws>,
     settings: Settings,
-    hub: &Hub<E>,
+    hub: &Arc<Hub<E>>,
     state: &watch::Sender<ConnectionState>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     mut rest: mpsc::UnboundedReceiver<RestCall>,
 ) {
-    let url = settings.target().map(|t| t.redacted).unwrap_or_default();
+    // The resync after the last reconnect, while it runs; replacing it (a newer reconnect) or the end of this
+    // function aborts it.
+    let mut resyncing = AbortOnDrop(None);
+    let url = settings.label.clone();
     let (mut ws, mut step) = match first {
         Some(ws) => (ws, 0),
         None => match establish(&settings, hub, state, &mut commands, &mut rest, None, 0).await {
@@ -268,6 +290,17 @@ async fn run<E: EventPayload>(
             Ended::Lost(error) => error,
         };
         drop(ws);
+        if settings.client.is_none() {
+            // An accepted connection is not redialled: its end is the end of its streams, without an error when
+            // the server closed it.
+            tracing::info!(%url, reason = %lost, "ARI outbound connection ended");
+            let error = match lost {
+                EventsError::ClosedByServer { .. } => None,
+                other => Some(other),
+            };
+            finish(state, hub, error);
+            return;
+        }
         // Events may be missing from the last message received on, not only from when the loss was noticed
         // (which, for a connection that went silent, is up to ping interval + pong deadline later).
         let (lost_start, lost_at) = (last.at, last.wall);
@@ -296,7 +329,35 @@ async fn run<E: EventPayload>(
         hub.stats.reconnected();
         state.send_replace(ConnectionState::Connected);
         hub.dispatch_gap(lost_start, lost_at, now);
+        if let Some(source) = &settings.resync {
+            let resync = ResyncSettings {
+                source: Arc::clone(source),
+                apps: settings.apps.clone(),
+                subscribe_all: settings.subscribe_all,
+            };
+            let task = tokio::spawn(resync::run(Arc::clone(hub), resync, hub.seq()));
+            resyncing.replace(task);
+        }
         tracing::info!(%url, gap = ?now.duration_since(lost_start), "ARI events reconnected");
+    }
+}
+
+/// A task aborted when replaced or dropped.
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl AbortOnDrop {
+    fn replace(&mut self, task: tokio::task::JoinHandle<()>) {
+        if let Some(old) = self.0.replace(task) {
+            old.abort();
+        }
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
     }
 }
 

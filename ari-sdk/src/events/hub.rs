@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use super::error::EventsError;
 use super::payload::{ends_by_default, EventPayload, ObjectKind, ObjectRef, RawEvent};
 use super::queue::{Item, Queue};
+use super::resync::Resync;
 use super::stream::{ConnectionState, Gap, Health, SubscriberHealth};
 
 pub(crate) type Predicate<E> = Box<dyn Fn(&E) -> bool + Send + Sync>;
@@ -76,6 +77,9 @@ struct Registry<E> {
     seq: u64,
     broad: Vec<BroadSub<E>>,
     objects: Objects<E>,
+    /// The channels (0) and bridges (1) events named and did not end, each with the sequence number of the first
+    /// event that named it (kept only when the connection resyncs after gaps: see [`super::resync`]).
+    known: [HashMap<Box<str>, u64>; 2],
     /// Set once the connection is over: later subscriptions end at once with this.
     closed: Option<Option<EventsError>>,
 }
@@ -84,6 +88,8 @@ pub(crate) struct Hub<E> {
     capacity: usize,
     max_bytes: usize,
     registry: Mutex<Registry<E>>,
+    /// Whether the channels and bridges events name are tracked (`Registry::known`), for resyncs.
+    track_known: bool,
     /// What the connection task observed, for [`Health`].
     pub(crate) stats: Stats,
 }
@@ -134,6 +140,7 @@ impl<E: EventPayload> Hub<E> {
         Hub {
             capacity,
             max_bytes: super::queue::DEFAULT_MAX_BYTES,
+            track_known: false,
             stats: Stats {
                 apps,
                 seen: Mutex::default(),
@@ -143,8 +150,102 @@ impl<E: EventPayload> Hub<E> {
                 seq: 0,
                 broad: Vec::new(),
                 objects: Default::default(),
+                known: Default::default(),
                 closed: None,
             }),
+        }
+    }
+
+    /// The same hub, tracking the channels and bridges events name, for resyncs after gaps.
+    pub(crate) fn tracking_objects(mut self) -> Self {
+        self.track_known = true;
+        self
+    }
+
+    /// The sequence number of the last message dispatched.
+    pub(crate) fn seq(&self) -> u64 {
+        self.lock().seq
+    }
+
+    /// The objects of per-object streams a resync after a reconnect at `seq` must check: known alive before the
+    /// loss (an event named it at or before `seq`: for its own stream, or for channels and bridges, for any) and
+    /// named by no event since.
+    pub(crate) fn resync_candidates(&self, seq: u64) -> Vec<(ObjectKind, String)> {
+        let reg = self.lock();
+        let mut out = Vec::new();
+        for kind in ObjectKind::ALL {
+            for (id, subs) in &reg.objects[kind.index()] {
+                if subs.iter().any(|s| s.last_seq > seq) {
+                    continue;
+                }
+                let seen_by_stream = subs.iter().any(|s| s.last_seq > 0);
+                let seen_by_any = known_index(kind)
+                    .and_then(|k| reg.known[k].get(id))
+                    .is_some_and(|first| *first <= seq);
+                if seen_by_stream || seen_by_any {
+                    out.push((kind, id.to_string()));
+                }
+            }
+        }
+        out
+    }
+
+    /// After a resync at `seq` read that the applications hold `channels` and `bridges`: returns those no event
+    /// named at or before `seq` (sorted: they appeared during the gap), and forgets known objects the
+    /// applications no longer hold that no event named since.
+    pub(crate) fn forget_known_before(
+        &self,
+        seq: u64,
+        channels: &std::collections::HashSet<String>,
+        bridges: &std::collections::HashSet<String>,
+    ) -> (Vec<String>, Vec<String>) {
+        let mut reg = self.lock();
+        let mut appeared = [Vec::new(), Vec::new()];
+        for (k, now) in [channels, bridges].into_iter().enumerate() {
+            let known = &mut reg.known[k];
+            appeared[k] = now
+                .iter()
+                .filter(|id| known.get(id.as_str()).is_none_or(|first| *first > seq))
+                .cloned()
+                .collect();
+            appeared[k].sort();
+            known.retain(|id, first| *first > seq || now.contains(&**id));
+            for id in now {
+                known.entry(id.as_str().into()).or_insert(seq);
+            }
+        }
+        let [channels, bridges] = appeared;
+        (channels, bridges)
+    }
+
+    /// Ends the streams of the objects `report` found ended (those named by no event after `seq`) with
+    /// [`Item::EndedInGap`], then gives `report` to every broad subscriber.
+    pub(crate) fn apply_resync(&self, seq: u64, report: Resync) {
+        let mut reg = self.lock();
+        for ended in &report.ended {
+            let kind = ended.kind;
+            if let Some(k) = known_index(kind) {
+                reg.known[k].remove(ended.id.as_str());
+            }
+            let map = &mut reg.objects[kind.index()];
+            let Some(subs) = map.get_mut(ended.id.as_str()) else {
+                continue;
+            };
+            subs.retain(|sub| {
+                if sub.last_seq > seq {
+                    return true;
+                }
+                sub.queue.push_sized(Item::EndedInGap(ended.clone()), 0);
+                sub.queue.finish(None);
+                false
+            });
+            if subs.is_empty() {
+                map.remove(ended.id.as_str());
+            }
+        }
+        let report = Arc::new(report);
+        for sub in &reg.broad {
+            sub.queue.push_sized(Item::Resync(Arc::clone(&report)), 0);
         }
     }
 
@@ -338,6 +439,15 @@ impl<E: EventPayload> Hub<E> {
         }
         reg.seq += 1;
         let seq = reg.seq;
+        if self.track_known {
+            let ev: &E = &event;
+            track(
+                &mut reg.known,
+                seq,
+                &mut |visit| ev.for_each_object(visit),
+                &|object| ev.ends_object(object),
+            );
+        }
         for (list, kind, object_id) in spawned {
             let id = reg.next_id;
             reg.next_id += 1;
@@ -452,6 +562,34 @@ impl<E: EventPayload> Hub<E> {
 
 /// The per-object subscriptions, by kind, then id.
 type Objects<E> = [HashMap<Box<str>, Vec<ObjectSub<E>>>; 4];
+
+/// Where `Registry::known` keeps objects of `kind`: channels and bridges only.
+fn known_index(kind: ObjectKind) -> Option<usize> {
+    match kind {
+        ObjectKind::Channel => Some(0),
+        ObjectKind::Bridge => Some(1),
+        _ => None,
+    }
+}
+
+/// Records the channels and bridges of one message (at `seq`) in `known`: added when named, removed when ended.
+fn track<'a>(
+    known: &mut [HashMap<Box<str>, u64>; 2],
+    seq: u64,
+    visit_all: &mut VisitAll<'_, 'a>,
+    ends: &dyn Fn(ObjectRef<'a>) -> bool,
+) {
+    visit_all(&mut |object| {
+        let Some(k) = known_index(object.kind) else {
+            return;
+        };
+        if ends(object) {
+            known[k].remove(object.id);
+        } else if !known[k].contains_key(object.id) {
+            known[k].insert(object.id.into(), seq);
+        }
+    });
+}
 
 /// Calls its argument for every object of one message (`for_each_object` of the payload).
 type VisitAll<'f, 'a> = dyn FnMut(&mut dyn FnMut(ObjectRef<'a>)) + 'f;

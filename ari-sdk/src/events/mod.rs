@@ -21,6 +21,10 @@
 //!   ([`channel`](EventsHandle::channel), [`bridge`](EventsHandle::bridge), [`playback`](EventsHandle::playback),
 //!   [`recording`](EventsHandle::recording)), which end by themselves when the object's life ends. They are
 //!   registered synchronously, so with a [`unique_id`] they can be taken before the object is created.
+//! * After each reconnect the connection resyncs (connections of [`Client::events`](crate::Client::events),
+//!   unless turned off with [`EventsBuilder::resync`]): it reads what the applications hold, ends the per-object
+//!   streams of objects that ended while the socket was down with [`StreamItem::EndedInGap`], and reports them
+//!   and the channels and bridges that appeared meanwhile in a [`StreamItem::Resync`].
 //! * The state of the connection is observable ([`ConnectionState`], [`EventsHandle::watch_state`]); the task
 //!   ends, with a close frame, on [`EventsHandle::close`] or when every handle and stream has been dropped.
 //! * The runtime is generic over the event type through [`EventPayload`], which the generated `Event`
@@ -28,17 +32,17 @@
 
 mod attach;
 mod backoff;
-mod config;
-mod connection;
+pub(crate) mod config;
+pub(crate) mod connection;
 mod error;
 mod hub;
 mod id;
-mod payload;
+pub(crate) mod payload;
 mod queue;
 mod registry;
 pub(crate) mod rest;
+mod resync;
 mod stream;
-mod tls;
 
 pub use crate::typed_waits::EventKind;
 pub use backoff::ReconnectPolicy;
@@ -48,9 +52,9 @@ pub(crate) use hub::SpawnedList;
 pub use id::unique_id;
 pub use payload::{ends_by_default, DecodeError, EventPayload, ObjectKind, ObjectRef, RawEvent};
 pub(crate) use registry::Registry;
+pub use resync::{EndedInGap, GapEnd, Resync};
 pub(crate) use stream::{deadline_after, into_wait_result};
 pub use stream::{
     Awaited, ConnectionState, EventStream, EventWaiter, EventsHandle, Gap, Health, StreamItem,
     SubscriberHealth, WaitError,
 };
-pub(crate) use tls::config_for as tls_config_for;

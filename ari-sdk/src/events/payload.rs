@@ -254,7 +254,7 @@ pub fn ends_by_default(type_name: &str, kind: ObjectKind) -> bool {
 }
 
 /// Top-level event properties that hold a `Channel`, in the events of Asterisk 16–23.
-const CHANNEL_FIELDS: &[&str] = &[
+pub(crate) const CHANNEL_FIELDS: &[&str] = &[
     "channel",
     "replace_channel",
     "caller",
@@ -273,7 +273,7 @@ const CHANNEL_FIELDS: &[&str] = &[
 ];
 
 /// Top-level event properties that hold a `Bridge`.
-const BRIDGE_FIELDS: &[&str] = &[
+pub(crate) const BRIDGE_FIELDS: &[&str] = &[
     "bridge",
     "bridge_from",
     "transferer_first_leg_bridge",

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use super::error::EventsError;
+use super::resync::{EndedInGap, Resync};
 use super::stream::{Gap, StreamItem};
 
 /// What the subscriber missed right before an item (or at the end of the buffer).
@@ -43,6 +44,10 @@ impl Missed {
 pub(crate) enum Item<E> {
     Event(Arc<E>),
     Error(EventsError),
+    /// What a resync after a gap found (broad subscribers).
+    Resync(Arc<Resync>),
+    /// The object of a per-object stream ended while the socket was down (its last item).
+    EndedInGap(EndedInGap),
 }
 
 struct Slot<E> {
@@ -224,6 +229,8 @@ impl<E: Clone> Queue<E> {
                 return Poll::Ready(Some(match slot.item {
                     Item::Event(e) => Ok(StreamItem::Event(Arc::unwrap_or_clone(e))),
                     Item::Error(e) => Err(e),
+                    Item::Resync(r) => Ok(StreamItem::Resync(Arc::unwrap_or_clone(r))),
+                    Item::EndedInGap(e) => Ok(StreamItem::EndedInGap(e)),
                 }));
             }
         }
@@ -284,6 +291,7 @@ mod tests {
                 Poll::Ready(Some(Ok(StreamItem::Lagged { missed }))) => {
                     out.push(format!("lag{missed}"))
                 }
+                Poll::Ready(Some(Ok(other))) => out.push(format!("{other:?}")),
                 Poll::Ready(Some(Err(e))) => out.push(format!("err:{e}")),
             }
         }

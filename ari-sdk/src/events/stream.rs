@@ -15,6 +15,7 @@ use super::error::EventsError;
 use super::hub::{Filter, Hub, SpawnFn, Spawned, SpawnedList, SubKey};
 use super::payload::{EventPayload, ObjectKind};
 use super::queue::Queue;
+use super::resync::{EndedInGap, Resync};
 use crate::Event;
 
 /// One item of an event stream.
@@ -35,6 +36,16 @@ pub enum StreamItem<E = Event> {
         /// How many events (or error items) were dropped.
         missed: u64,
     },
+    /// What the resync after the last [`Gap`](StreamItem::Gap) found (streams of all events and of matching
+    /// events; see [`Resync`]): the per-object streams it ended and the channels and bridges that appeared in the
+    /// applications while the socket was down. Comes after the gap, once the state has been read (events
+    /// received since the reconnect may come first). Connections made by
+    /// [`Client::events`](crate::Client::events) resync unless [`EventsBuilder::resync`](super::EventsBuilder::resync)
+    /// turned it off.
+    Resync(Resync),
+    /// The last item of a per-object stream whose object ended while the socket was down, found by the resync
+    /// after the gap: its end event was never received, and the stream ends after this.
+    EndedInGap(EndedInGap),
 }
 
 /// `timeout` from now, or a point decades away when that cannot be represented (`Duration::MAX` means "no
@@ -62,7 +73,8 @@ impl<E> StreamItem<E> {
         }
     }
 
-    /// Whether events may be missing at this point (a gap or lag).
+    /// Whether events may be missing at this point (a gap or lag), or were (a resync's findings, an object
+    /// ended while the socket was down): anything but an event.
     pub fn is_loss(&self) -> bool {
         !matches!(self, StreamItem::Event(_))
     }
@@ -504,26 +516,25 @@ impl<E: EventPayload> EventStream<E> {
             let Ok(item) = tokio::time::timeout_at(deadline, self.next()).await else {
                 return Err(WaitError::Timeout { awaited, timeout });
             };
-            match into_wait_result(item, &awaited) {
-                Ok(event) => {
-                    if let Some(value) = f(event) {
-                        return Ok(value);
-                    }
+            if let Some(event) = into_wait_result(item, &awaited)? {
+                if let Some(value) = f(event) {
+                    return Ok(value);
                 }
-                Err(e) => return Err(e),
             }
         }
     }
 }
 
-/// `now + timeout`, or far in the future when that does not fit in an [`Instant`].
+/// What one stream item means to a wait: an event (`Some`), nothing to decide on (`None`: a resync report), or
+/// the end of the wait.
 pub(crate) fn into_wait_result<E>(
     item: Option<Result<StreamItem<E>, EventsError>>,
     awaited: &Awaited,
-) -> Result<E, WaitError> {
+) -> Result<Option<E>, WaitError> {
     let awaited = || awaited.clone();
     match item {
-        Some(Ok(StreamItem::Event(e))) => Ok(e),
+        Some(Ok(StreamItem::Event(e))) => Ok(Some(e)),
+        Some(Ok(StreamItem::Resync(_))) => Ok(None),
         Some(Ok(StreamItem::Gap(gap))) => Err(WaitError::Gap {
             awaited: awaited(),
             gap,
@@ -531,6 +542,10 @@ pub(crate) fn into_wait_result<E>(
         Some(Ok(StreamItem::Lagged { missed })) => Err(WaitError::Lagged {
             awaited: awaited(),
             missed,
+        }),
+        Some(Ok(StreamItem::EndedInGap(ended))) => Err(WaitError::EndedInGap {
+            awaited: awaited(),
+            ended,
         }),
         Some(Err(error)) => Err(WaitError::Stream {
             awaited: awaited(),
@@ -689,6 +704,14 @@ pub enum WaitError {
         /// What was awaited.
         awaited: Awaited,
     },
+    /// The object whose stream was read ended while the socket was down (found by the resync after a gap).
+    #[error("{} {} ended while the events socket was down, before {awaited}", .ended.kind, .ended.id)]
+    EndedInGap {
+        /// What was awaited.
+        awaited: Awaited,
+        /// The object and how it ended.
+        ended: EndedInGap,
+    },
 }
 
 impl WaitError {
@@ -699,7 +722,8 @@ impl WaitError {
             | WaitError::Gap { awaited, .. }
             | WaitError::Lagged { awaited, .. }
             | WaitError::Stream { awaited, .. }
-            | WaitError::Ended { awaited } => awaited,
+            | WaitError::Ended { awaited }
+            | WaitError::EndedInGap { awaited, .. } => awaited,
         }
     }
 
@@ -786,8 +810,12 @@ impl<E: EventPayload> Future for EventWaiter<E> {
                 error,
             }));
         };
-        if let Poll::Ready(item) = Pin::new(stream).poll_next(cx) {
-            return Poll::Ready(into_wait_result(item, &this.awaited));
+        while let Poll::Ready(item) = Pin::new(&mut *stream).poll_next(cx) {
+            match into_wait_result(item, &this.awaited) {
+                Ok(None) => continue,
+                Ok(Some(event)) => return Poll::Ready(Ok(event)),
+                Err(e) => return Poll::Ready(Err(e)),
+            }
         }
         let deadline = this.deadline;
         let sleep = this

@@ -151,7 +151,7 @@ pub mod applications {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "list",
+                    "applications.list",
                     crate::request::Method::Get,
                 )
                 .segment("applications")
@@ -192,7 +192,7 @@ pub mod applications {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "applications.get",
                     crate::request::Method::Get,
                 )
                 .segment("applications")
@@ -248,7 +248,7 @@ pub mod applications {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "filter",
+                    "applications.filter",
                     crate::request::Method::Put,
                 )
                 .segment("applications")
@@ -306,7 +306,7 @@ pub mod applications {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "subscribe",
+                    "applications.subscribe",
                     crate::request::Method::Post,
                 )
                 .segment("applications")
@@ -365,7 +365,7 @@ pub mod applications {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "unsubscribe",
+                    "applications.unsubscribe",
                     crate::request::Method::Delete,
                 )
                 .segment("applications")
@@ -432,7 +432,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getInfo",
+                    "asterisk.getInfo",
                     crate::request::Method::Get,
                 )
                 .segment("asterisk")
@@ -474,7 +474,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "listLogChannels",
+                    "asterisk.listLogChannels",
                     crate::request::Method::Get,
                 )
                 .segment("asterisk")
@@ -515,7 +515,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "listModules",
+                    "asterisk.listModules",
                     crate::request::Method::Get,
                 )
                 .segment("asterisk")
@@ -556,7 +556,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "ping",
+                    "asterisk.ping",
                     crate::request::Method::Get,
                 )
                 .segment("asterisk")
@@ -598,7 +598,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getGlobalVar",
+                    "asterisk.getGlobalVar",
                     crate::request::Method::Get,
                 )
                 .segment("asterisk")
@@ -653,7 +653,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "setGlobalVar",
+                    "asterisk.setGlobalVar",
                     crate::request::Method::Post,
                 )
                 .segment("asterisk")
@@ -709,7 +709,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getObject",
+                    "asterisk.getObject",
                     crate::request::Method::Get,
                 )
                 .segment("asterisk")
@@ -783,7 +783,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "updateObject",
+                    "asterisk.updateObject",
                     crate::request::Method::Put,
                 )
                 .segment("asterisk")
@@ -848,7 +848,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "deleteObject",
+                    "asterisk.deleteObject",
                     crate::request::Method::Delete,
                 )
                 .segment("asterisk")
@@ -908,7 +908,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "addLog",
+                    "asterisk.addLog",
                     crate::request::Method::Post,
                 )
                 .segment("asterisk")
@@ -957,7 +957,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "deleteLog",
+                    "asterisk.deleteLog",
                     crate::request::Method::Delete,
                 )
                 .segment("asterisk")
@@ -1000,7 +1000,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "rotateLog",
+                    "asterisk.rotateLog",
                     crate::request::Method::Put,
                 )
                 .segment("asterisk")
@@ -1044,7 +1044,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getModule",
+                    "asterisk.getModule",
                     crate::request::Method::Get,
                 )
                 .segment("asterisk")
@@ -1092,7 +1092,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "loadModule",
+                    "asterisk.loadModule",
                     crate::request::Method::Post,
                 )
                 .segment("asterisk")
@@ -1135,7 +1135,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "reloadModule",
+                    "asterisk.reloadModule",
                     crate::request::Method::Put,
                 )
                 .segment("asterisk")
@@ -1183,7 +1183,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "unloadModule",
+                    "asterisk.unloadModule",
                     crate::request::Method::Delete,
                 )
                 .segment("asterisk")
@@ -1242,7 +1242,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "list",
+                    "bridges.list",
                     crate::request::Method::Get,
                 )
                 .segment("bridges")
@@ -1332,7 +1332,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "create",
+                    "bridges.create",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -1377,7 +1377,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "bridges.get",
                     crate::request::Method::Get,
                 )
                 .segment("bridges")
@@ -1461,7 +1461,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "createWithId",
+                    "bridges.createWithId",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -1506,7 +1506,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "destroy",
+                    "bridges.destroy",
                     crate::request::Method::Delete,
                 )
                 .segment("bridges")
@@ -1598,7 +1598,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "addChannel",
+                    "bridges.addChannel",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -1671,7 +1671,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "startMoh",
+                    "bridges.startMoh",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -1720,7 +1720,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "stopMoh",
+                    "bridges.stopMoh",
                     crate::request::Method::Delete,
                 )
                 .segment("bridges")
@@ -1824,7 +1824,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "play",
+                    "bridges.play",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -1929,7 +1929,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "playWithId",
+                    "bridges.playWithId",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -2058,7 +2058,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "record",
+                    "bridges.record",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -2124,7 +2124,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "removeChannel",
+                    "bridges.removeChannel",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -2184,7 +2184,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getBridgeVar",
+                    "bridges.getBridgeVar",
                     crate::request::Method::Get,
                 )
                 .segment("bridges")
@@ -2261,7 +2261,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "setBridgeVar",
+                    "bridges.setBridgeVar",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -2322,7 +2322,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getBridgeVars",
+                    "bridges.getBridgeVars",
                     crate::request::Method::Get,
                 )
                 .segment("bridges")
@@ -2381,7 +2381,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "setBridgeVars",
+                    "bridges.setBridgeVars",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -2431,7 +2431,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "clearVideoSource",
+                    "bridges.clearVideoSource",
                     crate::request::Method::Delete,
                 )
                 .segment("bridges")
@@ -2483,7 +2483,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "setVideoSource",
+                    "bridges.setVideoSource",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -2535,7 +2535,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "list",
+                    "channels.list",
                     crate::request::Method::Get,
                 )
                 .segment("channels")
@@ -2703,7 +2703,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "originate",
+                    "channels.originate",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -2829,7 +2829,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "create",
+                    "channels.create",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -2988,7 +2988,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "externalMedia",
+                    "channels.externalMedia",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -3049,7 +3049,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "channels.get",
                     crate::request::Method::Get,
                 )
                 .segment("channels")
@@ -3215,7 +3215,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "originateWithId",
+                    "channels.originateWithId",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -3298,7 +3298,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "hangup",
+                    "channels.hangup",
                     crate::request::Method::Delete,
                 )
                 .segment("channels")
@@ -3347,7 +3347,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "answer",
+                    "channels.answer",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -3435,7 +3435,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "continueInDialplan",
+                    "channels.continueInDialplan",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -3509,7 +3509,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "dial",
+                    "channels.dial",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -3604,7 +3604,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "sendDTMF",
+                    "channels.sendDTMF",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -3659,7 +3659,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "hold",
+                    "channels.hold",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -3708,7 +3708,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "unhold",
+                    "channels.unhold",
                     crate::request::Method::Delete,
                 )
                 .segment("channels")
@@ -3769,7 +3769,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "startMoh",
+                    "channels.startMoh",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -3819,7 +3819,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "stopMoh",
+                    "channels.stopMoh",
                     crate::request::Method::Delete,
                 )
                 .segment("channels")
@@ -3886,7 +3886,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "move",
+                    "channels.move",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -3945,7 +3945,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "mute",
+                    "channels.mute",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -4004,7 +4004,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "unmute",
+                    "channels.unmute",
                     crate::request::Method::Delete,
                 )
                 .segment("channels")
@@ -4099,7 +4099,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "play",
+                    "channels.play",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -4192,7 +4192,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "playWithId",
+                    "channels.playWithId",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -4246,7 +4246,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "progress",
+                    "channels.progress",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -4358,7 +4358,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "record",
+                    "channels.record",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -4427,7 +4427,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "redirect",
+                    "channels.redirect",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -4479,7 +4479,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "ring",
+                    "channels.ring",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -4528,7 +4528,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "ringStop",
+                    "channels.ringStop",
                     crate::request::Method::Delete,
                 )
                 .segment("channels")
@@ -4577,7 +4577,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "rtpstatistics",
+                    "channels.rtpstatistics",
                     crate::request::Method::Get,
                 )
                 .segment("channels")
@@ -4620,7 +4620,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "startSilence",
+                    "channels.startSilence",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -4669,7 +4669,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "stopSilence",
+                    "channels.stopSilence",
                     crate::request::Method::Delete,
                 )
                 .segment("channels")
@@ -4766,7 +4766,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "snoopChannel",
+                    "channels.snoopChannel",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -4858,7 +4858,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "snoopChannelWithId",
+                    "channels.snoopChannelWithId",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -4913,7 +4913,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "transfer_progress",
+                    "channels.transfer_progress",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -4973,7 +4973,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getChannelVar",
+                    "channels.getChannelVar",
                     crate::request::Method::Get,
                 )
                 .segment("channels")
@@ -5052,7 +5052,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "setChannelVar",
+                    "channels.setChannelVar",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -5113,7 +5113,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getChannelVars",
+                    "channels.getChannelVars",
                     crate::request::Method::Get,
                 )
                 .segment("channels")
@@ -5172,7 +5172,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "setChannelVars",
+                    "channels.setChannelVars",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -5224,7 +5224,7 @@ pub mod device_states {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "list",
+                    "deviceStates.list",
                     crate::request::Method::Get,
                 )
                 .segment("deviceStates")
@@ -5265,7 +5265,7 @@ pub mod device_states {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "deviceStates.get",
                     crate::request::Method::Get,
                 )
                 .segment("deviceStates")
@@ -5316,7 +5316,7 @@ pub mod device_states {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "update",
+                    "deviceStates.update",
                     crate::request::Method::Put,
                 )
                 .segment("deviceStates")
@@ -5364,7 +5364,7 @@ pub mod device_states {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "delete",
+                    "deviceStates.delete",
                     crate::request::Method::Delete,
                 )
                 .segment("deviceStates")
@@ -5413,7 +5413,7 @@ pub mod endpoints {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "list",
+                    "endpoints.list",
                     crate::request::Method::Get,
                 )
                 .segment("endpoints")
@@ -5491,7 +5491,7 @@ pub mod endpoints {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "refer",
+                    "endpoints.refer",
                     crate::request::Method::Post,
                 )
                 .segment("endpoints")
@@ -5573,7 +5573,7 @@ pub mod endpoints {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "sendMessage",
+                    "endpoints.sendMessage",
                     crate::request::Method::Put,
                 )
                 .segment("endpoints")
@@ -5624,7 +5624,7 @@ pub mod endpoints {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "listByTech",
+                    "endpoints.listByTech",
                     crate::request::Method::Get,
                 )
                 .segment("endpoints")
@@ -5671,7 +5671,7 @@ pub mod endpoints {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "endpoints.get",
                     crate::request::Method::Get,
                 )
                 .segment("endpoints")
@@ -5759,7 +5759,7 @@ pub mod endpoints {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "referToEndpoint",
+                    "endpoints.referToEndpoint",
                     crate::request::Method::Post,
                 )
                 .segment("endpoints")
@@ -5849,7 +5849,7 @@ pub mod endpoints {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "sendMessageToEndpoint",
+                    "endpoints.sendMessageToEndpoint",
                     crate::request::Method::Put,
                 )
                 .segment("endpoints")
@@ -5913,7 +5913,7 @@ pub mod events {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "claimChannel",
+                    "events.claimChannel",
                     crate::request::Method::Post,
                 )
                 .segment("events")
@@ -6002,7 +6002,7 @@ pub mod events {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "userEvent",
+                    "events.userEvent",
                     crate::request::Method::Post,
                 )
                 .segment("events")
@@ -6056,7 +6056,7 @@ pub mod mailboxes {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "list",
+                    "mailboxes.list",
                     crate::request::Method::Get,
                 )
                 .segment("mailboxes")
@@ -6097,7 +6097,7 @@ pub mod mailboxes {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "mailboxes.get",
                     crate::request::Method::Get,
                 )
                 .segment("mailboxes")
@@ -6151,7 +6151,7 @@ pub mod mailboxes {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "update",
+                    "mailboxes.update",
                     crate::request::Method::Put,
                 )
                 .segment("mailboxes")
@@ -6195,7 +6195,7 @@ pub mod mailboxes {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "delete",
+                    "mailboxes.delete",
                     crate::request::Method::Delete,
                 )
                 .segment("mailboxes")
@@ -6240,7 +6240,7 @@ pub mod playbacks {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "playbacks.get",
                     crate::request::Method::Get,
                 )
                 .segment("playbacks")
@@ -6282,7 +6282,7 @@ pub mod playbacks {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "stop",
+                    "playbacks.stop",
                     crate::request::Method::Delete,
                 )
                 .segment("playbacks")
@@ -6333,7 +6333,7 @@ pub mod playbacks {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "control",
+                    "playbacks.control",
                     crate::request::Method::Post,
                 )
                 .segment("playbacks")
@@ -6388,7 +6388,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "listStored",
+                    "recordings.listStored",
                     crate::request::Method::Get,
                 )
                 .segment("recordings")
@@ -6430,7 +6430,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getLive",
+                    "recordings.getLive",
                     crate::request::Method::Get,
                 )
                 .segment("recordings")
@@ -6473,7 +6473,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "cancel",
+                    "recordings.cancel",
                     crate::request::Method::Delete,
                 )
                 .segment("recordings")
@@ -6516,7 +6516,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "mute",
+                    "recordings.mute",
                     crate::request::Method::Post,
                 )
                 .segment("recordings")
@@ -6565,7 +6565,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "unmute",
+                    "recordings.unmute",
                     crate::request::Method::Delete,
                 )
                 .segment("recordings")
@@ -6614,7 +6614,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "pause",
+                    "recordings.pause",
                     crate::request::Method::Post,
                 )
                 .segment("recordings")
@@ -6663,7 +6663,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "unpause",
+                    "recordings.unpause",
                     crate::request::Method::Delete,
                 )
                 .segment("recordings")
@@ -6712,7 +6712,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "stop",
+                    "recordings.stop",
                     crate::request::Method::Post,
                 )
                 .segment("recordings")
@@ -6756,7 +6756,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getStored",
+                    "recordings.getStored",
                     crate::request::Method::Get,
                 )
                 .segment("recordings")
@@ -6799,7 +6799,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "deleteStored",
+                    "recordings.deleteStored",
                     crate::request::Method::Delete,
                 )
                 .segment("recordings")
@@ -6851,7 +6851,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "copyStored",
+                    "recordings.copyStored",
                     crate::request::Method::Post,
                 )
                 .segment("recordings")
@@ -6904,7 +6904,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getStoredFile",
+                    "recordings.getStoredFile",
                     crate::request::Method::Get,
                 )
                 .segment("recordings")
@@ -6981,7 +6981,7 @@ pub mod sounds {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "list",
+                    "sounds.list",
                     crate::request::Method::Get,
                 )
                 .segment("sounds")
@@ -7024,7 +7024,7 @@ pub mod sounds {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "sounds.get",
                     crate::request::Method::Get,
                 )
                 .segment("sounds")

@@ -44,7 +44,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "list",
+                    "channels.list",
                     crate::request::Method::Get,
                 )
                 .segment("channels")
@@ -85,7 +85,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "channels.get",
                     crate::request::Method::Get,
                 )
                 .segment("channels")
@@ -127,7 +127,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "hangup",
+                    "channels.hangup",
                     crate::request::Method::Delete,
                 )
                 .segment("channels")
@@ -169,7 +169,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getVariable",
+                    "channels.getVariable",
                     crate::request::Method::Get,
                 )
                 .segment("channels")

@@ -151,3 +151,66 @@ pub fn fixture_lines() -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// A wss server of [`wss_server`].
+#[allow(dead_code, reason = "not every test crate reads every field")]
+pub struct WssServer {
+    pub port: u16,
+    /// Its certificate, PEM.
+    pub pem: Vec<u8>,
+    /// Its certificate, DER.
+    pub cert: tokio_rustls::rustls::pki_types::CertificateDer<'static>,
+    /// Ends once it has served every connection and each was closed.
+    pub task: JoinHandle<()>,
+}
+
+/// A wss server on 127.0.0.1 with a throwaway self-signed certificate for `localhost`; serves
+/// `connections` successful handshakes (failed TLS handshakes do not count), sending `first` on
+/// each and keeping it open until the client closes it.
+#[allow(dead_code, reason = "used by the TLS tests of some test crates only")]
+pub async fn wss_server(connections: usize, first: &str) -> WssServer {
+    use tokio_rustls::rustls;
+
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let pem = certified.cert.pem().into_bytes();
+    let cert = certified.cert.der().clone();
+    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server_config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key.into())
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let first = first.to_owned();
+    let task = tokio::spawn(async move {
+        let mut served = 0;
+        let mut open = Vec::new();
+        while served < connections {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let Ok(tls) = acceptor.accept(tcp).await else {
+                continue;
+            };
+            let mut ws = tokio_tungstenite::accept_hdr_async(tls, answer_ari)
+                .await
+                .unwrap();
+            ws.send(Message::text(first.clone())).await.unwrap();
+            served += 1;
+            open.push(tokio::spawn(async move {
+                while let Some(Ok(_)) = ws.next().await {}
+            }));
+        }
+        for task in open {
+            let _ = task.await;
+        }
+    });
+    WssServer {
+        port,
+        pem,
+        cert,
+        task,
+    }
+}

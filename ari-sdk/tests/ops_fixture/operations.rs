@@ -99,7 +99,7 @@ pub mod applications {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "list",
+                    "applications.list",
                     crate::request::Method::Get,
                 )
                 .segment("applications")
@@ -140,7 +140,7 @@ pub mod applications {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "applications.get",
                     crate::request::Method::Get,
                 )
                 .segment("applications")
@@ -196,7 +196,7 @@ pub mod applications {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "filter",
+                    "applications.filter",
                     crate::request::Method::Put,
                 )
                 .segment("applications")
@@ -254,7 +254,7 @@ pub mod applications {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "subscribe",
+                    "applications.subscribe",
                     crate::request::Method::Post,
                 )
                 .segment("applications")
@@ -317,7 +317,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getInfo",
+                    "asterisk.getInfo",
                     crate::request::Method::Get,
                 )
                 .segment("asterisk")
@@ -372,7 +372,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "setGlobalVar",
+                    "asterisk.setGlobalVar",
                     crate::request::Method::Post,
                 )
                 .segment("asterisk")
@@ -428,7 +428,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getObject",
+                    "asterisk.getObject",
                     crate::request::Method::Get,
                 )
                 .segment("asterisk")
@@ -502,7 +502,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "updateObject",
+                    "asterisk.updateObject",
                     crate::request::Method::Put,
                 )
                 .segment("asterisk")
@@ -567,7 +567,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "deleteObject",
+                    "asterisk.deleteObject",
                     crate::request::Method::Delete,
                 )
                 .segment("asterisk")
@@ -627,7 +627,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "addLog",
+                    "asterisk.addLog",
                     crate::request::Method::Post,
                 )
                 .segment("asterisk")
@@ -676,7 +676,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "deleteLog",
+                    "asterisk.deleteLog",
                     crate::request::Method::Delete,
                 )
                 .segment("asterisk")
@@ -719,7 +719,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getModule",
+                    "asterisk.getModule",
                     crate::request::Method::Get,
                 )
                 .segment("asterisk")
@@ -767,7 +767,7 @@ pub mod asterisk {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "reloadModule",
+                    "asterisk.reloadModule",
                     crate::request::Method::Put,
                 )
                 .segment("asterisk")
@@ -876,7 +876,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "create",
+                    "bridges.create",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -921,7 +921,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "bridges.get",
                     crate::request::Method::Get,
                 )
                 .segment("bridges")
@@ -1005,7 +1005,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "createWithId",
+                    "bridges.createWithId",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -1050,7 +1050,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "destroy",
+                    "bridges.destroy",
                     crate::request::Method::Delete,
                 )
                 .segment("bridges")
@@ -1142,7 +1142,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "addChannel",
+                    "bridges.addChannel",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -1215,7 +1215,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "startMoh",
+                    "bridges.startMoh",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -1273,7 +1273,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "setBridgeVars",
+                    "bridges.setBridgeVars",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -1332,7 +1332,7 @@ pub mod bridges {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "setVideoSource",
+                    "bridges.setVideoSource",
                     crate::request::Method::Post,
                 )
                 .segment("bridges")
@@ -1384,7 +1384,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "list",
+                    "channels.list",
                     crate::request::Method::Get,
                 )
                 .segment("channels")
@@ -1552,7 +1552,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "originate",
+                    "channels.originate",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -1736,7 +1736,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "originateWithId",
+                    "channels.originateWithId",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -1819,7 +1819,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "hangup",
+                    "channels.hangup",
                     crate::request::Method::Delete,
                 )
                 .segment("channels")
@@ -1868,7 +1868,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "answer",
+                    "channels.answer",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -1965,7 +1965,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "sendDTMF",
+                    "channels.sendDTMF",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -2032,7 +2032,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "startMoh",
+                    "channels.startMoh",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -2100,7 +2100,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "move",
+                    "channels.move",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -2165,7 +2165,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "mute",
+                    "channels.mute",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -2260,7 +2260,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "play",
+                    "channels.play",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -2353,7 +2353,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "playWithId",
+                    "channels.playWithId",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -2455,7 +2455,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "snoopChannel",
+                    "channels.snoopChannel",
                     crate::request::Method::Post,
                 )
                 .segment("channels")
@@ -2514,7 +2514,7 @@ pub mod channels {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getChannelVar",
+                    "channels.getChannelVar",
                     crate::request::Method::Get,
                 )
                 .segment("channels")
@@ -2566,7 +2566,7 @@ pub mod device_states {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "list",
+                    "deviceStates.list",
                     crate::request::Method::Get,
                 )
                 .segment("deviceStates")
@@ -2607,7 +2607,7 @@ pub mod device_states {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "deviceStates.get",
                     crate::request::Method::Get,
                 )
                 .segment("deviceStates")
@@ -2658,7 +2658,7 @@ pub mod device_states {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "update",
+                    "deviceStates.update",
                     crate::request::Method::Put,
                 )
                 .segment("deviceStates")
@@ -2706,7 +2706,7 @@ pub mod device_states {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "delete",
+                    "deviceStates.delete",
                     crate::request::Method::Delete,
                 )
                 .segment("deviceStates")
@@ -2755,7 +2755,7 @@ pub mod endpoints {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "list",
+                    "endpoints.list",
                     crate::request::Method::Get,
                 )
                 .segment("endpoints")
@@ -2826,7 +2826,7 @@ pub mod endpoints {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "sendMessage",
+                    "endpoints.sendMessage",
                     crate::request::Method::Put,
                 )
                 .segment("endpoints")
@@ -2877,7 +2877,7 @@ pub mod endpoints {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "listByTech",
+                    "endpoints.listByTech",
                     crate::request::Method::Get,
                 )
                 .segment("endpoints")
@@ -2924,7 +2924,7 @@ pub mod endpoints {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "endpoints.get",
                     crate::request::Method::Get,
                 )
                 .segment("endpoints")
@@ -3009,7 +3009,7 @@ pub mod endpoints {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "sendMessageToEndpoint",
+                    "endpoints.sendMessageToEndpoint",
                     crate::request::Method::Put,
                 )
                 .segment("endpoints")
@@ -3073,7 +3073,7 @@ pub mod events {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "claimChannel",
+                    "events.claimChannel",
                     crate::request::Method::Post,
                 )
                 .segment("events")
@@ -3162,7 +3162,7 @@ pub mod events {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "userEvent",
+                    "events.userEvent",
                     crate::request::Method::Post,
                 )
                 .segment("events")
@@ -3217,7 +3217,7 @@ pub mod playbacks {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "playbacks.get",
                     crate::request::Method::Get,
                 )
                 .segment("playbacks")
@@ -3259,7 +3259,7 @@ pub mod playbacks {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "stop",
+                    "playbacks.stop",
                     crate::request::Method::Delete,
                 )
                 .segment("playbacks")
@@ -3310,7 +3310,7 @@ pub mod playbacks {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "control",
+                    "playbacks.control",
                     crate::request::Method::Post,
                 )
                 .segment("playbacks")
@@ -3366,7 +3366,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getLive",
+                    "recordings.getLive",
                     crate::request::Method::Get,
                 )
                 .segment("recordings")
@@ -3409,7 +3409,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "stop",
+                    "recordings.stop",
                     crate::request::Method::Post,
                 )
                 .segment("recordings")
@@ -3453,7 +3453,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getStored",
+                    "recordings.getStored",
                     crate::request::Method::Get,
                 )
                 .segment("recordings")
@@ -3496,7 +3496,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "deleteStored",
+                    "recordings.deleteStored",
                     crate::request::Method::Delete,
                 )
                 .segment("recordings")
@@ -3548,7 +3548,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "copyStored",
+                    "recordings.copyStored",
                     crate::request::Method::Post,
                 )
                 .segment("recordings")
@@ -3601,7 +3601,7 @@ pub mod recordings {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "getStoredFile",
+                    "recordings.getStoredFile",
                     crate::request::Method::Get,
                 )
                 .segment("recordings")
@@ -3678,7 +3678,7 @@ pub mod sounds {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "list",
+                    "sounds.list",
                     crate::request::Method::Get,
                 )
                 .segment("sounds")
@@ -3721,7 +3721,7 @@ pub mod sounds {
         }
         fn parts(self) -> (crate::Client, crate::request::Request) {
             let request = crate::request::Request::new(
-                    "get",
+                    "sounds.get",
                     crate::request::Method::Get,
                 )
                 .segment("sounds")

@@ -215,10 +215,7 @@ async fn claim_channel_from_a_broadcast() {
     }
     // The `broadcast` extension offers its channel (the `;2` half) to the applications matching
     // ARI_BROADCAST_FILTER; this application claims it and gets it in Stasis.
-    let id = scene.unique("bcast");
-    let other = format!("{id}-2");
-    scene.cleanup.channel(&id);
-    scene.cleanup.channel(&other);
+    let (id, other) = scene.local_ids("bcast");
     client
         .channels()
         .originate(scene.local("broadcast"))

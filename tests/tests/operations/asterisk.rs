@@ -1,13 +1,12 @@
 //! The `asterisk` resource (system information, global variables, modules, log channels,
 //! dynamic configuration), `sounds` and `deviceStates`.
 
-use ari_live_tests::{connect, expect_api_error, numeric_version};
+use ari_live_tests::{connect_suite, expect_api_error, numeric_version};
 use ari_sdk::enums::{DeviceStateValue, InfoSection};
 
 #[tokio::test]
 async fn info_ping_and_global_variables() {
-    let ari = connect().await;
-    let client = ari.suite_client().await;
+    let (ari, client) = connect_suite().await;
 
     let info = client.asterisk().get_info().await.expect("getInfo");
     let system = info.system.expect("getInfo has a system section");
@@ -50,8 +49,7 @@ async fn info_ping_and_global_variables() {
 
 #[tokio::test]
 async fn modules_list_get_reload_unload_load() {
-    let ari = connect().await;
-    let client = ari.suite_client().await;
+    let (_ari, client) = connect_suite().await;
     let modules = client.asterisk().list_modules().await.expect("listModules");
     assert!(
         modules
@@ -62,30 +60,25 @@ async fn modules_list_get_reload_unload_load() {
 
     // Reload (a module no other test relies on: the speex codec): the server's last reload
     // time moves.
-    let before = client
-        .asterisk()
-        .get_info()
-        .only([InfoSection::Status])
-        .await
-        .expect("getInfo")
-        .status
-        .expect("status")
-        .last_reload_time;
+    let last_reload = || async {
+        client
+            .asterisk()
+            .get_info()
+            .only([InfoSection::Status])
+            .await
+            .expect("getInfo")
+            .status
+            .expect("status")
+            .last_reload_time
+    };
+    let before = last_reload().await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     client
         .module("codec_speex.so")
         .reload_module()
         .await
         .expect("reloadModule");
-    let after = client
-        .asterisk()
-        .get_info()
-        .only([InfoSection::Status])
-        .await
-        .expect("getInfo")
-        .status
-        .expect("status")
-        .last_reload_time;
+    let after = last_reload().await;
     assert!(after > before, "last_reload_time {before} -> {after}");
     expect_api_error!(
         client.module("func_md5.so").reload_module(),
@@ -125,8 +118,7 @@ async fn modules_list_get_reload_unload_load() {
 async fn log_channels_appear_rotate_and_go() {
     // The only test that touches log channels: rotating reloads the logger, which drops every
     // log channel made through ARI.
-    let ari = connect().await;
-    let client = ari.suite_client().await;
+    let (ari, client) = connect_suite().await;
     let name = ari.unique("log");
     let log = client.log_channel(&name);
     let suffix = format!("/{name}");
@@ -173,8 +165,7 @@ async fn config_objects_create_read_update_delete() {
     // The sandbox gives res_pjsip's `aor` objects a memory wizard (sorcery.conf), so they can be
     // created at run time (on every Asterisk the sandbox runs; res_websocket_client's objects,
     // which are memory-backed too, exist from 20 on only).
-    let ari = connect().await;
-    let client = ari.suite_client().await;
+    let (ari, client) = connect_suite().await;
     let id = ari.unique("aor");
     let object = client.config_object("res_pjsip", "aor", &id);
     let value_of = |tuples: &[ari_sdk::models::ConfigTuple], attribute: &str| {
@@ -235,8 +226,7 @@ async fn config_objects_create_read_update_delete() {
 
 #[tokio::test]
 async fn sounds_list_and_get() {
-    let ari = connect().await;
-    let client = ari.suite_client().await;
+    let (_ari, client) = connect_suite().await;
     let sounds = client
         .sounds()
         .list()
@@ -268,8 +258,7 @@ async fn sounds_list_and_get() {
 
 #[tokio::test]
 async fn device_states_update_read_delete() {
-    let ari = connect().await;
-    let client = ari.suite_client().await;
+    let (ari, client) = connect_suite().await;
     let name = format!("Stasis:{}", ari.unique("device"));
     let device = client.device_state(&name);
 

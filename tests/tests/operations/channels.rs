@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ari_live_tests::{expect_api_error, poll_until, Scene, EVENT_TIMEOUT};
+use ari_live_tests::{expect_api_error, poll_until, until_dtmf_echoed, Scene, EVENT_TIMEOUT};
 use ari_sdk::enums::{ChannelState, HangupReason, MediaDirection, SnoopDirection};
 use serde_json::json;
 
@@ -11,10 +11,7 @@ use serde_json::json;
 async fn originate_get_list_hangup() {
     let mut scene = Scene::new("originate").await;
     let client = scene.client.clone();
-    let id = scene.unique("orig");
-    let other = format!("{id}-2");
-    scene.cleanup.channel(&id);
-    scene.cleanup.channel(&other);
+    let (id, other) = scene.local_ids("orig");
 
     let channel = client
         .channels()
@@ -132,10 +129,7 @@ async fn wait_for_state(client: &ari_sdk::Client, id: &str, state: ChannelState)
 async fn create_then_dial() {
     let mut scene = Scene::new("dial").await;
     let client = scene.client.clone();
-    let id = scene.unique("created");
-    let other = format!("{id}-2");
-    scene.cleanup.channel(&id);
-    scene.cleanup.channel(&other);
+    let (id, other) = scene.local_ids("created");
     let created = client
         .channels()
         .create(scene.local("wait"), &scene.app)
@@ -264,32 +258,22 @@ async fn dtmf_round_trip_and_silence() {
     let channel = client.channel(&id);
 
     // Send until a digit comes back (the far end's Read may not have started yet).
-    let mut echoed = None;
-    for _ in 0..20 {
-        channel
-            .send_dtmf("5")
-            .before(0)
-            .between(100)
-            .duration(120)
-            .after(0)
-            .await
-            .expect("sendDTMF");
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(700);
-        while let Some(event) = scene
-            .events
-            .next(deadline.saturating_duration_since(tokio::time::Instant::now()))
-            .await
-        {
-            if event["type"] == "ChannelDtmfReceived" && event["channel"]["id"] == id.as_str() {
-                echoed = Some(event);
-                break;
-            }
-        }
-        if echoed.is_some() {
-            break;
-        }
-    }
-    let echoed = echoed.expect("the dtmf extension never sent the digit back");
+    let echoed = until_dtmf_echoed(
+        &mut scene.events,
+        &id,
+        || async {
+            channel
+                .send_dtmf("5")
+                .before(0)
+                .between(100)
+                .duration(120)
+                .after(0)
+                .await
+                .expect("sendDTMF");
+        },
+        "the dtmf extension",
+    )
+    .await;
     assert_eq!(echoed["digit"], "5");
     // Without digits Asterisk answers 400 "DTMF is required": the SDK makes `dtmf` required (the
     // required-parameter sweep, tests/required_params.rs, keeps that in agreement with the server).

@@ -365,42 +365,35 @@ async fn contact_peer_and_endpoint_state_follow_qualify() {
     peer.wait_for("OPTIONS", EVENT_TIMEOUT, |_| true).await;
 
     peer.answer_with(Some(200));
-    let is_ours = |e: &Value| e["endpoint"]["resource"] == name.as_str();
-    let reachable = all_of(
-        &mut scene,
-        &[
-            ("ContactStatusChange", &|e| {
-                is_ours(e) && e["contact_info"]["contact_status"] == "Reachable"
-            }),
-            ("PeerStatusChange", &|e| {
-                is_ours(e) && e["peer"]["peer_status"] == "Reachable"
-            }),
-            ("EndpointStateChange", &|e| {
-                is_ours(e) && e["endpoint"]["state"] == "online"
-            }),
-        ],
-    )
-    .await;
+    let reachable = status_changes(&mut scene, &name, "Reachable", "online").await;
     assert_eq!(reachable[0]["contact_info"]["aor"], name.as_str());
     assert_eq!(reachable[0]["contact_info"]["uri"], peer.contact(&name));
     assert_eq!(reachable[1]["endpoint"]["technology"], "PJSIP");
 
     peer.answer_with(None);
+    status_changes(&mut scene, &name, "Unreachable", "offline").await;
+}
+
+/// Waits for the three events of endpoint `name` becoming `status` (its contact and peer:
+/// `Reachable`, `Unreachable`) and its endpoint `state` (`online`, `offline`); returns them in
+/// that order.
+async fn status_changes(scene: &mut Scene, name: &str, status: &str, state: &str) -> Vec<Value> {
+    let is_ours = |e: &Value| e["endpoint"]["resource"] == name;
     all_of(
-        &mut scene,
+        scene,
         &[
             ("ContactStatusChange", &|e| {
-                is_ours(e) && e["contact_info"]["contact_status"] == "Unreachable"
+                is_ours(e) && e["contact_info"]["contact_status"] == status
             }),
             ("PeerStatusChange", &|e| {
-                is_ours(e) && e["peer"]["peer_status"] == "Unreachable"
+                is_ours(e) && e["peer"]["peer_status"] == status
             }),
             ("EndpointStateChange", &|e| {
-                is_ours(e) && e["endpoint"]["state"] == "offline"
+                is_ours(e) && e["endpoint"]["state"] == state
             }),
         ],
     )
-    .await;
+    .await
 }
 
 /// A predicate on an event's JSON.

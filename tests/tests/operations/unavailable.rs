@@ -6,12 +6,11 @@
 //!
 //! (Endpoints, messages, REFERs and RTP statistics run for real over SIP: see `sip.rs`.)
 
-use ari_live_tests::{connect, expect_api_error};
+use ari_live_tests::{connect_suite, expect_api_error};
 
 #[tokio::test]
 async fn mailboxes_list_get_update_delete_assert_404_no_res_mwi_external() {
-    let ari = connect().await;
-    let client = ari.suite_client().await;
+    let (ari, client) = connect_suite().await;
     let name = ari.unique("mbox");
     expect_api_error!(client.mailboxes().list(), 404, "Resource not found");
     expect_api_error!(client.mailbox(&name).get(), 404, "Resource not found");

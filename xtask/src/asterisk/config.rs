@@ -276,7 +276,52 @@ pub fn ari_conf(password: &str, read_only_password: &str) -> String {
          type = user\n\
          read_only = yes\n\
          password = {read_only_password}\n\
-         password_format = plain\n"
+         password_format = plain\n\
+         \n\
+         ; The live tests of the outbound WebSocket write their `outbound_websocket` sections in\n\
+         ; this file (and reload res_ari); `up` writes it empty.\n\
+         #tryinclude {OUTBOUND_ARI_CONF}\n"
+    )
+}
+
+/// The file `ari.conf` includes, for the `outbound_websocket` sections of the live tests.
+pub const OUTBOUND_ARI_CONF: &str = "ari-outbound.conf";
+/// The file `websocket_client.conf` includes, for the `websocket_client` sections of the live tests.
+pub const OUTBOUND_CLIENT_CONF: &str = "websocket_client-outbound.conf";
+
+/// A `websocket_client` section (res_websocket_client) for an outbound WebSocket to `uri` with Basic
+/// credentials `user`/`password`; `kind` is `persistent` or `per_call_config`; `extra` adds lines (TLS
+/// options, a different `reconnect_interval`).
+pub fn websocket_client_section(
+    id: &str,
+    uri: &str,
+    kind: &str,
+    user: &str,
+    password: &str,
+    extra: &str,
+) -> String {
+    format!(
+        "[{id}]\ntype = websocket_client\nconnection_type = {kind}\nuri = {uri}\nprotocols = ari\n\
+         username = {user}\npassword = {password}\nconnection_timeout = 2000\nreconnect_attempts = 4\n\
+         {extra}\n"
+    )
+}
+
+/// An `outbound_websocket` section (ari.conf) serving `app` over the `websocket_client` of the same `id`,
+/// with the rights of ARI user `ari_user`.
+pub fn outbound_websocket_section(id: &str, app: &str, ari_user: &str) -> String {
+    format!(
+        "[{id}]\ntype = outbound_websocket\nwebsocket_client_id = {id}\napps = {app}\n\
+         local_ari_user = {ari_user}\nsubscribe_all = no\n\n"
+    )
+}
+
+/// `websocket_client.conf`: only the include of the live tests' file.
+pub fn websocket_client_conf() -> String {
+    format!(
+        "; Written by `cargo xtask asterisk up`. The live tests of the outbound WebSocket write\n\
+         ; their `websocket_client` sections in this file (and reload res_websocket_client).\n\
+         #tryinclude {OUTBOUND_CLIENT_CONF}\n"
     )
 }
 
@@ -512,7 +557,8 @@ const DEFAULTS_ONLY: &[&str] = &[
     "features.conf",
     "pjproject.conf",
     "udptl.conf",
-    "websocket_client.conf",
+    OUTBOUND_ARI_CONF,
+    OUTBOUND_CLIENT_CONF,
 ];
 
 /// Every configuration file of one instance: `(file name, contents)`.
@@ -539,6 +585,7 @@ pub fn all_files(
         ("rtp.conf", rtp_conf()),
         ("cdr.conf", records_off_conf()),
         ("cel.conf", records_off_conf()),
+        ("websocket_client.conf", websocket_client_conf()),
     ];
     for name in DEFAULTS_ONLY {
         files.push((

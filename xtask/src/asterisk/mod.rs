@@ -14,6 +14,9 @@
 //! (where the connection settings for the tests go; default `.sandbox/ari.json`).
 
 mod config;
+pub use config::{
+    outbound_websocket_section, websocket_client_section, OUTBOUND_ARI_CONF, OUTBOUND_CLIENT_CONF,
+};
 mod process;
 mod progress;
 #[cfg(test)]
