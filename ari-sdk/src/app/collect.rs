@@ -223,7 +223,7 @@ pub async fn collect(
             tokio::select! {
                 biased;
                 item = events.next() => {
-                    if let Event::ChannelDtmfReceived(dtmf) = into_wait_result(item, &awaited)? {
+                    if let Some(Event::ChannelDtmfReceived(dtmf)) = into_wait_result(item, &awaited)? {
                         let ended = input.push(&dtmf.digit);
                         if spec.barge_in || ended.is_some() {
                             stop_playback(&playback).await;

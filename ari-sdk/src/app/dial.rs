@@ -338,24 +338,24 @@ async fn follow(
             item = leg_event => match item {
                 None => None,
                 item => match into_wait_result(item, &leg_awaited)? {
-                    Event::Dial(dial) => Some(dial),
+                    Some(Event::Dial(dial)) => Some(dial),
                     // A soft hangup request's `cause` is not a Q.850 cause (22.10.1 sends 32 there).
-                    Event::ChannelHangupRequest(request) if request.soft != Some(true) => {
+                    Some(Event::ChannelHangupRequest(request)) if request.soft != Some(true) => {
                         cause = request.cause.or(cause);
                         continue;
                     }
-                    Event::ChannelDestroyed(d) => {
+                    Some(Event::ChannelDestroyed(d)) => {
                         cause = Some(d.cause);
                         cause_txt = Some(d.cause_txt);
                         None
                     }
-                    Event::StasisEnd(_) => None,
+                    Some(Event::StasisEnd(_)) => None,
                     _ => continue,
                 },
             },
             item = caller_events.next() => match into_wait_result(item, &caller_awaited)? {
                 // The caller's stream ends when it leaves: a wait error saying so.
-                Event::Dial(dial) => Some(dial),
+                Some(Event::Dial(dial)) => Some(dial),
                 _ => continue,
             },
             () = tokio::time::sleep_until(deadline) => {
@@ -529,11 +529,13 @@ fn ended(
             Event::StasisEnd(_) | Event::ChannelDestroyed(_) | Event::ChannelHangupRequest(_),
         ))) => Some(Ok(side)),
         Some(Ok(StreamItem::Event(_))) => None,
-        other => Some(
-            into_wait_result(other, awaited)
-                .map(|_| side)
-                .map_err(Into::into),
-        ),
+        other => match into_wait_result(other, awaited) {
+            // A resync report: nothing to decide on.
+            Ok(_) => None,
+            // The side ended while the connection was down.
+            Err(WaitError::EndedInGap { .. }) => Some(Ok(side)),
+            Err(e) => Some(Err(e.into())),
+        },
     }
 }
 

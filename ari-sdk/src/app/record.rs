@@ -214,8 +214,8 @@ pub async fn record(
                 Some(_) => {}
             },
             item = recording_events.next() => match into_wait_result(item, &awaited)? {
-                Event::RecordingStarted(started) => started_at = Some(started.timestamp),
-                Event::RecordingFinished(finished) => {
+                Some(Event::RecordingStarted(started)) => started_at = Some(started.timestamp),
+                Some(Event::RecordingFinished(finished)) => {
                     let terminator = digits.into_iter().find(|(at, _)| {
                         started_at.is_none_or(|started| *at >= started) && *at <= finished.timestamp
                     });
@@ -230,7 +230,7 @@ pub async fn record(
                         ended_by,
                     });
                 }
-                Event::RecordingFailed(failed) => {
+                Some(Event::RecordingFailed(failed)) => {
                     return Err(CallError::RecordingFailed(Box::new(failed.recording)));
                 }
                 _ => {}

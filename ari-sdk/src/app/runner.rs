@@ -397,26 +397,11 @@ impl App {
         Fut::Output: HandlerResult,
         S: Future + Send,
     {
-        let handler: Handler = Arc::new(move |call| {
-            let fut = handler(call);
-            Box::pin(async move { fut.await.into_result() })
-        });
         let mut servers = Vec::with_capacity(self.servers.len());
         for client in &self.servers {
             servers.push(ServerConn::open(client.clone(), &self.name).await?);
         }
-        let shared = Arc::new(Shared {
-            name: self.name.clone(),
-            handler,
-            max_calls: self.max_calls,
-            on_error: self.on_error,
-            linger: self.linger,
-            shutdown: self.shutdown.clone(),
-            counters: Counters::default(),
-            active: watch::channel(0).0,
-            live: Mutex::new(HashMap::new()),
-            next_call: AtomicU64::new(0),
-        });
+        let shared = self.shared(handler);
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut dispatchers = tokio::task::JoinSet::new();
         for server in servers {
@@ -435,43 +420,192 @@ impl App {
                 Err(e) => Stopped::ConnectionClosed { server: String::new(), error: Some(e.to_string()) },
             },
         };
-        self.shutdown.trigger();
-        let drain_started = Instant::now();
-        tracing::info!(target: TARGET, app = %self.name, reason = ?stopped, "shutting down");
-        let mut active = shared.active.subscribe();
-        let drained = tokio::time::timeout(self.shutdown_deadline, active.wait_for(|n| *n == 0))
-            .await
-            .is_ok();
-        if !drained {
-            hang_up_the_rest(&shared).await;
-            let left = tokio::time::timeout(UNDO_TIMEOUT, active.wait_for(|n| *n == 0))
-                .await
-                .is_ok();
-            if !left {
-                for call in shared.live_calls() {
-                    call.abort.abort();
-                }
-                let _ = tokio::time::timeout(UNDO_TIMEOUT, active.wait_for(|n| *n == 0)).await;
-            }
-        }
-        let drain_time = drain_started.elapsed();
+        let report = drain(&shared, self.shutdown_deadline, stopped).await;
         stop_tx.send_replace(true);
         while dispatchers.join_next().await.is_some() {}
-        let c = &shared.counters;
-        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        Ok(Report {
-            calls: load(&c.calls),
-            succeeded: load(&c.succeeded),
-            failed: load(&c.failed),
-            panicked: load(&c.panicked),
-            cancelled: load(&c.cancelled),
-            rejected: load(&c.rejected),
-            hung_up_at_shutdown: load(&c.hung_up_at_shutdown),
-            claimed: load(&c.claimed),
-            claims_lost: load(&c.claims_lost),
-            stopped,
-            drain_time,
+        Ok(report)
+    }
+
+    /// Serves calls arriving on an outbound WebSocket listener in `per_call_config` mode (one connection per
+    /// call, Asterisk 20.15.0 / 21.10.0 / 22.5.0 and later; see [`outbound`](crate::outbound)), until a shutdown
+    /// is triggered or `signal` resolves (or the listener closes); then drains like [`serve`](Self::serve).
+    ///
+    /// Each connection is one call: its first `StasisStart` (application `<app>:<channel name>`) starts the
+    /// handler, whose [`Call::events`] is the connection's own stream from right after that `StasisStart` (on a
+    /// per-call connection every event is the call's), and whose handles send their requests over that socket.
+    /// The name given to [`App::new`] and its client are not used here; [`App::server`] and
+    /// [`App::claim_broadcasts`] do not apply.
+    ///
+    /// # Errors
+    ///
+    /// None so far; the `Result` leaves room for listener errors.
+    pub async fn serve_per_call<H, Fut, S>(
+        self,
+        mut listener: crate::outbound::Listener,
+        handler: H,
+        signal: S,
+    ) -> Result<Report, EventsError>
+    where
+        H: Fn(Call) -> Fut + Send + Sync + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: HandlerResult,
+        S: Future + Send,
+    {
+        let shared = self.shared(handler);
+        let stopped = {
+            let mut signal = std::pin::pin!(signal);
+            loop {
+                tokio::select! {
+                    _ = &mut signal => break Stopped::Shutdown,
+                    () = self.shutdown.triggered() => break Stopped::Shutdown,
+                    connection = listener.accept() => match connection {
+                        Some(connection) => {
+                            tokio::spawn(per_call(Arc::clone(&shared), connection));
+                        }
+                        None => break Stopped::ConnectionClosed {
+                            server: listener.local_addr().to_string(),
+                            error: None,
+                        },
+                    },
+                }
+            }
+        };
+        Ok(drain(&shared, self.shutdown_deadline, stopped).await)
+    }
+
+    fn shared<H, Fut>(&self, handler: H) -> Arc<Shared>
+    where
+        H: Fn(Call) -> Fut + Send + Sync + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: HandlerResult,
+    {
+        let handler: Handler = Arc::new(move |call| {
+            let fut = handler(call);
+            Box::pin(async move { fut.await.into_result() })
+        });
+        Arc::new(Shared {
+            name: self.name.clone(),
+            handler,
+            max_calls: self.max_calls,
+            on_error: self.on_error,
+            linger: self.linger,
+            shutdown: self.shutdown.clone(),
+            counters: Counters::default(),
+            active: watch::channel(0).0,
+            live: Mutex::new(HashMap::new()),
+            next_call: AtomicU64::new(0),
         })
+    }
+}
+
+/// How long a per-call connection may take to deliver its `StasisStart`.
+const FIRST_EVENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One per-call outbound connection: its first `StasisStart` is the call.
+async fn per_call(shared: Arc<Shared>, connection: crate::outbound::Connection) {
+    let (client, mut events) = connection.into_parts();
+    let start = match events.next_of::<StasisStart>(FIRST_EVENT_TIMEOUT).await {
+        Ok(start) => start,
+        Err(e) => {
+            tracing::warn!(target: TARGET, error = %e, "a per-call connection brought no call");
+            return;
+        }
+    };
+    let channel = client.channel(&start.channel.id);
+    let incoming = Incoming {
+        channel,
+        start,
+        events,
+    };
+    let app = incoming.start.application.clone();
+    let Some((number, call, span)) = admit(&shared, &client, app, OwnChannels::default(), incoming)
+    else {
+        return;
+    };
+    let (done, _) = mpsc::unbounded_channel();
+    // The connection's stream ends with the call: no separate "left" signal.
+    let (_left_tx, left_rx) = oneshot::channel();
+    supervise(shared, number, call, left_rx, span, done).await;
+}
+
+/// Counts a call in, or refuses it (shutdown, `max_calls`: hung up with cause `congestion`); `app` is the
+/// application the call is in.
+fn admit(
+    shared: &Arc<Shared>,
+    client: &Client,
+    app: String,
+    own: OwnChannels,
+    incoming: Incoming,
+) -> Option<(u64, Call, tracing::Span)> {
+    let id = incoming.channel.id().to_owned();
+    let refuse = if shared.shutdown.is_triggered() {
+        Some("shutting down")
+    } else if *shared.active.borrow() >= shared.max_calls {
+        Some("max_calls reached")
+    } else {
+        None
+    };
+    if let Some(why) = refuse {
+        bump(&shared.counters.rejected);
+        tracing::warn!(target: TARGET, channel = %id, why, "call refused");
+        let channel = incoming.channel;
+        tokio::spawn(async move {
+            let hangup = channel.hangup().reason(HangupReason::Congestion).send();
+            let _ = tokio::time::timeout(UNDO_TIMEOUT, hangup).await;
+        });
+        return None;
+    }
+    shared.active.send_modify(|n| *n += 1);
+    bump(&shared.counters.calls);
+    let number = shared.next_call.fetch_add(1, Ordering::Relaxed);
+    let span = tracing::info_span!(
+        target: TARGET,
+        "call",
+        app = %app,
+        channel = %id,
+        server = %client.base_url()
+    );
+    let mut call = Call::from_incoming(client.clone(), app, incoming);
+    call.context.own = own;
+    Some((number, call, span))
+}
+
+/// The shutdown: no new calls, running ones until `deadline`, then hang up the rest; the report.
+async fn drain(shared: &Arc<Shared>, deadline: Duration, stopped: Stopped) -> Report {
+    shared.shutdown.trigger();
+    let drain_started = Instant::now();
+    tracing::info!(target: TARGET, app = %shared.name, reason = ?stopped, "shutting down");
+    let mut active = shared.active.subscribe();
+    let drained = tokio::time::timeout(deadline, active.wait_for(|n| *n == 0))
+        .await
+        .is_ok();
+    if !drained {
+        hang_up_the_rest(shared).await;
+        let left = tokio::time::timeout(UNDO_TIMEOUT, active.wait_for(|n| *n == 0))
+            .await
+            .is_ok();
+        if !left {
+            for call in shared.live_calls() {
+                call.abort.abort();
+            }
+            let _ = tokio::time::timeout(UNDO_TIMEOUT, active.wait_for(|n| *n == 0)).await;
+        }
+    }
+    let drain_time = drain_started.elapsed();
+    let c = &shared.counters;
+    let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    Report {
+        calls: load(&c.calls),
+        succeeded: load(&c.succeeded),
+        failed: load(&c.failed),
+        panicked: load(&c.panicked),
+        cancelled: load(&c.cancelled),
+        rejected: load(&c.rejected),
+        hung_up_at_shutdown: load(&c.hung_up_at_shutdown),
+        claimed: load(&c.claimed),
+        claims_lost: load(&c.claims_lost),
+        stopped,
+        drain_time,
     }
 }
 
@@ -717,43 +851,14 @@ impl Dispatcher {
             return;
         }
         let shared = &self.shared;
-        let refuse = if shared.shutdown.is_triggered() {
-            Some("shutting down")
-        } else if *shared.active.borrow() >= shared.max_calls {
-            Some("max_calls reached")
-        } else {
-            None
-        };
-        if let Some(why) = refuse {
-            bump(&shared.counters.rejected);
-            tracing::warn!(target: TARGET, channel = %id, why, "call refused");
-            let channel = incoming.channel;
-            tokio::spawn(async move {
-                let hangup = channel.hangup().reason(HangupReason::Congestion).send();
-                let _ = tokio::time::timeout(UNDO_TIMEOUT, hangup).await;
-            });
+        let app = incoming.start.application.clone();
+        let Some((number, call, span)) =
+            admit(shared, &self.client, app, self.own.clone(), incoming)
+        else {
             return;
-        }
-        shared.active.send_modify(|n| *n += 1);
-        bump(&shared.counters.calls);
-        let number = shared.next_call.fetch_add(1, Ordering::Relaxed);
+        };
         let (left_tx, left_rx) = oneshot::channel();
         self.left.insert(id.clone(), (number, left_tx));
-        let call = Call::from_incoming(self.client.clone(), shared.name.clone(), incoming);
-        let call = Call {
-            context: CallContext {
-                app: shared.name.clone(),
-                own: self.own.clone(),
-            },
-            ..call
-        };
-        let span = tracing::info_span!(
-            target: TARGET,
-            "call",
-            app = %shared.name,
-            channel = %id,
-            server = %self.client.base_url()
-        );
         let done = self.done.0.clone();
         tokio::spawn(supervise(
             Arc::clone(shared),
