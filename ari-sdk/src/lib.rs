@@ -82,6 +82,7 @@
 
 #[doc(hidden)]
 pub mod __private;
+pub mod app;
 pub mod capabilities;
 mod client;
 #[cfg(test)]

@@ -34,7 +34,18 @@ const SPAN_NAME: &str = "ari_request";
 pub fn install() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
-        let subscriber = tracing_subscriber::registry().with(RecordingLayer);
+        // `ARI_TEST_LOG=ari_sdk=debug` (targets syntax) also prints the SDK's log lines, for debugging a test.
+        let log = std::env::var("ARI_TEST_LOG").ok().map(|targets| {
+            let targets: tracing_subscriber::filter::Targets = targets
+                .parse()
+                .unwrap_or_else(|e| panic!("ARI_TEST_LOG={targets:?}: {e}"));
+            tracing_subscriber::fmt::layer()
+                .with_test_writer()
+                .with_filter(targets)
+        });
+        let subscriber = tracing_subscriber::registry()
+            .with(RecordingLayer)
+            .with(log);
         tracing::subscriber::set_global_default(subscriber)
             .expect("installing the live-coverage tracing subscriber");
     });
