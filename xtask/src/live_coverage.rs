@@ -578,32 +578,25 @@ mod tests {
     #[test]
     fn refusals_count_when_asserted_and_traced_and_wrong_ones_are_named() {
         let api = api();
-        let refused = |kind, method: &str, path: &str, parameter: Option<&str>| Record {
+        let refused = |kind, route: Route, parameter: Option<&str>| Record {
             message: (kind == Kind::AssertedRefusal).then(|| "404 Resource not found".to_owned()),
             parameter: parameter.map(str::to_owned),
             transport: None,
-            ..record(kind, method, path, None)
+            ..record(kind, route, None)
         };
         let vars = "/channels/{channelId}/variables";
+        let get_vars: Route = ("channels.getChannelVars", "GET", vars);
+        let set_vars: Route = ("channels.setChannelVars", "POST", vars);
+        let hangup: Route = ("channels.hangup", "DELETE", "/channels/{channelId}");
         let records = vec![
-            refused(Kind::Refused, "GET", vars, None),
-            refused(Kind::AssertedRefusal, "GET", vars, None),
+            refused(Kind::Refused, get_vars, None),
+            refused(Kind::AssertedRefusal, get_vars, None),
             // Asserted without the SDK's trace of a refusal: does not count.
-            refused(Kind::AssertedRefusal, "POST", vars, None),
+            refused(Kind::AssertedRefusal, set_vars, None),
             // A refused parameter does not make its operation refused.
-            refused(
-                Kind::Refused,
-                "DELETE",
-                "/channels/{channelId}",
-                Some("reason_code"),
-            ),
-            refused(
-                Kind::AssertedRefusal,
-                "DELETE",
-                "/channels/{channelId}",
-                Some("reason_code"),
-            ),
-            record(Kind::Sent, "GET", "/asterisk/info", Some(200)),
+            refused(Kind::Refused, hangup, Some("reason_code")),
+            refused(Kind::AssertedRefusal, hangup, Some("reason_code")),
+            record(Kind::Sent, ASTERISK_GET_INFO, Some(200)),
         ];
         let version: ari_codegen::ir::Version = SANDBOX_ASTERISK_VERSION.parse().unwrap();
         let report = report(&api, &version, &records);
