@@ -16,7 +16,7 @@
 //! `GET /asterisk/info` first, through the client's own transport (HTTP, or REST over the
 //! WebSocket); requests made while it is under way wait for the same answer. The version is then
 //! kept for the client's lifetime. The learning request is traced like any other
-//! (`ari_request`, operation `getInfo`), inside the span of the request that waited for it.
+//! (`ari_request`, operation `asterisk.getInfo`), inside the span of the request that waited for it.
 //!
 //! # When learning fails
 //!
@@ -173,7 +173,7 @@ fn lookup(request: &Request) -> Option<&'static OperationAvailability> {
 
 /// The request that learns a server's version.
 pub(crate) fn info_request() -> Request {
-    Request::new("getInfo", Method::Get)
+    Request::new("asterisk.getInfo", Method::Get)
         .segment("asterisk")
         .segment("info")
         .query("only", "system")
@@ -196,7 +196,7 @@ impl Info {
         match self.system.and_then(|s| s.version) {
             Some(version) => Ok(Capabilities::for_version(&version)),
             None => Err(Error::invalid(
-                Some("getInfo"),
+                Some("asterisk.getInfo"),
                 "the answer to GET /asterisk/info?only=system has no system.version",
             )),
         }
@@ -423,7 +423,10 @@ mod tests {
                     attempts.fetch_add(1, Ordering::SeqCst);
                     released.wait_for(|r| *r).await.expect("sender kept");
                     if fail {
-                        Err(Error::invalid(Some("getInfo"), "failed on purpose"))
+                        Err(Error::invalid(
+                            Some("asterisk.getInfo"),
+                            "failed on purpose",
+                        ))
                     } else {
                         Ok(Capabilities::for_version("16.28.0"))
                     }

@@ -290,13 +290,13 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::CapabilitiesUnknown`] (operation `getInfo`) when that request fails; the next
+    /// [`Error::CapabilitiesUnknown`] (operation `asterisk.getInfo`) when that request fails; the next
     /// call tries again.
     pub async fn capabilities(&self) -> Result<Capabilities> {
         self.learn_capabilities()
             .await
             .map_err(|source| Error::CapabilitiesUnknown {
-                operation: "getInfo",
+                operation: "asterisk.getInfo",
                 source,
             })
     }

@@ -566,7 +566,7 @@ mod tests {
         let e = Error::CapabilitiesUnknown {
             operation: "list",
             source: std::sync::Arc::new(Error::Timeout {
-                operation: "getInfo",
+                operation: "asterisk.getInfo",
                 source: "deadline".into(),
             }),
         };

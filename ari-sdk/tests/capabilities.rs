@@ -196,7 +196,7 @@ async fn a_failure_to_learn_is_returned_for_that_call_and_the_next_call_retries(
                 matches!(
                     &**source,
                     Error::Api {
-                        operation: "getInfo",
+                        operation: "asterisk.getInfo",
                         status: 500,
                         ..
                     }
@@ -229,7 +229,7 @@ async fn a_failure_to_learn_is_returned_for_that_call_and_the_next_call_retries(
     let err = nobody.channels().list().await.expect_err("nobody listens");
     assert!(
         matches!(&err, Error::CapabilitiesUnknown { source, .. }
-            if matches!(&**source, Error::NotSent { operation: "getInfo", .. })),
+            if matches!(&**source, Error::NotSent { operation: "asterisk.getInfo", .. })),
         "{err:?}"
     );
     assert!(!err.is_outcome_unknown());
@@ -240,7 +240,7 @@ async fn a_failure_to_learn_is_returned_for_that_call_and_the_next_call_retries(
     let err = fresh.channels().list().await.expect_err("no version");
     assert!(
         matches!(&err, Error::CapabilitiesUnknown { source, .. }
-            if matches!(&**source, Error::InvalidRequest { operation: Some("getInfo"), .. })),
+            if matches!(&**source, Error::InvalidRequest { operation: Some("asterisk.getInfo"), .. })),
         "{err:?}"
     );
 }

@@ -139,7 +139,11 @@ async fn a_refused_request_is_traced_as_refused_and_the_learning_request_as_its_
         .collect();
     assert_eq!(closes.len(), 3, "learning, then two refusals:\n{text}");
     // The learning request closes first, nested in the request that waited for it.
-    assert!(closes[0].contains("operation=\"getInfo\""), "{}", closes[0]);
+    assert!(
+        closes[0].contains("operation=\"asterisk.getInfo\""),
+        "{}",
+        closes[0]
+    );
     assert!(closes[0].contains("path=/asterisk/info"), "{}", closes[0]);
     assert!(closes[0].contains("status=200"), "{}", closes[0]);
     assert!(closes[0].contains("transport=\"http\""), "{}", closes[0]);
