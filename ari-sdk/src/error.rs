@@ -540,31 +540,31 @@ mod tests {
     #[test]
     fn capability_check_displays() {
         let e = Error::Unsupported {
-            operation: "getChannelVars",
+            operation: "channels.getChannelVars",
             parameter: None,
             server_version: "16.28.0~dfsg-0+deb11u4".into(),
             available_in: vec!["20.20.1", "22.10.1", "23.4.1"],
         };
         assert_eq!(
             e.to_string(),
-            "`getChannelVars` is not served by Asterisk 16.28.0~dfsg-0+deb11u4 (it is in 20.20.1, \
+            "`channels.getChannelVars` is not served by Asterisk 16.28.0~dfsg-0+deb11u4 (it is in 20.20.1, \
              22.10.1, 23.4.1); nothing was sent"
         );
-        assert_eq!(e.operation(), Some("getChannelVars"));
+        assert_eq!(e.operation(), Some("channels.getChannelVars"));
         assert!(!e.is_outcome_unknown() && e.status().is_none());
         let e = Error::Unsupported {
-            operation: "create",
+            operation: "channels.create",
             parameter: Some("variables"),
             server_version: "21.12.3".into(),
             available_in: vec!["20.20.1", "22.10.1", "23.4.1"],
         };
         assert_eq!(
             e.to_string(),
-            "`create` parameter `variables` is not served by Asterisk 21.12.3 (it is in 20.20.1, \
+            "`channels.create` parameter `variables` is not served by Asterisk 21.12.3 (it is in 20.20.1, \
              22.10.1, 23.4.1); nothing was sent"
         );
         let e = Error::CapabilitiesUnknown {
-            operation: "list",
+            operation: "channels.list",
             source: std::sync::Arc::new(Error::Timeout {
                 operation: "asterisk.getInfo",
                 source: "deadline".into(),
@@ -572,14 +572,14 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "`list` was not sent: the capability check could not learn the server's version"
+            "`channels.list` was not sent: the capability check could not learn the server's version"
         );
         assert!(!e.is_outcome_unknown());
         assert_eq!(
             std::error::Error::source(&e)
                 .map(|s| s.to_string())
                 .as_deref(),
-            Some("`getInfo` timed out; Asterisk may or may not have carried it out")
+            Some("`asterisk.getInfo` timed out; Asterisk may or may not have carried it out")
         );
     }
 }
