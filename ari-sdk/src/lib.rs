@@ -82,6 +82,8 @@
 
 #[doc(hidden)]
 pub mod __private;
+pub mod app;
+pub mod capabilities;
 mod client;
 #[cfg(test)]
 mod contract_harness;
@@ -113,7 +115,7 @@ pub use error::{BoxError, Error, Result};
 pub use generated::events as event_types;
 pub use generated::events::{Event, UnknownEvent};
 pub use generated::handles::*;
-pub use generated::{enums, models, operations};
+pub use generated::{availability, enums, models, operations};
 pub use response::{Binary, BinaryStream, ResponseFuture};
 pub use timestamp::{ParseTimestampError, Timestamp};
 pub use variable::VariableValue;

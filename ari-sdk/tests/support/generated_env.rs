@@ -72,6 +72,10 @@ impl ClientBuilder {
         ClientBuilder(self.0.basic_auth(username, password))
     }
 
+    pub fn check_capabilities(self, check: bool) -> Self {
+        ClientBuilder(self.0.check_capabilities(check))
+    }
+
     pub fn build(self) -> Result<Client> {
         self.0.build().map(Client::Http)
     }
