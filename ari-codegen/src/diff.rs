@@ -460,67 +460,81 @@ impl Diff {
     }
 
     fn text(&self) -> String {
-        let mut out = format!(
-            "ARI changes from {} to {}: {}\n",
-            self.from,
-            self.to,
-            self.totals()
-        );
-        for g in &self.groups {
-            let _ = write!(out, "\n{}", g.name);
-            if let Some(kind) = g.resource {
-                let _ = write!(out, " (resource {})", kind.word());
-            }
-            out.push('\n');
-            for c in &g.changes {
-                let _ = write!(out, "  {:<8} {} {}", c.kind.word(), c.item, c.name);
-                if !c.what.is_empty() {
-                    let _ = write!(out, "  {}", c.what);
-                }
-                out.push('\n');
-                for d in &c.details {
-                    let _ = writeln!(out, "             {d}");
-                }
-            }
-        }
-        out
+        self.render_as(&Style {
+            header_end: "\n",
+            group: |g| {
+                let resource = g
+                    .resource
+                    .map(|kind| format!(" (resource {})", kind.word()))
+                    .unwrap_or_default();
+                format!("\n{}{resource}\n", g.name)
+            },
+            change: |c| format!("  {:<8} {} {}", c.kind.word(), c.item, c.name),
+            what: |what| format!("  {what}"),
+            detail: "             ",
+        })
     }
 
     /// Markdown; headings start at `###` so it drops into a CHANGELOG.md section.
     fn markdown(&self) -> String {
+        self.render_as(&Style {
+            header_end: ".\n",
+            group: |g| {
+                let resource = match g.resource {
+                    Some(Kind::Added) => " (new resource)",
+                    Some(_) => " (resource removed)",
+                    None => "",
+                };
+                format!("\n### `{}`{resource}\n\n", g.name)
+            },
+            change: |c| {
+                let kind = capitalise(c.kind.word());
+                format!("- {kind} {} `{}`", c.item, c.name)
+            },
+            what: |what| format!(" (`{what}`)"),
+            detail: "  - ",
+        })
+    }
+
+    /// The summary line, then each group's heading and its changes with their details, each
+    /// part written as `style` says.
+    fn render_as(&self, style: &Style) -> String {
         let mut out = format!(
-            "ARI changes from {} to {}: {}.\n",
+            "ARI changes from {} to {}: {}{}",
             self.from,
             self.to,
-            self.totals()
+            self.totals(),
+            style.header_end
         );
         for g in &self.groups {
-            let _ = write!(out, "\n### `{}`", g.name);
-            match g.resource {
-                Some(Kind::Added) => out.push_str(" (new resource)"),
-                Some(_) => out.push_str(" (resource removed)"),
-                None => {}
-            }
-            out.push_str("\n\n");
+            out.push_str(&(style.group)(g));
             for c in &g.changes {
-                let _ = write!(
-                    out,
-                    "- {} {} `{}`",
-                    capitalise(c.kind.word()),
-                    c.item,
-                    c.name
-                );
+                out.push_str(&(style.change)(c));
                 if !c.what.is_empty() {
-                    let _ = write!(out, " (`{}`)", c.what);
+                    out.push_str(&(style.what)(&c.what));
                 }
                 out.push('\n');
                 for d in &c.details {
-                    let _ = writeln!(out, "  - {d}");
+                    let _ = writeln!(out, "{}{d}", style.detail);
                 }
             }
         }
         out
     }
+}
+
+/// How [`Diff::render_as`] writes each part: the text and Markdown forms differ only here.
+struct Style {
+    /// After the summary line's totals.
+    header_end: &'static str,
+    /// A group's heading, its blank lines included.
+    group: fn(&Group) -> String,
+    /// The start of a change's line.
+    change: fn(&Change) -> String,
+    /// What changed, after the line's start (only when there is something to say).
+    what: fn(&str) -> String,
+    /// Before each detail line.
+    detail: &'static str,
 }
 
 fn capitalise(s: &str) -> String {

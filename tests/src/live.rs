@@ -370,8 +370,13 @@ impl Scene {
 
     /// Waits for an event of `kind` about channel `id`.
     pub async fn channel_event(&mut self, kind: &str, id: &str) -> Value {
-        self.events
-            .wait_for(kind, |e| e["channel"]["id"] == id)
-            .await
+        self.object_event(kind, "channel", id).await
+    }
+
+    /// Waits for an event of type `kind` about the `object` (`channel`, `bridge`, `playback`,
+    /// `recording`: the event's property) whose id is `id` — its `name` for a recording.
+    pub async fn object_event(&mut self, kind: &str, object: &str, id: &str) -> Value {
+        let key = if object == "recording" { "name" } else { "id" };
+        self.events.wait_for(kind, |e| e[object][key] == id).await
     }
 }

@@ -84,6 +84,30 @@ struct Registry<E> {
     closed: Option<Option<EventsError>>,
 }
 
+impl<E> Registry<E> {
+    /// Adds subscription `id` on one object, its stream fed through `queue`; `last_seq` is the
+    /// sequence number of the last event it must not get.
+    fn add_object(
+        &mut self,
+        kind: ObjectKind,
+        object_id: &str,
+        id: u64,
+        queue: Arc<Queue<E>>,
+        since: Instant,
+        last_seq: u64,
+    ) {
+        self.objects[kind.index()]
+            .entry(object_id.into())
+            .or_default()
+            .push(ObjectSub {
+                id,
+                queue,
+                since,
+                last_seq,
+            });
+    }
+}
+
 pub(crate) struct Hub<E> {
     capacity: usize,
     max_bytes: usize,
@@ -280,15 +304,7 @@ impl<E: EventPayload> Hub<E> {
                 SubKey::Broad(id)
             }
             Filter::Object(kind, object_id) => {
-                reg.objects[kind.index()]
-                    .entry(object_id.clone())
-                    .or_default()
-                    .push(ObjectSub {
-                        id,
-                        queue: Arc::clone(&queue),
-                        since,
-                        last_seq: 0,
-                    });
+                reg.add_object(kind, &object_id, id, Arc::clone(&queue), since, 0);
                 SubKey::Object(id, kind, object_id)
             }
         };
@@ -452,16 +468,15 @@ impl<E: EventPayload> Hub<E> {
             let id = reg.next_id;
             reg.next_id += 1;
             let queue = Arc::new(Queue::with_limits(self.capacity, self.max_bytes));
-            reg.objects[kind.index()]
-                .entry(object_id.clone())
-                .or_default()
-                .push(ObjectSub {
-                    id,
-                    queue: Arc::clone(&queue),
-                    since: Instant::now(),
-                    // Not the event that spawned it: the new stream starts right after it.
-                    last_seq: seq,
-                });
+            // Not the event that spawned it: the new stream starts right after it (`seq`).
+            reg.add_object(
+                kind,
+                &object_id,
+                id,
+                Arc::clone(&queue),
+                Instant::now(),
+                seq,
+            );
             list.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push_back(Spawned {

@@ -222,10 +222,7 @@ async fn claim_channel_from_a_broadcast() {
         .variables([("ARI_BROADCAST_FILTER", format!("^{}$", scene.app))])
         .await
         .expect("originate");
-    let offered = scene
-        .events
-        .wait_for("CallBroadcast", |e| e["channel"]["id"] == other.as_str())
-        .await;
+    let offered = scene.object_event("CallBroadcast", "channel", &other).await;
     assert_eq!(offered["application"], scene.app.as_str());
 
     client

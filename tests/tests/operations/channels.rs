@@ -72,10 +72,7 @@ async fn originate_with_id_then_ring_progress_answer() {
     let client = scene.client.clone();
     // `stasis-<app>` puts the `;2` half into this application unanswered; the originated `;1`
     // half waits for that answer, then runs `wait`.
-    let id = scene.unique("outer");
-    let inner = format!("{id}-2");
-    scene.cleanup.channel(&id);
-    scene.cleanup.channel(&inner);
+    let (id, inner) = scene.local_ids("outer");
     let channel = client
         .channel(&id)
         .originate_with_id(scene.local(&format!("stasis-{}", scene.app)))
@@ -360,10 +357,7 @@ async fn muted_channel_is_not_heard_in_its_bridge() {
     // a bridge with a listener; muting the talker's incoming audio silences the listener.
     let mut scene = Scene::new("mute").await;
     let client = scene.client.clone();
-    let talker = scene.unique("talker");
-    let inner = format!("{talker}-2");
-    scene.cleanup.channel(&talker);
-    scene.cleanup.channel(&inner);
+    let (talker, inner) = scene.local_ids("talker");
     client
         .channels()
         .originate(scene.local(&format!("stasis-{}", scene.app)))

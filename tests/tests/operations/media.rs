@@ -33,10 +33,7 @@ async fn channel_playback_control_and_stop() {
     assert_eq!(playback.id, playback_id);
     assert_eq!(playback.target_uri, format!("channel:{id}"));
     scene
-        .events
-        .wait_for("PlaybackStarted", |e| {
-            e["playback"]["id"] == playback_id.as_str()
-        })
+        .object_event("PlaybackStarted", "playback", &playback_id)
         .await;
     let handle = client.playback(&playback_id);
     assert_eq!(
@@ -65,10 +62,7 @@ async fn channel_playback_control_and_stop() {
 
     handle.stop().await.expect("stop");
     let finished = scene
-        .events
-        .wait_for("PlaybackFinished", |e| {
-            e["playback"]["id"] == playback_id.as_str()
-        })
+        .object_event("PlaybackFinished", "playback", &playback_id)
         .await;
     assert_eq!(finished["playback"]["state"], "done");
     expect_api_error_eventually!(handle.get(), 404, "Playback not found");
@@ -89,10 +83,7 @@ async fn channel_playback_control_and_stop() {
         .expect("playWithId");
     assert_eq!(playback.id, second);
     let continuing = scene
-        .events
-        .wait_for("PlaybackContinuing", |e| {
-            e["playback"]["id"] == second.as_str()
-        })
+        .object_event("PlaybackContinuing", "playback", &second)
         .await;
     assert_eq!(continuing["playback"]["media_uri"], "sound:beep");
     assert_eq!(
@@ -100,10 +91,7 @@ async fn channel_playback_control_and_stop() {
         "sound:hello-world"
     );
     scene
-        .events
-        .wait_for("PlaybackFinished", |e| {
-            e["playback"]["id"] == second.as_str()
-        })
+        .object_event("PlaybackFinished", "playback", &second)
         .await;
     // Media Asterisk cannot play is accepted (201), reported started, and then simply gone:
     // no PlaybackFinished, GET answers 404.
@@ -113,10 +101,7 @@ async fn channel_playback_control_and_stop() {
         .await
         .expect("play accepts any media URI");
     scene
-        .events
-        .wait_for("PlaybackStarted", |e| {
-            e["playback"]["id"] == bad.id.as_str()
-        })
+        .object_event("PlaybackStarted", "playback", &bad.id)
         .await;
     expect_api_error_eventually!(client.playback(&bad.id).get(), 404, "Playback not found");
 }
@@ -254,10 +239,7 @@ async fn channel_recording_control_and_stored_wav() {
     );
     assert_eq!(live.target_uri, format!("channel:{id}"));
     scene
-        .events
-        .wait_for("RecordingStarted", |e| {
-            e["recording"]["name"] == name.as_str()
-        })
+        .object_event("RecordingStarted", "recording", &name)
         .await;
     let recording = client.live_recording(&name);
     assert_eq!(
@@ -283,10 +265,7 @@ async fn channel_recording_control_and_stored_wav() {
     tokio::time::sleep(Duration::from_millis(1300)).await;
     recording.stop().await.expect("stop");
     let finished = scene
-        .events
-        .wait_for("RecordingFinished", |e| {
-            e["recording"]["name"] == name.as_str()
-        })
+        .object_event("RecordingFinished", "recording", &name)
         .await;
     assert_eq!(finished["recording"]["state"], "done");
     expect_api_error_eventually!(recording.get_live(), 404, "Recording not found");
@@ -356,10 +335,7 @@ async fn cancelled_recording_leaves_nothing() {
         .await
         .expect("record");
     scene
-        .events
-        .wait_for("RecordingStarted", |e| {
-            e["recording"]["name"] == name.as_str()
-        })
+        .object_event("RecordingStarted", "recording", &name)
         .await;
     // Cancelling deletes the file; right after RecordingStarted the file may not exist yet,
     // and then Asterisk answers 500 "Recording operation failed" although it did cancel.

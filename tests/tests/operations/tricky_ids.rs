@@ -170,16 +170,12 @@ async fn playback_ids() {
             .await
             .unwrap_or_else(|e| panic!("playWithId {id:?}: {e}"));
         assert_eq!(playback.id, id);
-        let started = scene
-            .events
-            .wait_for("PlaybackStarted", |e| e["playback"]["id"] == id.as_str())
-            .await;
+        let started = scene.object_event("PlaybackStarted", "playback", &id).await;
         assert_eq!(started["playback"]["id"], id.as_str());
         assert_eq!(client.playback(&id).get().await.expect("get").id, id);
         client.playback(&id).stop().await.expect("stop");
         scene
-            .events
-            .wait_for("PlaybackFinished", |e| e["playback"]["id"] == id.as_str())
+            .object_event("PlaybackFinished", "playback", &id)
             .await;
         // The query form: `playbackId` on play.
         let by_query = format!("{id}-q");
@@ -213,10 +209,7 @@ async fn recording_names() {
             .unwrap_or_else(|e| panic!("record {name:?}: {e}"));
         assert_eq!(live.name, name);
         scene
-            .events
-            .wait_for("RecordingStarted", |e| {
-                e["recording"]["name"] == name.as_str()
-            })
+            .object_event("RecordingStarted", "recording", &name)
             .await;
         assert_eq!(
             client
@@ -229,10 +222,7 @@ async fn recording_names() {
         );
         client.live_recording(&name).stop().await.expect("stop");
         scene
-            .events
-            .wait_for("RecordingFinished", |e| {
-                e["recording"]["name"] == name.as_str()
-            })
+            .object_event("RecordingFinished", "recording", &name)
             .await;
         let stored = client.stored_recording(&name);
         assert_eq!(stored.get_stored().await.expect("getStored").name, name);
