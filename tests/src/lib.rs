@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod app_rig;
 pub mod bounded;
 pub mod cleanup;
 pub mod coverage;
