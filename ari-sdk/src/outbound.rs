@@ -74,18 +74,25 @@ use crate::{Client, Event};
 /// The largest upgrade request head read (Asterisk's is a few hundred bytes).
 const MAX_HEAD: usize = 8 * 1024;
 
+/// The numbers of a listener and its connections (one copy in the builder, then in the accepting tasks).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    max_connections: usize,
+    handshake_timeout: Duration,
+    request_timeout: Option<Duration>,
+    ping_interval: Duration,
+    pong_timeout: Duration,
+    /// Each subscriber's buffer.
+    buffer_capacity: usize,
+}
+
 /// Configures a [`Listener`]; from [`Listener::builder`].
 #[must_use = "a ListenerBuilder does nothing until `.bind()` is awaited"]
 pub struct ListenerBuilder {
     address: String,
     credentials: Option<(String, String)>,
     tls: Option<Arc<rustls::ServerConfig>>,
-    max_connections: usize,
-    handshake_timeout: Duration,
-    request_timeout: Option<Duration>,
-    ping_interval: Duration,
-    pong_timeout: Duration,
-    capacity: usize,
+    limits: Limits,
 }
 
 impl fmt::Debug for ListenerBuilder {
@@ -94,12 +101,7 @@ impl fmt::Debug for ListenerBuilder {
             .field("address", &self.address)
             .field("username", &self.credentials.as_ref().map(|c| &c.0))
             .field("tls", &self.tls.is_some())
-            .field("max_connections", &self.max_connections)
-            .field("handshake_timeout", &self.handshake_timeout)
-            .field("request_timeout", &self.request_timeout)
-            .field("ping_interval", &self.ping_interval)
-            .field("pong_timeout", &self.pong_timeout)
-            .field("buffer_capacity", &self.capacity)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -122,41 +124,41 @@ impl ListenerBuilder {
     /// How many connections may be open at once (default 256, at least 1); an upgrade beyond them is answered
     /// `503` and closed.
     pub fn max_connections(mut self, max: usize) -> Self {
-        self.max_connections = max.max(1);
+        self.limits.max_connections = max.max(1);
         self
     }
 
     /// How long a peer has for the TLS and WebSocket handshakes (default 10 s).
     pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
-        self.handshake_timeout = timeout.max(Duration::from_millis(1));
+        self.limits.handshake_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
     /// The request timeout of each connection's [`Client`] (default 30 s; `None` for no limit), as
     /// [`ClientBuilder::request_timeout`](crate::ClientBuilder::request_timeout).
     pub fn request_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.request_timeout = timeout.into();
+        self.limits.request_timeout = timeout.into();
         self
     }
 
     /// How often each connection is pinged (default 5 s), as
     /// [`EventsBuilder::ping_interval`](crate::events::EventsBuilder::ping_interval).
     pub fn ping_interval(mut self, interval: Duration) -> Self {
-        self.ping_interval = interval.max(Duration::from_millis(1));
+        self.limits.ping_interval = interval.max(Duration::from_millis(1));
         self
     }
 
     /// How long after a ping a silent connection is declared dead (default 5 s), as
     /// [`EventsBuilder::pong_timeout`](crate::events::EventsBuilder::pong_timeout).
     pub fn pong_timeout(mut self, timeout: Duration) -> Self {
-        self.pong_timeout = timeout.max(Duration::from_millis(1));
+        self.limits.pong_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
     /// How many items each subscriber of a connection may have waiting (default 1024), as
     /// [`EventsBuilder::buffer_capacity`](crate::events::EventsBuilder::buffer_capacity).
     pub fn buffer_capacity(mut self, capacity: usize) -> Self {
-        self.capacity = capacity.max(1);
+        self.limits.buffer_capacity = capacity.max(1);
         self
     }
 
@@ -173,18 +175,14 @@ impl ListenerBuilder {
                 base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
             format!("Basic {token}").into_bytes()
         });
-        let (sender, receiver) = mpsc::channel(self.max_connections);
+        let limits = self.limits;
+        let (sender, receiver) = mpsc::channel(limits.max_connections);
         let stats = Arc::new(Counters::default());
         let shared = Arc::new(Shared {
             authorization,
             tls: self.tls.map(tokio_rustls::TlsAcceptor::from),
-            slots: Arc::new(Semaphore::new(self.max_connections)),
-            max_connections: self.max_connections,
-            handshake_timeout: self.handshake_timeout,
-            request_timeout: self.request_timeout,
-            ping_interval: self.ping_interval,
-            pong_timeout: self.pong_timeout,
-            capacity: self.capacity,
+            slots: Arc::new(Semaphore::new(limits.max_connections)),
+            limits,
             stats: Arc::clone(&stats),
             sender,
         });
@@ -232,12 +230,14 @@ impl Listener {
             address: address.into(),
             credentials: None,
             tls: None,
-            max_connections: 256,
-            handshake_timeout: Duration::from_secs(10),
-            request_timeout: Some(Duration::from_secs(30)),
-            ping_interval: Duration::from_secs(5),
-            pong_timeout: Duration::from_secs(5),
-            capacity: 1024,
+            limits: Limits {
+                max_connections: 256,
+                handshake_timeout: Duration::from_secs(10),
+                request_timeout: Some(Duration::from_secs(30)),
+                ping_interval: Duration::from_secs(5),
+                pong_timeout: Duration::from_secs(5),
+                buffer_capacity: 1024,
+            },
         }
     }
 
@@ -355,19 +355,16 @@ struct Shared {
     authorization: Option<Vec<u8>>,
     tls: Option<tokio_rustls::TlsAcceptor>,
     slots: Arc<Semaphore>,
-    max_connections: usize,
-    handshake_timeout: Duration,
-    request_timeout: Option<Duration>,
-    ping_interval: Duration,
-    pong_timeout: Duration,
-    capacity: usize,
+    limits: Limits,
     stats: Arc<Counters>,
     sender: mpsc::Sender<Connection>,
 }
 
 async fn accept_loop(tcp: TcpListener, shared: Arc<Shared>) {
     // The number of sockets in their handshake is bounded too: each costs a task and a small buffer.
-    let handshakes = Arc::new(Semaphore::new(shared.max_connections.saturating_mul(4)));
+    let handshakes = Arc::new(Semaphore::new(
+        shared.limits.max_connections.saturating_mul(4),
+    ));
     loop {
         let (stream, peer) = match tcp.accept().await {
             Ok(accepted) => accepted,
@@ -388,7 +385,7 @@ async fn accept_loop(tcp: TcpListener, shared: Arc<Shared>) {
         };
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
-            let limit = shared.handshake_timeout;
+            let limit = shared.limits.handshake_timeout;
             match tokio::time::timeout(limit, handshake(stream, peer, &shared)).await {
                 Ok(Ok(Some(connection))) => {
                     drop(permit);
@@ -580,17 +577,17 @@ async fn upgrade(
         apps: Vec::new(),
         subscribe_all: false,
         reconnect: ReconnectPolicy::default(),
-        ping_interval: shared.ping_interval,
-        pong_timeout: shared.pong_timeout,
-        connect_timeout: shared.handshake_timeout,
+        ping_interval: shared.limits.ping_interval,
+        pong_timeout: shared.limits.pong_timeout,
+        connect_timeout: shared.limits.handshake_timeout,
         close_timeout: Duration::from_secs(1),
-        capacity: shared.capacity,
+        capacity: shared.limits.buffer_capacity,
         rest_probe: None,
         // Never redialled: there is no gap to resync after.
         resync: None,
     };
     let (handle, events) = connection::adopt::<Event>(ws, settings);
-    let client = Client::over_connection(&handle, shared.request_timeout, peer);
+    let client = Client::over_connection(&handle, shared.limits.request_timeout, peer);
     stats.accepted.fetch_add(1, Ordering::Relaxed);
     stats.open.fetch_add(1, Ordering::Relaxed);
     tracing::info!(%peer, path = %request.path, "ARI outbound connection accepted");
