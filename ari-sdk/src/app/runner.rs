@@ -266,7 +266,8 @@ type Handler =
 ///     .serve(|call| async move {
 ///         call.channel.answer().await?;
 ///         call.channel.play_and_wait(["sound:hello-world"], Duration::from_secs(10)).await?;
-///         call.channel.hangup().await
+///         call.channel.hangup().await?;
+///         Ok::<_, ari_sdk::app::BoxError>(())
 ///     })
 ///     .await?;
 /// println!("{report:?}");
