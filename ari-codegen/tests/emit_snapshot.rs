@@ -559,6 +559,7 @@ fn snapshot() {
         names,
         [
             "mod.rs",
+            "availability.rs",
             "contract.rs",
             "enums.rs",
             "events.rs",
@@ -571,6 +572,7 @@ fn snapshot() {
     for f in &files {
         let expect = match f.path.as_str() {
             "mod.rs" => expect_file!["../../ari-sdk/tests/emit_fixture/mod.rs"],
+            "availability.rs" => expect_file!["../../ari-sdk/tests/emit_fixture/availability.rs"],
             "enums.rs" => expect_file!["../../ari-sdk/tests/emit_fixture/enums.rs"],
             "events.rs" => expect_file!["../../ari-sdk/tests/emit_fixture/events.rs"],
             "models.rs" => expect_file!["../../ari-sdk/tests/emit_fixture/models.rs"],

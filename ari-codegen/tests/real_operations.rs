@@ -212,3 +212,51 @@ fn calls_users_write() {
         assert_eq!(call(resource, nickname), expected, "{resource}.{nickname}");
     }
 }
+
+/// The `variables` bodies whose values may be objects with `value` and `report_events` (typed
+/// `VariableValue` by the emitter): the spec says so in the parameter's description, on these
+/// operations of the known versions and no others.
+#[test]
+fn variables_that_take_reported_values() {
+    let api = common::api_known();
+    let mut reported = BTreeSet::new();
+    let mut plain = BTreeSet::new();
+    for r in &api.resources {
+        for op in &r.operations {
+            for p in op.params.iter().filter(|p| {
+                p.wire_name == "variables" && p.location == ari_codegen::ir::ParamLocation::Body
+            }) {
+                let id = op.id(&r.wire_name);
+                if p.description.contains("report_events") {
+                    reported.insert(id);
+                } else {
+                    plain.insert(id);
+                }
+            }
+        }
+    }
+    let set = |ids: &[&str]| ids.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
+    assert_eq!(
+        reported,
+        set(&[
+            "bridges.create",
+            "bridges.createWithId",
+            "bridges.setBridgeVars",
+            "channels.create",
+            "channels.externalMedia",
+            "channels.originate",
+            "channels.originateWithId",
+            "channels.setChannelVars",
+        ])
+    );
+    assert_eq!(
+        plain,
+        set(&[
+            "endpoints.refer",
+            "endpoints.referToEndpoint",
+            "endpoints.sendMessage",
+            "endpoints.sendMessageToEndpoint",
+            "events.userEvent",
+        ])
+    );
+}

@@ -12,6 +12,9 @@ use base64::Engine as _;
 use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
 
+use futures::FutureExt as _;
+
+use crate::capabilities::{self, Capabilities, Learner};
 use crate::error::{Error, Result};
 use crate::request::{encode_query_component, Request};
 use crate::response::{Binary, BinaryStream};
@@ -59,6 +62,10 @@ struct Inner {
     /// [`Transport::WebSocket`], the one that carries REST).
     event_registry: crate::events::Registry,
     transport: Transport,
+    /// Whether requests pass the capability check ([`ClientBuilder::check_capabilities`]).
+    check_capabilities: bool,
+    /// The server's capabilities, learned once for this client and its clones.
+    capabilities: Learner,
     /// The outbound connection this client's requests travel over, kept open while the client lives.
     connection: Option<crate::events::EventsHandle<crate::Event>>,
 }
@@ -156,6 +163,7 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     tls: TlsSettings,
     transport: Transport,
+    check_capabilities: bool,
 }
 
 impl Client {
@@ -171,6 +179,7 @@ impl Client {
             http_client: None,
             tls: TlsSettings::default(),
             transport: Transport::Http,
+            check_capabilities: true,
         }
     }
 
@@ -232,7 +241,25 @@ impl Client {
     /// The one place every request of this client passes on its way to the transport, after
     /// validation and inside its `ari_request` span, with [`Request::operation`] at hand: checks
     /// that depend on this client or its server belong here, before the transport is chosen.
+    ///
+    /// The capability check is here: it holds for every transport, and learns the server's
+    /// version through the same one.
     async fn send_request(self, request: Request, kind: ResponseKind) -> Result<RawResponse> {
+        if self.inner.check_capabilities {
+            let capabilities =
+                self.learn_capabilities()
+                    .await
+                    .map_err(|source| Error::CapabilitiesUnknown {
+                        operation: request.operation(),
+                        source,
+                    })?;
+            capabilities.check(&request)?;
+        }
+        self.send_unchecked(request, kind).await
+    }
+
+    /// [`send_request`](Self::send_request) without the capability check: the transport choice.
+    async fn send_unchecked(self, request: Request, kind: ResponseKind) -> Result<RawResponse> {
         let inner = &*self.inner;
         if inner.http.is_none() && websocket::needs_http(kind) {
             return Err(Error::invalid(
@@ -254,6 +281,71 @@ impl Client {
             }
             Transport::Http | Transport::WebSocket => http::exchange(inner, request, kind).await,
         }
+    }
+
+    /// The capabilities of the server this client talks to: its version, and what that version
+    /// serves (see [`capabilities`](crate::capabilities)). Learned once per client and its clones
+    /// with `GET /asterisk/info` (also when the check is [turned off](ClientBuilder::check_capabilities)),
+    /// then answered from memory.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CapabilitiesUnknown`] (operation `getInfo`) when that request fails; the next
+    /// call tries again.
+    pub async fn capabilities(&self) -> Result<Capabilities> {
+        self.learn_capabilities()
+            .await
+            .map_err(|source| Error::CapabilitiesUnknown {
+                operation: "getInfo",
+                source,
+            })
+    }
+
+    /// Whether the server this client talks to serves `request` — its operation and every optional
+    /// parameter set on it — as the capability check decides it; `request` is what an operation
+    /// builder's `into_request()` returns. Nothing of `request` is sent.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ari_sdk::Client) -> ari_sdk::Result<()> {
+    /// let channel = client.channel("my-channel-id");
+    /// // getChannelVars came with Asterisk 20.
+    /// if client.supports(&channel.get_channel_vars(["A", "B"]).into_request()).await? {
+    ///     let variables = channel.get_channel_vars(["A", "B"]).await?;
+    /// #   let _ = variables;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CapabilitiesUnknown`] when the server's version cannot be learned (see
+    /// [`capabilities`](Self::capabilities)).
+    pub async fn supports(&self, request: &Request) -> Result<bool> {
+        let capabilities =
+            self.learn_capabilities()
+                .await
+                .map_err(|source| Error::CapabilitiesUnknown {
+                    operation: request.operation(),
+                    source,
+                })?;
+        Ok(capabilities.supports(request))
+    }
+
+    /// The server's capabilities, learned once through this client's own transport.
+    async fn learn_capabilities(&self) -> std::result::Result<Capabilities, Arc<Error>> {
+        let client = self.clone();
+        self.inner
+            .capabilities
+            .get(move || {
+                async move {
+                    let info: capabilities::Info =
+                        transport::execute_json(Unchecked(client), capabilities::info_request())
+                            .await?;
+                    info.capabilities()
+                }
+                .boxed()
+            })
+            .await
     }
 
     /// How this client sends REST requests.
@@ -291,6 +383,7 @@ impl Client {
             http_client: None,
             tls: inner.tls.clone(),
             transport: inner.transport,
+            check_capabilities: inner.check_capabilities,
         }
     }
 
@@ -317,6 +410,9 @@ impl Client {
                 event_registry,
                 transport: Transport::WebSocket,
                 connection: Some(connection.clone()),
+                // The check holds here too: the version is learned over the connection.
+                check_capabilities: true,
+                capabilities: Learner::default(),
             }),
         }
     }
@@ -355,6 +451,20 @@ impl Exchange for Client {
     }
 }
 
+/// A client whose requests skip the capability check: how the check itself learns the version.
+#[derive(Clone)]
+struct Unchecked(Client);
+
+impl Exchange for Unchecked {
+    fn exchange(
+        &self,
+        request: Request,
+        kind: ResponseKind,
+    ) -> impl Future<Output = Result<RawResponse>> + Send + 'static {
+        self.0.clone().send_unchecked(request, kind)
+    }
+}
+
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
@@ -365,6 +475,7 @@ impl fmt::Debug for Client {
             .field("user_agent", &inner.user_agent)
             .field("tls", &inner.tls)
             .field("transport", &inner.transport)
+            .field("check_capabilities", &inner.check_capabilities)
             .field("outbound_connection", &inner.connection.is_some())
             .finish_non_exhaustive()
     }
@@ -502,6 +613,18 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether to refuse, before sending, what the server does not serve (default `true`): an
+    /// operation its version does not have, or an optional parameter it does not know, fails with
+    /// [`Error::Unsupported`]. The client then learns the server's version with one
+    /// `GET /asterisk/info` before its first request (shared by its clones and by requests made
+    /// meanwhile). With `false` nothing is learned or refused, and the server answers what it
+    /// lacks itself (404 `Resource not found`, 405, or an ignored parameter). See
+    /// [`capabilities`](crate::capabilities).
+    pub fn check_capabilities(mut self, check: bool) -> Self {
+        self.check_capabilities = check;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     ///
     /// Fails with [`Error::InvalidRequest`] when the base URL is not an `http`/`https` URL,
@@ -584,6 +707,8 @@ impl ClientBuilder {
                 tls: self.tls,
                 event_registry: crate::events::Registry::default(),
                 transport: self.transport,
+                check_capabilities: self.check_capabilities,
+                capabilities: Learner::default(),
                 connection: None,
             }),
         })
@@ -604,6 +729,7 @@ impl fmt::Debug for ClientBuilder {
             )
             .field("tls", &self.tls)
             .field("transport", &self.transport)
+            .field("check_capabilities", &self.check_capabilities)
             .finish()
     }
 }

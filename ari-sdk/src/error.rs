@@ -16,6 +16,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// |---|---|
 /// | [`InvalidRequest`](Error::InvalidRequest) | no: it was refused before sending |
 /// | [`NotSent`](Error::NotSent) | no: no connection could be made |
+/// | [`Unsupported`](Error::Unsupported), [`CapabilitiesUnknown`](Error::CapabilitiesUnknown) | no: refused by the [capability check](crate::capabilities) |
 /// | [`Timeout`](Error::Timeout), [`Transport`](Error::Transport) | unknown ([`Error::is_outcome_unknown`]) |
 /// | [`Api`](Error::Api) | Asterisk answered with an error status |
 /// | [`Decode`](Error::Decode) | yes: it answered success, but the body did not decode |
@@ -83,6 +84,45 @@ pub enum Error {
         body: Bytes,
     },
 
+    /// Refused before sending by the [capability check](crate::capabilities): the Asterisk the
+    /// client talks to does not serve this operation, or does not know an optional parameter set
+    /// on it. Nothing was sent.
+    ///
+    /// ```text
+    /// `getChannelVars` is not served by Asterisk 16.28.0~dfsg-0+deb11u4 (it is in 20.20.1, 22.10.1, 23.4.1); nothing was sent
+    /// ```
+    #[error(
+        "`{operation}`{} is not served by Asterisk {server_version} (it is in {}); nothing was sent",
+        parameter_note(*.parameter),
+        .available_in.join(", ")
+    )]
+    Unsupported {
+        /// The operation (the spec's nickname).
+        operation: &'static str,
+        /// The optional parameter the server does not know (its wire name), when the operation
+        /// itself is served; `None` when the operation is not.
+        parameter: Option<&'static str>,
+        /// The version the server reported (`system.version` of `GET /asterisk/info`).
+        server_version: String,
+        /// The versions, of those the SDK was generated from
+        /// ([`availability::VERSIONS`](crate::availability::VERSIONS)), that have it.
+        available_in: Vec<&'static str>,
+    },
+
+    /// Refused before sending: the [capability check](crate::capabilities) could not learn the
+    /// server's version, because its `GET /asterisk/info` failed (`source` is that error, shared
+    /// by every request that waited for the same attempt). Nothing of this request was sent; the
+    /// client's next request tries to learn the version again.
+    #[error(
+        "`{operation}` was not sent: the capability check could not learn the server's version"
+    )]
+    CapabilitiesUnknown {
+        /// The operation (the spec's nickname).
+        operation: &'static str,
+        /// Why `GET /asterisk/info` failed.
+        source: std::sync::Arc<Error>,
+    },
+
     /// Asterisk answered success, but the body is not what the spec promises.
     #[error("could not decode the response to `{operation}` (HTTP {status}, {} bytes)", .body.len())]
     Decode {
@@ -107,7 +147,9 @@ impl Error {
             | Error::Timeout { operation, .. }
             | Error::Transport { operation, .. }
             | Error::Api { operation, .. }
-            | Error::Decode { operation, .. } => Some(operation),
+            | Error::Decode { operation, .. }
+            | Error::Unsupported { operation, .. }
+            | Error::CapabilitiesUnknown { operation, .. } => Some(operation),
         }
     }
 
@@ -198,6 +240,13 @@ impl Error {
             body,
         }
     }
+}
+
+/// `` parameter `x` `` for a refused parameter, nothing for a refused operation.
+fn parameter_note(parameter: Option<&str>) -> String {
+    parameter
+        .map(|p| format!(" parameter `{p}`"))
+        .unwrap_or_default()
 }
 
 fn operation_prefix(operation: Option<&'static str>) -> String {
@@ -485,6 +534,52 @@ mod tests {
                 .map(|s| s.to_string())
                 .as_deref(),
             Some("deadline")
+        );
+    }
+
+    #[test]
+    fn capability_check_displays() {
+        let e = Error::Unsupported {
+            operation: "getChannelVars",
+            parameter: None,
+            server_version: "16.28.0~dfsg-0+deb11u4".into(),
+            available_in: vec!["20.20.1", "22.10.1", "23.4.1"],
+        };
+        assert_eq!(
+            e.to_string(),
+            "`getChannelVars` is not served by Asterisk 16.28.0~dfsg-0+deb11u4 (it is in 20.20.1, \
+             22.10.1, 23.4.1); nothing was sent"
+        );
+        assert_eq!(e.operation(), Some("getChannelVars"));
+        assert!(!e.is_outcome_unknown() && e.status().is_none());
+        let e = Error::Unsupported {
+            operation: "create",
+            parameter: Some("variables"),
+            server_version: "21.12.3".into(),
+            available_in: vec!["20.20.1", "22.10.1", "23.4.1"],
+        };
+        assert_eq!(
+            e.to_string(),
+            "`create` parameter `variables` is not served by Asterisk 21.12.3 (it is in 20.20.1, \
+             22.10.1, 23.4.1); nothing was sent"
+        );
+        let e = Error::CapabilitiesUnknown {
+            operation: "list",
+            source: std::sync::Arc::new(Error::Timeout {
+                operation: "getInfo",
+                source: "deadline".into(),
+            }),
+        };
+        assert_eq!(
+            e.to_string(),
+            "`list` was not sent: the capability check could not learn the server's version"
+        );
+        assert!(!e.is_outcome_unknown());
+        assert_eq!(
+            std::error::Error::source(&e)
+                .map(|s| s.to_string())
+                .as_deref(),
+            Some("`getInfo` timed out; Asterisk may or may not have carried it out")
         );
     }
 }

@@ -83,6 +83,7 @@
 #[doc(hidden)]
 pub mod __private;
 pub mod app;
+pub mod capabilities;
 mod client;
 #[cfg(test)]
 mod contract_harness;
@@ -102,6 +103,7 @@ mod response;
 mod timestamp;
 mod transport;
 mod typed_waits;
+mod variable;
 
 /// The crate README's example, compiled as a doctest so it stays true.
 #[cfg(doctest)]
@@ -113,9 +115,10 @@ pub use error::{BoxError, Error, Result};
 pub use generated::events as event_types;
 pub use generated::events::{Event, UnknownEvent};
 pub use generated::handles::*;
-pub use generated::{enums, models, operations};
+pub use generated::{availability, enums, models, operations};
 pub use response::{Binary, BinaryStream, ResponseFuture};
 pub use timestamp::{ParseTimestampError, Timestamp};
+pub use variable::VariableValue;
 
 /// The `reqwest` this crate is built on, for [`ClientBuilder::http_client`].
 pub use reqwest;

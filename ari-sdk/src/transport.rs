@@ -73,6 +73,10 @@ pub struct RawResponse {
 /// [`Error::InvalidRequest`] (refused before sending). Any status is a successful exchange: the
 /// shared code around it turns error statuses into [`Error::Api`].
 ///
+/// A request the [capability check](crate::capabilities) refuses closes its span with
+/// `refused = true` (and `refused_parameter` naming the parameter, when it is one) and no
+/// `transport` or `status`.
+///
 /// The future is polled inside the request's `ari_request` span: a transport records its
 /// short name (`http`, `websocket`) in the span's `transport` field
 /// (`tracing::Span::current().record("transport", …)`), so traces and the live coverage tell
@@ -180,6 +184,8 @@ where
         transport = tracing::field::Empty,
         status = tracing::field::Empty,
         elapsed = tracing::field::Empty,
+        refused = tracing::field::Empty,
+        refused_parameter = tracing::field::Empty,
     );
     let started = Instant::now();
     let work = async {
@@ -204,6 +210,14 @@ where
     };
     let result = work.instrument(span.clone()).await;
     span.record("elapsed", tracing::field::debug(started.elapsed()));
+    if let Err(Error::Unsupported { parameter, .. }) = &result {
+        // Refused by the capability check: nothing was sent (traces and the live coverage tell
+        // a refusal from a request that got no answer).
+        span.record("refused", true);
+        if let Some(parameter) = parameter {
+            span.record("refused_parameter", *parameter);
+        }
+    }
     span.in_scope(|| match &result {
         Ok(_) => tracing::debug!(target: "ari_sdk::client", "ARI request succeeded"),
         Err(error) => {

@@ -114,16 +114,20 @@ async fn a_connection_carries_events_and_rest_and_ends_when_asterisk_closes() {
     let client = connection.client().clone();
     let channel_events = client.channel("c1").events();
     let answer = tokio::spawn(async move { client.channel("c1").answer().await });
-    let request: Value = loop {
-        match tokio::time::timeout(LIMIT, peer.next())
-            .await
-            .expect("a request")
-        {
-            Some(Ok(Message::Text(text))) => break serde_json::from_str(text.as_str()).unwrap(),
-            Some(Ok(_)) => continue,
-            other => panic!("{other:?}"),
-        }
-    };
+    // The capability check learns the server's version first, over the same connection.
+    let info = next_request(&mut peer).await;
+    assert_eq!(
+        (info["method"].as_str(), info["uri"].as_str()),
+        (Some("GET"), Some("asterisk/info"))
+    );
+    let reply = json!({
+        "type": "RESTResponse", "transaction_id": info["transaction_id"], "request_id": info["request_id"],
+        "status_code": 200, "reason_phrase": "OK", "uri": info["uri"], "content_type": "application/json",
+        "message_body": json!({"system": {"version": "22.10.1"}}).to_string(),
+        "application": "outapp", "timestamp": "2026-12-01T00:00:00.000+0000"
+    });
+    peer.send(Message::text(reply.to_string())).await.unwrap();
+    let request = next_request(&mut peer).await;
     assert_eq!(request["type"], "RESTRequest");
     assert_eq!(
         (request["method"].as_str(), request["uri"].as_str()),
@@ -302,4 +306,22 @@ async fn tls_listener() {
     let answer = raw(&listener, &upgrade_head("")).await;
     assert!(!answer.starts_with("HTTP/"), "{answer:?}");
     assert!(ari_live_free_poll(|| listener.stats().failed_handshakes == 1).await);
+}
+
+/// The next text message `peer` receives, as JSON (pings skipped), within [`LIMIT`].
+async fn next_request<S, E>(peer: &mut S) -> Value
+where
+    S: futures::Stream<Item = Result<Message, E>> + Unpin,
+    E: std::fmt::Debug,
+{
+    loop {
+        match tokio::time::timeout(LIMIT, peer.next())
+            .await
+            .expect("a request")
+        {
+            Some(Ok(Message::Text(text))) => break serde_json::from_str(text.as_str()).unwrap(),
+            Some(Ok(_)) => continue,
+            other => panic!("{other:?}"),
+        }
+    }
 }

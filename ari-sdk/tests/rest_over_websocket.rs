@@ -22,6 +22,9 @@ const LIMIT: Duration = Duration::from_secs(10);
 
 fn client(server: &TestServer, timeout: Duration) -> Client {
     Client::builder(server.base_url())
+        // The tests script every message on the socket; the check over the socket is tested in
+        // `capabilities.rs`.
+        .check_capabilities(false)
         .basic_auth("u", "p")
         .transport(Transport::WebSocket)
         .request_timeout(timeout)

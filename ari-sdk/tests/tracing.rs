@@ -1,5 +1,7 @@
 //! One `tracing` span per request with operation, method, path template, status and elapsed,
-//! and never a credential in what is logged.
+//! and never a credential in what is logged; a request the capability check refuses is traced as
+//! refused, and the check's own `GET /asterisk/info` as a request of its own. (The first test
+//! turns the check off: it counts the spans of the requests it makes.)
 
 #[path = "support/captured.rs"]
 mod captured;
@@ -38,12 +40,14 @@ async fn spans_carry_the_request_and_never_credentials() {
     ])
     .await;
     let basic = Client::builder(&stub.base_url)
+        .check_capabilities(false)
         .basic_auth("asterisk", "hunter2")
         .build()
         .expect("client");
     basic.execute_void(answer("chan-a")).await.expect("answer");
     basic.execute_void(answer("nosuch")).await.expect_err("404");
     let api_key = Client::builder(&stub.base_url)
+        .check_capabilities(false)
         .api_key("asterisk", "hunter2")
         .build()
         .expect("client");
@@ -52,6 +56,7 @@ async fn spans_carry_the_request_and_never_credentials() {
         .await
         .expect("answer");
     let refused = Client::builder(refused_base_url().await)
+        .check_capabilities(false)
         .api_key("asterisk", "hunter2")
         .build()
         .expect("client");
@@ -92,4 +97,66 @@ async fn spans_carry_the_request_and_never_credentials() {
     assert!(!text.contains("hunter2"), "{text}");
     assert!(!text.contains("YXN0ZXJpc2s6aHVudGVyMg"), "{text}");
     assert!(!text.contains("api_key"), "{text}");
+}
+
+#[tokio::test]
+async fn a_refused_request_is_traced_as_refused_and_the_learning_request_as_its_own() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let stub = Stub::always(Response::json(
+        200,
+        r#"{"system":{"version":"16.28.0~dfsg-0+deb11u4"}}"#,
+    ))
+    .await;
+    let client = Client::builder(&stub.base_url).build().expect("client");
+    let vars = Request::new("getChannelVars", Method::Get)
+        .segment("channels")
+        .param("channelId", "c1")
+        .segment("variables")
+        .query("variables", "A");
+    client
+        .execute_json::<serde_json::Value>(vars)
+        .await
+        .expect_err("refused");
+    let hangup = Request::new("hangup", Method::Delete)
+        .segment("channels")
+        .param("channelId", "c1")
+        .query("reason_code", "16");
+    client.execute_void(hangup).await.expect_err("refused");
+    drop(_guard);
+
+    let text = captured.text();
+    let closes: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("ari_request{") && l.contains("ari_sdk::client: close"))
+        .collect();
+    assert_eq!(closes.len(), 3, "learning, then two refusals:\n{text}");
+    // The learning request closes first, nested in the request that waited for it.
+    assert!(closes[0].contains("operation=\"getInfo\""), "{}", closes[0]);
+    assert!(closes[0].contains("path=/asterisk/info"), "{}", closes[0]);
+    assert!(closes[0].contains("status=200"), "{}", closes[0]);
+    assert!(closes[0].contains("transport=\"http\""), "{}", closes[0]);
+    for (line, operation) in closes[1..].iter().zip(["getChannelVars", "hangup"]) {
+        assert!(
+            line.contains(&format!("operation=\"{operation}\"")),
+            "{line}"
+        );
+        assert!(line.contains("refused=true"), "{line}");
+        assert!(!line.contains("transport="), "nothing was sent: {line}");
+        assert!(!line.contains("status="), "nothing was answered: {line}");
+    }
+    assert!(!closes[1].contains("refused_parameter"), "{}", closes[1]);
+    assert!(
+        closes[2].contains("refused_parameter=\"reason_code\""),
+        "{}",
+        closes[2]
+    );
+    assert_eq!(stub.requests().len(), 1);
 }

@@ -1,5 +1,7 @@
 //! The runtime against a local stub HTTP server: what goes on the wire, and how every kind of
-//! answer (or silence) becomes a value or an [`Error`].
+//! answer (or silence) becomes a value or an [`Error`]. The clients here turn the capability
+//! check off (the stubs answer the request under test, not `GET /asterisk/info`); the check has
+//! its own tests in `capabilities.rs`.
 
 mod support;
 
@@ -27,6 +29,7 @@ fn answer(channel_id: &str) -> Request {
 
 fn client(stub: &Stub) -> Client {
     Client::builder(&stub.base_url)
+        .check_capabilities(false)
         .basic_auth("asterisk", "secret")
         .request_timeout(Duration::from_secs(5))
         .build()
@@ -142,6 +145,7 @@ async fn query_and_json_body_on_the_wire() {
 async fn api_key_mode_sends_the_query_parameter_not_the_header() {
     let stub = Stub::always(Response::json(200, r#"{"value":"bar"}"#)).await;
     let client = Client::builder(&stub.base_url)
+        .check_capabilities(false)
         .api_key("asterisk", "s3cr+t&:x")
         .build()
         .expect("client");
@@ -357,6 +361,7 @@ async fn undecodable_json_keeps_the_bytes() {
 #[tokio::test]
 async fn connection_refused_is_not_sent() {
     let client = Client::builder(refused_base_url().await)
+        .check_capabilities(false)
         .api_key("asterisk", "hunter2")
         .build()
         .expect("client");
@@ -388,6 +393,7 @@ async fn connection_refused_is_not_sent() {
 async fn silent_server_times_out_with_outcome_unknown() {
     let stub = Stub::always(Reply::Hang).await;
     let client = Client::builder(&stub.base_url)
+        .check_capabilities(false)
         .request_timeout(Duration::from_millis(300))
         .build()
         .expect("client");
@@ -554,6 +560,7 @@ async fn timestamps_decode_from_a_real_response() {
 async fn caller_supplied_http_client() {
     let stub = Stub::always(Response::empty(204)).await;
     let client = Client::builder(&stub.base_url)
+        .check_capabilities(false)
         .http_client(reqwest::Client::new())
         .basic_auth("asterisk", "secret")
         .user_agent("my-app/1.0")
@@ -572,6 +579,7 @@ async fn caller_supplied_http_client() {
 async fn custom_user_agent_and_clones_share_the_client() {
     let stub = Stub::always(Response::empty(204)).await;
     let client = Client::builder(&stub.base_url)
+        .check_capabilities(false)
         .user_agent("my-app/2.0")
         .build()
         .expect("client");

@@ -5,10 +5,14 @@
 //! path template — `status` and `transport`) and appends a [`Record`] for each when it closes. Errors a
 //! test asserts exactly go through [`check_api_error`] (or the [`expect_api_error!`] macro),
 //! which records them too; connecting the events WebSocket is recorded by
-//! [`record_websocket`]. Records go to `xtask::live_coverage::coverage_dir()`, one file per
+//! [`record_websocket`]. A span the SDK's capability check closed as refused becomes a
+//! [`Kind::Refused`] record (nothing was sent); a test asserts the refusal with [`check_refused`]
+//! (or [`expect_refused!`]), which also asks the server itself, without the check, and records
+//! what it answers. Records go to `xtask::live_coverage::coverage_dir()`, one file per
 //! test process.
 //!
 //! [`expect_api_error!`]: crate::expect_api_error
+//! [`expect_refused!`]: crate::expect_refused
 
 use std::fmt;
 use std::sync::Once;
@@ -71,6 +75,7 @@ pub fn record_websocket() {
         operation: "events.eventWebsocket".into(),
         status: Some(101),
         message: None,
+        parameter: None,
         test: test_name(),
         transport: Some(suite_transport_name().to_owned()),
     });
@@ -143,6 +148,7 @@ fn check_api<T: fmt::Debug>(
         operation: request.operation().to_owned(),
         status: Some(status),
         message: Some(message.unwrap_or("(no body)").to_owned()),
+        parameter: None,
         test: test_name(),
         transport: Some(suite_transport_name().to_owned()),
     });
@@ -190,6 +196,125 @@ macro_rules! expect_api_error_eventually {
     }};
 }
 
+/// Asserts that `result` is [`ari_sdk::Error::Unsupported`] for `request` (from the builder's
+/// `into_request()`): the capability check refused it before sending, naming `parameter` (`None`:
+/// the operation itself), the server's own version and versions that do not include the server's
+/// branch. For a refused operation it then sends the same request to the server itself, without
+/// the SDK (a plain HTTP request), and asserts the router's answer for a route it does not have
+/// (404 `Resource not found`, or 405 `Invalid method` where the path exists for other methods):
+/// the refusal is the server's truth, not only the SDK's table. Records the assertion.
+pub async fn check_refused<T: fmt::Debug>(
+    request: &ari_sdk::request::Request,
+    result: ari_sdk::Result<T>,
+    parameter: Option<&str>,
+) -> ari_sdk::Error {
+    let route = format!("{} {}", request.method(), request.path_template());
+    let error = match result {
+        Ok(value) => panic!("{route}: expected a refusal before sending, got success: {value:?}"),
+        Err(error) => error,
+    };
+    let ari = crate::connect().await;
+    let info = ari.get_json("asterisk/info").await;
+    let reported = info["system"]["version"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let major = |v: &str| v.split('.').next().map(str::to_owned);
+    match &error {
+        ari_sdk::Error::Unsupported {
+            operation,
+            parameter: got,
+            server_version,
+            available_in,
+        } => {
+            assert_eq!(*operation, request.operation(), "{route}: {error}");
+            assert_eq!(*got, parameter, "{route}: {error}");
+            assert_eq!(server_version, &reported, "{route}: {error}");
+            assert!(!available_in.is_empty(), "{route}: {error}");
+            assert!(
+                available_in.iter().all(|v| major(v) != major(&reported)),
+                "{route}: refused although the server's branch has it: {error}"
+            );
+        }
+        other => panic!("{route}: expected a refusal before sending, got {other:?}"),
+    }
+    let answer = match parameter {
+        Some(_) => "(a parameter: the server would ignore it)".to_owned(),
+        None => {
+            let method = match request.method() {
+                ari_sdk::request::Method::Get => reqwest::Method::GET,
+                ari_sdk::request::Method::Post => reqwest::Method::POST,
+                ari_sdk::request::Method::Put => reqwest::Method::PUT,
+                _ => reqwest::Method::DELETE,
+            };
+            let mut path = request.path();
+            if !request.query_pairs().is_empty() {
+                path = format!("{path}?{}", request.encoded_query());
+            }
+            let mut raw = ari.request(method, &path);
+            if let Some(body) = request.json_body() {
+                raw = raw
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.to_string());
+            }
+            let response = raw
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{route} unchecked: {e}"));
+            let status = response.status().as_u16();
+            let bytes = response.bytes().await.unwrap_or_default();
+            let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            let message = body["message"].as_str().unwrap_or_default().to_owned();
+            assert!(
+                matches!((status, message.as_str()), (404, "Resource not found") | (405, "Invalid method")),
+                "{route}: the check refused it, but Asterisk {reported} answers {status} {message:?} without the check"
+            );
+            format!("{status} {message}")
+        }
+    };
+    append(&Record {
+        kind: Kind::AssertedRefusal,
+        method: request.method().to_string(),
+        path: request.path_template().to_string(),
+        operation: request.operation().to_owned(),
+        status: None,
+        message: Some(answer),
+        parameter: parameter.map(str::to_owned),
+        test: test_name(),
+        transport: Some(suite_transport_name().to_owned()),
+    });
+    error
+}
+
+/// Sends an operation builder and asserts that the capability check refuses it before sending
+/// (see [`check_refused`]); evaluates to the [`ari_sdk::Error`]. With `parameter = "name"`, the
+/// refusal must name that optional parameter.
+///
+/// ```no_run
+/// # async fn demo(client: ari_sdk::Client) {
+/// use ari_live_tests::expect_refused;
+///
+/// // On Asterisk 16: getChannelVars came with 20, hangup's reason_code with 18.
+/// expect_refused!(client.channel("c").get_channel_vars(["A"]));
+/// expect_refused!(client.channel("c").hangup().reason_code("16"), parameter = "reason_code");
+/// # }
+/// ```
+#[macro_export]
+macro_rules! expect_refused {
+    ($call:expr $(,)?) => {{
+        let call = $call;
+        let request = ::std::clone::Clone::clone(&call).into_request();
+        let result = call.await;
+        $crate::coverage::check_refused(&request, result, None).await
+    }};
+    ($call:expr, parameter = $parameter:expr $(,)?) => {{
+        let call = $call;
+        let request = ::std::clone::Clone::clone(&call).into_request();
+        let result = call.await;
+        $crate::coverage::check_refused(&request, result, Some($parameter)).await
+    }};
+}
+
 /// What the layer keeps per `ari_request` span.
 #[derive(Default)]
 struct Fields {
@@ -198,6 +323,9 @@ struct Fields {
     path: String,
     status: Option<u16>,
     transport: Option<String>,
+    /// Set when the capability check refused the request.
+    refused: bool,
+    refused_parameter: Option<String>,
     test: String,
 }
 
@@ -208,7 +336,14 @@ impl Visit for Fields {
             "method" => self.method = value.to_owned(),
             "path" => self.path = value.to_owned(),
             "transport" => self.transport = Some(value.to_owned()),
+            "refused_parameter" => self.refused_parameter = Some(value.to_owned()),
             _ => {}
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if field.name() == "refused" {
+            self.refused = value;
         }
     }
 
@@ -233,6 +368,8 @@ impl Visit for Fields {
             "path" => self.path = text,
             "status" => self.status = text.parse().ok(),
             "transport" => self.transport = Some(text.trim_matches('"').to_owned()),
+            "refused" => self.refused = text == "true",
+            "refused_parameter" => self.refused_parameter = Some(text.trim_matches('"').to_owned()),
             _ => {}
         }
     }
@@ -271,12 +408,18 @@ where
             return;
         };
         append(&Record {
-            kind: Kind::Sent,
+            // A refused request was not sent: nothing reached Asterisk.
+            kind: if fields.refused {
+                Kind::Refused
+            } else {
+                Kind::Sent
+            },
             method: fields.method,
             path: fields.path,
             operation: fields.operation,
             status: fields.status,
             message: None,
+            parameter: fields.refused_parameter,
             test: fields.test,
             transport: fields.transport,
         });

@@ -7,8 +7,11 @@
 //! and ARI's message), and every events WebSocket it connected. [`report`] holds the records
 //! against the operations of the IR (`ari_codegen::load_union` on the imported specs): an
 //! operation is *succeeded* when a request answered 2xx, an *asserted error* when it never
-//! succeeded but a test asserted the exact error Asterisk gave. Anything else is missing.
-//! `cargo xtask live-coverage` prints the result and fails when an operation is missing.
+//! succeeded but a test asserted the exact error Asterisk gave, *refused before sending* when it
+//! never succeeded but a test asserted that the SDK's capability check refused it (and the SDK's
+//! trace shows the refusal). Anything else is missing. [`wrongly_refused`] lists refusals of what
+//! the server's version does serve. `cargo xtask live-coverage` prints the result and fails when
+//! an operation is missing or was wrongly refused.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::OpenOptions;
@@ -45,6 +48,12 @@ pub enum Kind {
     AssertedError,
     /// A test connected the events WebSocket (`GET /events`, the `eventWebsocket` operation).
     WebSocket,
+    /// The SDK's capability check refused the request before sending (its span closed with
+    /// `refused`); `parameter` names the refused parameter, `None` for the operation itself.
+    Refused,
+    /// A test asserted that the capability check refused the request with the typed error
+    /// (`ari_sdk::Error::Unsupported`); `message` says what the server answers without the check.
+    AssertedRefusal,
 }
 
 /// One line of a record file.
@@ -64,6 +73,10 @@ pub struct Record {
     /// ARI's message, for asserted errors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// For refusals: the refused optional parameter (its wire name); `None` when the operation
+    /// itself was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
     /// The test that made the request (its thread's name).
     pub test: String,
     /// The transport that carried the request (`http`, `websocket`), as the SDK's span names it; for
@@ -180,6 +193,9 @@ pub struct OperationId {
 pub enum Coverage {
     /// Asterisk answered 2xx (or upgraded the WebSocket); the statuses seen.
     Succeeded(BTreeSet<u16>),
+    /// Never succeeded; the capability check refused it before sending (the server's version
+    /// lacks it), asserted by a test: what the test recorded (the server's own answer).
+    Refused(BTreeSet<String>),
     /// Never succeeded; these `(status, message)` errors were asserted exactly.
     AssertedErrors(BTreeSet<(u16, String)>),
     /// Sent, but neither succeeded nor asserted: the statuses seen (`None`: no answer).
@@ -215,14 +231,19 @@ impl Report {
         self.count(|c| matches!(c, Coverage::Succeeded(_)))
     }
 
+    /// Operations refused before sending (and never succeeded).
+    pub fn refused(&self) -> usize {
+        self.count(|c| matches!(c, Coverage::Refused(_)))
+    }
+
     /// Operations covered by asserted errors only.
     pub fn asserted_errors(&self) -> usize {
         self.count(|c| matches!(c, Coverage::AssertedErrors(_)))
     }
 
-    /// Operations covered either way.
+    /// Operations covered any way.
     pub fn covered(&self) -> usize {
-        self.succeeded() + self.asserted_errors()
+        self.succeeded() + self.refused() + self.asserted_errors()
     }
 
     /// Operations not covered (missing or unasserted), by name.
@@ -237,11 +258,15 @@ impl Report {
         self.operations.values().filter(|c| f(c)).count()
     }
 
-    /// The summary line, e.g. `live coverage: 109/109 operations (97 succeeded, 12 asserted
-    /// errors)`.
+    /// The summary line, e.g. `live coverage: 109/109 operations (94 succeeded, 11 refused
+    /// before sending, 4 asserted errors)` (without the refusals when there are none).
     pub fn summary(&self) -> String {
+        let refused = match self.refused() {
+            0 => String::new(),
+            n => format!("{n} refused before sending, "),
+        };
         format!(
-            "{}: {}/{} operations ({} succeeded, {} asserted errors)",
+            "{}: {}/{} operations ({} succeeded, {refused}{} asserted errors)",
             self.label,
             self.covered(),
             self.operations.len(),
@@ -276,8 +301,11 @@ pub fn report(
 
     let mut succeeded: BTreeMap<&OperationId, BTreeSet<u16>> = BTreeMap::new();
     let mut asserted: BTreeMap<&OperationId, BTreeSet<(u16, String)>> = BTreeMap::new();
+    let mut refused: BTreeSet<&OperationId> = BTreeSet::new();
+    let mut asserted_refusals: BTreeMap<&OperationId, BTreeSet<String>> = BTreeMap::new();
     let mut sent: BTreeMap<&OperationId, BTreeSet<Option<u16>>> = BTreeMap::new();
     let mut unknown = BTreeSet::new();
+    let mut unbacked = BTreeSet::new();
     for record in records {
         // The id names the operation; its route must be the spec's too.
         let Some((id, _)) = by_id
@@ -310,11 +338,29 @@ pub fn report(
                         .insert((status, record.message.clone().unwrap_or_default()));
                 }
             }
+            // A refused parameter says nothing about the operation, which the server has.
+            Kind::Refused if record.parameter.is_none() => {
+                refused.insert(id);
+            }
+            Kind::AssertedRefusal if record.parameter.is_none() => {
+                asserted_refusals
+                    .entry(id)
+                    .or_default()
+                    .insert(record.message.clone().unwrap_or_default());
+            }
+            Kind::Refused | Kind::AssertedRefusal => {}
         }
     }
+    // An asserted refusal counts only when the SDK's own trace shows the refusal.
+    asserted_refusals.retain(|id, _| {
+        let backed = refused.contains(id);
+        if !backed {
+            unbacked.insert(format!("{} {} refused", id.method, id.path));
+        }
+        backed
+    });
 
     // An asserted error counts only when the SDK's own trace shows a request with that status.
-    let mut unbacked = BTreeSet::new();
     for (id, errors) in &mut asserted {
         errors.retain(|(status, _)| {
             let backed = sent.get(id).is_some_and(|s| s.contains(&Some(*status)));
@@ -363,6 +409,8 @@ pub fn report(
     for (id, _) in by_id.values() {
         let coverage = if let Some(statuses) = succeeded.get(id) {
             Coverage::Succeeded(statuses.clone())
+        } else if let Some(answers) = asserted_refusals.get(id) {
+            Coverage::Refused(answers.clone())
         } else if let Some(errors) = asserted.get(id).filter(|e| !e.is_empty()) {
             Coverage::AssertedErrors(errors.clone())
         } else if let Some(statuses) = sent.get(id) {
@@ -380,6 +428,54 @@ pub fn report(
         records: records.len(),
         label: "live coverage",
     }
+}
+
+/// Refusals (from the SDK's trace) of what `server` serves according to the specs, one line
+/// each: an operation, or an optional parameter, whose availability includes the server's
+/// branch. `server` is the server's version as it reported it (`16.28.0~dfsg-0+deb11u4`); it
+/// stands for the spec version of the same major. A server of a branch the specs do not have is
+/// not checked by the SDK, so every refusal is wrong then.
+pub fn wrongly_refused(
+    api: &ari_codegen::ir::Api,
+    server: &str,
+    records: &[Record],
+) -> BTreeSet<String> {
+    let major = |v: &str| {
+        v.split(|c: char| !c.is_ascii_digit())
+            .next()
+            .map(str::to_owned)
+    };
+    let branch = api
+        .versions
+        .iter()
+        .find(|v| major(&v.to_string()) == major(server));
+    let mut wrong = BTreeSet::new();
+    for record in records.iter().filter(|r| r.kind == Kind::Refused) {
+        let op = api
+            .resources
+            .iter()
+            .flat_map(|r| &r.operations)
+            .find(|op| op.method.as_str() == record.method && op.path.as_str() == record.path);
+        let served = match (branch, op, &record.parameter) {
+            (None, _, _) | (_, None, _) => true,
+            (Some(branch), Some(op), None) => op.versions.contains(branch),
+            (Some(branch), Some(op), Some(parameter)) => op
+                .params
+                .iter()
+                .any(|p| &p.wire_name == parameter && p.versions.contains(branch)),
+        };
+        if served {
+            let what = match &record.parameter {
+                Some(parameter) => format!(" (parameter {parameter})"),
+                None => String::new(),
+            };
+            wrong.insert(format!(
+                "{} {}{what} was refused, but Asterisk {server} serves it (test {})",
+                record.method, record.path, record.test
+            ));
+        }
+    }
+    wrong
 }
 
 #[cfg(test)]
@@ -407,6 +503,7 @@ mod tests {
             operation: id.into(),
             status,
             message: (kind == Kind::AssertedError).then(|| "Nope".to_owned()),
+            parameter: None,
             test: "t".into(),
             transport: Some("http".into()),
         }
@@ -476,6 +573,72 @@ mod tests {
             .operations
             .keys()
             .any(|id| id.name == "channels.getChannelVars"));
+    }
+
+    #[test]
+    fn refusals_count_when_asserted_and_traced_and_wrong_ones_are_named() {
+        let api = api();
+        let refused = |kind, route: Route, parameter: Option<&str>| Record {
+            message: (kind == Kind::AssertedRefusal).then(|| "404 Resource not found".to_owned()),
+            parameter: parameter.map(str::to_owned),
+            transport: None,
+            ..record(kind, route, None)
+        };
+        let vars = "/channels/{channelId}/variables";
+        let get_vars: Route = ("channels.getChannelVars", "GET", vars);
+        let set_vars: Route = ("channels.setChannelVars", "POST", vars);
+        let hangup: Route = ("channels.hangup", "DELETE", "/channels/{channelId}");
+        let records = vec![
+            refused(Kind::Refused, get_vars, None),
+            refused(Kind::AssertedRefusal, get_vars, None),
+            // Asserted without the SDK's trace of a refusal: does not count.
+            refused(Kind::AssertedRefusal, set_vars, None),
+            // A refused parameter does not make its operation refused.
+            refused(Kind::Refused, hangup, Some("reason_code")),
+            refused(Kind::AssertedRefusal, hangup, Some("reason_code")),
+            record(Kind::Sent, ASTERISK_GET_INFO, Some(200)),
+        ];
+        let version: ari_codegen::ir::Version = SANDBOX_ASTERISK_VERSION.parse().unwrap();
+        let report = report(&api, &version, &records);
+        assert_eq!(
+            (
+                report.succeeded(),
+                report.refused(),
+                report.asserted_errors()
+            ),
+            (1, 1, 0)
+        );
+        let get_vars = report
+            .operations
+            .iter()
+            .find(|(id, _)| id.name == "channels.getChannelVars");
+        assert_eq!(
+            get_vars.map(|(_, c)| c.clone()),
+            Some(Coverage::Refused(
+                ["404 Resource not found".to_owned()].into()
+            ))
+        );
+        assert!(report
+            .unbacked
+            .contains("POST /channels/{channelId}/variables refused"));
+        let operations = report.operations.len();
+        assert_eq!(
+            report.summary(),
+            format!("live coverage: 2/{operations} operations (1 succeeded, 1 refused before sending, 0 asserted errors)")
+        );
+
+        // 16 has neither getChannelVars nor hangup's reason_code: nothing wrong.
+        assert!(wrongly_refused(&api, "16.28.0~dfsg-0+deb11u4", &records).is_empty());
+        // 18 has reason_code, 22 has both.
+        let wrong = wrongly_refused(&api, "18.26.4", &records);
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
+        assert!(
+            wrong.iter().all(|w| w.contains("(parameter reason_code)")),
+            "{wrong:?}"
+        );
+        assert_eq!(wrongly_refused(&api, "22.10.1", &records).len(), 2);
+        // A branch the specs do not have is not checked by the SDK: any refusal is wrong.
+        assert_eq!(wrongly_refused(&api, "30.0.0", &records).len(), 2);
     }
 
     #[test]

@@ -53,6 +53,26 @@ pub fn run(args: LiveCoverageArgs) -> Result<()> {
     );
     print_report(&report);
     let mut failures = check(&report, &dir);
+    // Nothing the server's version serves may be refused by the capability check.
+    match server_version() {
+        Some(server) => {
+            let wrong = live_coverage::wrongly_refused(&api, &server, &records);
+            for line in &wrong {
+                println!("  WRONGLY REFUSED: {line}");
+            }
+            if !wrong.is_empty() {
+                failures.push(format!(
+                    "{} request(s) refused that Asterisk {server} serves",
+                    wrong.len()
+                ));
+            }
+        }
+        None if records.iter().any(|r| r.kind == live_coverage::Kind::Refused) => failures.push(
+            "refusals recorded, but no sandbox settings name the server's version to check them against"
+                .to_owned(),
+        ),
+        None => {}
+    }
 
     let websocket_dir = dir.join(live_coverage::WEBSOCKET);
     let websocket_records = live_coverage::read_records(&websocket_dir)?;
@@ -77,6 +97,10 @@ fn print_report(report: &live_coverage::Report) {
     for (id, coverage) in &report.operations {
         let detail = match coverage {
             Coverage::Succeeded(statuses) => format!("ok {}", join(statuses.iter())),
+            Coverage::Refused(answers) => format!(
+                "refused before sending (the server answers {})",
+                answers.iter().cloned().collect::<Vec<_>>().join("; ")
+            ),
             Coverage::AssertedErrors(errors) => {
                 let errors: Vec<String> = errors
                     .iter()
@@ -109,16 +133,12 @@ fn print_report(report: &live_coverage::Report) {
     }
     // Name the server the records came from: the version its settings file recorded.
     let summary = report.summary();
-    let server = xtask::settings::read_settings()
-        .ok()
-        .flatten()
-        .map(|settings| -> String {
-            settings
-                .asterisk_version
-                .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '.')
-                .collect()
-        });
+    let server = server_version().map(|version| -> String {
+        version
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect()
+    });
     match server {
         // The main report names the server; the REST-over-WebSocket one keeps its own label.
         Some(version) if report.label == "live coverage" => println!(
@@ -131,6 +151,14 @@ fn print_report(report: &live_coverage::Report) {
         ),
         _ => println!("{summary}"),
     }
+}
+
+/// The version the sandbox's settings file recorded for its server, as the server reported it.
+fn server_version() -> Option<String> {
+    xtask::settings::read_settings()
+        .ok()
+        .flatten()
+        .map(|settings| settings.asterisk_version)
 }
 
 /// Why `report` (from the records in `dir`) falls short, if it does.

@@ -144,12 +144,24 @@ fn sample(cx: &Cx<'_>, op: &crate::ir::Operation, p: &Param) -> Result<Sample, E
             s.arg = quote!([#a0, #a1]);
             s.query = Some((wire, format!("{t0},{t1}")));
         }
-        Kind::Variables => {
+        Kind::Variables { reported: false } => {
             let k2 = format!("{wire}_2");
             s.arg = quote!([("CALLERID(name)", "Alice ü"), (#k2, "1+1 & x")]);
             let mut m = Map::new();
             m.insert("CALLERID(name)".into(), json!("Alice ü"));
             m.insert(k2, json!("1+1 & x"));
+            s.body = Some((Some(wire), Value::Object(m)));
+        }
+        Kind::Variables { reported: true } => {
+            // Both forms of a value: a string, and the object with `report_events`.
+            let k2 = format!("{wire}_2");
+            s.arg = quote!([
+                ("CALLERID(name)", crate::VariableValue::from("Alice ü")),
+                (#k2, crate::VariableValue::reported("1+1 & x")),
+            ]);
+            let mut m = Map::new();
+            m.insert("CALLERID(name)".into(), json!("Alice ü"));
+            m.insert(k2, json!({"value": "1+1 & x", "report_events": true}));
             s.body = Some((Some(wire), Value::Object(m)));
         }
         Kind::ConfigFields => {

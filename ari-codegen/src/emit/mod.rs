@@ -11,6 +11,7 @@
 //! `generated` directory is mounted as a module — ari-sdk, or a test crate
 //! that compiles the snapshot of a fixture IR.
 
+mod availability;
 mod contract;
 mod docs;
 mod enums;
@@ -119,6 +120,12 @@ pub fn modules(api: &Api) -> Result<Vec<Module>, EmitError> {
     let plan = ops_plan::plan(&cx)?;
     // (name, doc, tokens, test-only)
     let children: Vec<(&'static str, &'static str, TokenStream, bool)> = vec![
+        (
+            "availability",
+            "Which Asterisk versions serve each operation and parameter (for the capability check).",
+            availability::emit(&cx)?,
+            false,
+        ),
         (
             "contract",
             "Test-only: the offline contract test of every REST operation.",

@@ -24,8 +24,10 @@ pub(crate) enum Kind {
     Query(TypeRef),
     /// A list of query values (`allowMultiple`), sent comma-separated.
     QueryList(TypeRef),
-    /// `variables`: string key/value pairs, sent as `{"variables": {...}}`.
-    Variables,
+    /// `variables`: name/value pairs, sent as `{"variables": {...}}`. `reported`: the spec
+    /// documents that a value may also be an object with `value` and `report_events`
+    /// (held as `crate::VariableValue`); otherwise values are strings.
+    Variables { reported: bool },
     /// `fields` of a dynamic configuration object: attribute/value pairs, sent as
     /// `{"fields": [{"attribute": .., "value": ..}]}`.
     ConfigFields,
@@ -76,7 +78,10 @@ pub(crate) fn kind(op: &Operation, p: &Param) -> Result<Kind, EmitError> {
             }
         }
         ParamLocation::Body => match (p.wire_name.as_str(), &p.ty) {
-            ("variables", TypeRef::Object) => Kind::Variables,
+            ("variables", TypeRef::Object) => Kind::Variables {
+                // The spec says so in the parameter's description, the only place it does.
+                reported: p.description.contains("report_events"),
+            },
             ("fields", TypeRef::Object) => Kind::ConfigFields,
             ("filter", TypeRef::Object) => Kind::WholeBody,
             (_, ty) => Kind::BodyField(ty.clone()),
@@ -98,7 +103,10 @@ fn stored_type(cx: &Cx<'_>, op: &Operation, p: &Param, k: &Kind) -> Result<Token
             let t = path_of(cx, ty, &what)?;
             quote!(Vec<#t>)
         }
-        Kind::Variables => quote!(std::collections::BTreeMap<String, String>),
+        Kind::Variables { reported: false } => quote!(std::collections::BTreeMap<String, String>),
+        Kind::Variables { reported: true } => {
+            quote!(std::collections::BTreeMap<String, crate::VariableValue>)
+        }
         Kind::ConfigFields => quote!(Vec<(String, String)>),
         Kind::WholeBody => quote!(serde_json::Value),
         Kind::BodyField(ty) => path_of(cx, ty, &what)?,
@@ -147,10 +155,15 @@ fn argument(
                 )
             }
         }
-        Kind::Variables | Kind::ConfigFields => (
+        Kind::Variables { reported: false } | Kind::ConfigFields => (
             quote!(impl IntoIterator<Item = (K, V)>),
             quote!(#name.into_iter().map(|(k, v)| (k.into(), v.into())).collect()),
             quote!(K: Into<String>, V: Into<String>),
+        ),
+        Kind::Variables { reported: true } => (
+            quote!(impl IntoIterator<Item = (K, V)>),
+            quote!(#name.into_iter().map(|(k, v)| (k.into(), v.into())).collect()),
+            quote!(K: Into<String>, V: Into<crate::VariableValue>),
         ),
         Kind::WholeBody => (quote!(serde_json::Value), quote!(#name), none),
         Kind::BodyField(ty) => {
@@ -170,8 +183,10 @@ fn request_part(p: &Param, k: &Kind, field: &Ident) -> TokenStream {
         (Kind::Query(_), false) => quote!(.query_opt(#wire, self.#field)),
         (Kind::QueryList(_), true) => quote!(.query_list(#wire, self.#field)),
         (Kind::QueryList(_), false) => quote!(.query_list_opt(#wire, self.#field)),
-        (Kind::Variables | Kind::BodyField(_), true) => quote!(.body_field(#wire, self.#field)),
-        (Kind::Variables | Kind::BodyField(_), false) => {
+        (Kind::Variables { .. } | Kind::BodyField(_), true) => {
+            quote!(.body_field(#wire, self.#field))
+        }
+        (Kind::Variables { .. } | Kind::BodyField(_), false) => {
             quote!(.body_field_opt(#wire, self.#field))
         }
         (Kind::ConfigFields, true) => quote!(.body_field(#wire, config_fields(self.#field))),
@@ -268,7 +283,9 @@ fn wire_text(p: &Param, k: &Kind) -> String {
         Kind::Path => format!("path parameter `{w}`"),
         Kind::Query(_) => format!("query parameter `{w}`"),
         Kind::QueryList(_) => format!("query parameter `{w}`, values sent comma-separated"),
-        Kind::Variables => format!("JSON body `{{\"{w}\": {{\"name\": \"value\", ...}}}}`"),
+        Kind::Variables { .. } => {
+            format!("JSON body `{{\"{w}\": {{\"name\": \"value\", ...}}}}`")
+        }
         Kind::ConfigFields => {
             format!("JSON body `{{\"{w}\": [{{\"attribute\": ..., \"value\": ...}}]}}`")
         }
@@ -312,9 +329,15 @@ fn setter_doc(cx: &Cx<'_>, op: &Operation, p: &Param, k: &Kind) -> TokenStream {
     facts.extend(range_text(p));
     paras.push(facts.join(" "));
     match k {
-        Kind::Variables => paras.push(
+        Kind::Variables { reported: false } => paras.push(
             "Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any \
              set before."
+                .to_owned(),
+        ),
+        Kind::Variables { reported: true } => paras.push(
+            "Takes `(name, value)` pairs and replaces any set before; a value is a string or a \
+             [`VariableValue`](crate::VariableValue) (`VariableValue::reported(value)` sends \
+             `{\"value\": ..., \"report_events\": true}`)."
                 .to_owned(),
         ),
         Kind::ConfigFields => paras.push(

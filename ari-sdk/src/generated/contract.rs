@@ -1283,7 +1283,7 @@ fn case_bridges_create() -> Case {
             ("name", "name: 1+1 & ü/x"),
         ],
         body: Some(
-            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":\"1+1 & x\"}}",
+            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":{\"value\":\"1+1 & x\",\"report_events\":true}}}",
         ),
         response: Response::Json {
             minimal: "{\"bridge_class\":\"text\",\"bridge_type\":\"mixing\",\"channels\":[\"text\"],\"creationtime\":\"2026-11-26T05:06:00.285+0000\",\"creator\":\"text\",\"id\":\"text\",\"name\":\"text\",\"technology\":\"text\"}",
@@ -1298,8 +1298,8 @@ fn case_bridges_create() -> Case {
                     .bridge_id("bridgeId: 1+1 & ü/x")
                     .name("name: 1+1 & ü/x")
                     .variables([
-                        ("CALLERID(name)", "Alice ü"),
-                        ("variables_2", "1+1 & x"),
+                        ("CALLERID(name)", crate::VariableValue::from("Alice ü")),
+                        ("variables_2", crate::VariableValue::reported("1+1 & x")),
                     ]);
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -1344,7 +1344,7 @@ fn case_bridges_create_with_id() -> Case {
         query: "type=mixing,holding&name=name:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("type", "mixing,holding"), ("name", "name: 1+1 & ü/x")],
         body: Some(
-            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":\"1+1 & x\"}}",
+            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":{\"value\":\"1+1 & x\",\"report_events\":true}}}",
         ),
         response: Response::Json {
             minimal: "{\"bridge_class\":\"text\",\"bridge_type\":\"mixing\",\"channels\":[\"text\"],\"creationtime\":\"2026-11-26T05:06:00.285+0000\",\"creator\":\"text\",\"id\":\"text\",\"name\":\"text\",\"technology\":\"text\"}",
@@ -1358,8 +1358,8 @@ fn case_bridges_create_with_id() -> Case {
                     .kind(["mixing", "holding"])
                     .name("name: 1+1 & ü/x")
                     .variables([
-                        ("CALLERID(name)", "Alice ü"),
-                        ("variables_2", "1+1 & x"),
+                        ("CALLERID(name)", crate::VariableValue::from("Alice ü")),
+                        ("variables_2", crate::VariableValue::reported("1+1 & x")),
                     ]);
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -1770,7 +1770,7 @@ fn case_bridges_set_bridge_vars() -> Case {
         query: "",
         query_pairs: &[],
         body: Some(
-            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":\"1+1 & x\"}}",
+            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":{\"value\":\"1+1 & x\",\"report_events\":true}}}",
         ),
         response: Response::Void,
         errors: &[
@@ -1783,8 +1783,8 @@ fn case_bridges_set_bridge_vars() -> Case {
                 let builder = client
                     .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .set_bridge_vars([
-                        ("CALLERID(name)", "Alice ü"),
-                        ("variables_2", "1+1 & x"),
+                        ("CALLERID(name)", crate::VariableValue::from("Alice ü")),
+                        ("variables_2", crate::VariableValue::reported("1+1 & x")),
                     ]);
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -1902,7 +1902,7 @@ fn case_channels_originate() -> Case {
             ("formats", "formats: 1+1 & ü/x"),
         ],
         body: Some(
-            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":\"1+1 & x\"}}",
+            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":{\"value\":\"1+1 & x\",\"report_events\":true}}}",
         ),
         response: Response::Json {
             minimal: "{\"accountcode\":\"text\",\"caller\":{\"name\":\"text\",\"number\":\"text\"},\"connected\":{\"name\":\"text\",\"number\":\"text\"},\"creationtime\":\"2026-11-26T05:06:00.285+0000\",\"dialplan\":{\"app_data\":\"text\",\"app_name\":\"text\",\"context\":\"text\",\"exten\":\"text\",\"priority\":1},\"id\":\"text\",\"language\":\"text\",\"name\":\"text\",\"protocol_id\":\"text\",\"state\":\"Down\"}",
@@ -1925,8 +1925,8 @@ fn case_channels_originate() -> Case {
                     .caller_id("callerId: 1+1 & ü/x")
                     .timeout(7i64)
                     .variables([
-                        ("CALLERID(name)", "Alice ü"),
-                        ("variables_2", "1+1 & x"),
+                        ("CALLERID(name)", crate::VariableValue::from("Alice ü")),
+                        ("variables_2", crate::VariableValue::reported("1+1 & x")),
                     ])
                     .channel_id("channelId: 1+1 & ü/x")
                     .other_channel_id("otherChannelId: 1+1 & ü/x")
@@ -1958,7 +1958,7 @@ fn case_channels_create() -> Case {
             ("formats", "formats: 1+1 & ü/x"),
         ],
         body: Some(
-            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":\"1+1 & x\"}}",
+            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":{\"value\":\"1+1 & x\",\"report_events\":true}}}",
         ),
         response: Response::Json {
             minimal: "{\"accountcode\":\"text\",\"caller\":{\"name\":\"text\",\"number\":\"text\"},\"connected\":{\"name\":\"text\",\"number\":\"text\"},\"creationtime\":\"2026-11-26T05:06:00.285+0000\",\"dialplan\":{\"app_data\":\"text\",\"app_name\":\"text\",\"context\":\"text\",\"exten\":\"text\",\"priority\":1},\"id\":\"text\",\"language\":\"text\",\"name\":\"text\",\"protocol_id\":\"text\",\"state\":\"Down\"}",
@@ -1975,8 +1975,8 @@ fn case_channels_create() -> Case {
                     .originator("originator: 1+1 & ü/x")
                     .formats("formats: 1+1 & ü/x")
                     .variables([
-                        ("CALLERID(name)", "Alice ü"),
-                        ("variables_2", "1+1 & x"),
+                        ("CALLERID(name)", crate::VariableValue::from("Alice ü")),
+                        ("variables_2", crate::VariableValue::reported("1+1 & x")),
                     ]);
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -2007,7 +2007,7 @@ fn case_channels_external_media() -> Case {
             ("transport_data", "transport_data: 1+1 & ü/x"),
         ],
         body: Some(
-            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":\"1+1 & x\"}}",
+            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":{\"value\":\"1+1 & x\",\"report_events\":true}}}",
         ),
         response: Response::Json {
             minimal: "{\"accountcode\":\"text\",\"caller\":{\"name\":\"text\",\"number\":\"text\"},\"connected\":{\"name\":\"text\",\"number\":\"text\"},\"creationtime\":\"2026-11-26T05:06:00.285+0000\",\"dialplan\":{\"app_data\":\"text\",\"app_name\":\"text\",\"context\":\"text\",\"exten\":\"text\",\"priority\":1},\"id\":\"text\",\"language\":\"text\",\"name\":\"text\",\"protocol_id\":\"text\",\"state\":\"Down\"}",
@@ -2026,8 +2026,8 @@ fn case_channels_external_media() -> Case {
                     .external_media("app: 1+1 & ü/x", "format: 1+1 & ü/x")
                     .channel_id("channelId: 1+1 & ü/x")
                     .variables([
-                        ("CALLERID(name)", "Alice ü"),
-                        ("variables_2", "1+1 & x"),
+                        ("CALLERID(name)", crate::VariableValue::from("Alice ü")),
+                        ("variables_2", crate::VariableValue::reported("1+1 & x")),
                     ])
                     .external_host("external_host: 1+1 & ü/x")
                     .encapsulation("rtp")
@@ -2092,7 +2092,7 @@ fn case_channels_originate_with_id() -> Case {
             ("formats", "formats: 1+1 & ü/x"),
         ],
         body: Some(
-            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":\"1+1 & x\"}}",
+            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":{\"value\":\"1+1 & x\",\"report_events\":true}}}",
         ),
         response: Response::Json {
             minimal: "{\"accountcode\":\"text\",\"caller\":{\"name\":\"text\",\"number\":\"text\"},\"connected\":{\"name\":\"text\",\"number\":\"text\"},\"creationtime\":\"2026-11-26T05:06:00.285+0000\",\"dialplan\":{\"app_data\":\"text\",\"app_name\":\"text\",\"context\":\"text\",\"exten\":\"text\",\"priority\":1},\"id\":\"text\",\"language\":\"text\",\"name\":\"text\",\"protocol_id\":\"text\",\"state\":\"Down\"}",
@@ -2115,8 +2115,8 @@ fn case_channels_originate_with_id() -> Case {
                     .caller_id("callerId: 1+1 & ü/x")
                     .timeout(7i64)
                     .variables([
-                        ("CALLERID(name)", "Alice ü"),
-                        ("variables_2", "1+1 & x"),
+                        ("CALLERID(name)", crate::VariableValue::from("Alice ü")),
+                        ("variables_2", crate::VariableValue::reported("1+1 & x")),
                     ])
                     .other_channel_id("otherChannelId: 1+1 & ü/x")
                     .originator("originator: 1+1 & ü/x")
@@ -3056,7 +3056,7 @@ fn case_channels_set_channel_vars() -> Case {
         query: "",
         query_pairs: &[],
         body: Some(
-            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":\"1+1 & x\"}}",
+            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":{\"value\":\"1+1 & x\",\"report_events\":true}}}",
         ),
         response: Response::Void,
         errors: &[
@@ -3069,8 +3069,8 @@ fn case_channels_set_channel_vars() -> Case {
                 let builder = client
                     .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
                     .set_channel_vars([
-                        ("CALLERID(name)", "Alice ü"),
-                        ("variables_2", "1+1 & x"),
+                        ("CALLERID(name)", crate::VariableValue::from("Alice ü")),
+                        ("variables_2", crate::VariableValue::reported("1+1 & x")),
                     ]);
                 let request = builder.clone().into_request();
                 builder.await?;

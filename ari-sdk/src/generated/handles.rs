@@ -1115,7 +1115,7 @@ impl BridgeHandle {
     /// - 409: Bridge not in a Stasis application
     ///
     /// Available in: 20.20.1, 22.10.1, 23.4.1.
-    pub fn set_bridge_vars<K: Into<String>, V: Into<String>>(
+    pub fn set_bridge_vars<K: Into<String>, V: Into<crate::VariableValue>>(
         &self,
         variables: impl IntoIterator<Item = (K, V)>,
     ) -> super::operations::bridges::SetBridgeVars {
@@ -2078,7 +2078,7 @@ impl ChannelHandle {
     /// - 409: Channel not in a Stasis application
     ///
     /// Available in: 20.20.1, 22.10.1, 23.4.1.
-    pub fn set_channel_vars<K: Into<String>, V: Into<String>>(
+    pub fn set_channel_vars<K: Into<String>, V: Into<crate::VariableValue>>(
         &self,
         variables: impl IntoIterator<Item = (K, V)>,
     ) -> super::operations::channels::SetChannelVars {

@@ -2,6 +2,8 @@
 // Do not edit: change ari-codegen and rerun `cargo xtask codegen`.
 
 //! Code generated from Asterisk's ARI specs. Do not edit: run `cargo xtask codegen`.
+/// Which Asterisk versions serve each operation and parameter (for the capability check).
+pub mod availability;
 /// Test-only: the offline contract test of every REST operation.
 #[cfg(test)]
 pub(crate) mod contract;

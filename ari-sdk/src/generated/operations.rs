@@ -1272,7 +1272,7 @@ pub mod bridges {
         kind: Option<Vec<super::enums::BridgeType>>,
         bridge_id: Option<String>,
         name: Option<String>,
-        variables: Option<std::collections::BTreeMap<String, String>>,
+        variables: Option<std::collections::BTreeMap<String, crate::VariableValue>>,
     }
     impl Create {
         /// A builder with the required parameters and no optional ones (see [`Bridges`](super::super::handles::Bridges)).
@@ -1313,10 +1313,10 @@ pub mod bridges {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
+        /// Takes `(name, value)` pairs and replaces any set before; a value is a string or a [`VariableValue`](crate::VariableValue) (`VariableValue::reported(value)` sends `{"value": ..., "report_events": true}`).
         ///
         /// Available in: 20.20.1, 22.10.1, 23.4.1.
-        pub fn variables<K: Into<String>, V: Into<String>>(
+        pub fn variables<K: Into<String>, V: Into<crate::VariableValue>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
         ) -> Self {
@@ -1408,7 +1408,7 @@ pub mod bridges {
         bridge_id: String,
         kind: Option<Vec<super::enums::BridgeType>>,
         name: Option<String>,
-        variables: Option<std::collections::BTreeMap<String, String>>,
+        variables: Option<std::collections::BTreeMap<String, crate::VariableValue>>,
     }
     impl CreateWithId {
         /// A builder with the required parameters and no optional ones (see [`BridgeHandle`](super::super::handles::BridgeHandle)).
@@ -1442,10 +1442,10 @@ pub mod bridges {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
+        /// Takes `(name, value)` pairs and replaces any set before; a value is a string or a [`VariableValue`](crate::VariableValue) (`VariableValue::reported(value)` sends `{"value": ..., "report_events": true}`).
         ///
         /// Available in: 20.20.1, 22.10.1, 23.4.1.
-        pub fn variables<K: Into<String>, V: Into<String>>(
+        pub fn variables<K: Into<String>, V: Into<crate::VariableValue>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
         ) -> Self {
@@ -2359,14 +2359,14 @@ pub mod bridges {
     pub struct SetBridgeVars {
         client: crate::Client,
         bridge_id: String,
-        variables: std::collections::BTreeMap<String, String>,
+        variables: std::collections::BTreeMap<String, crate::VariableValue>,
     }
     impl SetBridgeVars {
         /// A builder with the required parameters and no optional ones (see [`BridgeHandle`](super::super::handles::BridgeHandle)).
         pub(crate) fn new(
             client: crate::Client,
             bridge_id: String,
-            variables: std::collections::BTreeMap<String, String>,
+            variables: std::collections::BTreeMap<String, crate::VariableValue>,
         ) -> Self {
             Self {
                 client,
@@ -2571,7 +2571,7 @@ pub mod channels {
         app_args: Option<String>,
         caller_id: Option<String>,
         timeout: Option<i64>,
-        variables: Option<std::collections::BTreeMap<String, String>>,
+        variables: Option<std::collections::BTreeMap<String, crate::VariableValue>>,
         channel_id: Option<String>,
         other_channel_id: Option<String>,
         originator: Option<String>,
@@ -2658,8 +2658,8 @@ pub mod channels {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
-        pub fn variables<K: Into<String>, V: Into<String>>(
+        /// Takes `(name, value)` pairs and replaces any set before; a value is a string or a [`VariableValue`](crate::VariableValue) (`VariableValue::reported(value)` sends `{"value": ..., "report_events": true}`).
+        pub fn variables<K: Into<String>, V: Into<crate::VariableValue>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
         ) -> Self {
@@ -2756,7 +2756,7 @@ pub mod channels {
         other_channel_id: Option<String>,
         originator: Option<String>,
         formats: Option<String>,
-        variables: Option<std::collections::BTreeMap<String, String>>,
+        variables: Option<std::collections::BTreeMap<String, crate::VariableValue>>,
     }
     impl Create {
         /// A builder with the required parameters and no optional ones (see [`Channels`](super::super::handles::Channels)).
@@ -2812,8 +2812,8 @@ pub mod channels {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
-        pub fn variables<K: Into<String>, V: Into<String>>(
+        /// Takes `(name, value)` pairs and replaces any set before; a value is a string or a [`VariableValue`](crate::VariableValue) (`VariableValue::reported(value)` sends `{"value": ..., "report_events": true}`).
+        pub fn variables<K: Into<String>, V: Into<crate::VariableValue>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
         ) -> Self {
@@ -2867,7 +2867,7 @@ pub mod channels {
         client: crate::Client,
         channel_id: Option<String>,
         app: String,
-        variables: Option<std::collections::BTreeMap<String, String>>,
+        variables: Option<std::collections::BTreeMap<String, crate::VariableValue>>,
         external_host: Option<String>,
         encapsulation: Option<super::enums::ExternalMediaEncapsulation>,
         transport: Option<super::enums::ExternalMediaTransport>,
@@ -2906,8 +2906,8 @@ pub mod channels {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
-        pub fn variables<K: Into<String>, V: Into<String>>(
+        /// Takes `(name, value)` pairs and replaces any set before; a value is a string or a [`VariableValue`](crate::VariableValue) (`VariableValue::reported(value)` sends `{"value": ..., "report_events": true}`).
+        pub fn variables<K: Into<String>, V: Into<crate::VariableValue>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
         ) -> Self {
@@ -3087,7 +3087,7 @@ pub mod channels {
         app_args: Option<String>,
         caller_id: Option<String>,
         timeout: Option<i64>,
-        variables: Option<std::collections::BTreeMap<String, String>>,
+        variables: Option<std::collections::BTreeMap<String, crate::VariableValue>>,
         other_channel_id: Option<String>,
         originator: Option<String>,
         formats: Option<String>,
@@ -3177,8 +3177,8 @@ pub mod channels {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
-        pub fn variables<K: Into<String>, V: Into<String>>(
+        /// Takes `(name, value)` pairs and replaces any set before; a value is a string or a [`VariableValue`](crate::VariableValue) (`VariableValue::reported(value)` sends `{"value": ..., "report_events": true}`).
+        pub fn variables<K: Into<String>, V: Into<crate::VariableValue>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
         ) -> Self {
@@ -5150,14 +5150,14 @@ pub mod channels {
     pub struct SetChannelVars {
         client: crate::Client,
         channel_id: String,
-        variables: std::collections::BTreeMap<String, String>,
+        variables: std::collections::BTreeMap<String, crate::VariableValue>,
     }
     impl SetChannelVars {
         /// A builder with the required parameters and no optional ones (see [`ChannelHandle`](super::super::handles::ChannelHandle)).
         pub(crate) fn new(
             client: crate::Client,
             channel_id: String,
-            variables: std::collections::BTreeMap<String, String>,
+            variables: std::collections::BTreeMap<String, crate::VariableValue>,
         ) -> Self {
             Self {
                 client,

@@ -1,6 +1,7 @@
-//! A loopback stand-in for Asterisk's HTTP server, plain or TLS: REST requests get a `GET /asterisk/ping` answer,
-//! and the events upgrade (same port, same connection pool) gets a WebSocket that sends one event and answers
-//! every `RESTRequest` with a ping `RESTResponse`.
+//! A loopback stand-in for Asterisk's HTTP server, plain or TLS: REST requests get a `GET /asterisk/ping` answer
+//! (`GET /asterisk/info`, which the capability check sends first, an Asterisk 22.10.1 one), and the events
+//! upgrade (same port, same connection pool) gets a WebSocket that sends one event and answers every
+//! `RESTRequest` the same way in a `RESTResponse`.
 
 mod ca;
 
@@ -20,6 +21,18 @@ use tokio_tungstenite::WebSocketStream;
 /// The body of a ping answer.
 pub const PING: &str =
     r#"{"asterisk_id":"loopback","ping":"pong","timestamp":"2026-12-01T00:00:00.000+0000"}"#;
+
+/// The body of an info answer (what the capability check reads).
+pub const INFO: &str = r#"{"system":{"version":"22.10.1","entity_id":"00:00:00:00:00:01"}}"#;
+
+/// The answer to a request for `path` (below `/ari`, without the query).
+fn body_for(path: &str) -> &'static str {
+    if path.trim_start_matches('/') == "asterisk/info" {
+        INFO
+    } else {
+        PING
+    }
+}
 
 /// The event every WebSocket gets first.
 pub const EVENT: &str =
@@ -81,7 +94,7 @@ fn rest_response(request: &Value) -> String {
     json!({
         "type": "RESTResponse", "transaction_id": request["transaction_id"], "request_id": request["request_id"],
         "status_code": 200, "reason_phrase": "OK", "uri": request["uri"], "content_type": "application/json",
-        "message_body": PING, "application": "a", "timestamp": "2026-12-01T00:00:00.000+0000"
+        "message_body": body_for(request["uri"].as_str().unwrap_or_default()), "application": "a", "timestamp": "2026-12-01T00:00:00.000+0000"
     })
     .to_string()
 }
@@ -115,9 +128,12 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(io: S) -> std
         let mut body = vec![0; content_length];
         reader.read_exact(&mut body).await?;
         let Some(key) = key else {
+            let target = request_line.split(' ').nth(1).unwrap_or_default();
+            let path = target.split('?').next().unwrap_or_default();
+            let body = body_for(path.strip_prefix("/ari").unwrap_or(path));
             let answer = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{PING}",
-                PING.len()
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
             );
             reader.get_mut().write_all(answer.as_bytes()).await?;
             continue;

@@ -758,7 +758,7 @@ fn case_bridges_create() -> Case {
             ("name", "name: 1+1 & ü/x"),
         ],
         body: Some(
-            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":\"1+1 & x\"}}",
+            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":{\"value\":\"1+1 & x\",\"report_events\":true}}}",
         ),
         response: Response::Json {
             minimal: "{\"bridge_type\":\"mixing\",\"channels\":[\"text\"],\"creationtime\":\"2026-11-26T05:06:00.285+0000\",\"id\":\"text\"}",
@@ -773,8 +773,8 @@ fn case_bridges_create() -> Case {
                     .bridge_id("bridgeId: 1+1 & ü/x")
                     .name("name: 1+1 & ü/x")
                     .variables([
-                        ("CALLERID(name)", "Alice ü"),
-                        ("variables_2", "1+1 & x"),
+                        ("CALLERID(name)", crate::VariableValue::from("Alice ü")),
+                        ("variables_2", crate::VariableValue::reported("1+1 & x")),
                     ]);
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -819,7 +819,7 @@ fn case_bridges_create_with_id() -> Case {
         query: "type=mixing,holding&name=name:%201%2B1%20%26%20%C3%BC/x",
         query_pairs: &[("type", "mixing,holding"), ("name", "name: 1+1 & ü/x")],
         body: Some(
-            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":\"1+1 & x\"}}",
+            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":{\"value\":\"1+1 & x\",\"report_events\":true}}}",
         ),
         response: Response::Json {
             minimal: "{\"bridge_type\":\"mixing\",\"channels\":[\"text\"],\"creationtime\":\"2026-11-26T05:06:00.285+0000\",\"id\":\"text\"}",
@@ -833,8 +833,8 @@ fn case_bridges_create_with_id() -> Case {
                     .kind(["mixing", "holding"])
                     .name("name: 1+1 & ü/x")
                     .variables([
-                        ("CALLERID(name)", "Alice ü"),
-                        ("variables_2", "1+1 & x"),
+                        ("CALLERID(name)", crate::VariableValue::from("Alice ü")),
+                        ("variables_2", crate::VariableValue::reported("1+1 & x")),
                     ]);
                 let request = builder.clone().into_request();
                 let value = builder.await?;
@@ -948,7 +948,7 @@ fn case_bridges_set_bridge_vars() -> Case {
         query: "",
         query_pairs: &[],
         body: Some(
-            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":\"1+1 & x\"}}",
+            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":{\"value\":\"1+1 & x\",\"report_events\":true}}}",
         ),
         response: Response::Void,
         errors: &[
@@ -961,8 +961,8 @@ fn case_bridges_set_bridge_vars() -> Case {
                 let builder = client
                     .bridge("bridgeId a/b?c#d%2F+f&g=h;ü😀")
                     .set_bridge_vars([
-                        ("CALLERID(name)", "Alice ü"),
-                        ("variables_2", "1+1 & x"),
+                        ("CALLERID(name)", crate::VariableValue::from("Alice ü")),
+                        ("variables_2", crate::VariableValue::reported("1+1 & x")),
                     ]);
                 let request = builder.clone().into_request();
                 builder.await?;
@@ -1055,7 +1055,7 @@ fn case_channels_originate() -> Case {
             ("formats", "formats: 1+1 & ü/x"),
         ],
         body: Some(
-            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":\"1+1 & x\"}}",
+            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":{\"value\":\"1+1 & x\",\"report_events\":true}}}",
         ),
         response: Response::Json {
             minimal: "{\"caller\":{\"name\":\"text\",\"number\":\"text\"},\"id\":\"text\",\"name\":\"text\"}",
@@ -1078,8 +1078,8 @@ fn case_channels_originate() -> Case {
                     .caller_id("callerId: 1+1 & ü/x")
                     .timeout(7i64)
                     .variables([
-                        ("CALLERID(name)", "Alice ü"),
-                        ("variables_2", "1+1 & x"),
+                        ("CALLERID(name)", crate::VariableValue::from("Alice ü")),
+                        ("variables_2", crate::VariableValue::reported("1+1 & x")),
                     ])
                     .channel_id("channelId: 1+1 & ü/x")
                     .other_channel_id("otherChannelId: 1+1 & ü/x")
@@ -1116,7 +1116,7 @@ fn case_channels_originate_with_id() -> Case {
             ("formats", "formats: 1+1 & ü/x"),
         ],
         body: Some(
-            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":\"1+1 & x\"}}",
+            "{\"variables\":{\"CALLERID(name)\":\"Alice ü\",\"variables_2\":{\"value\":\"1+1 & x\",\"report_events\":true}}}",
         ),
         response: Response::Json {
             minimal: "{\"caller\":{\"name\":\"text\",\"number\":\"text\"},\"id\":\"text\",\"name\":\"text\"}",
@@ -1139,8 +1139,8 @@ fn case_channels_originate_with_id() -> Case {
                     .caller_id("callerId: 1+1 & ü/x")
                     .timeout(7i64)
                     .variables([
-                        ("CALLERID(name)", "Alice ü"),
-                        ("variables_2", "1+1 & x"),
+                        ("CALLERID(name)", crate::VariableValue::from("Alice ü")),
+                        ("variables_2", crate::VariableValue::reported("1+1 & x")),
                     ])
                     .other_channel_id("otherChannelId: 1+1 & ü/x")
                     .originator("originator: 1+1 & ü/x")

@@ -717,7 +717,7 @@ impl BridgeHandle {
     /// - 409: Bridge not in a Stasis application
     ///
     /// Available in: 22.10.1.
-    pub fn set_bridge_vars<K: Into<String>, V: Into<String>>(
+    pub fn set_bridge_vars<K: Into<String>, V: Into<crate::VariableValue>>(
         &self,
         variables: impl IntoIterator<Item = (K, V)>,
     ) -> super::operations::bridges::SetBridgeVars {

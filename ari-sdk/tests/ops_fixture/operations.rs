@@ -816,7 +816,7 @@ pub mod bridges {
         kind: Option<Vec<super::enums::BridgeType>>,
         bridge_id: Option<String>,
         name: Option<String>,
-        variables: Option<std::collections::BTreeMap<String, String>>,
+        variables: Option<std::collections::BTreeMap<String, crate::VariableValue>>,
     }
     impl Create {
         /// A builder with the required parameters and no optional ones (see [`Bridges`](super::super::handles::Bridges)).
@@ -857,10 +857,10 @@ pub mod bridges {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
+        /// Takes `(name, value)` pairs and replaces any set before; a value is a string or a [`VariableValue`](crate::VariableValue) (`VariableValue::reported(value)` sends `{"value": ..., "report_events": true}`).
         ///
         /// Available in: 22.10.1.
-        pub fn variables<K: Into<String>, V: Into<String>>(
+        pub fn variables<K: Into<String>, V: Into<crate::VariableValue>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
         ) -> Self {
@@ -952,7 +952,7 @@ pub mod bridges {
         bridge_id: String,
         kind: Option<Vec<super::enums::BridgeType>>,
         name: Option<String>,
-        variables: Option<std::collections::BTreeMap<String, String>>,
+        variables: Option<std::collections::BTreeMap<String, crate::VariableValue>>,
     }
     impl CreateWithId {
         /// A builder with the required parameters and no optional ones (see [`BridgeHandle`](super::super::handles::BridgeHandle)).
@@ -986,10 +986,10 @@ pub mod bridges {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
+        /// Takes `(name, value)` pairs and replaces any set before; a value is a string or a [`VariableValue`](crate::VariableValue) (`VariableValue::reported(value)` sends `{"value": ..., "report_events": true}`).
         ///
         /// Available in: 22.10.1.
-        pub fn variables<K: Into<String>, V: Into<String>>(
+        pub fn variables<K: Into<String>, V: Into<crate::VariableValue>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
         ) -> Self {
@@ -1251,14 +1251,14 @@ pub mod bridges {
     pub struct SetBridgeVars {
         client: crate::Client,
         bridge_id: String,
-        variables: std::collections::BTreeMap<String, String>,
+        variables: std::collections::BTreeMap<String, crate::VariableValue>,
     }
     impl SetBridgeVars {
         /// A builder with the required parameters and no optional ones (see [`BridgeHandle`](super::super::handles::BridgeHandle)).
         pub(crate) fn new(
             client: crate::Client,
             bridge_id: String,
-            variables: std::collections::BTreeMap<String, String>,
+            variables: std::collections::BTreeMap<String, crate::VariableValue>,
         ) -> Self {
             Self {
                 client,
@@ -1420,7 +1420,7 @@ pub mod channels {
         app_args: Option<String>,
         caller_id: Option<String>,
         timeout: Option<i64>,
-        variables: Option<std::collections::BTreeMap<String, String>>,
+        variables: Option<std::collections::BTreeMap<String, crate::VariableValue>>,
         channel_id: Option<String>,
         other_channel_id: Option<String>,
         originator: Option<String>,
@@ -1507,8 +1507,8 @@ pub mod channels {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
-        pub fn variables<K: Into<String>, V: Into<String>>(
+        /// Takes `(name, value)` pairs and replaces any set before; a value is a string or a [`VariableValue`](crate::VariableValue) (`VariableValue::reported(value)` sends `{"value": ..., "report_events": true}`).
+        pub fn variables<K: Into<String>, V: Into<crate::VariableValue>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
         ) -> Self {
@@ -1608,7 +1608,7 @@ pub mod channels {
         app_args: Option<String>,
         caller_id: Option<String>,
         timeout: Option<i64>,
-        variables: Option<std::collections::BTreeMap<String, String>>,
+        variables: Option<std::collections::BTreeMap<String, crate::VariableValue>>,
         other_channel_id: Option<String>,
         originator: Option<String>,
         formats: Option<String>,
@@ -1698,8 +1698,8 @@ pub mod channels {
         ///
         /// Sent as the JSON body `{"variables": {"name": "value", ...}}`.
         ///
-        /// Takes `(name, value)` pairs (a `HashMap<String, String>` will do) and replaces any set before.
-        pub fn variables<K: Into<String>, V: Into<String>>(
+        /// Takes `(name, value)` pairs and replaces any set before; a value is a string or a [`VariableValue`](crate::VariableValue) (`VariableValue::reported(value)` sends `{"value": ..., "report_events": true}`).
+        pub fn variables<K: Into<String>, V: Into<crate::VariableValue>>(
             mut self,
             variables: impl IntoIterator<Item = (K, V)>,
         ) -> Self {

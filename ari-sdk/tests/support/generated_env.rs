@@ -9,6 +9,7 @@
 
 pub use ari_sdk::{
     __private, request, Binary, BinaryStream, Error, ResponseFuture, Result, Timestamp,
+    VariableValue,
 };
 
 /// Stands in for `ari_sdk::Client`.
@@ -69,6 +70,10 @@ impl Client {
 impl ClientBuilder {
     pub fn basic_auth(self, username: &str, password: &str) -> Self {
         ClientBuilder(self.0.basic_auth(username, password))
+    }
+
+    pub fn check_capabilities(self, check: bool) -> Self {
+        ClientBuilder(self.0.check_capabilities(check))
     }
 
     pub fn build(self) -> Result<Client> {

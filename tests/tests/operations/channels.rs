@@ -3,8 +3,11 @@
 
 use std::time::Duration;
 
-use ari_live_tests::{expect_api_error, poll_until, until_dtmf_echoed, Scene, EVENT_TIMEOUT};
+use ari_live_tests::{
+    expect_api_error, expect_refused, poll_until, until_dtmf_echoed, Scene, EVENT_TIMEOUT,
+};
 use ari_sdk::enums::{ChannelState, HangupReason, MediaDirection, SnoopDirection};
+use ari_sdk::VariableValue;
 use serde_json::json;
 
 #[tokio::test]
@@ -98,8 +101,8 @@ async fn originate_with_id_then_ring_progress_answer() {
     wait_for_state(&client, &id, ChannelState::Ringing).await;
     client.channel(&inner).ring_stop().await.expect("ringStop");
     if scene.ari.major().await < 20 {
-        // Progress came with 20.
-        expect_api_error!(client.channel(&inner).progress(), 404, "Resource not found");
+        // Progress came with 20: refused before sending.
+        expect_refused!(client.channel(&inner).progress());
     } else {
         client.channel(&inner).progress().await.expect("progress");
     }
@@ -212,23 +215,36 @@ async fn channel_variables_read_back() {
     );
 
     if scene.ari.major().await < 20 {
-        // Setting and reading several variables at once came with 20.
-        expect_api_error!(
-            channel.set_channel_vars([("ARI_SDK_A", "1")]),
-            404,
-            "Resource not found"
-        );
-        expect_api_error!(
-            channel.get_channel_vars(["ARI_SDK_A"]),
-            404,
-            "Resource not found"
-        );
+        // Setting and reading several variables at once came with 20: refused before sending.
+        expect_refused!(channel.set_channel_vars([("ARI_SDK_A", "1")]));
+        expect_refused!(channel.get_channel_vars(["ARI_SDK_A"]));
         return;
     }
     channel
         .set_channel_vars([("ARI_SDK_A", "1"), ("ARI_SDK_B", "two words")])
         .await
         .expect("setChannelVars");
+    // The object form of a value (20+): `report_events` makes Asterisk carry the variable in the
+    // channel's snapshots (`channelvars`), where a plain value does not appear.
+    channel
+        .set_channel_vars([
+            ("ARI_SDK_R", VariableValue::reported("watched")),
+            ("ARI_SDK_P", VariableValue::from("quiet")),
+        ])
+        .await
+        .expect("setChannelVars with report_events");
+    let snapshot = channel.get().await.expect("get");
+    let channelvars = snapshot.channelvars.unwrap_or_default();
+    assert_eq!(channelvars["ARI_SDK_R"], "watched", "{channelvars}");
+    assert!(channelvars.get("ARI_SDK_P").is_none(), "{channelvars}");
+    assert_eq!(
+        channel
+            .get_channel_var("ARI_SDK_P")
+            .await
+            .expect("get")
+            .value,
+        "quiet"
+    );
     let vars = channel
         .get_channel_vars(["ARI_SDK_A", "ARI_SDK_B", "ARI_SDK_ONE"])
         .await
@@ -546,12 +562,8 @@ async fn transfer_progress_204_without_a_transfer_to_report_on() {
     let client = scene.client.clone();
     let id = scene.channel("wait").await;
     if scene.ari.major().await < 20 {
-        // ARI transfer handling came with 20.
-        expect_api_error!(
-            client.channel(&id).transfer_progress("channel_answered"),
-            404,
-            "Resource not found"
-        );
+        // ARI transfer handling came with 20: refused before sending.
+        expect_refused!(client.channel(&id).transfer_progress("channel_answered"));
         return;
     }
     for state in [
@@ -589,19 +601,26 @@ async fn external_media_sends_rtp_to_a_udp_host() {
     let host = socket.local_addr().expect("address").to_string();
     let id = scene.unique("rtp");
     scene.cleanup.channel(&id);
-    let channel = client
-        .channels()
-        .external_media(&scene.app, "ulaw")
-        .external_host(&host)
-        .channel_id(&id)
-        .encapsulation("rtp")
-        .transport("udp")
-        .connection_type("client")
-        .direction(MediaDirection::Both)
-        .data("ari-sdk")
-        .variables([("ARI_SDK_EXTERNAL", "1")])
-        .await
-        .expect("externalMedia");
+    let external = || {
+        client
+            .channels()
+            .external_media(&scene.app, "ulaw")
+            .external_host(&host)
+            .channel_id(&id)
+            .encapsulation("rtp")
+            .transport("udp")
+            .connection_type("client")
+            .direction(MediaDirection::Both)
+            .variables([("ARI_SDK_EXTERNAL", "1")])
+    };
+    let channel = if scene.ari.major().await < 18 {
+        // externalMedia's `data` came with 18: refused before sending.
+        expect_refused!(external().data("ari-sdk"), parameter = "data");
+        external().await
+    } else {
+        external().data("ari-sdk").await
+    }
+    .expect("externalMedia");
     assert_eq!(channel.id, id);
     assert!(
         channel.name.starts_with(&format!("UnicastRTP/{host}")),

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use ari_live_tests::{expect_api_error, expect_api_error_eventually, poll_until, Scene};
+use ari_live_tests::{
+    expect_api_error, expect_api_error_eventually, expect_refused, poll_until, Scene,
+};
 use ari_sdk::enums::{
     LiveRecordingState, PlaybackOperation, PlaybackState, RecordIfExists, RecordTerminateOn,
 };
@@ -130,14 +132,25 @@ async fn bridge_playback() {
     bridge.create_with_id().await.expect("create bridge");
     bridge.add_channel([id.clone()]).await.expect("addChannel");
 
-    let first = bridge
-        .play([LONG_SOUND])
-        .lang("en")
-        .announcer_format("ulaw")
-        .offsetms(500)
-        .skipms(1000)
-        .await
-        .expect("bridge play");
+    let play = || {
+        bridge
+            .play([LONG_SOUND])
+            .lang("en")
+            .offsetms(500)
+            .skipms(1000)
+    };
+    let old = scene.ari.major().await < 20;
+    let first = if old {
+        // announcer_format came with 20: refused before sending.
+        expect_refused!(
+            play().announcer_format("ulaw"),
+            parameter = "announcer_format"
+        );
+        play().await
+    } else {
+        play().announcer_format("ulaw").await
+    }
+    .expect("bridge play");
     assert_eq!(first.target_uri, format!("bridge:{bridge_id}"));
     let handle = client.playback(&first.id);
     let got = handle.get().await.expect("get");
@@ -149,11 +162,17 @@ async fn bridge_playback() {
     expect_api_error_eventually!(handle.get(), 404, "Playback not found");
 
     let chosen = scene.unique("pb");
-    let second = bridge
-        .play_with_id(&chosen, ["sound:beep"])
-        .announcer_format("ulaw")
-        .await
-        .expect("bridge playWithId");
+    let play_with_id = || bridge.play_with_id(&chosen, ["sound:beep"]);
+    let second = if old {
+        expect_refused!(
+            play_with_id().announcer_format("ulaw"),
+            parameter = "announcer_format"
+        );
+        play_with_id().await
+    } else {
+        play_with_id().announcer_format("ulaw").await
+    }
+    .expect("bridge playWithId");
     assert_eq!(second.id, chosen);
     assert_eq!(second.target_uri, format!("bridge:{bridge_id}"));
     bridge.destroy().await.expect("destroy");
@@ -377,16 +396,26 @@ async fn bridge_recording() {
     let name = scene.unique("rec");
     scene.cleanup.recording(&name);
 
-    let live = bridge
-        .record(&name, "wav")
-        .recorder_format("ulaw")
-        .max_duration_seconds(10)
-        .max_silence_seconds(0)
-        .if_exists(RecordIfExists::Fail)
-        .beep(false)
-        .terminate_on(RecordTerminateOn::None)
-        .await
-        .expect("bridge record");
+    let record = || {
+        bridge
+            .record(&name, "wav")
+            .max_duration_seconds(10)
+            .max_silence_seconds(0)
+            .if_exists(RecordIfExists::Fail)
+            .beep(false)
+            .terminate_on(RecordTerminateOn::None)
+    };
+    let live = if scene.ari.major().await < 20 {
+        // recorder_format came with 20: refused before sending.
+        expect_refused!(
+            record().recorder_format("ulaw"),
+            parameter = "recorder_format"
+        );
+        record().await
+    } else {
+        record().recorder_format("ulaw").await
+    }
+    .expect("bridge record");
     assert_eq!(live.target_uri, format!("bridge:{bridge_id}"));
     live_state(&client, &name, LiveRecordingState::Recording).await;
     tokio::time::sleep(Duration::from_millis(1000)).await;
