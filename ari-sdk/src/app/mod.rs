@@ -40,7 +40,7 @@
 //! * **One span per call**: `tracing` span `call` with fields `app`, `channel` and `server`; every request a
 //!   handler sends is logged inside it.
 //! * **Several servers**: [`App::server`] adds another Asterisk; each call's handles talk to the server the call
-//!   is on (they hold that server's [`Client`]).
+//!   is on (they hold that server's [`Client`](crate::Client)).
 //! * **Scaling out**: with [`App::claim_broadcasts`], the runner claims channels offered by `StasisBroadcast`
 //!   (`CallBroadcast`, `POST /events/claim`; first claim wins), so several instances share one Asterisk's calls.
 //!

@@ -266,7 +266,8 @@ type Handler =
 ///     .serve(|call| async move {
 ///         call.channel.answer().await?;
 ///         call.channel.play_and_wait(["sound:hello-world"], Duration::from_secs(10)).await?;
-///         call.channel.hangup().await
+///         call.channel.hangup().await?;
+///         Ok::<_, ari_sdk::app::BoxError>(())
 ///     })
 ///     .await?;
 /// println!("{report:?}");
@@ -426,53 +427,6 @@ impl App {
         Ok(report)
     }
 
-    /// Serves calls arriving on an outbound WebSocket listener in `per_call_config` mode (one connection per
-    /// call, Asterisk 20.15.0 / 21.10.0 / 22.5.0 and later; see [`outbound`](crate::outbound)), until a shutdown
-    /// is triggered or `signal` resolves (or the listener closes); then drains like [`serve`](Self::serve).
-    ///
-    /// Each connection is one call: its first `StasisStart` (application `<app>:<channel name>`) starts the
-    /// handler, whose [`Call::events`] is the connection's own stream from right after that `StasisStart` (on a
-    /// per-call connection every event is the call's), and whose handles send their requests over that socket.
-    /// The name given to [`App::new`] and its client are not used here; [`App::server`] and
-    /// [`App::claim_broadcasts`] do not apply.
-    ///
-    /// # Errors
-    ///
-    /// None so far; the `Result` leaves room for listener errors.
-    pub async fn serve_per_call<H, Fut, S>(
-        self,
-        mut listener: crate::outbound::Listener,
-        handler: H,
-        signal: S,
-    ) -> Result<Report, EventsError>
-    where
-        H: Fn(Call) -> Fut + Send + Sync + 'static,
-        Fut: Future + Send + 'static,
-        Fut::Output: HandlerResult,
-        S: Future + Send,
-    {
-        let shared = self.shared(handler);
-        let stopped = {
-            let mut signal = std::pin::pin!(signal);
-            loop {
-                tokio::select! {
-                    _ = &mut signal => break Stopped::Shutdown,
-                    () = self.shutdown.triggered() => break Stopped::Shutdown,
-                    connection = listener.accept() => match connection {
-                        Some(connection) => {
-                            tokio::spawn(per_call(Arc::clone(&shared), connection));
-                        }
-                        None => break Stopped::ConnectionClosed {
-                            server: listener.local_addr().to_string(),
-                            error: None,
-                        },
-                    },
-                }
-            }
-        };
-        Ok(drain(&shared, self.shutdown_deadline, stopped).await)
-    }
-
     fn shared<H, Fut>(&self, handler: H) -> Arc<Shared>
     where
         H: Fn(Call) -> Fut + Send + Sync + 'static,
@@ -496,36 +450,6 @@ impl App {
             next_call: AtomicU64::new(0),
         })
     }
-}
-
-/// How long a per-call connection may take to deliver its `StasisStart`.
-const FIRST_EVENT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// One per-call outbound connection: its first `StasisStart` is the call.
-async fn per_call(shared: Arc<Shared>, connection: crate::outbound::Connection) {
-    let (client, mut events) = connection.into_parts();
-    let start = match events.next_of::<StasisStart>(FIRST_EVENT_TIMEOUT).await {
-        Ok(start) => start,
-        Err(e) => {
-            tracing::warn!(target: TARGET, error = %e, "a per-call connection brought no call");
-            return;
-        }
-    };
-    let channel = client.channel(&start.channel.id);
-    let incoming = Incoming {
-        channel,
-        start,
-        events,
-    };
-    let app = incoming.start.application.clone();
-    let Some((number, call, span)) = admit(&shared, &client, app, OwnChannels::default(), incoming)
-    else {
-        return;
-    };
-    let (done, _) = mpsc::unbounded_channel();
-    // The connection's stream ends with the call: no separate "left" signal.
-    let (_left_tx, left_rx) = oneshot::channel();
-    supervise(shared, number, call, left_rx, span, done).await;
 }
 
 /// Counts a call in, or refuses it (shutdown, `max_calls`: hung up with cause `congestion`); `app` is the
