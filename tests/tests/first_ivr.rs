@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use ari_live_tests::{connect, Ari, Cleanup, EVENT_TIMEOUT};
+use ari_live_tests::{connect, poll_until, Ari, Cleanup, EVENT_TIMEOUT};
 use ari_sdk::event_types::{ChannelDtmfReceived, ChannelVarset, StasisStart};
 use ari_sdk::events::{unique_id, EventStream};
 use ari_sdk::flows::{FlowError, Started, Undone};
@@ -293,10 +293,18 @@ async fn hangup_and_wait_waits_until_gone_and_treats_already_gone_as_done() {
         .hangup_and_wait(EVENT_TIMEOUT)
         .await
         .expect("hang up the caller");
-    let err = caller.get().await.unwrap_err();
+    // It returns once the caller has left the application (StasisEnd); Asterisk destroys the
+    // channel a moment later (a GET found it once under load), so the 404 is polled for.
+    let err = poll_until(
+        "the caller gone after hangup_and_wait",
+        EVENT_TIMEOUT,
+        Duration::from_millis(20),
+        || async { caller.get().await.err() },
+    )
+    .await;
     assert!(
         err.is_not_found(),
-        "the caller is gone when hangup_and_wait returns: {err}"
+        "the caller is gone after hangup_and_wait: {err}"
     );
     // Hanging up one half takes the other: a plain hangup is then a 404 (the other half may take a moment
     // to follow; if it was still there, this hangup took it and the next one is the 404) …
