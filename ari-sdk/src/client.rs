@@ -246,14 +246,9 @@ impl Client {
     /// version through the same one.
     async fn send_request(self, request: Request, kind: ResponseKind) -> Result<RawResponse> {
         if self.inner.check_capabilities {
-            let capabilities =
-                self.learn_capabilities()
-                    .await
-                    .map_err(|source| Error::CapabilitiesUnknown {
-                        operation: request.operation(),
-                        source,
-                    })?;
-            capabilities.check(&request)?;
+            self.capabilities_for(request.operation())
+                .await?
+                .check(&request)?;
         }
         self.send_unchecked(request, kind).await
     }
@@ -293,12 +288,7 @@ impl Client {
     /// [`Error::CapabilitiesUnknown`] (operation `asterisk.getInfo`) when that request fails; the next
     /// call tries again.
     pub async fn capabilities(&self) -> Result<Capabilities> {
-        self.learn_capabilities()
-            .await
-            .map_err(|source| Error::CapabilitiesUnknown {
-                operation: "asterisk.getInfo",
-                source,
-            })
+        self.capabilities_for("asterisk.getInfo").await
     }
 
     /// Whether the server this client talks to serves `request` — its operation and every optional
@@ -321,18 +311,15 @@ impl Client {
     /// [`Error::CapabilitiesUnknown`] when the server's version cannot be learned (see
     /// [`capabilities`](Self::capabilities)).
     pub async fn supports(&self, request: &Request) -> Result<bool> {
-        let capabilities =
-            self.learn_capabilities()
-                .await
-                .map_err(|source| Error::CapabilitiesUnknown {
-                    operation: request.operation(),
-                    source,
-                })?;
-        Ok(capabilities.supports(request))
+        Ok(self
+            .capabilities_for(request.operation())
+            .await?
+            .supports(request))
     }
 
-    /// The server's capabilities, learned once through this client's own transport.
-    async fn learn_capabilities(&self) -> std::result::Result<Capabilities, Arc<Error>> {
+    /// The server's capabilities, learned once through this client's own transport; a failure
+    /// to learn is [`Error::CapabilitiesUnknown`] for `operation`, the one that waited.
+    async fn capabilities_for(&self, operation: &'static str) -> Result<Capabilities> {
         let client = self.clone();
         self.inner
             .capabilities
@@ -346,6 +333,7 @@ impl Client {
                 .boxed()
             })
             .await
+            .map_err(|source| Error::CapabilitiesUnknown { operation, source })
     }
 
     /// How this client sends REST requests.

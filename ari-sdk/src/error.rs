@@ -89,7 +89,7 @@ pub enum Error {
     /// on it. Nothing was sent.
     ///
     /// ```text
-    /// `getChannelVars` is not served by Asterisk 16.28.0~dfsg-0+deb11u4 (it is in 20.20.1, 22.10.1, 23.4.1); nothing was sent
+    /// `channels.getChannelVars` is not served by Asterisk 16.28.0~dfsg-0+deb11u4 (it is in 20.20.1, 22.10.1, 23.4.1); nothing was sent
     /// ```
     #[error(
         "`{operation}`{} is not served by Asterisk {server_version} (it is in {}); nothing was sent",

@@ -83,7 +83,7 @@ async fn what_the_server_lacks_is_refused_and_never_sent() {
             server_version,
             available_in,
         } => {
-            assert_eq!((*operation, *parameter), ("getChannelVars", None));
+            assert_eq!((*operation, *parameter), ("channels.getChannelVars", None));
             assert_eq!(server_version, VERSION_16);
             assert_eq!(available_in, &["20.20.1", "22.10.1", "23.4.1"]);
         }
@@ -91,7 +91,7 @@ async fn what_the_server_lacks_is_refused_and_never_sent() {
     }
     assert_eq!(
         err.to_string(),
-        "`getChannelVars` is not served by Asterisk 16.28.0~dfsg-0+deb11u4 (it is in 20.20.1, \
+        "`channels.getChannelVars` is not served by Asterisk 16.28.0~dfsg-0+deb11u4 (it is in 20.20.1, \
          22.10.1, 23.4.1); nothing was sent"
     );
     // An optional parameter 16 does not know, on an operation it has.
@@ -102,7 +102,7 @@ async fn what_the_server_lacks_is_refused_and_never_sent() {
         .await
         .expect_err("16 knows no reason_code");
     assert!(
-        matches!(&err, Error::Unsupported { operation: "hangup", parameter: Some("reason_code"), available_in, .. }
+        matches!(&err, Error::Unsupported { operation: "channels.hangup", parameter: Some("reason_code"), available_in, .. }
             if available_in.first() == Some(&"18.26.4")),
         "{err:?}"
     );
@@ -116,7 +116,7 @@ async fn what_the_server_lacks_is_refused_and_never_sent() {
         matches!(
             &err,
             Error::Unsupported {
-                operation: "create",
+                operation: "bridges.create",
                 parameter: Some("variables"),
                 ..
             }
@@ -191,7 +191,7 @@ async fn a_failure_to_learn_is_returned_for_that_call_and_the_next_call_retries(
     let err = client.channels().list().await.expect_err("info failed");
     match &err {
         Error::CapabilitiesUnknown { operation, source } => {
-            assert_eq!(*operation, "list");
+            assert_eq!(*operation, "channels.list");
             assert!(
                 matches!(
                     &**source,
@@ -208,7 +208,7 @@ async fn a_failure_to_learn_is_returned_for_that_call_and_the_next_call_retries(
     }
     assert_eq!(
         err.to_string(),
-        "`list` was not sent: the capability check could not learn the server's version"
+        "`channels.list` was not sent: the capability check could not learn the server's version"
     );
     assert_eq!(targets(&stub), [format!("GET {INFO_TARGET}")]);
     // Not kept: the next call learns and is sent.
@@ -369,7 +369,7 @@ async fn over_rest_on_the_websocket_the_version_is_learned_on_the_socket() {
         matches!(
             &err,
             Error::Unsupported {
-                operation: "getChannelVars",
+                operation: "channels.getChannelVars",
                 ..
             }
         ),

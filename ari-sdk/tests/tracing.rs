@@ -13,6 +13,18 @@ use captured::Captured;
 use support::{refused_base_url, Response, Stub};
 use tracing_subscriber::fmt::format::FmtSpan;
 
+/// A subscriber that writes everything, span closes included, into the returned buffer.
+fn capture() -> (Captured, impl tracing::Subscriber + Send + Sync) {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    (captured, subscriber)
+}
+
 fn answer(id: &str) -> Request {
     Request::new("answer", Method::Post)
         .segment("channels")
@@ -23,13 +35,7 @@ fn answer(id: &str) -> Request {
 
 #[tokio::test]
 async fn spans_carry_the_request_and_never_credentials() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_ansi(false)
-        .finish();
+    let (captured, subscriber) = capture();
     // `#[tokio::test]` runs everything on this thread, so a thread-local default sees it all.
     let _guard = tracing::subscriber::set_default(subscriber);
 
@@ -101,13 +107,7 @@ async fn spans_carry_the_request_and_never_credentials() {
 
 #[tokio::test]
 async fn a_refused_request_is_traced_as_refused_and_the_learning_request_as_its_own() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_ansi(false)
-        .finish();
+    let (captured, subscriber) = capture();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let stub = Stub::always(Response::json(
