@@ -326,7 +326,7 @@ impl Client {
             .get(move || {
                 async move {
                     let info: capabilities::Info =
-                        transport::execute_json(Unchecked(client), capabilities::info_request())
+                        transport::execute_json(Learning(client), capabilities::info_request())
                             .await?;
                     info.capabilities()
                 }
@@ -439,17 +439,30 @@ impl Exchange for Client {
     }
 }
 
-/// A client whose requests skip the capability check: how the check itself learns the version.
+/// How the capability check learns the server's version: a request that skips the check itself, on
+/// the client's own transport — except that a REST-over-WebSocket client with no event connection
+/// open (yet) learns over HTTP, the way its binary downloads travel, so a download is not refused
+/// for want of a socket it does not use.
 #[derive(Clone)]
-struct Unchecked(Client);
+struct Learning(Client);
 
-impl Exchange for Unchecked {
+impl Exchange for Learning {
     fn exchange(
         &self,
         request: Request,
         kind: ResponseKind,
     ) -> impl Future<Output = Result<RawResponse>> + Send + 'static {
-        self.0.clone().send_unchecked(request, kind)
+        let client = self.0.clone();
+        async move {
+            let inner = &*client.inner;
+            let no_socket = matches!(inner.transport, Transport::WebSocket)
+                && inner.http.is_some()
+                && inner.event_registry.rest_sender().is_err();
+            if no_socket {
+                return http::exchange(inner, request, kind).await;
+            }
+            client.send_unchecked(request, kind).await
+        }
     }
 }
 

@@ -390,3 +390,34 @@ async fn over_rest_on_the_websocket_the_version_is_learned_on_the_socket() {
         .expect("list");
     assert!(channels.is_empty());
 }
+
+#[tokio::test]
+async fn a_websocket_client_without_a_socket_learns_over_http_for_its_download() {
+    // A REST-over-WebSocket client downloads over HTTP (Asterisk answers 406 on the socket); with no
+    // event connection open, the version is learned over HTTP too instead of failing the download.
+    let stub = Stub::scripted([
+        Response::json(200, &info_body("22.10.1")).into(),
+        Response::empty(200)
+            .header("Content-Type", "audio/wav")
+            .body(b"RIFF")
+            .into(),
+    ])
+    .await;
+    let client = Client::builder(&stub.base_url)
+        .basic_auth("asterisk", "secret")
+        .request_timeout(LIMIT)
+        .transport(Transport::WebSocket)
+        .build()
+        .expect("client");
+    tokio::time::timeout(LIMIT, client.stored_recording("r1").get_stored_file())
+        .await
+        .expect("bounded")
+        .expect("downloaded over HTTP");
+    assert_eq!(
+        targets(&stub),
+        [
+            "GET /ari/asterisk/info?only=system",
+            "GET /ari/recordings/stored/r1/file"
+        ]
+    );
+}
