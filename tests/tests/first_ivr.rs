@@ -307,11 +307,15 @@ async fn hangup_and_wait_waits_until_gone_and_treats_already_gone_as_done() {
         "the caller is gone after hangup_and_wait: {err}"
     );
     // Hanging up one half takes the other: a plain hangup is then a 404 (the other half may take a moment
-    // to follow; if it was still there, this hangup took it and the next one is the 404) …
-    let err = match callee.hangup().await {
-        Err(err) => err,
-        Ok(()) => callee.hangup().await.unwrap_err(),
-    };
+    // to follow, and a hangup answers 204 before Asterisk has destroyed the channel: repeated, bounded,
+    // until the 404) …
+    let err = poll_until(
+        "the callee gone with its other half",
+        EVENT_TIMEOUT,
+        Duration::from_millis(20),
+        || async { callee.hangup().await.err() },
+    )
+    .await;
     assert!(err.is_not_found(), "{err}");
     assert!(!err.is_conflict());
     // … and hangup_and_wait counts it as done.
