@@ -45,6 +45,24 @@ async fn voicemail_on_a_fake() -> (
     (fake, shutdown, rx)
 }
 
+/// Polls `done` every 10 ms until it holds, at most [`LIMIT`].
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "{what} within 10 s");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// A call into the voicemail app on a fresh fake whose caller keys `digits`; its outcome.
+async fn caller_keys(digits: &str) -> Result<(FakeAsterisk, Shutdown, String, Outcome), BoxError> {
+    let (fake, shutdown, mut rx) = voicemail_on_a_fake().await;
+    let caller = fake.call("voicemail", &[]).await?;
+    fake.send_dtmf(&caller, digits, Duration::ZERO).await?;
+    let outcome = outcome(&mut rx).await;
+    Ok((fake, shutdown, caller, outcome))
+}
+
 async fn outcome(rx: &mut mpsc::UnboundedReceiver<Result<Outcome, String>>) -> Outcome {
     tokio::time::timeout(LIMIT, rx.recv())
         .await
@@ -78,11 +96,10 @@ async fn voicemail_key_1_records_a_message_until_the_pound_key() -> Result<(), B
     let caller = fake.call("voicemail", &[]).await?;
     fake.send_dtmf(&caller, "1", Duration::ZERO).await?;
     // Until the recording runs, then a few (fake) seconds of message.
-    let deadline = tokio::time::Instant::now() + LIMIT;
-    while fake.requests_of("channels.record").is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "no record request");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until("a record request", || {
+        !fake.requests_of("channels.record").is_empty()
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     fake.send_dtmf(&caller, "#", Duration::ZERO).await?;
     let Outcome::Message { name, bytes } = outcome(&mut rx).await else {
@@ -106,10 +123,8 @@ async fn voicemail_key_1_records_a_message_until_the_pound_key() -> Result<(), B
 
 #[tokio::test]
 async fn voicemail_key_2_says_goodbye_and_records_nothing() -> Result<(), BoxError> {
-    let (fake, shutdown, mut rx) = voicemail_on_a_fake().await;
-    let caller = fake.call("voicemail", &[]).await?;
-    fake.send_dtmf(&caller, "2", Duration::ZERO).await?;
-    assert_eq!(outcome(&mut rx).await, Outcome::Goodbye);
+    let (fake, shutdown, _, outcome) = caller_keys("2").await?;
+    assert_eq!(outcome, Outcome::Goodbye);
     assert_eq!(played(&fake), ["sound:vm-intro", "sound:vm-goodbye"]);
     assert!(fake.requests_of("channels.record").is_empty());
     assert!(fake.stored_recordings().is_empty());
@@ -119,10 +134,8 @@ async fn voicemail_key_2_says_goodbye_and_records_nothing() -> Result<(), BoxErr
 
 #[tokio::test]
 async fn voicemail_an_invalid_key_then_silence_ends_without_a_choice() -> Result<(), BoxError> {
-    let (fake, shutdown, mut rx) = voicemail_on_a_fake().await;
-    let caller = fake.call("voicemail", &[]).await?;
-    fake.send_dtmf(&caller, "9", Duration::ZERO).await?;
-    assert_eq!(outcome(&mut rx).await, Outcome::NoChoice);
+    let (fake, shutdown, caller, outcome) = caller_keys("9").await?;
+    assert_eq!(outcome, Outcome::NoChoice);
     let media = played(&fake);
     assert_eq!(media.first().map(String::as_str), Some("sound:vm-intro"));
     assert!(
@@ -149,11 +162,7 @@ async fn voicemail_a_failing_answer_hangs_the_call_up() -> Result<(), BoxError> 
         .expect_err("the answer failed");
     assert!(error.contains("500"), "{error}");
     // The runner hung the channel up after the handler's error.
-    let deadline = tokio::time::Instant::now() + LIMIT;
-    while fake.channel_state(&caller).is_some() {
-        assert!(tokio::time::Instant::now() < deadline, "not hung up");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until("the hangup", || fake.channel_state(&caller).is_none()).await;
     assert_eq!(fake.requests_of("channels.hangup").len(), 1);
     shutdown.trigger();
     Ok(())

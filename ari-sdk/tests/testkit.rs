@@ -96,6 +96,15 @@ async fn scripted_failures_and_answers_and_the_request_log() {
     );
 }
 
+/// The dial helper from `call`'s channel, in application `dialer`.
+async fn dial_from(
+    call: &mut ari_sdk::flows::Incoming,
+    spec: Dial,
+) -> Result<DialOutcome, ari_sdk::app::CallError> {
+    let channel = call.channel.clone();
+    dial(&channel, &mut call.events, "dialer", &spec).await
+}
+
 #[tokio::test]
 async fn dial_outcomes_follow_the_scripted_endpoints() {
     let fake = FakeAsterisk::start().await.expect("fake");
@@ -112,33 +121,18 @@ async fn dial_outcomes_follow_the_scripted_endpoints() {
     let caller = fake.call("dialer", &[]).await.expect("call");
     let mut incoming = calls.next_call(LIMIT).await.expect("the caller");
     assert_eq!(incoming.channel.id(), caller);
-    let channel = incoming.channel.clone();
-    let busy = dial(
-        &channel,
-        &mut incoming.events,
-        "dialer",
-        &Dial::new("PJSIP/busy"),
-    )
-    .await;
+    let busy = dial_from(&mut incoming, Dial::new("PJSIP/busy")).await;
     assert!(
         matches!(busy, Ok(DialOutcome::Busy { cause: Some(17) })),
         "{busy:?}"
     );
-    let away = dial(
-        &channel,
-        &mut incoming.events,
-        "dialer",
-        &Dial::new("PJSIP/away").timeout(Duration::from_secs(2)),
+    let away = dial_from(
+        &mut incoming,
+        Dial::new("PJSIP/away").timeout(Duration::from_secs(2)),
     )
     .await;
     assert!(matches!(away, Ok(DialOutcome::NoAnswer { .. })), "{away:?}");
-    let answered = dial(
-        &channel,
-        &mut incoming.events,
-        "dialer",
-        &Dial::new("PJSIP/bob"),
-    )
-    .await;
+    let answered = dial_from(&mut incoming, Dial::new("PJSIP/bob")).await;
     let Ok(DialOutcome::Answered(leg)) = answered else {
         panic!("{answered:?}");
     };

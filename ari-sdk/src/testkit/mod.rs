@@ -274,11 +274,7 @@ impl FakeAsterisk {
     /// for the operations the fake does not simulate, which answer 501 otherwise.
     pub fn respond(&self, operation: &str, status: u16, body: Value) {
         let reply = if body.is_null() {
-            Reply {
-                status,
-                content_type: None,
-                body: Vec::new(),
-            }
+            Reply::status_only(status)
         } else {
             Reply::json(status, body)
         };
@@ -367,11 +363,7 @@ impl FakeAsterisk {
                     format!("{route}?{decoded}")
                 };
                 let reply = if body.is_empty() {
-                    Reply {
-                        status,
-                        content_type: None,
-                        body: Vec::new(),
-                    }
+                    Reply::status_only(status)
                 } else {
                     Reply {
                         status,

@@ -38,12 +38,17 @@ impl Reply {
         Reply::json(status, json!({ "message": message }))
     }
 
-    fn empty() -> Reply {
+    /// A status without a body.
+    pub(crate) fn status_only(status: u16) -> Reply {
         Reply {
-            status: 204,
+            status,
             content_type: None,
             body: Vec::new(),
         }
+    }
+
+    fn empty() -> Reply {
+        Reply::status_only(204)
     }
 }
 
@@ -707,24 +712,10 @@ impl State {
                 s.sound(id, "ringing", true);
                 Reply::empty()
             }
-            "channels.ringStop" => {
-                s.sound(id, "ringing", false);
-                Reply::empty()
-            }
-            "channels.startMoh" => {
-                s.sound(id, "moh", true);
-                Reply::empty()
-            }
-            "channels.stopMoh" => {
-                s.sound(id, "moh", false);
-                Reply::empty()
-            }
-            "channels.startSilence" => {
-                s.sound(id, "silence", true);
-                Reply::empty()
-            }
-            "channels.stopSilence" => {
-                s.sound(id, "silence", false);
+            op if sound_switch(op).is_some() => {
+                if let Some((sound, on)) = sound_switch(op) {
+                    s.sound(id, sound, on);
+                }
                 Reply::empty()
             }
             "channels.mute" | "channels.unmute" | "channels.hold" | "channels.unhold"
@@ -1195,6 +1186,18 @@ impl State {
             }
         });
     }
+}
+
+/// What a channel operation switches on or off: `(sound, on)`.
+fn sound_switch(op: &str) -> Option<(&'static str, bool)> {
+    Some(match op {
+        "channels.ringStop" => ("ringing", false),
+        "channels.startMoh" => ("moh", true),
+        "channels.stopMoh" => ("moh", false),
+        "channels.startSilence" => ("silence", true),
+        "channels.stopSilence" => ("silence", false),
+        _ => return None,
+    })
 }
 
 /// The playback id a play request created (from its reply).
