@@ -122,12 +122,8 @@ async fn rest_and_wss_trust_the_extra_roots_and_nothing_else() {
     }
     events.handle().close();
     let over_ws = client(server.port, Some(&ca_pem), Transport::WebSocket);
-    let events = tokio::time::timeout(LIMIT, over_ws.events().app("a").connect())
-        .await
-        .expect("bounded")
-        .expect("wss with the extra root, REST probe answered");
-    let ping = over_ws.asterisk().ping().await.expect("REST over wss");
-    assert_eq!(ping.ping, "pong");
+    let what = "wss with the extra root, REST over it";
+    let events = loopback::events_and_ping(&over_ws, LIMIT, what).await;
     events.handle().close();
 
     // Without it, both fail the same way: the CA is in no store the back end trusts (webpki roots with rustls,
