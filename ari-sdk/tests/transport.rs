@@ -28,12 +28,10 @@ fn answer(channel_id: &str) -> Request {
 }
 
 fn client(stub: &Stub) -> Client {
-    Client::builder(&stub.base_url)
-        .check_capabilities(false)
-        .basic_auth("asterisk", "secret")
-        .request_timeout(Duration::from_secs(5))
-        .build()
-        .expect("client")
+    stub.client(|b| {
+        b.check_capabilities(false)
+            .request_timeout(Duration::from_secs(5))
+    })
 }
 
 #[tokio::test]

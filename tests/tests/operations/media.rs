@@ -106,6 +106,22 @@ async fn channel_playback_control_and_stop() {
     expect_api_error_eventually!(client.playback(&bad.id).get(), 404, "Playback not found");
 }
 
+/// Sends the bridge playback `$play` with `announcer_format("ulaw")` where the server has that parameter
+/// (it came with 20); on an `$old` server that call is refused before sending, and `$play` goes without it.
+macro_rules! with_announcer_format {
+    ($old:expr, $play:expr) => {
+        if $old {
+            expect_refused!(
+                $play.announcer_format("ulaw"),
+                parameter = "announcer_format"
+            );
+            $play.await
+        } else {
+            $play.announcer_format("ulaw").await
+        }
+    };
+}
+
 #[tokio::test]
 async fn bridge_playback() {
     let mut scene = Scene::new("bridgeplay").await;
@@ -125,17 +141,7 @@ async fn bridge_playback() {
             .skipms(1000)
     };
     let old = scene.ari.major().await < 20;
-    let first = if old {
-        // announcer_format came with 20: refused before sending.
-        expect_refused!(
-            play().announcer_format("ulaw"),
-            parameter = "announcer_format"
-        );
-        play().await
-    } else {
-        play().announcer_format("ulaw").await
-    }
-    .expect("bridge play");
+    let first = with_announcer_format!(old, play()).expect("bridge play");
     assert_eq!(first.target_uri, format!("bridge:{bridge_id}"));
     let handle = client.playback(&first.id);
     let got = handle.get().await.expect("get");
@@ -148,16 +154,7 @@ async fn bridge_playback() {
 
     let chosen = scene.unique("pb");
     let play_with_id = || bridge.play_with_id(&chosen, ["sound:beep"]);
-    let second = if old {
-        expect_refused!(
-            play_with_id().announcer_format("ulaw"),
-            parameter = "announcer_format"
-        );
-        play_with_id().await
-    } else {
-        play_with_id().announcer_format("ulaw").await
-    }
-    .expect("bridge playWithId");
+    let second = with_announcer_format!(old, play_with_id()).expect("bridge playWithId");
     assert_eq!(second.id, chosen);
     assert_eq!(second.target_uri, format!("bridge:{bridge_id}"));
     bridge.destroy().await.expect("destroy");
