@@ -93,7 +93,11 @@ pub struct Rig {
 impl Rig {
     /// Connects; names both applications after `what`.
     pub async fn new(what: &str) -> Rig {
-        let ari = connect().await;
+        Rig::on(connect().await, what)
+    }
+
+    /// A rig on the Asterisk `ari` talks to; names both applications after `what`.
+    pub fn on(ari: Ari, what: &str) -> Rig {
         let served_app = ari.unique(what);
         let driver_app = ari.unique(&format!("{what}-drv"));
         Rig {

@@ -519,4 +519,152 @@ mod outbound {
             asterisk_after - asterisk_before
         );
     }
+
+    /// What the runner's handler saw on one call.
+    #[derive(Debug)]
+    struct Served {
+        digits: String,
+        application: String,
+        server: String,
+        transport: Transport,
+    }
+
+    /// The application runner on an outbound listener: `calls` calls, each a Local channel whose `;2` half enters
+    /// the outbound application (served by `App::outbound`) and whose `;1` half enters an inbound driver that keys
+    /// the call's digits. The handler answers, collects 3 digits over the socket and hangs up. Checks each call's
+    /// digits, transport and application (`app` or `app:<channel name>`) and the runner's report; returns how many
+    /// connections the calls came on.
+    async fn runner_on(sandbox: &Sandbox, point: Point<'_>, calls: usize) -> usize {
+        use ari_live_tests::app_rig::{
+            call_number, digits_of, Rig, Served as Running, CALLS_LIMIT,
+        };
+        use ari_sdk::app::{App, BoxError, Call, Collect};
+
+        let persistent = point.kind == "persistent";
+        let (listener, app) = sandbox
+            .listen(point, |b| b.max_connections(calls + 2))
+            .await;
+        let mut rig = Rig::new("outbound-runner").await;
+        rig.served_app = app.clone();
+        let driver = rig.keying_driver();
+        rig.ari.wait_registered(&[&rig.driver_app]).await;
+        if persistent {
+            // The application exists once Asterisk's connection is up (per call: only during each call).
+            rig.ari.wait_registered(&[&app]).await;
+        }
+        let address = listener.local_addr();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let served = Running::start(
+            App::outbound(listener, &app).max_calls(calls),
+            move |mut call: Call| {
+                let tx = tx.clone();
+                async move {
+                    let n = call_number(&call)?;
+                    call.channel.answer().await?;
+                    let got = call
+                        .collect(
+                            Collect::prompt(["sound:beep"])
+                                .max_digits(3)
+                                .first_digit_timeout(Duration::from_secs(20)),
+                        )
+                        .await?;
+                    call.channel.hangup().await?;
+                    let _ = tx.send((
+                        n,
+                        Served {
+                            digits: got.digits,
+                            application: call.app().to_owned(),
+                            server: call.client.base_url().to_owned(),
+                            transport: call.client.transport(),
+                        },
+                    ));
+                    Ok::<_, BoxError>(())
+                }
+            },
+        );
+        within(
+            "originating the calls",
+            CALLS_LIMIT,
+            futures::future::join_all((0..calls).map(|n| rig.originate(n))),
+        )
+        .await;
+        let mut outcomes = std::collections::BTreeMap::new();
+        within("every call's outcome", CALLS_LIMIT, async {
+            while outcomes.len() < calls {
+                let (n, outcome) = rx.recv().await.expect("the handlers' results");
+                outcomes.insert(n, outcome);
+            }
+        })
+        .await;
+        let report = served.stop().await;
+        let driver_report = driver.stop().await;
+        eprintln!("outbound runner on {address}: {report:?}\ndriver: {driver_report:?}");
+        sandbox.unconfigure().await;
+        for (n, outcome) in &outcomes {
+            assert_eq!(outcome.digits, digits_of(*n), "call {n}: {outcome:?}");
+            assert_eq!(outcome.transport, Transport::WebSocket, "call {n}");
+            assert!(
+                outcome.server.starts_with("outbound:127.0.0.1:"),
+                "call {n}: {outcome:?}"
+            );
+            assert!(
+                outcome.application == app || outcome.application.starts_with(&format!("{app}:")),
+                "call {n}: {outcome:?}"
+            );
+        }
+        assert_eq!(
+            (report.calls, report.succeeded),
+            (calls as u64, calls as u64),
+            "{report:?}"
+        );
+        assert_eq!(
+            (
+                report.failed,
+                report.panicked,
+                report.cancelled,
+                report.rejected
+            ),
+            (0, 0, 0, 0),
+            "{report:?}"
+        );
+        assert_eq!(driver_report.calls, calls as u64, "{driver_report:?}");
+        let connections: BTreeSet<&str> = outcomes.values().map(|o| o.server.as_str()).collect();
+        connections.len()
+    }
+
+    #[tokio::test]
+    async fn runner_per_call_serves_ten_calls_each_on_its_own_connection() {
+        const CALLS: usize = 10;
+        let _turn = EXCLUSIVE.lock().await;
+        let Some(sandbox) = sandbox().await else {
+            return;
+        };
+        let point = Point {
+            id: "ari-sdk-out-rc",
+            kind: "per_call_config",
+            path: "/runner-per-call",
+            wrong_password: None,
+            extra: "",
+        };
+        let connections = runner_on(&sandbox, point, CALLS).await;
+        assert_eq!(connections, CALLS, "one connection per call");
+    }
+
+    #[tokio::test]
+    async fn runner_persistent_serves_calls_on_one_connection() {
+        const CALLS: usize = 5;
+        let _turn = EXCLUSIVE.lock().await;
+        let Some(sandbox) = sandbox().await else {
+            return;
+        };
+        let point = Point {
+            id: "ari-sdk-out-rp",
+            kind: "persistent",
+            path: "/runner-persistent",
+            wrong_password: None,
+            extra: "",
+        };
+        let connections = runner_on(&sandbox, point, CALLS).await;
+        assert_eq!(connections, 1, "every call on the persistent connection");
+    }
 }
