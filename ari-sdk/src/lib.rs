@@ -80,6 +80,11 @@
 //! ```
 #![warn(missing_docs)]
 
+// The test support shared with the integration tests (`tests/support/mod.rs`, compiled into the
+// contract harness too) names this crate `ari_sdk`, as the test crates do.
+#[cfg(test)]
+extern crate self as ari_sdk;
+
 #[doc(hidden)]
 pub mod __private;
 pub mod app;

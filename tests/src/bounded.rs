@@ -157,6 +157,42 @@ fn watchdog(limit: Duration) {
     }
 }
 
+/// Reads `stream` until an item `want` accepts, for at most `limit` in all; panics naming `what`
+/// and the items it skipped on a stream error, at the stream's end and at the deadline.
+pub async fn next_matching(
+    stream: &mut ari_sdk::events::EventStream,
+    what: &str,
+    limit: Duration,
+    mut want: impl FnMut(&ari_sdk::events::StreamItem) -> bool,
+) -> ari_sdk::events::StreamItem {
+    use futures::StreamExt as _;
+
+    phase(what);
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut seen = Vec::new();
+    loop {
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(item))) if want(&item) => return item,
+            Ok(Some(Ok(item))) => seen.push(describe(&item)),
+            Ok(Some(Err(e))) => panic!("{what}: stream error {e}; seen {seen:?}"),
+            Ok(None) => panic!("{what}: the stream ended; seen {seen:?}"),
+            Err(_) => panic!("no {what} within {limit:?}; seen {seen:?}"),
+        }
+    }
+}
+
+/// A stream item in a few words: an event's type, a gap's length, a lag's count.
+pub fn describe(item: &ari_sdk::events::StreamItem) -> String {
+    use ari_sdk::events::StreamItem;
+
+    match item {
+        StreamItem::Event(e) => e.type_name().to_owned(),
+        StreamItem::Gap(g) => format!("Gap({:?})", g.duration()),
+        StreamItem::Lagged { missed } => format!("Lagged({missed})"),
+        other => format!("{other:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -284,6 +284,20 @@ async fn an_incoming_call_taken_late_still_has_every_event_after_its_stasis_star
     assert_eq!(dtmf.digit, "1");
 }
 
+/// Repeats the request `attempt` every 20 ms, for at most [`EVENT_TIMEOUT`] in all, until it fails; that
+/// error (`what` names what the failure means).
+async fn first_error<T, Fut>(what: &str, attempt: impl Fn() -> Fut) -> ari_sdk::Error
+where
+    Fut: std::future::IntoFuture<Output = Result<T, ari_sdk::Error>>,
+{
+    let every = Duration::from_millis(20);
+    poll_until(what, EVENT_TIMEOUT, every, || {
+        let request = attempt().into_future();
+        async move { request.await.err() }
+    })
+    .await
+}
+
 #[tokio::test]
 async fn hangup_and_wait_waits_until_gone_and_treats_already_gone_as_done() {
     let (ari, client, app, _events, mut cleanup) = stage("ivr-hangup").await;
@@ -295,13 +309,7 @@ async fn hangup_and_wait_waits_until_gone_and_treats_already_gone_as_done() {
         .expect("hang up the caller");
     // It returns once the caller has left the application (StasisEnd); Asterisk destroys the
     // channel a moment later (a GET found it once under load), so the 404 is polled for.
-    let err = poll_until(
-        "the caller gone after hangup_and_wait",
-        EVENT_TIMEOUT,
-        Duration::from_millis(20),
-        || async { caller.get().await.err() },
-    )
-    .await;
+    let err = first_error("the caller gone after hangup_and_wait", || caller.get()).await;
     assert!(
         err.is_not_found(),
         "the caller is gone after hangup_and_wait: {err}"
@@ -309,13 +317,7 @@ async fn hangup_and_wait_waits_until_gone_and_treats_already_gone_as_done() {
     // Hanging up one half takes the other: a plain hangup is then a 404 (the other half may take a moment
     // to follow, and a hangup answers 204 before Asterisk has destroyed the channel: repeated, bounded,
     // until the 404) …
-    let err = poll_until(
-        "the callee gone with its other half",
-        EVENT_TIMEOUT,
-        Duration::from_millis(20),
-        || async { callee.hangup().await.err() },
-    )
-    .await;
+    let err = first_error("the callee gone with its other half", || callee.hangup()).await;
     assert!(err.is_not_found(), "{err}");
     assert!(!err.is_conflict());
     // … and hangup_and_wait counts it as done.

@@ -158,21 +158,15 @@ impl From<serde_json::Error> for DecodeError {
 /// * [`type_name`](EventPayload::type_name) is the wire `type` (`"StasisStart"`, or the unknown name kept by the
 ///   fallback).
 /// * [`for_each_object`](EventPayload::for_each_object) calls `visit` once for every channel, bridge, playback and
-///   live recording **embedded in the event as an object** (a top-level property whose type is `Channel`,
-///   `Bridge`, `Playback` or `LiveRecording`), with that object's `id` (`name` for `LiveRecording`). Optional
-///   properties are visited only when present. Order does not matter; repeating an id is harmless. Ids that only
-///   appear inside strings (`Playback.target_uri = "channel:…"`) or nested deeper (`Channel.caller` is a
-///   `CallerID`, not a channel) are *not* visited: per-object streams are exact. For the events of Asterisk 16–23
-///   that is, by property name:
-///   - channel: `channel`, `replace_channel`, `caller`, `peer`, `forwarded` (Dial), `transferee`,
-///     `transfer_target`, `transferer_first_leg`, `transferer_second_leg`, `destination_link_first_leg`,
-///     `destination_link_second_leg`, `destination_threeway_channel`, `destination_channel`, `connected_channel`,
-///     `source_channel`;
-///   - bridge: `bridge`, `bridge_from`, `transferer_first_leg_bridge`, `transferer_second_leg_bridge`,
-///     `destination_threeway_bridge`;
-///   - playback: `playback`; recording: `recording` (by `name`).
-///
-///   The fallback variant for unknown types visits nothing.
+///   live recording **embedded in the event as an object** (a property whose type is `Channel`, `Bridge`,
+///   `Playback` or `LiveRecording`, at the top level or nested in another model such as a transfer's
+///   `refer_to`), with that object's `id` (`name` for `LiveRecording`). Optional properties are visited only when
+///   present. Order does not matter; repeating an id is harmless. Ids that only appear inside strings
+///   (`Playback.target_uri = "channel:…"`) or as other types (`Channel.caller` is a `CallerID`, not a channel)
+///   are *not* visited: per-object streams are exact. Where those objects are, per event type, is one table the
+///   generator emits from the specs, [`Event::object_paths`](crate::Event::object_paths) (walk a JSON message
+///   by it with [`RawEvent`]); the generated `Event` and [`RawEvent`] both route by it. For a type the SDK does
+///   not know, the table lists every top-level property that holds such an object in some known type.
 /// * [`ends_object`](EventPayload::ends_object) says whether this event ends the life of one of the objects it
 ///   visited, which closes that object's per-object streams right after delivering the event. The default
 ///   ([`ends_by_default`]) is right for every current Asterisk event, so the generator need not override it.
@@ -253,38 +247,67 @@ pub fn ends_by_default(type_name: &str, kind: ObjectKind) -> bool {
     }
 }
 
-/// Top-level event properties that hold a `Channel`, in the events of Asterisk 16–23.
-pub(crate) const CHANNEL_FIELDS: &[&str] = &[
-    "channel",
-    "replace_channel",
-    "caller",
-    "peer",
-    "forwarded",
-    "transferee",
-    "transfer_target",
-    "transferer_first_leg",
-    "transferer_second_leg",
-    "destination_link_first_leg",
-    "destination_link_second_leg",
-    "destination_threeway_channel",
-    "destination_channel",
-    "connected_channel",
-    "source_channel",
-];
+/// Where one kind of object sits in a message: a row of the object table the generator emits from the specs
+/// ([`Event::object_paths`](crate::Event::object_paths)), which the typed and the untyped event both route by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectPath {
+    /// The kind of object found there.
+    pub kind: ObjectKind,
+    /// The property names from the message down to the object, e.g. `["channel"]` or
+    /// `["refer_to", "destination_channel"]`; an array on the way is looked through.
+    pub path: &'static [&'static str],
+    /// The object's identifying property: `id`, or `name` for a live recording.
+    pub key: &'static str,
+}
 
-/// Top-level event properties that hold a `Bridge`.
-pub(crate) const BRIDGE_FIELDS: &[&str] = &[
-    "bridge",
-    "bridge_from",
-    "transferer_first_leg_bridge",
-    "transferer_second_leg_bridge",
-    "destination_threeway_bridge",
-];
+/// Calls `visit` for every object found in `json` at one of `paths` (objects whose path or key is missing or
+/// of another JSON type are skipped).
+pub(crate) fn visit_paths<'a>(
+    json: &'a Map<String, Value>,
+    paths: &[ObjectPath],
+    visit: &mut dyn FnMut(ObjectRef<'a>),
+) {
+    fn walk<'a>(
+        value: &'a Value,
+        rest: &[&str],
+        path: &ObjectPath,
+        visit: &mut dyn FnMut(ObjectRef<'a>),
+    ) {
+        match value {
+            Value::Array(items) => {
+                for item in items {
+                    walk(item, rest, path, visit);
+                }
+            }
+            Value::Object(map) => match rest.split_first() {
+                Some((step, rest)) => {
+                    if let Some(inner) = map.get(*step) {
+                        walk(inner, rest, path, visit);
+                    }
+                }
+                None => {
+                    if let Some(Value::String(id)) = map.get(path.key) {
+                        visit(ObjectRef::new(path.kind, id));
+                    }
+                }
+            },
+            _ => {}
+        }
+    }
+    for path in paths {
+        if let Some((first, rest)) = path.path.split_first() {
+            if let Some(value) = json.get(*first) {
+                walk(value, rest, path, visit);
+            }
+        }
+    }
+}
 
 /// An untyped event: the message's JSON object and its `type`.
 ///
 /// Useful before (or instead of) the typed `Event`: every message with a string `type` decodes. Objects are found by
-/// the property names listed on [`EventPayload`], which covers every event of Asterisk 16–23.
+/// the generated object table ([`Event::object_paths`](crate::Event::object_paths)), the same the typed `Event`
+/// routes by, so both send a message to the same per-object streams.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawEvent {
     type_name: String,
@@ -332,26 +355,22 @@ impl EventPayload for RawEvent {
     }
 
     fn for_each_object<'a>(&'a self, visit: &mut dyn FnMut(ObjectRef<'a>)) {
-        let id_of = |field: &str, key: &str| -> Option<&'a str> {
-            self.json.get(field)?.as_object()?.get(key)?.as_str()
-        };
-        for field in CHANNEL_FIELDS {
-            if let Some(id) = id_of(field, "id") {
-                visit(ObjectRef::channel(id));
-            }
-        }
-        for field in BRIDGE_FIELDS {
-            if let Some(id) = id_of(field, "id") {
-                visit(ObjectRef::bridge(id));
-            }
-        }
-        if let Some(id) = id_of("playback", "id") {
-            visit(ObjectRef::playback(id));
-        }
-        if let Some(name) = id_of("recording", "name") {
-            visit(ObjectRef::recording(name));
-        }
+        visit_paths(
+            &self.json,
+            crate::Event::object_paths(&self.type_name),
+            visit,
+        );
     }
+}
+
+/// The events of a call flow recorded from Asterisk 22.10.1 (`../shared/fixtures`), one JSON text a line.
+#[cfg(test)]
+pub(crate) fn recorded_events() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/fixtures/asterisk-22.10.1/events.jsonl"
+    );
+    std::fs::read_to_string(path).expect("shared fixtures beside the repository")
 }
 
 #[cfg(test)]
@@ -419,11 +438,7 @@ mod tests {
 
     #[test]
     fn every_fixture_line_decodes_as_raw_event() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/asterisk-22.10.1/events.jsonl"
-        );
-        let text = std::fs::read_to_string(path).expect("shared fixtures beside the repository");
+        let text = recorded_events();
         let mut n = 0;
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let e = RawEvent::decode(line).unwrap();

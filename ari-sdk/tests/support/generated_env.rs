@@ -8,8 +8,8 @@
 // ari-sdk's sources, without recorded responses (a fixture's models are deliberately small).
 
 pub use ari_sdk::{
-    __private, request, Binary, BinaryStream, Error, ResponseFuture, Result, Timestamp,
-    VariableValue,
+    __private, capabilities, request, Binary, BinaryStream, Error, ResponseFuture, Result,
+    Timestamp, VariableValue,
 };
 
 /// Stands in for `ari_sdk::Client`.
@@ -101,6 +101,8 @@ mod contract_harness {
 /// `Event`.
 pub mod events {
     use crate::generated::events::Event;
+
+    pub use ari_sdk::events::{ObjectKind, ObjectPath};
 
     /// Stands in for `ari_sdk::events::EventKind`.
     pub trait EventKind: Sized {
