@@ -253,6 +253,14 @@ impl Route<'_> {
         self.request.param(name)
     }
 
+    /// The id the client chose: in the path (`…WithId` operations) or as the query parameter `name`.
+    fn given_id(&self, name: &str) -> Option<String> {
+        match self.path(name) {
+            id if id.is_empty() => self.param(name).map(str::to_owned),
+            id => Some(id),
+        }
+    }
+
     fn seconds(&self, name: &str) -> Option<u64> {
         self.param(name)
             .and_then(|v| v.parse::<u64>().ok())
@@ -484,26 +492,14 @@ impl State {
             "channels.originate" | "channels.originateWithId" | "channels.create" => {
                 s.originate(route)
             }
-            op if op.starts_with("channels.") => {
-                let id = route.path("channelId");
-                if !s.channels.contains_key(&id) {
-                    return Reply::message(404, "Channel not found");
-                }
-                drop(s);
-                State::channel_op(state, route, &id)
-            }
             "bridges.list" => Reply::json(
                 200,
                 Value::Array(s.bridges.values().map(Bridge::to_json).collect()),
             ),
             "bridges.create" | "bridges.createWithId" => {
-                let id = match route.path("bridgeId") {
-                    id if id.is_empty() => route
-                        .param("bridgeId")
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| s.unique("bridge")),
-                    id => id,
-                };
+                let id = route
+                    .given_id("bridgeId")
+                    .unwrap_or_else(|| s.unique("bridge"));
                 let bridge = s.bridges.entry(id.clone()).or_insert_with(|| Bridge {
                     id: id.clone(),
                     name: route.param("name").unwrap_or_default().to_owned(),
@@ -514,13 +510,25 @@ impl State {
                 });
                 Reply::json(200, bridge.to_json())
             }
-            op if op.starts_with("bridges.") => {
-                let id = route.path("bridgeId");
-                if !s.bridges.contains_key(&id) {
-                    return Reply::message(404, "Bridge not found");
-                }
+            // Every other operation on one channel or one bridge: 404 for an unknown one, as Asterisk answers.
+            op if op.starts_with("channels.") || op.starts_with("bridges.") => {
+                let channel = op.starts_with("channels.");
+                let (id, exists) = if channel {
+                    let id = route.path("channelId");
+                    let exists = s.channels.contains_key(&id);
+                    (id, exists)
+                } else {
+                    let id = route.path("bridgeId");
+                    let exists = s.bridges.contains_key(&id);
+                    (id, exists)
+                };
                 drop(s);
-                State::bridge_op(state, route, &id)
+                match (exists, channel) {
+                    (false, true) => Reply::message(404, "Channel not found"),
+                    (false, false) => Reply::message(404, "Bridge not found"),
+                    (true, true) => State::channel_op(state, route, &id),
+                    (true, false) => State::bridge_op(state, route, &id),
+                }
             }
             "playbacks.get" => match s.playbacks.get(&route.path("playbackId")) {
                 Some(p) => Reply::json(200, p.to_json()),
@@ -674,10 +682,7 @@ impl State {
         let Some(endpoint) = route.param("endpoint").map(str::to_owned) else {
             return Reply::message(400, "Endpoint parameter is required");
         };
-        let id = match route.path("channelId") {
-            id if id.is_empty() => route.param("channelId").map(str::to_owned),
-            id => Some(id),
-        };
+        let id = route.given_id("channelId");
         if id.as_ref().is_some_and(|id| self.channels.contains_key(id)) {
             return Reply::message(409, "Channel with given unique ID already exists");
         }
@@ -883,13 +888,9 @@ impl State {
         if media.is_empty() {
             return Reply::message(400, "Missing parameter media");
         }
-        let id = match route.path("playbackId") {
-            id if id.is_empty() => route
-                .param("playbackId")
-                .map(str::to_owned)
-                .unwrap_or_else(|| self.unique("playback")),
-            id => id,
-        };
+        let id = route
+            .given_id("playbackId")
+            .unwrap_or_else(|| self.unique("playback"));
         if self.playbacks.contains_key(&id) {
             return Reply::message(409, "Playback with given unique ID already exists");
         }
