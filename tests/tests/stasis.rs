@@ -3,10 +3,19 @@
 use std::time::Duration;
 
 use ari_live_tests::{
-    connect, expect_json, poll_until, until_dtmf_echoed, Ari, Events, EVENT_TIMEOUT,
+    connect, expect_json, poll_until, until_dtmf_echoed, Ari, Cleanup, Events, EVENT_TIMEOUT,
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+
+/// The sandbox, a unique application `what`-…, its event socket (raw, over plain HTTP) and a cleanup guard.
+async fn stage(what: &str) -> (Ari, String, Events, Cleanup) {
+    let ari = connect().await;
+    let app = ari.unique(what);
+    let events = ari.events(&[&app]).await;
+    let cleanup = ari.cleanup();
+    (ari, app, events, cleanup)
+}
 
 /// `POST /channels` over plain HTTP: originates `Local/{exten}@` the sandbox's context with the further
 /// `query` parameters (and the JSON `body`, if any); the new channel (status 200 asserted).
@@ -39,10 +48,7 @@ async fn hang_up(ari: &Ari, events: &mut Events, id: &str) -> Value {
 
 #[tokio::test]
 async fn originate_into_stasis_then_hang_up() {
-    let ari = connect().await;
-    let app = ari.unique("originate");
-    let mut events = ari.events(&[&app]).await;
-    let mut cleanup = ari.cleanup();
+    let (ari, app, mut events, mut cleanup) = stage("originate").await;
     let id = ari.unique("chan");
     let other = ari.unique("chan2");
     cleanup.channel(&id);
@@ -132,10 +138,7 @@ async fn dialplan_enters_stasis_by_variable_and_by_extension() {
 
 #[tokio::test]
 async fn echo_extension_sends_dtmf_back() {
-    let ari = connect().await;
-    let app = ari.unique("echo");
-    let mut events = ari.events(&[&app]).await;
-    let mut cleanup = ari.cleanup();
+    let (ari, app, mut events, mut cleanup) = stage("echo").await;
     let id = ari.unique("echochan");
     cleanup.channel(&id);
     let query = [("app", app.as_str()), ("channelId", id.as_str())];
