@@ -534,11 +534,27 @@ mod outbound {
     /// the call's digits. The handler answers, collects 3 digits over the socket and hangs up. Checks each call's
     /// digits, transport and application (`app` or `app:<channel name>`) and the runner's report; returns how many
     /// connections the calls came on.
+    /// [`runner_on`] with its turn and sandbox, a `kind` connection configured as `id` at `/<id>`; `None` on a
+    /// server without outbound WebSocket (checked there).
+    async fn runner_test(id: &str, kind: &str, calls: usize) -> Option<usize> {
+        let _turn = EXCLUSIVE.lock().await;
+        let sandbox = sandbox().await?;
+        let path = format!("/{id}");
+        let point = Point {
+            id,
+            kind,
+            path: &path,
+            wrong_password: None,
+            extra: "",
+        };
+        Some(runner_on(&sandbox, point, calls).await)
+    }
+
     async fn runner_on(sandbox: &Sandbox, point: Point<'_>, calls: usize) -> usize {
         use ari_live_tests::app_rig::{
-            call_number, digits_of, Rig, Served as Running, CALLS_LIMIT,
+            answer_and_collect_three, digits_of, originate_all, outcomes, Rig, Served as Running,
         };
-        use ari_sdk::app::{App, BoxError, Call, Collect};
+        use ari_sdk::app::{App, BoxError, Call};
 
         let persistent = point.kind == "persistent";
         let (listener, app) = sandbox
@@ -559,20 +575,12 @@ mod outbound {
             move |mut call: Call| {
                 let tx = tx.clone();
                 async move {
-                    let n = call_number(&call)?;
-                    call.channel.answer().await?;
-                    let got = call
-                        .collect(
-                            Collect::prompt(["sound:beep"])
-                                .max_digits(3)
-                                .first_digit_timeout(Duration::from_secs(20)),
-                        )
-                        .await?;
+                    let (n, digits) = answer_and_collect_three(&mut call).await?;
                     call.channel.hangup().await?;
                     let _ = tx.send((
                         n,
                         Served {
-                            digits: got.digits,
+                            digits,
                             application: call.app().to_owned(),
                             server: call.client.base_url().to_owned(),
                             transport: call.client.transport(),
@@ -582,20 +590,12 @@ mod outbound {
                 }
             },
         );
-        within(
+        originate_all(
             "originating the calls",
-            CALLS_LIMIT,
-            futures::future::join_all((0..calls).map(|n| rig.originate(n))),
+            (0..calls).map(|n| rig.originate(n)),
         )
         .await;
-        let mut outcomes = std::collections::BTreeMap::new();
-        within("every call's outcome", CALLS_LIMIT, async {
-            while outcomes.len() < calls {
-                let (n, outcome) = rx.recv().await.expect("the handlers' results");
-                outcomes.insert(n, outcome);
-            }
-        })
-        .await;
+        let outcomes = outcomes(&mut rx, calls, "every call's outcome").await;
         let report = served.stop().await;
         let driver_report = driver.stop().await;
         eprintln!("outbound runner on {address}: {report:?}\ndriver: {driver_report:?}");
@@ -634,37 +634,19 @@ mod outbound {
 
     #[tokio::test]
     async fn runner_per_call_serves_ten_calls_each_on_its_own_connection() {
-        const CALLS: usize = 10;
-        let _turn = EXCLUSIVE.lock().await;
-        let Some(sandbox) = sandbox().await else {
-            return;
-        };
-        let point = Point {
-            id: "ari-sdk-out-rc",
-            kind: "per_call_config",
-            path: "/runner-per-call",
-            wrong_password: None,
-            extra: "",
-        };
-        let connections = runner_on(&sandbox, point, CALLS).await;
-        assert_eq!(connections, CALLS, "one connection per call");
+        let connections = runner_test("ari-sdk-out-rc", "per_call_config", 10).await;
+        assert!(
+            connections.is_none_or(|n| n == 10),
+            "one connection per call"
+        );
     }
 
     #[tokio::test]
     async fn runner_persistent_serves_calls_on_one_connection() {
-        const CALLS: usize = 5;
-        let _turn = EXCLUSIVE.lock().await;
-        let Some(sandbox) = sandbox().await else {
-            return;
-        };
-        let point = Point {
-            id: "ari-sdk-out-rp",
-            kind: "persistent",
-            path: "/runner-persistent",
-            wrong_password: None,
-            extra: "",
-        };
-        let connections = runner_on(&sandbox, point, CALLS).await;
-        assert_eq!(connections, 1, "every call on the persistent connection");
+        let connections = runner_test("ari-sdk-out-rp", "persistent", 5).await;
+        assert!(
+            connections.is_none_or(|n| n == 1),
+            "every call on the persistent connection"
+        );
     }
 }

@@ -7,12 +7,11 @@
 //! on the second. The handler collects its call's digits, reads its channel and the server's version through
 //! `call.client`, checks that the other server does not know the channel, and hangs up.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
-
-use ari_live_tests::app_rig::{call_number, digits_of, Rig, Served, CALLS_LIMIT};
-use ari_live_tests::{connect_second, within};
-use ari_sdk::app::{App, BoxError, Call, Collect};
+use ari_live_tests::app_rig::{
+    answer_and_collect_three, digits_of, originate_all, outcomes, Rig, Served,
+};
+use ari_live_tests::connect_second;
+use ari_sdk::app::{App, BoxError, Call};
 use ari_sdk::Client;
 
 /// What a handler saw on one call.
@@ -36,15 +35,7 @@ async fn handle(
     clients: [Client; 2],
     results: tokio::sync::mpsc::UnboundedSender<(usize, Seen)>,
 ) -> Result<(), BoxError> {
-    let n = call_number(&call)?;
-    call.channel.answer().await?;
-    let got = call
-        .collect(
-            Collect::prompt(["sound:beep"])
-                .max_digits(3)
-                .first_digit_timeout(Duration::from_secs(20)),
-        )
-        .await?;
+    let (n, digits) = answer_and_collect_three(&mut call).await?;
     let channel = call.channel.get().await?;
     let info = call.client.asterisk().get_info().await?;
     let version = info.system.map(|s| s.version).unwrap_or_default();
@@ -62,7 +53,7 @@ async fn handle(
     let _ = results.send((
         n,
         Seen {
-            digits: got.digits,
+            digits,
             server: call.client.base_url().to_owned(),
             version,
             on_the_other,
@@ -107,20 +98,8 @@ async fn one_runner_two_asterisks_each_call_on_its_own_server() {
     let originate = (0..PER_SERVER)
         .map(|n| first.originate(n))
         .chain((SECOND..SECOND + PER_SERVER).map(|n| second.originate(n)));
-    within(
-        "originating the calls on both servers",
-        CALLS_LIMIT,
-        futures::future::join_all(originate),
-    )
-    .await;
-    let mut seen = BTreeMap::new();
-    within("every call's outcome", CALLS_LIMIT, async {
-        while seen.len() < 2 * PER_SERVER {
-            let (n, outcome) = rx.recv().await.expect("the handlers' results");
-            seen.insert(n, outcome);
-        }
-    })
-    .await;
+    originate_all("originating the calls on both servers", originate).await;
+    let seen = outcomes(&mut rx, 2 * PER_SERVER, "every call's outcome").await;
     let report = served.stop().await;
     for driver in drivers {
         let driver_report = driver.stop().await;

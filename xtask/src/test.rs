@@ -136,6 +136,8 @@ fn steps() -> Vec<Step> {
         Step::cargo("fmt", &["fmt", "--all", "--check"]),
         Step::cargo("clippy", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
         Step::cargo("offline tests", &["test", "--workspace", "--exclude", "ari-live-tests"]),
+        Step::cargo("testkit (fake Asterisk, example apps)", &["test", "-p", "ari-sdk", "--features", "testkit", "--test", "testkit", "--test", "example_apps"]),
+        Step::cargo("testkit README (its IVR test)", &["test", "-p", "ari-sdk", "--features", "testkit", "--doc", "testkit"]),
         Step::cargo("contract coverage", &["test", "-p", "ari-sdk", "--lib", "generated::contract::coverage_of_every_operation", "--", "--exact", "--nocapture"]),
         Step::cargo("docs", &["doc", "-p", "ari-sdk", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
         Step::xtask("native-tls", &["native-tls"]),

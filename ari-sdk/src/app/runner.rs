@@ -461,7 +461,11 @@ impl App {
     {
         let mut servers = Vec::with_capacity(self.servers.len());
         for client in &self.servers {
-            servers.push(ServerConn::open(client.clone(), &self.name).await?);
+            let mut server = ServerConn::open(client.clone(), &self.name).await?;
+            // Right after connecting, not in the dispatcher's task: the application is registered now, and a
+            // call originated by someone who saw it must find the subscriptions in place.
+            server.prepared = Some(subscribe(&server.client, &server.handle, self.claim)?);
+            servers.push(server);
         }
         let listeners = std::mem::take(&mut self.listeners);
         let shared = self.shared(handler);
