@@ -127,7 +127,11 @@ pub fn modules(api: &Api) -> Result<Vec<Module>, EmitError> {
         ("events", events::emit(&cx)?, false),
         ("handles", operations::emit_handles(&cx, &plan)?, false),
         ("models", models::emit(&cx)?, false),
-        ("operations", operations::emit_operations(&cx, &plan)?, false),
+        (
+            "operations",
+            operations::emit_operations(&cx, &plan)?,
+            false,
+        ),
         ("responses", responses::emit(&cx)?, true),
     ];
     let decls = children.iter().map(|(name, _, test_only)| {
