@@ -183,6 +183,18 @@ async fn start_registers_before_connecting() {
     handle.close();
 }
 
+/// `originate_and_wait` on `stream` with an originate that succeeds but no `StasisStart` after it: the
+/// error it ends with, after `timeout`.
+async fn unanswered_originate(
+    stream: ari_sdk::events::EventStream<Event>,
+    timeout: Duration,
+) -> ari_sdk::flows::FlowError {
+    let originate = async { Ok::<_, ari_sdk::Error>(()) };
+    ari_sdk::flows::originate_and_wait(stream, originate, timeout)
+        .await
+        .unwrap_err()
+}
+
 /// Connects the event socket of the client `builder` makes and reads its first event.
 async fn first_event_over(builder: ari_sdk::ClientBuilder) {
     let client = builder.build().unwrap();
@@ -295,13 +307,7 @@ mod flows {
         let handle = client.event_connection().unwrap();
         let before = handle.subscription_count();
         let stream = client.object_events(ObjectKind::Channel, "never").unwrap();
-        let err = originate_and_wait(
-            stream,
-            async { Ok::<_, ari_sdk::Error>(()) },
-            Duration::from_millis(50),
-        )
-        .await
-        .unwrap_err();
+        let err = unanswered_originate(stream, Duration::from_millis(50)).await;
         assert!(
             matches!(wait_error(&err), Some(WaitError::Timeout { .. })),
             "{err}"
@@ -504,13 +510,7 @@ mod first_ivr {
 
         // The flow helpers too: which channel was awaited, for what.
         let stream = client.channel("c-never").events().unwrap();
-        let err = ari_sdk::flows::originate_and_wait(
-            stream,
-            async { Ok::<_, ari_sdk::Error>(()) },
-            Duration::from_millis(20),
-        )
-        .await
-        .unwrap_err();
+        let err = unanswered_originate(stream, Duration::from_millis(20)).await;
         assert_eq!(
             err.to_string(),
             "no StasisStart of channel c-never within 20ms"

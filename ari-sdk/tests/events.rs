@@ -59,6 +59,17 @@ async fn next(
         .expect("stream hung")
 }
 
+/// The error the next item of `stream` must be: `ReconnectGaveUp` after `attempts` attempts; its last error.
+async fn gave_up(stream: &mut EventStream<RawEvent>, attempts: u32) -> EventsError {
+    match next(stream).await {
+        Some(Err(EventsError::ReconnectGaveUp {
+            attempts: made,
+            last_error,
+        })) if made == attempts => *last_error,
+        other => panic!("expected ReconnectGaveUp after {attempts} attempts, got {other:?}"),
+    }
+}
+
 async fn next_event(stream: &mut EventStream<RawEvent>) -> RawEvent {
     match next(stream).await {
         Some(Ok(StreamItem::Event(e))) => e,
@@ -611,18 +622,11 @@ async fn never_reconnect_ends_on_the_first_loss() {
         }))
         .await
         .unwrap();
-    match next(&mut events).await {
-        Some(Err(EventsError::ReconnectGaveUp {
-            attempts: 0,
-            last_error,
-        })) => {
-            assert_eq!(
-                last_error.to_string(),
-                "the server closed the event WebSocket (code 1001: restarting)"
-            );
-        }
-        other => panic!("{other:?}"),
-    }
+    let last_error = gave_up(&mut events, 0).await;
+    assert_eq!(
+        last_error.to_string(),
+        "the server closed the event WebSocket (code 1001: restarting)"
+    );
 }
 
 #[tokio::test]
@@ -704,18 +708,11 @@ async fn start_gives_up_by_the_policy() {
         .start()
         .unwrap();
     let mut stream = handle.subscribe();
-    match next(&mut stream).await {
-        Some(Err(EventsError::ReconnectGaveUp {
-            attempts: 2,
-            last_error,
-        })) => {
-            assert!(
-                matches!(*last_error, EventsError::Connect { .. }),
-                "{last_error}"
-            );
-        }
-        other => panic!("{other:?}"),
-    }
+    let last_error = gave_up(&mut stream, 2).await;
+    assert!(
+        matches!(last_error, EventsError::Connect { .. }),
+        "{last_error}"
+    );
     assert!(matches!(
         handle.closed().await,
         ConnectionState::Closed { error: Some(_) }

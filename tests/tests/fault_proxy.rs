@@ -42,28 +42,14 @@ fn proxied_client(ari: &Ari, proxy: &FaultProxy) -> Client {
 }
 
 /// What each test starts from: the sandbox, a client straight to it, a fault proxy in front of it, a
-/// client through the proxy, and a unique application name.
-struct Rig {
-    ari: Ari,
-    direct: Client,
-    proxy: FaultProxy,
-    proxied: Client,
-    app: String,
-}
-
-async fn rig(what: &str) -> Rig {
+/// client through the proxy, and a unique application name (`what`-…).
+async fn rig(what: &str) -> (Ari, Client, FaultProxy, Client, String) {
     let ari = connect().await;
     let direct = ari.client();
     let proxy = FaultProxy::start(upstream(&ari)).await;
     let proxied = proxied_client(&ari, &proxy);
     let app = ari.unique(what);
-    Rig {
-        ari,
-        direct,
-        proxy,
-        proxied,
-        app,
-    }
+    (ari, direct, proxy, proxied, app)
 }
 
 fn fast() -> ReconnectPolicy {
@@ -93,13 +79,7 @@ async fn originate(ari: &Ari, direct: &Client, id: &str, app: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partition_while_a_channel_hangs_up_and_another_enters_is_resolved_by_the_resync() {
-    let Rig {
-        ari,
-        direct,
-        proxy,
-        proxied,
-        app,
-    } = rig("cut").await;
+    let (ari, direct, proxy, proxied, app) = rig("cut").await;
     let mut events = proxied
         .events()
         .app(&app)
@@ -229,13 +209,7 @@ async fn a_partition_while_a_channel_hangs_up_and_another_enters_is_resolved_by_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_link_is_found_by_the_ping_deadline_and_a_slow_one_still_delivers_in_order() {
     const PING: Duration = Duration::from_millis(300);
-    let Rig {
-        ari,
-        direct,
-        proxy,
-        proxied,
-        app,
-    } = rig("stall").await;
+    let (ari, direct, proxy, proxied, app) = rig("stall").await;
     let mut events = proxied
         .events()
         .app(&app)

@@ -303,6 +303,61 @@ pub(crate) fn visit_paths<'a>(
     }
 }
 
+/// A message's JSON where a repeated top-level `type` keeps its first value (as the typed `Event` reads it);
+/// every other repeated key keeps its last, as `serde_json` does.
+struct FirstType(Value);
+
+impl<'de> serde::Deserialize<'de> for FirstType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Top;
+        impl<'de> serde::de::Visitor<'de> for Top {
+            type Value = Value;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Value, A::Error> {
+                let mut json = Map::new();
+                while let Some((key, value)) = map.next_entry::<String, Value>()? {
+                    if key != "type" || !json.contains_key("type") {
+                        json.insert(key, value);
+                    }
+                }
+                Ok(Value::Object(json))
+            }
+            // Anything but an object decodes as itself, to be refused with a clear message.
+            fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+                Ok(Value::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+                Ok(Value::from(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+                Ok(Value::from(v))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+                Ok(Value::from(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+                Ok(Value::from(v))
+            }
+            fn visit_unit<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Value, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Value::Array(Vec::new()))
+            }
+        }
+        deserializer.deserialize_any(Top).map(FirstType)
+    }
+}
+
 /// An untyped event: the message's JSON object and its `type`.
 ///
 /// Useful before (or instead of) the typed `Event`: every message with a string `type` decodes. Objects are found by
@@ -338,7 +393,7 @@ impl RawEvent {
 
 impl EventPayload for RawEvent {
     fn decode(text: &str) -> Result<Self, DecodeError> {
-        let value: Value = serde_json::from_str(text)?;
+        let FirstType(value) = serde_json::from_str(text)?;
         let Value::Object(json) = value else {
             return Err(DecodeError::new("the message is not a JSON object"));
         };
@@ -419,6 +474,21 @@ mod tests {
         // wrong shapes inside are ignored, not errors
         let e = RawEvent::decode(r#"{"type":"StasisEnd","channel":"oops"}"#).unwrap();
         assert!(objects(&e).is_empty());
+    }
+
+    #[test]
+    fn a_repeated_type_keeps_its_first_value_as_in_the_typed_event() {
+        let text = r#"{"type":"ChannelVarset","variable":"V","value":"1","application":"a","timestamp":"2026-11-26T05:05:59.070+0000","type":"ChannelDestroyed"}"#;
+        let raw = RawEvent::decode(text).unwrap();
+        assert_eq!(raw.type_name(), "ChannelVarset");
+        assert_eq!(raw.get("type"), Some(&Value::from("ChannelVarset")));
+        let typed = <crate::Event as EventPayload>::decode(text).unwrap();
+        assert_eq!(typed.type_name(), "ChannelVarset");
+        let unknown = r#"{"type":"Future","type":"Other","x":1}"#;
+        let typed = <crate::Event as EventPayload>::decode(unknown).unwrap();
+        assert_eq!(typed.type_name(), "Future");
+        assert_eq!(serde_json::to_value(&typed).unwrap()["type"], "Future");
+        assert_eq!(RawEvent::decode(unknown).unwrap().type_name(), "Future");
     }
 
     #[test]
