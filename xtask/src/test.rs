@@ -136,6 +136,7 @@ fn steps() -> Vec<Step> {
         Step::cargo("fmt", &["fmt", "--all", "--check"]),
         Step::cargo("clippy", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
         Step::cargo("offline tests", &["test", "--workspace", "--exclude", "ari-live-tests"]),
+        Step::cargo("clippy (testkit)", &["clippy", "-p", "ari-sdk", "--features", "testkit", "--all-targets", "--", "-D", "warnings"]),
         Step::cargo("testkit (fake Asterisk, example apps)", &["test", "-p", "ari-sdk", "--features", "testkit", "--test", "testkit", "--test", "example_apps"]),
         Step::cargo("testkit README (its IVR test)", &["test", "-p", "ari-sdk", "--features", "testkit", "--doc", "testkit"]),
         Step::cargo("contract coverage", &["test", "-p", "ari-sdk", "--lib", "generated::contract::coverage_of_every_operation", "--", "--exact", "--nocapture"]),
