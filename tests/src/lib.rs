@@ -19,7 +19,7 @@ pub mod live;
 pub mod proxy;
 pub mod sip;
 
-pub use bounded::{poll_until, within};
+pub use bounded::{first_error, poll_until, within};
 pub use cleanup::Cleanup;
 pub use live::{connect_suite, encode, AppEvents, Scene};
 

@@ -273,7 +273,9 @@ mod outbound {
         )
         .await;
         // The channel is gone: the same typed error over the socket as over HTTP.
-        let err = client.channel(&id).get().await.expect_err("gone");
+        let channel = client.channel(&id);
+        let err =
+            ari_live_tests::first_error("the channel gone after StasisEnd", || channel.get()).await;
         assert!(matches!(err, Error::Api { status: 404, .. }), "{err:?}");
 
         // Removing the configuration makes Asterisk close the connection: the stream ends.
