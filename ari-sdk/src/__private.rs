@@ -120,7 +120,12 @@ impl<'de, T: Tagged<'de>> Visitor<'de> for TaggedVisitor<T> {
                 );
                 let mut map = rest.rest;
                 while let Some((key, value)) = map.next_entry::<String, Value>()? {
-                    raw.insert(key, value);
+                    // The first `type` is the message's type, as for a known type (whose struct
+                    // ignores a repeated `type` key): a later one is dropped, so the raw JSON, the
+                    // type name and what re-encoding writes agree.
+                    if key != "type" {
+                        raw.insert(key, value);
+                    }
                 }
                 Ok(T::unknown(type_name.into_owned(), raw))
             }

@@ -26,6 +26,8 @@ const DEFAULT_USER_AGENT: &str = concat!("ari-sdk/", env!("CARGO_PKG_VERSION"));
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Per-request timeout unless configured otherwise.
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a streamed download may go without a byte unless configured otherwise.
+const DEFAULT_DOWNLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A client for one Asterisk's ARI.
 ///
@@ -54,6 +56,8 @@ struct Inner {
     /// `api_key=user:pass`, encoded, for [`AuthMode::ApiKey`].
     api_key_query: Option<String>,
     request_timeout: Option<Duration>,
+    /// The longest a streamed download ([`ClientBuilder::download_idle_timeout`]) may go without a byte.
+    download_idle_timeout: Option<Duration>,
     user_agent: String,
     /// Sent per request only when the caller supplied the HTTP client and set a user agent.
     user_agent_header: Option<HeaderValue>,
@@ -159,6 +163,7 @@ pub struct ClientBuilder {
     credentials: Option<Credentials>,
     connect_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
+    download_idle_timeout: Option<Duration>,
     user_agent: Option<String>,
     http_client: Option<reqwest::Client>,
     tls: TlsSettings,
@@ -175,6 +180,7 @@ impl Client {
             credentials: None,
             connect_timeout: None,
             request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
+            download_idle_timeout: Some(DEFAULT_DOWNLOAD_IDLE_TIMEOUT),
             user_agent: None,
             http_client: None,
             tls: TlsSettings::default(),
@@ -367,6 +373,7 @@ impl Client {
             credentials: inner.credentials.clone(),
             connect_timeout: None,
             request_timeout: inner.request_timeout,
+            download_idle_timeout: inner.download_idle_timeout,
             user_agent: Some(inner.user_agent.clone()),
             http_client: None,
             tls: inner.tls.clone(),
@@ -392,6 +399,7 @@ impl Client {
                 authorization: None,
                 api_key_query: None,
                 request_timeout,
+                download_idle_timeout: Some(DEFAULT_DOWNLOAD_IDLE_TIMEOUT),
                 user_agent: DEFAULT_USER_AGENT.to_owned(),
                 user_agent_header: None,
                 tls: TlsSettings::default(),
@@ -473,6 +481,7 @@ impl fmt::Debug for Client {
             .field("base_url", &inner.base_url)
             .field("credentials", &inner.credentials)
             .field("request_timeout", &inner.request_timeout)
+            .field("download_idle_timeout", &inner.download_idle_timeout)
             .field("user_agent", &inner.user_agent)
             .field("tls", &inner.tls)
             .field("transport", &inner.transport)
@@ -562,8 +571,23 @@ impl ClientBuilder {
     /// How long one request may take in total, reading the response body included; default
     /// 30 s, `None` for no limit. When it elapses the request fails with
     /// [`Error::Timeout`].
+    ///
+    /// A streamed download ([`BinaryStream`], e.g. a stored recording's file read with `.stream()`) is
+    /// the exception: the request timeout bounds only the wait for the response's head, and the body
+    /// is bounded by the [download idle timeout](Self::download_idle_timeout) instead, so a long
+    /// recording that keeps arriving is never cut.
     pub fn request_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.request_timeout = timeout.into();
+        self
+    }
+
+    /// How long a streamed download ([`BinaryStream`]) may go without receiving a byte; default 30 s,
+    /// `None` for no limit. The clock restarts with every chunk, so a download of any length succeeds
+    /// as long as it keeps delivering; one that stalls longer ends with one [`Error::Timeout`] item
+    /// (and then the stream's end). Downloads read whole ([`Binary`]) stay under the
+    /// [request timeout](Self::request_timeout).
+    pub fn download_idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.download_idle_timeout = timeout.into();
         self
     }
 
@@ -703,6 +727,7 @@ impl ClientBuilder {
                 authorization,
                 api_key_query,
                 request_timeout: self.request_timeout,
+                download_idle_timeout: self.download_idle_timeout,
                 user_agent,
                 user_agent_header,
                 tls: self.tls,
@@ -723,6 +748,7 @@ impl fmt::Debug for ClientBuilder {
             .field("credentials", &self.credentials)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("download_idle_timeout", &self.download_idle_timeout)
             .field("user_agent", &self.user_agent)
             .field(
                 "http_client",

@@ -121,6 +121,8 @@ pub use generated::events as event_types;
 pub use generated::events::{Event, UnknownEvent};
 pub use generated::handles::*;
 pub use generated::{availability, enums, models, operations};
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub use response::{Binary, BinaryStream, ResponseFuture};
 pub use timestamp::{ParseTimestampError, Timestamp};
 pub use variable::VariableValue;

@@ -61,8 +61,11 @@ pub struct Binary {
 /// [`Result<Bytes>`](crate::Result).
 ///
 /// A failure part-way yields one error ([`Error::Timeout`](crate::Error::Timeout) or
-/// [`Error::Transport`](crate::Error::Transport)). The client's request timeout covers reading
-/// the whole body.
+/// [`Error::Transport`](crate::Error::Transport)) and then the stream ends. The client's
+/// [request timeout](crate::ClientBuilder::request_timeout) bounds only the wait for the response's
+/// head; the body is bounded per chunk by the
+/// [download idle timeout](crate::ClientBuilder::download_idle_timeout), so a long download that keeps
+/// delivering is never cut, and one that stalls ends with [`Error::Timeout`].
 pub struct BinaryStream {
     content_type: Option<String>,
     content_length: Option<u64>,

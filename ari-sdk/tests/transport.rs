@@ -520,6 +520,124 @@ async fn binary_download_can_be_streamed() {
     assert_eq!(received, wav);
 }
 
+/// Reads `stream` to its end: the bytes received and the error it ended with, if any.
+async fn drain(mut stream: ari_sdk::BinaryStream) -> (Vec<u8>, Option<Error>) {
+    let mut received = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(chunk) => received.extend_from_slice(&chunk),
+            Err(e) => return (received, Some(e)),
+        }
+    }
+    (received, None)
+}
+
+#[tokio::test]
+async fn streamed_download_that_keeps_delivering_outlives_the_request_timeout() {
+    // 10 pieces 200 ms apart: about 2 s in total, more than twice the request timeout, but never
+    // idle for long.
+    let wav = wav_bytes(40_000);
+    let stub = Stub::always(Reply::Trickle {
+        response: Response::empty(200)
+            .header("Content-Type", "audio/wav")
+            .body(&wav),
+        pieces: 10,
+        every: Duration::from_millis(200),
+    })
+    .await;
+    let client = Client::builder(&stub.base_url)
+        .check_capabilities(false)
+        .request_timeout(Duration::from_millis(800))
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let stream = client
+        .execute_stream(stored_file())
+        .await
+        .expect("the response head arrives at once");
+    let (received, error) = drain(stream).await;
+    assert!(error.is_none(), "the download was cut: {error:?}");
+    assert_eq!(received, wav);
+    assert!(started.elapsed() > Duration::from_millis(1600));
+}
+
+#[tokio::test]
+async fn streamed_download_that_stalls_mid_body_ends_with_a_timeout() {
+    // The stub sends the head and 1000 of 40 000 bytes, then nothing for 5 s.
+    let wav = wav_bytes(40_000);
+    let stub = Stub::always(Reply::StallAfter {
+        response: Response::empty(200)
+            .header("Content-Type", "audio/wav")
+            .body(&wav),
+        bytes: 1000,
+    })
+    .await;
+    let client = Client::builder(&stub.base_url)
+        .check_capabilities(false)
+        .request_timeout(Duration::from_secs(10))
+        .download_idle_timeout(Duration::from_millis(300))
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let mut stream = client
+        .execute_stream(stored_file())
+        .await
+        .expect("the response head arrives at once");
+    let mut received = Vec::new();
+    let error = loop {
+        match stream.next().await {
+            Some(Ok(chunk)) => received.extend_from_slice(&chunk),
+            Some(Err(e)) => break e,
+            None => panic!("a stalled download ended without an error"),
+        }
+    };
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                operation: "getStoredFile",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.is_outcome_unknown());
+    assert!(
+        std::error::Error::source(&error).is_some_and(|s| s
+            .to_string()
+            .contains("no data for the download idle timeout")),
+        "{error:?}"
+    );
+    assert_eq!(received, wav[..1000]);
+    assert!(
+        elapsed >= Duration::from_millis(300) && elapsed < Duration::from_secs(3),
+        "{elapsed:?}"
+    );
+    assert!(
+        stream.next().await.is_none(),
+        "the stream ends after its error"
+    );
+}
+
+#[tokio::test]
+async fn streamed_download_head_is_bounded_by_the_request_timeout() {
+    let stub = Stub::always(Reply::Hang).await;
+    let client = Client::builder(&stub.base_url)
+        .check_capabilities(false)
+        .request_timeout(Duration::from_millis(300))
+        .download_idle_timeout(None)
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let error = client
+        .execute_stream(stored_file())
+        .await
+        .expect_err("no head");
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
 #[tokio::test]
 async fn timestamps_decode_from_a_real_response() {
     #[derive(serde::Deserialize, serde::Serialize)]

@@ -11,19 +11,43 @@ use super::{docs, ident, Cx, EmitError};
 use crate::ir::{Field, Model, TypeRef};
 
 /// Model types whose ids an event "concerns": (model wire name, id field,
-/// accessor returning the models, accessor returning their ids, noun).
-const CONCERNS: &[(&str, &str, &str, &str, &str)] = &[
-    ("Channel", "id", "channels", "channel_ids", "channel"),
-    ("Bridge", "id", "bridges", "bridge_ids", "bridge"),
-    ("Playback", "id", "playbacks", "playback_ids", "playback"),
+/// accessor returning the models, accessor returning their ids, noun, the runtime's `ObjectKind` variant).
+const CONCERNS: &[(&str, &str, &str, &str, &str, &str)] = &[
+    (
+        "Channel",
+        "id",
+        "channels",
+        "channel_ids",
+        "channel",
+        "Channel",
+    ),
+    ("Bridge", "id", "bridges", "bridge_ids", "bridge", "Bridge"),
+    (
+        "Playback",
+        "id",
+        "playbacks",
+        "playback_ids",
+        "playback",
+        "Playback",
+    ),
     (
         "LiveRecording",
         "name",
         "recordings",
         "recording_names",
         "live recording",
+        "Recording",
     ),
 ];
+
+/// One row of the object table: in messages of type `type_wire`, an object of kind `kind` (an `ObjectKind`
+/// variant) sits at the wire property path `path`, identified by its `key`.
+struct ObjectRow {
+    type_wire: String,
+    kind: &'static str,
+    path: Vec<String>,
+    key: &'static str,
+}
 
 /// How deep the accessors look into nested models (e.g. `ChannelTransfer.refer_to.destination_channel`).
 const MAX_DEPTH: usize = 3;
@@ -200,10 +224,12 @@ fn emit_enum(cx: &Cx<'_>, msgs: &[Message<'_>]) -> Result<TokenStream, EmitError
     let application_arms = accessor("application", Accessor::Str);
     let timestamp_arms = accessor("timestamp", Accessor::Ref);
 
+    let mut rows = Vec::new();
     let concerns = CONCERNS
         .iter()
-        .filter_map(|c| concern_accessors(cx, msgs, c).transpose())
+        .filter_map(|c| concern_accessors(cx, msgs, c, &mut rows).transpose())
         .collect::<Result<Vec<_>, _>>()?;
+    let object_table = object_table(msgs, &rows);
 
     let decode_arms = msgs.iter().map(|m| {
         let name = &m.ident;
@@ -280,6 +306,8 @@ fn emit_enum(cx: &Cx<'_>, msgs: &[Message<'_>]) -> Result<TokenStream, EmitError
             #(#concerns)*
         }
 
+        #object_table
+
         impl serde::Serialize for Event {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {
@@ -337,6 +365,7 @@ fn summary(m: &Model) -> String {
 #[derive(Clone)]
 struct Step {
     ident: Ident,
+    wire: String,
     presence: Presence,
     list: bool,
 }
@@ -363,6 +392,7 @@ impl PathFinder<'_, '_> {
                 _ => continue,
             };
             let step = Step {
+                wire: f.wire_name.clone(),
                 ident: ident(&f.rust_name, || {
                     format!("{}.{}", owner.wire_name, f.wire_name)
                 })?,
@@ -414,7 +444,15 @@ fn path_iter(path: &[Step]) -> TokenStream {
 fn concern_accessors(
     cx: &Cx<'_>,
     msgs: &[Message<'_>],
-    &(target, id_field, models_fn, ids_fn, noun): &(&str, &str, &str, &str, &str),
+    &(target, id_field, models_fn, ids_fn, noun, kind): &(
+        &str,
+        &'static str,
+        &str,
+        &str,
+        &str,
+        &'static str,
+    ),
+    rows: &mut Vec<ObjectRow>,
 ) -> Result<Option<TokenStream>, EmitError> {
     let Some(target_model) = cx.api.models.get(target) else {
         return Ok(None);
@@ -441,6 +479,12 @@ fn concern_accessors(
         };
         finder.walk(m.model, &m.fields, 0)?;
         let out = finder.out;
+        rows.extend(out.iter().map(|p| ObjectRow {
+            type_wire: m.model.wire_name.clone(),
+            kind,
+            path: p.iter().map(|s| s.wire.clone()).collect(),
+            key: id_field,
+        }));
         let name = &m.ident;
         let body = match out.split_first() {
             None => continue,
@@ -477,4 +521,59 @@ fn concern_accessors(
             self.#models_fn().into_iter() #id_expr .collect()
         }
     }))
+}
+
+/// The object table: for every message type, where its objects are (the same paths the accessors above
+/// follow), and the top-level paths any type uses, for types this SDK does not know. The untyped event and
+/// the typed one's fallback route by it; the typed variants route by the accessors.
+fn object_table(msgs: &[Message<'_>], rows: &[ObjectRow]) -> TokenStream {
+    let row_tokens = |r: &ObjectRow| {
+        let kind = Ident::new(r.kind, proc_macro2::Span::call_site());
+        let path = &r.path;
+        let key = r.key;
+        quote! {
+            crate::events::ObjectPath {
+                kind: crate::events::ObjectKind::#kind,
+                path: &[#(#path),*],
+                key: #key,
+            }
+        }
+    };
+    let arms = msgs.iter().filter_map(|m| {
+        let wire = &m.model.wire_name;
+        let mine: Vec<TokenStream> = rows
+            .iter()
+            .filter(|r| &r.type_wire == wire)
+            .map(row_tokens)
+            .collect();
+        (!mine.is_empty()).then(|| quote! { #wire => &[#(#mine),*], })
+    });
+    let without: Vec<&str> = msgs
+        .iter()
+        .map(|m| m.model.wire_name.as_str())
+        .filter(|wire| !rows.iter().any(|r| r.type_wire == *wire))
+        .collect();
+    let without = (!without.is_empty()).then(|| quote! { #(#without)|* => &[], });
+    let mut top: Vec<&ObjectRow> = rows.iter().filter(|r| r.path.len() == 1).collect();
+    top.sort_by(|a, b| (a.kind, &a.path).cmp(&(b.kind, &b.path)));
+    top.dedup_by(|a, b| a.kind == b.kind && a.path == b.path);
+    let top = top.into_iter().map(row_tokens);
+    quote! {
+        impl Event {
+            /// Where a message of type `type_name` carries the channels, bridges, playbacks and live
+            /// recordings it concerns: the paths the typed accessors ([`Event::channel_ids`] and the
+            /// others) follow, one table for the typed and the untyped event. For a type this SDK does
+            /// not know, every top-level property that holds such an object in some known type.
+            pub fn object_paths(type_name: &str) -> &'static [crate::events::ObjectPath] {
+                match type_name {
+                    #(#arms)*
+                    #without
+                    _ => UNKNOWN_TYPE_OBJECT_PATHS,
+                }
+            }
+        }
+
+        /// The top-level properties that hold an object in some known message type, by kind and name.
+        const UNKNOWN_TYPE_OBJECT_PATHS: &[crate::events::ObjectPath] = &[#(#top),*];
+    }
 }

@@ -1,7 +1,9 @@
 //! The HTTP transport (reqwest): one [`Request`] as one HTTP exchange.
 
+use std::time::Duration;
+
 use bytes::Bytes;
-use futures::StreamExt as _;
+use futures::{Stream, StreamExt as _};
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
 
 use super::Inner;
@@ -54,7 +56,10 @@ pub(super) async fn exchange(
     if let Some(user_agent) = &inner.user_agent_header {
         builder = builder.header(USER_AGENT, user_agent.clone());
     }
-    if let Some(timeout) = inner.request_timeout {
+    // A streamed download is bounded per chunk (`idle_limited`), not in total: reqwest's own
+    // timeout would also cover the body. Its head is bounded below, by the request timeout.
+    let streamed = matches!(kind, ResponseKind::BinaryStream);
+    if let (Some(timeout), false) = (inner.request_timeout, streamed) {
         builder = builder.timeout(timeout);
     }
     if let Some(body) = request.json_body() {
@@ -66,7 +71,16 @@ pub(super) async fn exchange(
             .body(body);
     }
 
-    let response = builder.send().await.map_err(|e| send_error(operation, e))?;
+    let response = match (inner.request_timeout, streamed) {
+        (Some(limit), true) => tokio::time::timeout(limit, builder.send())
+            .await
+            .map_err(|_| Error::Timeout {
+                operation,
+                source: format!("no response within the request timeout ({limit:?})").into(),
+            })?,
+        _ => builder.send().await,
+    }
+    .map_err(|e| send_error(operation, e))?;
     let status = response.status();
     let content_type = response
         .headers()
@@ -101,7 +115,11 @@ pub(super) async fn exchange(
                     .map(move |chunk| chunk.map_err(|e| body_error(operation, e)));
                 ResponseBody::Chunks {
                     content_length,
-                    chunks: Box::pin(chunks),
+                    chunks: Box::pin(idle_limited(
+                        Box::pin(chunks),
+                        inner.download_idle_timeout,
+                        operation,
+                    )),
                 }
             }
         }
@@ -110,6 +128,37 @@ pub(super) async fn exchange(
         status: status.as_u16(),
         content_type,
         body,
+    })
+}
+
+/// `chunks`, failing with one [`Error::Timeout`] (and then ending) when no chunk arrives within `idle`
+/// of the previous one; every other error also ends the stream after it is yielded.
+fn idle_limited(
+    chunks: impl Stream<Item = Result<Bytes>> + Send + Unpin + 'static,
+    idle: Option<Duration>,
+    operation: &'static str,
+) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
+    futures::stream::unfold(Some(chunks), move |chunks| async move {
+        let mut chunks = chunks?;
+        let next = match idle {
+            // `timeout` saturates: a huge limit waits forever instead of overflowing.
+            Some(limit) => match tokio::time::timeout(limit, chunks.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    let error = Error::Timeout {
+                        operation,
+                        source: format!(
+                            "the download stalled: no data for the download idle timeout ({limit:?})"
+                        )
+                        .into(),
+                    };
+                    return Some((Err(error), None));
+                }
+            },
+            None => chunks.next().await,
+        }?;
+        let keep = next.is_ok().then_some(chunks);
+        Some((next, keep))
     })
 }
 

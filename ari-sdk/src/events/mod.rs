@@ -50,7 +50,10 @@ pub use config::{EventsBuilder, MAX_APP_NAME_LEN};
 pub use error::{BoxError, EventsError};
 pub(crate) use hub::SpawnedList;
 pub use id::unique_id;
-pub use payload::{ends_by_default, DecodeError, EventPayload, ObjectKind, ObjectRef, RawEvent};
+pub(crate) use payload::visit_paths;
+pub use payload::{
+    ends_by_default, DecodeError, EventPayload, ObjectKind, ObjectPath, ObjectRef, RawEvent,
+};
 pub(crate) use registry::Registry;
 pub use resync::{EndedInGap, GapEnd, Resync};
 pub(crate) use stream::{deadline_after, into_wait_result};

@@ -158,21 +158,15 @@ impl From<serde_json::Error> for DecodeError {
 /// * [`type_name`](EventPayload::type_name) is the wire `type` (`"StasisStart"`, or the unknown name kept by the
 ///   fallback).
 /// * [`for_each_object`](EventPayload::for_each_object) calls `visit` once for every channel, bridge, playback and
-///   live recording **embedded in the event as an object** (a top-level property whose type is `Channel`,
-///   `Bridge`, `Playback` or `LiveRecording`), with that object's `id` (`name` for `LiveRecording`). Optional
-///   properties are visited only when present. Order does not matter; repeating an id is harmless. Ids that only
-///   appear inside strings (`Playback.target_uri = "channel:…"`) or nested deeper (`Channel.caller` is a
-///   `CallerID`, not a channel) are *not* visited: per-object streams are exact. For the events of Asterisk 16–23
-///   that is, by property name:
-///   - channel: `channel`, `replace_channel`, `caller`, `peer`, `forwarded` (Dial), `transferee`,
-///     `transfer_target`, `transferer_first_leg`, `transferer_second_leg`, `destination_link_first_leg`,
-///     `destination_link_second_leg`, `destination_threeway_channel`, `destination_channel`, `connected_channel`,
-///     `source_channel`;
-///   - bridge: `bridge`, `bridge_from`, `transferer_first_leg_bridge`, `transferer_second_leg_bridge`,
-///     `destination_threeway_bridge`;
-///   - playback: `playback`; recording: `recording` (by `name`).
-///
-///   The fallback variant for unknown types visits nothing.
+///   live recording **embedded in the event as an object** (a property whose type is `Channel`, `Bridge`,
+///   `Playback` or `LiveRecording`, at the top level or nested in another model such as a transfer's
+///   `refer_to`), with that object's `id` (`name` for `LiveRecording`). Optional properties are visited only when
+///   present. Order does not matter; repeating an id is harmless. Ids that only appear inside strings
+///   (`Playback.target_uri = "channel:…"`) or as other types (`Channel.caller` is a `CallerID`, not a channel)
+///   are *not* visited: per-object streams are exact. Where those objects are, per event type, is one table the
+///   generator emits from the specs, [`Event::object_paths`](crate::Event::object_paths) (walk a JSON message
+///   by it with [`RawEvent`]); the generated `Event` and [`RawEvent`] both route by it. For a type the SDK does
+///   not know, the table lists every top-level property that holds such an object in some known type.
 /// * [`ends_object`](EventPayload::ends_object) says whether this event ends the life of one of the objects it
 ///   visited, which closes that object's per-object streams right after delivering the event. The default
 ///   ([`ends_by_default`]) is right for every current Asterisk event, so the generator need not override it.
@@ -253,38 +247,122 @@ pub fn ends_by_default(type_name: &str, kind: ObjectKind) -> bool {
     }
 }
 
-/// Top-level event properties that hold a `Channel`, in the events of Asterisk 16–23.
-pub(crate) const CHANNEL_FIELDS: &[&str] = &[
-    "channel",
-    "replace_channel",
-    "caller",
-    "peer",
-    "forwarded",
-    "transferee",
-    "transfer_target",
-    "transferer_first_leg",
-    "transferer_second_leg",
-    "destination_link_first_leg",
-    "destination_link_second_leg",
-    "destination_threeway_channel",
-    "destination_channel",
-    "connected_channel",
-    "source_channel",
-];
+/// Where one kind of object sits in a message: a row of the object table the generator emits from the specs
+/// ([`Event::object_paths`](crate::Event::object_paths)), which the typed and the untyped event both route by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectPath {
+    /// The kind of object found there.
+    pub kind: ObjectKind,
+    /// The property names from the message down to the object, e.g. `["channel"]` or
+    /// `["refer_to", "destination_channel"]`; an array on the way is looked through.
+    pub path: &'static [&'static str],
+    /// The object's identifying property: `id`, or `name` for a live recording.
+    pub key: &'static str,
+}
 
-/// Top-level event properties that hold a `Bridge`.
-pub(crate) const BRIDGE_FIELDS: &[&str] = &[
-    "bridge",
-    "bridge_from",
-    "transferer_first_leg_bridge",
-    "transferer_second_leg_bridge",
-    "destination_threeway_bridge",
-];
+/// Calls `visit` for every object found in `json` at one of `paths` (objects whose path or key is missing or
+/// of another JSON type are skipped).
+pub(crate) fn visit_paths<'a>(
+    json: &'a Map<String, Value>,
+    paths: &[ObjectPath],
+    visit: &mut dyn FnMut(ObjectRef<'a>),
+) {
+    fn walk<'a>(
+        value: &'a Value,
+        rest: &[&str],
+        path: &ObjectPath,
+        visit: &mut dyn FnMut(ObjectRef<'a>),
+    ) {
+        match value {
+            Value::Array(items) => {
+                for item in items {
+                    walk(item, rest, path, visit);
+                }
+            }
+            Value::Object(map) => match rest.split_first() {
+                Some((step, rest)) => {
+                    if let Some(inner) = map.get(*step) {
+                        walk(inner, rest, path, visit);
+                    }
+                }
+                None => {
+                    if let Some(Value::String(id)) = map.get(path.key) {
+                        visit(ObjectRef::new(path.kind, id));
+                    }
+                }
+            },
+            _ => {}
+        }
+    }
+    for path in paths {
+        if let Some((first, rest)) = path.path.split_first() {
+            if let Some(value) = json.get(*first) {
+                walk(value, rest, path, visit);
+            }
+        }
+    }
+}
+
+/// A message's JSON where a repeated top-level `type` keeps its first value (as the typed `Event` reads it);
+/// every other repeated key keeps its last, as `serde_json` does.
+struct FirstType(Value);
+
+impl<'de> serde::Deserialize<'de> for FirstType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Top;
+        impl<'de> serde::de::Visitor<'de> for Top {
+            type Value = Value;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Value, A::Error> {
+                let mut json = Map::new();
+                while let Some((key, value)) = map.next_entry::<String, Value>()? {
+                    if key != "type" || !json.contains_key("type") {
+                        json.insert(key, value);
+                    }
+                }
+                Ok(Value::Object(json))
+            }
+            // Anything but an object decodes as itself, to be refused with a clear message.
+            fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+                Ok(Value::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+                Ok(Value::from(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+                Ok(Value::from(v))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+                Ok(Value::from(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+                Ok(Value::from(v))
+            }
+            fn visit_unit<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Value, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Value::Array(Vec::new()))
+            }
+        }
+        deserializer.deserialize_any(Top).map(FirstType)
+    }
+}
 
 /// An untyped event: the message's JSON object and its `type`.
 ///
 /// Useful before (or instead of) the typed `Event`: every message with a string `type` decodes. Objects are found by
-/// the property names listed on [`EventPayload`], which covers every event of Asterisk 16–23.
+/// the generated object table ([`Event::object_paths`](crate::Event::object_paths)), the same the typed `Event`
+/// routes by, so both send a message to the same per-object streams.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawEvent {
     type_name: String,
@@ -315,7 +393,7 @@ impl RawEvent {
 
 impl EventPayload for RawEvent {
     fn decode(text: &str) -> Result<Self, DecodeError> {
-        let value: Value = serde_json::from_str(text)?;
+        let FirstType(value) = serde_json::from_str(text)?;
         let Value::Object(json) = value else {
             return Err(DecodeError::new("the message is not a JSON object"));
         };
@@ -332,25 +410,11 @@ impl EventPayload for RawEvent {
     }
 
     fn for_each_object<'a>(&'a self, visit: &mut dyn FnMut(ObjectRef<'a>)) {
-        let id_of = |field: &str, key: &str| -> Option<&'a str> {
-            self.json.get(field)?.as_object()?.get(key)?.as_str()
-        };
-        for field in CHANNEL_FIELDS {
-            if let Some(id) = id_of(field, "id") {
-                visit(ObjectRef::channel(id));
-            }
-        }
-        for field in BRIDGE_FIELDS {
-            if let Some(id) = id_of(field, "id") {
-                visit(ObjectRef::bridge(id));
-            }
-        }
-        if let Some(id) = id_of("playback", "id") {
-            visit(ObjectRef::playback(id));
-        }
-        if let Some(name) = id_of("recording", "name") {
-            visit(ObjectRef::recording(name));
-        }
+        visit_paths(
+            &self.json,
+            crate::Event::object_paths(&self.type_name),
+            visit,
+        );
     }
 }
 
@@ -410,6 +474,21 @@ mod tests {
         // wrong shapes inside are ignored, not errors
         let e = RawEvent::decode(r#"{"type":"StasisEnd","channel":"oops"}"#).unwrap();
         assert!(objects(&e).is_empty());
+    }
+
+    #[test]
+    fn a_repeated_type_keeps_its_first_value_as_in_the_typed_event() {
+        let text = r#"{"type":"ChannelVarset","variable":"V","value":"1","application":"a","timestamp":"2026-11-26T05:05:59.070+0000","type":"ChannelDestroyed"}"#;
+        let raw = RawEvent::decode(text).unwrap();
+        assert_eq!(raw.type_name(), "ChannelVarset");
+        assert_eq!(raw.get("type"), Some(&Value::from("ChannelVarset")));
+        let typed = <crate::Event as EventPayload>::decode(text).unwrap();
+        assert_eq!(typed.type_name(), "ChannelVarset");
+        let unknown = r#"{"type":"Future","type":"Other","x":1}"#;
+        let typed = <crate::Event as EventPayload>::decode(unknown).unwrap();
+        assert_eq!(typed.type_name(), "Future");
+        assert_eq!(serde_json::to_value(&typed).unwrap()["type"], "Future");
+        assert_eq!(RawEvent::decode(unknown).unwrap().type_name(), "Future");
     }
 
     #[test]

@@ -2300,6 +2300,568 @@ impl Event {
         self.recordings().into_iter().map(|m| m.name.as_str()).collect()
     }
 }
+impl Event {
+    /// Where a message of type `type_name` carries the channels, bridges, playbacks and live
+    /// recordings it concerns: the paths the typed accessors ([`Event::channel_ids`] and the
+    /// others) follow, one table for the typed and the untyped event. For a type this SDK does
+    /// not know, every top-level property that holds such an object in some known type.
+    pub fn object_paths(type_name: &str) -> &'static [crate::events::ObjectPath] {
+        match type_name {
+            "ApplicationMoveFailed" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "BridgeAttendedTransfer" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["destination_link_first_leg"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["destination_link_second_leg"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["destination_threeway_channel"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["replace_channel"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["transfer_target"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["transferee"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["transferer_first_leg"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["transferer_second_leg"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["destination_threeway_bridge"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["transferer_first_leg_bridge"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["transferer_second_leg_bridge"],
+                        key: "id",
+                    },
+                ]
+            }
+            "BridgeBlindTransfer" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["replace_channel"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["transferee"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["bridge"],
+                        key: "id",
+                    },
+                ]
+            }
+            "BridgeCreated" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["bridge"],
+                        key: "id",
+                    },
+                ]
+            }
+            "BridgeDestroyed" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["bridge"],
+                        key: "id",
+                    },
+                ]
+            }
+            "BridgeMerged" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["bridge"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["bridge_from"],
+                        key: "id",
+                    },
+                ]
+            }
+            "BridgeVideoSourceChanged" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["bridge"],
+                        key: "id",
+                    },
+                ]
+            }
+            "CallBroadcast" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "CallClaimed" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelCallerId" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelConnectedLine" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelCreated" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelDestroyed" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelDialplan" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelDtmfReceived" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelEnteredBridge" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["bridge"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelHangupRequest" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelHold" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelLeftBridge" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["bridge"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelStateChange" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelTalkingFinished" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelTalkingStarted" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelToneDetected" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelTransfer" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["refer_to", "connected_channel"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["refer_to", "destination_channel"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["referred_by", "connected_channel"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["referred_by", "source_channel"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["refer_to", "bridge"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["referred_by", "bridge"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelUnhold" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelUserevent" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["bridge"],
+                        key: "id",
+                    },
+                ]
+            }
+            "ChannelVarset" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "Dial" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["caller"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["forwarded"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["peer"],
+                        key: "id",
+                    },
+                ]
+            }
+            "PlaybackContinuing" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Playback,
+                        path: &["playback"],
+                        key: "id",
+                    },
+                ]
+            }
+            "PlaybackFinished" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Playback,
+                        path: &["playback"],
+                        key: "id",
+                    },
+                ]
+            }
+            "PlaybackStarted" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Playback,
+                        path: &["playback"],
+                        key: "id",
+                    },
+                ]
+            }
+            "RecordingFailed" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Recording,
+                        path: &["recording"],
+                        key: "name",
+                    },
+                ]
+            }
+            "RecordingFinished" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Recording,
+                        path: &["recording"],
+                        key: "name",
+                    },
+                ]
+            }
+            "RecordingStarted" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Recording,
+                        path: &["recording"],
+                        key: "name",
+                    },
+                ]
+            }
+            "StasisEnd" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "StasisStart" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["replace_channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "MissingParams" | "ApplicationRegistered" | "ApplicationReplaced"
+            | "ApplicationUnregistered" | "ContactStatusChange" | "DeviceStateChanged"
+            | "EndpointStateChange" | "PeerStatusChange" | "RESTResponse"
+            | "TextMessageReceived" => &[],
+            _ => UNKNOWN_TYPE_OBJECT_PATHS,
+        }
+    }
+}
+/// The top-level properties that hold an object in some known message type, by kind and name.
+const UNKNOWN_TYPE_OBJECT_PATHS: &[crate::events::ObjectPath] = &[
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Bridge,
+        path: &["bridge"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Bridge,
+        path: &["bridge_from"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Bridge,
+        path: &["destination_threeway_bridge"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Bridge,
+        path: &["transferer_first_leg_bridge"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Bridge,
+        path: &["transferer_second_leg_bridge"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Channel,
+        path: &["caller"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Channel,
+        path: &["channel"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Channel,
+        path: &["destination_link_first_leg"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Channel,
+        path: &["destination_link_second_leg"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Channel,
+        path: &["destination_threeway_channel"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Channel,
+        path: &["forwarded"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Channel,
+        path: &["peer"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Channel,
+        path: &["replace_channel"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Channel,
+        path: &["transfer_target"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Channel,
+        path: &["transferee"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Channel,
+        path: &["transferer_first_leg"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Channel,
+        path: &["transferer_second_leg"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Playback,
+        path: &["playback"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Recording,
+        path: &["recording"],
+        key: "name",
+    },
+];
 impl serde::Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

@@ -259,6 +259,76 @@ impl Event {
         self.recordings().into_iter().map(|m| m.name.as_str()).collect()
     }
 }
+impl Event {
+    /// Where a message of type `type_name` carries the channels, bridges, playbacks and live
+    /// recordings it concerns: the paths the typed accessors ([`Event::channel_ids`] and the
+    /// others) follow, one table for the typed and the untyped event. For a type this SDK does
+    /// not know, every top-level property that holds such an object in some known type.
+    pub fn object_paths(type_name: &str) -> &'static [crate::events::ObjectPath] {
+        match type_name {
+            "StasisStart" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
+                    },
+                ]
+            }
+            "BridgeCreated" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Bridge,
+                        path: &["bridge"],
+                        key: "id",
+                    },
+                ]
+            }
+            "PlaybackStarted" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Playback,
+                        path: &["playback"],
+                        key: "id",
+                    },
+                ]
+            }
+            "RecordingStarted" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Recording,
+                        path: &["recording"],
+                        key: "name",
+                    },
+                ]
+            }
+            _ => UNKNOWN_TYPE_OBJECT_PATHS,
+        }
+    }
+}
+/// The top-level properties that hold an object in some known message type, by kind and name.
+const UNKNOWN_TYPE_OBJECT_PATHS: &[crate::events::ObjectPath] = &[
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Bridge,
+        path: &["bridge"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Channel,
+        path: &["channel"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Playback,
+        path: &["playback"],
+        key: "id",
+    },
+    crate::events::ObjectPath {
+        kind: crate::events::ObjectKind::Recording,
+        path: &["recording"],
+        key: "name",
+    },
+];
 impl serde::Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

@@ -102,6 +102,8 @@ mod contract_harness {
 pub mod events {
     use crate::generated::events::Event;
 
+    pub use ari_sdk::events::{ObjectKind, ObjectPath};
+
     /// Stands in for `ari_sdk::events::EventKind`.
     pub trait EventKind: Sized {
         /// The `type` on the wire.

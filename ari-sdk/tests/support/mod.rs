@@ -58,6 +58,15 @@ pub enum Reply {
     Hang,
     /// Read the request, then close the connection without answering.
     HangUp,
+    /// Send the response's head, then its body in `pieces` equal parts with `every` between them.
+    Trickle {
+        response: Response,
+        pieces: usize,
+        every: Duration,
+    },
+    /// Send the response's head and the first `bytes` of its body, then say nothing (until [`HANG_FOR`]
+    /// has passed).
+    StallAfter { response: Response, bytes: usize },
 }
 
 /// A canned HTTP response.
@@ -198,24 +207,54 @@ async fn serve(mut stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Record
     seen.lock().expect("requests").push(request.clone());
     match handler(&request) {
         Reply::Respond(response) => {
-            let mut out = format!("HTTP/1.1 {} Stub\r\n", response.status).into_bytes();
-            for (name, value) in &response.headers {
-                out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
-            }
-            out.extend_from_slice(
-                format!(
-                    "Content-Length: {}\r\nConnection: close\r\n\r\n",
-                    response.body.len()
-                )
-                .as_bytes(),
-            );
+            let mut out = head(&response);
             out.extend_from_slice(&response.body);
             let _ = stream.write_all(&out).await;
             let _ = stream.shutdown().await;
         }
         Reply::Hang => tokio::time::sleep(HANG_FOR).await,
         Reply::HangUp => {}
+        Reply::Trickle {
+            response,
+            pieces,
+            every,
+        } => {
+            if stream.write_all(&head(&response)).await.is_err() {
+                return;
+            }
+            let size = response.body.len().div_ceil(pieces.max(1)).max(1);
+            for piece in response.body.chunks(size) {
+                tokio::time::sleep(every).await;
+                if stream.write_all(piece).await.is_err() {
+                    return;
+                }
+            }
+            let _ = stream.shutdown().await;
+        }
+        Reply::StallAfter { response, bytes } => {
+            let mut out = head(&response);
+            out.extend_from_slice(&response.body[..bytes.min(response.body.len())]);
+            if stream.write_all(&out).await.is_ok() {
+                tokio::time::sleep(HANG_FOR).await;
+            }
+        }
     }
+}
+
+/// The status line and headers of `response`, with its `Content-Length` and `Connection: close`.
+fn head(response: &Response) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {} Stub\r\n", response.status).into_bytes();
+    for (name, value) in &response.headers {
+        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            response.body.len()
+        )
+        .as_bytes(),
+    );
+    out
 }
 
 /// Reads one request (head and a `Content-Length` body); `None` on anything unexpected.
