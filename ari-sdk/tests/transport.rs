@@ -463,14 +463,18 @@ fn wav_bytes(len: usize) -> Vec<u8> {
     bytes
 }
 
+/// A 200 answer carrying `wav` as `audio/wav`.
+fn wav_response(wav: &[u8]) -> Response {
+    Response::empty(200)
+        .header("Content-Type", "audio/wav")
+        .body(wav)
+}
+
 #[tokio::test]
 async fn binary_download_returns_bytes_and_content_type() {
     let wav = wav_bytes(4096);
     let stub = Stub::scripted([
-        Response::empty(200)
-            .header("Content-Type", "audio/wav")
-            .body(&wav)
-            .into(),
+        wav_response(&wav).into(),
         Response::json(404, r#"{"message":"Recording not found"}"#).into(),
     ])
     .await;
@@ -501,12 +505,7 @@ async fn binary_download_returns_bytes_and_content_type() {
 #[tokio::test]
 async fn binary_download_can_be_streamed() {
     let wav = wav_bytes(300_000);
-    let stub = Stub::always(
-        Response::empty(200)
-            .header("Content-Type", "audio/wav")
-            .body(&wav),
-    )
-    .await;
+    let stub = Stub::always(wav_response(&wav)).await;
     let mut stream = client(&stub)
         .execute_stream(stored_file())
         .await
@@ -538,9 +537,7 @@ async fn streamed_download_that_keeps_delivering_outlives_the_request_timeout() 
     // idle for long.
     let wav = wav_bytes(40_000);
     let stub = Stub::always(Reply::Trickle {
-        response: Response::empty(200)
-            .header("Content-Type", "audio/wav")
-            .body(&wav),
+        response: wav_response(&wav),
         pieces: 10,
         every: Duration::from_millis(200),
     })
@@ -566,9 +563,7 @@ async fn streamed_download_that_stalls_mid_body_ends_with_a_timeout() {
     // The stub sends the head and 1000 of 40 000 bytes, then nothing for 5 s.
     let wav = wav_bytes(40_000);
     let stub = Stub::always(Reply::StallAfter {
-        response: Response::empty(200)
-            .header("Content-Type", "audio/wav")
-            .body(&wav),
+        response: wav_response(&wav),
         bytes: 1000,
     })
     .await;

@@ -22,7 +22,7 @@ mod ops_plan;
 mod responses;
 mod types;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -120,6 +120,7 @@ pub fn modules(api: &Api) -> Result<Vec<Module>, EmitError> {
     let plan = ops_plan::plan(&cx)?;
     // (name, tokens, test-only). Each module documents itself (its `//!` text): the root adds no
     // second doc comment to its `mod` line.
+    let builders = operations::emit_operations(&cx, &plan)?;
     let children: Vec<(&'static str, TokenStream, bool)> = vec![
         ("availability", availability::emit(&cx)?, false),
         ("contract", contract::emit(&cx, &plan)?, true),
@@ -127,11 +128,7 @@ pub fn modules(api: &Api) -> Result<Vec<Module>, EmitError> {
         ("events", events::emit(&cx)?, false),
         ("handles", operations::emit_handles(&cx, &plan)?, false),
         ("models", models::emit(&cx)?, false),
-        (
-            "operations",
-            operations::emit_operations(&cx, &plan)?,
-            false,
-        ),
+        ("operations", builders, false),
         ("responses", responses::emit(&cx)?, true),
     ];
     let decls = children.iter().map(|(name, _, test_only)| {
@@ -184,14 +181,7 @@ impl<'a> Cx<'a> {
         name: &str,
         what: impl FnOnce() -> String,
     ) -> Result<&'a Model, EmitError> {
-        self.api
-            .models
-            .get(name)
-            .ok_or_else(|| EmitError::UnknownType {
-                kind: "model",
-                name: name.to_owned(),
-                what: what(),
-            })
+        lookup(&self.api.models, "model", name, what)
     }
 
     /// The enum `name` refers to; `what` says where the reference is, for the error.
@@ -200,15 +190,22 @@ impl<'a> Cx<'a> {
         name: &str,
         what: impl FnOnce() -> String,
     ) -> Result<&'a Enum, EmitError> {
-        self.api
-            .enums
-            .get(name)
-            .ok_or_else(|| EmitError::UnknownType {
-                kind: "enum",
-                name: name.to_owned(),
-                what: what(),
-            })
+        lookup(&self.api.enums, "enum", name, what)
     }
+}
+
+/// The `kind` (`model`, `enum`) named `name` in `defs`, or [`EmitError::UnknownType`].
+fn lookup<'a, T>(
+    defs: &'a BTreeMap<String, T>,
+    kind: &'static str,
+    name: &str,
+    what: impl FnOnce() -> String,
+) -> Result<&'a T, EmitError> {
+    defs.get(name).ok_or_else(|| EmitError::UnknownType {
+        kind,
+        name: name.to_owned(),
+        what: what(),
+    })
 }
 
 /// A Rust identifier from an IR Rust name (`r#type` → raw identifier).
