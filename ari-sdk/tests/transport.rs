@@ -8,7 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use ari_sdk::request::{Method, Request};
-use ari_sdk::{Client, Error, Timestamp};
+use ari_sdk::{Client, ClientBuilder, Error, Timestamp};
 use futures::StreamExt as _;
 use support::{refused_base_url, Reply, Response, Stub};
 
@@ -25,6 +25,16 @@ fn answer(channel_id: &str) -> Request {
         .param("channelId", channel_id)
         .segment("answer")
         .errors(ANSWER_ERRORS)
+}
+
+/// A client for `base_url` that does not probe the server's version first, set up by `configure`.
+fn unchecked_client(
+    base_url: impl Into<String>,
+    configure: impl FnOnce(ClientBuilder) -> ClientBuilder,
+) -> Client {
+    configure(Client::builder(base_url).check_capabilities(false))
+        .build()
+        .expect("client")
 }
 
 fn client(stub: &Stub) -> Client {
@@ -142,11 +152,7 @@ async fn query_and_json_body_on_the_wire() {
 #[tokio::test]
 async fn api_key_mode_sends_the_query_parameter_not_the_header() {
     let stub = Stub::always(Response::json(200, r#"{"value":"bar"}"#)).await;
-    let client = Client::builder(&stub.base_url)
-        .check_capabilities(false)
-        .api_key("asterisk", "s3cr+t&:x")
-        .build()
-        .expect("client");
+    let client = unchecked_client(&stub.base_url, |b| b.api_key("asterisk", "s3cr+t&:x"));
     let request = Request::new("getGlobalVar", Method::Get)
         .segment("asterisk")
         .segment("variable")
@@ -358,11 +364,9 @@ async fn undecodable_json_keeps_the_bytes() {
 
 #[tokio::test]
 async fn connection_refused_is_not_sent() {
-    let client = Client::builder(refused_base_url().await)
-        .check_capabilities(false)
-        .api_key("asterisk", "hunter2")
-        .build()
-        .expect("client");
+    let client = unchecked_client(refused_base_url().await, |b| {
+        b.api_key("asterisk", "hunter2")
+    });
     let err = client.execute_void(answer("c")).await.expect_err("refused");
     assert!(matches!(err, Error::NotSent { .. }), "{err:?}");
     assert_eq!(err.operation(), Some("answer"));
@@ -382,11 +386,9 @@ async fn connection_refused_is_not_sent() {
 #[tokio::test]
 async fn silent_server_times_out_with_outcome_unknown() {
     let stub = Stub::always(Reply::Hang).await;
-    let client = Client::builder(&stub.base_url)
-        .check_capabilities(false)
-        .request_timeout(Duration::from_millis(300))
-        .build()
-        .expect("client");
+    let client = unchecked_client(&stub.base_url, |b| {
+        b.request_timeout(Duration::from_millis(300))
+    });
     let started = Instant::now();
     let err = client.execute_void(answer("c")).await.expect_err("timeout");
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
@@ -519,8 +521,16 @@ async fn binary_download_can_be_streamed() {
     assert_eq!(received, wav);
 }
 
-/// Reads `stream` to its end: the bytes received and the error it ended with, if any.
-async fn drain(mut stream: ari_sdk::BinaryStream) -> (Vec<u8>, Option<Error>) {
+/// Starts downloading the stored file; the response head must arrive.
+async fn download(client: &Client) -> ari_sdk::BinaryStream {
+    client
+        .execute_stream(stored_file())
+        .await
+        .expect("the response head arrives at once")
+}
+
+/// Reads `stream` until it ends or fails: the bytes received and the error it ended with, if any.
+async fn drain(stream: &mut ari_sdk::BinaryStream) -> (Vec<u8>, Option<Error>) {
     let mut received = Vec::new();
     while let Some(chunk) = stream.next().await {
         match chunk {
@@ -542,17 +552,11 @@ async fn streamed_download_that_keeps_delivering_outlives_the_request_timeout() 
         every: Duration::from_millis(200),
     })
     .await;
-    let client = Client::builder(&stub.base_url)
-        .check_capabilities(false)
-        .request_timeout(Duration::from_millis(800))
-        .build()
-        .expect("client");
+    let client = unchecked_client(&stub.base_url, |b| {
+        b.request_timeout(Duration::from_millis(800))
+    });
     let started = Instant::now();
-    let stream = client
-        .execute_stream(stored_file())
-        .await
-        .expect("the response head arrives at once");
-    let (received, error) = drain(stream).await;
+    let (received, error) = drain(&mut download(&client).await).await;
     assert!(error.is_none(), "the download was cut: {error:?}");
     assert_eq!(received, wav);
     assert!(started.elapsed() > Duration::from_millis(1600));
@@ -567,25 +571,14 @@ async fn streamed_download_that_stalls_mid_body_ends_with_a_timeout() {
         bytes: 1000,
     })
     .await;
-    let client = Client::builder(&stub.base_url)
-        .check_capabilities(false)
-        .request_timeout(Duration::from_secs(10))
-        .download_idle_timeout(Duration::from_millis(300))
-        .build()
-        .expect("client");
+    let client = unchecked_client(&stub.base_url, |b| {
+        b.request_timeout(Duration::from_secs(10))
+            .download_idle_timeout(Duration::from_millis(300))
+    });
     let started = Instant::now();
-    let mut stream = client
-        .execute_stream(stored_file())
-        .await
-        .expect("the response head arrives at once");
-    let mut received = Vec::new();
-    let error = loop {
-        match stream.next().await {
-            Some(Ok(chunk)) => received.extend_from_slice(&chunk),
-            Some(Err(e)) => break e,
-            None => panic!("a stalled download ended without an error"),
-        }
-    };
+    let mut stream = download(&client).await;
+    let (received, error) = drain(&mut stream).await;
+    let error = error.expect("a stalled download ends with an error");
     let elapsed = started.elapsed();
     assert!(
         matches!(
@@ -618,12 +611,10 @@ async fn streamed_download_that_stalls_mid_body_ends_with_a_timeout() {
 #[tokio::test]
 async fn streamed_download_head_is_bounded_by_the_request_timeout() {
     let stub = Stub::always(Reply::Hang).await;
-    let client = Client::builder(&stub.base_url)
-        .check_capabilities(false)
-        .request_timeout(Duration::from_millis(300))
-        .download_idle_timeout(None)
-        .build()
-        .expect("client");
+    let client = unchecked_client(&stub.base_url, |b| {
+        b.request_timeout(Duration::from_millis(300))
+            .download_idle_timeout(None)
+    });
     let started = Instant::now();
     let error = client
         .execute_stream(stored_file())
@@ -654,13 +645,11 @@ async fn timestamps_decode_from_a_real_response() {
 #[tokio::test]
 async fn caller_supplied_http_client() {
     let stub = Stub::always(Response::empty(204)).await;
-    let client = Client::builder(&stub.base_url)
-        .check_capabilities(false)
-        .http_client(reqwest::Client::new())
-        .basic_auth("asterisk", "secret")
-        .user_agent("my-app/1.0")
-        .build()
-        .expect("client");
+    let client = unchecked_client(&stub.base_url, |b| {
+        b.http_client(reqwest::Client::new())
+            .basic_auth("asterisk", "secret")
+            .user_agent("my-app/1.0")
+    });
     client.execute_void(answer("c")).await.expect("answer");
     let seen = stub.only_request();
     assert_eq!(
@@ -673,11 +662,7 @@ async fn caller_supplied_http_client() {
 #[tokio::test]
 async fn custom_user_agent_and_clones_share_the_client() {
     let stub = Stub::always(Response::empty(204)).await;
-    let client = Client::builder(&stub.base_url)
-        .check_capabilities(false)
-        .user_agent("my-app/2.0")
-        .build()
-        .expect("client");
+    let client = unchecked_client(&stub.base_url, |b| b.user_agent("my-app/2.0"));
     let clone = client.clone();
     let (a, b) = tokio::join!(
         client.execute_void(answer("a")),

@@ -373,34 +373,26 @@ async fn follow(
                 if dial.dialstatus == "ANSWER" && !gone {
                     return Ok(FollowEnd::Answered);
                 }
-                if is_final(&dial.dialstatus) && status.is_none() {
-                    status = Some(dial.dialstatus);
-                    if gone {
-                        return Ok(FollowEnd::Ended {
-                            status,
-                            cause,
-                            cause_txt,
-                            gone,
-                        });
-                    }
-                    deadline = Instant::now() + CAUSE_WAIT;
+                if !is_final(&dial.dialstatus) || status.is_some() {
+                    continue;
                 }
+                status = Some(dial.dialstatus);
             }
-            Some(_) => {}
+            Some(_) => continue,
             // The leg left the application.
-            None => {
-                gone = true;
-                if status.is_some() {
-                    return Ok(FollowEnd::Ended {
-                        status,
-                        cause,
-                        cause_txt,
-                        gone,
-                    });
-                }
-                deadline = Instant::now() + CAUSE_WAIT;
-            }
+            None => gone = true,
         }
+        // Ended once both the final status and the leg's leaving came; after the first of them,
+        // the other gets CAUSE_WAIT more.
+        if gone && status.is_some() {
+            return Ok(FollowEnd::Ended {
+                status,
+                cause,
+                cause_txt,
+                gone,
+            });
+        }
+        deadline = Instant::now() + CAUSE_WAIT;
     }
 }
 

@@ -666,29 +666,25 @@ fn all_queues<E>(reg: &Registry<E>) -> impl Iterator<Item = &Arc<Queue<E>>> {
 mod tests {
     use super::*;
     use crate::events::{RawEvent, StreamItem};
-    use futures::task::noop_waker;
-    use std::task::{Context, Poll};
 
     fn raw(json: &str) -> Arc<RawEvent> {
         Arc::new(RawEvent::decode(json).unwrap())
     }
 
     fn drain(q: &Queue<RawEvent>) -> Vec<String> {
-        let waker = noop_waker();
-        let mut cx = Context::from_waker(&waker);
-        let mut out = Vec::new();
-        loop {
-            match q.poll_pop(&mut cx) {
-                Poll::Pending => return out,
-                Poll::Ready(None) => {
-                    out.push("end".into());
-                    return out;
-                }
-                Poll::Ready(Some(Ok(StreamItem::Event(e)))) => out.push(e.type_name().to_owned()),
-                Poll::Ready(Some(Ok(other))) => out.push(format!("{other:?}")),
-                Poll::Ready(Some(Err(e))) => out.push(format!("err {e}")),
-            }
+        let (items, ended) = q.ready_items();
+        let mut out: Vec<String> = items
+            .into_iter()
+            .map(|item| match item {
+                Ok(StreamItem::Event(e)) => e.type_name().to_owned(),
+                Ok(other) => format!("{other:?}"),
+                Err(e) => format!("err {e}"),
+            })
+            .collect();
+        if ended {
+            out.push("end".into());
         }
+        out
     }
 
     #[test]

@@ -263,38 +263,46 @@ fn take_missed<E>(missed: &mut Missed) -> Option<StreamItem<E>> {
     Some(StreamItem::Lagged { missed: n })
 }
 
+/// For the tests of the queue and of the hub: pops everything the queue holds right now, without
+/// waiting, and says whether it has ended (rather than waiting for more).
+#[cfg(test)]
+impl<E: Clone> Queue<E> {
+    pub(super) fn ready_items(&self) -> (Vec<Result<StreamItem<E>, EventsError>>, bool) {
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut items = Vec::new();
+        loop {
+            match self.poll_pop(&mut cx) {
+                Poll::Pending => return (items, false),
+                Poll::Ready(None) => return (items, true),
+                Poll::Ready(Some(item)) => items.push(item),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures::task::noop_waker;
     use std::time::{Duration, SystemTime};
     use tokio::time::Instant;
 
     fn drain(q: &Queue<u32>) -> Vec<String> {
-        let waker = noop_waker();
-        let mut cx = Context::from_waker(&waker);
-        let mut out = Vec::new();
-        loop {
-            match q.poll_pop(&mut cx) {
-                Poll::Pending => {
-                    out.push("pending".to_owned());
-                    return out;
+        let (items, ended) = q.ready_items();
+        let mut out: Vec<String> = items
+            .into_iter()
+            .map(|item| match item {
+                Ok(StreamItem::Event(e)) => e.to_string(),
+                Ok(StreamItem::Gap(g)) => {
+                    format!("gap{}x{}ms", g.outages(), g.duration().as_millis())
                 }
-                Poll::Ready(None) => {
-                    out.push("end".to_owned());
-                    return out;
-                }
-                Poll::Ready(Some(Ok(StreamItem::Event(e)))) => out.push(e.to_string()),
-                Poll::Ready(Some(Ok(StreamItem::Gap(g)))) => {
-                    out.push(format!("gap{}x{}ms", g.outages(), g.duration().as_millis()))
-                }
-                Poll::Ready(Some(Ok(StreamItem::Lagged { missed }))) => {
-                    out.push(format!("lag{missed}"))
-                }
-                Poll::Ready(Some(Ok(other))) => out.push(format!("{other:?}")),
-                Poll::Ready(Some(Err(e))) => out.push(format!("err:{e}")),
-            }
-        }
+                Ok(StreamItem::Lagged { missed }) => format!("lag{missed}"),
+                Ok(other) => format!("{other:?}"),
+                Err(e) => format!("err:{e}"),
+            })
+            .collect();
+        out.push(if ended { "end" } else { "pending" }.to_owned());
+        out
     }
 
     fn ev(n: u32) -> Item<u32> {
