@@ -266,23 +266,23 @@ impl Scope {
 
 /// The default enum name of a model-field site (see the module docs).
 pub fn field_enum_name(model: &str, field: &str) -> String {
-    let model_words = words(model);
-    let field_words = words(field);
-    if field_words.len() > 1 && model_words.first() == field_words.first() {
-        camel(field)
-    } else {
-        format!("{}{}", camel(model), camel(field))
-    }
+    site_enum_name(model, field)
 }
 
 /// The default enum name of a parameter site (see the module docs).
 pub fn param_enum_name(nickname: &str, param: &str) -> String {
-    let nick_words = words(nickname);
-    let param_words = words(param);
-    if param_words.len() > 1 && nick_words.first() == param_words.first() {
-        camel(param)
+    site_enum_name(nickname, param)
+}
+
+/// `Owner` + `Name`, or `Name` alone when it has several words and already starts with the owner's
+/// first word (one rule for model fields and operation parameters).
+fn site_enum_name(owner: &str, name: &str) -> String {
+    let owner_words = words(owner);
+    let name_words = words(name);
+    if name_words.len() > 1 && owner_words.first() == name_words.first() {
+        camel(name)
     } else {
-        format!("{}{}", camel(nickname), camel(param))
+        format!("{}{}", camel(owner), camel(name))
     }
 }
 

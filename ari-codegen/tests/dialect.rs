@@ -5,6 +5,7 @@ mod common;
 
 use ari_codegen::fixups::Applied;
 use ari_codegen::ir::{HttpMethod, ParamLocation, PathSegment, ResponseType, TypeRef, VersionSet};
+use common::named::wire_rust;
 use common::{fixture, fixture_fixups, v};
 use serde_json::json;
 
@@ -114,11 +115,7 @@ fn raw_irregularities_are_read_faithfully() {
 #[test]
 fn resources_and_operations() {
     let api = api();
-    let names: Vec<(&str, &str)> = api
-        .resources
-        .iter()
-        .map(|r| (r.wire_name.as_str(), r.rust_name.as_str()))
-        .collect();
+    let names = wire_rust(&api.resources);
     assert_eq!(
         names,
         [
@@ -359,11 +356,7 @@ fn prose_enums() {
         bridge_type.used_by,
         ["Bridge.bridge_type", "bridges.create.type"]
     );
-    let values: Vec<(&str, &str)> = bridge_type
-        .values
-        .iter()
-        .map(|v| (v.wire.as_str(), v.rust_name.as_str()))
-        .collect();
+    let values = wire_rust(&bridge_type.values);
     assert_eq!(
         values,
         [
@@ -416,47 +409,36 @@ fn enums_from_allowable_values() {
             "TransferProgressState"
         ]
     );
-    let variants = |name: &str| -> Vec<(String, String)> {
-        api.enums[name]
-            .values
-            .iter()
-            .map(|v| (v.wire.clone(), v.rust_name.clone()))
-            .collect()
-    };
-    let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
-        p.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    };
+    let variants = |name: &str| wire_rust(&api.enums[name].values);
     assert_eq!(
         variants("ChannelState"),
-        pairs(&[
+        [
             ("Down", "Down"),
             ("Rsrvd", "Rsrvd"),
             ("Up", "Up"),
             ("Dialing Offhook", "DialingOffhook"),
             ("Pre-ring", "PreRing"),
             ("Mute", "Mute")
-        ])
+        ]
     );
     assert_eq!(
         variants("RecordTerminateOn"),
-        pairs(&[
+        [
             ("none", "None"),
             ("any", "Any"),
             ("*", "Star"),
             ("#", "Pound")
-        ])
+        ]
     );
     assert_eq!(
         variants("PlaybackState"),
-        pairs(&[
+        [
             ("queued", "Queued"),
             ("playing", "Playing"),
             ("paused", "Paused"),
             ("done", "Done"),
             ("failed", "Failed")
-        ])
+        ]
     );
     assert_eq!(
         api.enums["SnoopChannelWithIdSpy"].used_by,
@@ -575,11 +557,7 @@ fn event_hierarchy() {
     assert_eq!(tree.event.field("timestamp").unwrap().ty, TypeRef::Date);
     let messages: Vec<&str> = tree.messages.iter().map(|m| m.wire_name.as_str()).collect();
     assert_eq!(messages, ["MissingParams"]);
-    let events: Vec<(&str, &str)> = tree
-        .events
-        .iter()
-        .map(|m| (m.wire_name.as_str(), m.rust_name.as_str()))
-        .collect();
+    let events = wire_rust(&tree.events);
     assert_eq!(
         events,
         [

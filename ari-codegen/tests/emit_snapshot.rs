@@ -5,28 +5,15 @@
 //! and `ari-sdk/tests/emit_fixture.rs` compiles and exercises them. Update with
 //! `UPDATE_EXPECT=1 cargo test -p ari-codegen --test emit_snapshot`.
 
-use std::collections::{BTreeMap, BTreeSet};
+#[path = "common/build.rs"]
+mod build;
+
+use std::collections::BTreeMap;
 
 use ari_codegen::emit::{generate, EmitError};
 use ari_codegen::ir::*;
+use build::{all, model_ref, version, versions as vs, NEW, OLD};
 use expect_test::expect_file;
-
-fn v(parts: &[u32]) -> Version {
-    Version {
-        parts: parts.to_vec(),
-    }
-}
-
-fn vs(list: &[&[u32]]) -> VersionSet {
-    VersionSet(list.iter().map(|p| v(p)).collect::<BTreeSet<_>>())
-}
-
-const OLD: &[u32] = &[16, 30, 1];
-const NEW: &[u32] = &[22, 10, 1];
-
-fn all() -> VersionSet {
-    vs(&[OLD, NEW])
-}
 
 fn field(wire: &str, rust: &str, ty: TypeRef, required: bool, description: &str) -> Field {
     Field {
@@ -40,20 +27,7 @@ fn field(wire: &str, rust: &str, ty: TypeRef, required: bool, description: &str)
 }
 
 fn model(wire: &str, description: &str, fields: Vec<Field>) -> Model {
-    let mut fields = fields;
-    fields.sort_by(|a, b| a.wire_name.cmp(&b.wire_name));
-    Model {
-        wire_name: wire.into(),
-        rust_name: wire.into(),
-        description: description.into(),
-        fields,
-        defined_in: "fixture".into(),
-        versions: all(),
-    }
-}
-
-fn model_ref(name: &str) -> TypeRef {
-    TypeRef::Model(name.into())
+    build::model(wire, wire, description, fields)
 }
 
 fn value(wire: &str, rust: &str) -> EnumValue {
@@ -537,7 +511,7 @@ pub fn fixture_api() -> Api {
     }];
 
     Api {
-        versions: vec![v(OLD), v(NEW)],
+        versions: vec![version(OLD), version(NEW)],
         resources,
         models,
         events: EventTree {

@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::named::wire_rust;
 use common::{fixture, v};
 
 fn api() -> ari_codegen::ir::Api {
@@ -10,26 +11,13 @@ fn api() -> ari_codegen::ir::Api {
     ari_codegen::lower(&[loaded.spec]).expect("naming fixture lowers")
 }
 
-fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
-    items.map(|(a, b)| (a.to_string(), b.to_string())).collect()
-}
-
-fn expect(p: &[(&str, &str)]) -> Vec<(String, String)> {
-    p.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
-
 #[test]
 fn type_names_acronyms_and_collisions() {
     let api = api();
-    let models = pairs(
-        api.all_models()
-            .map(|m| (m.wire_name.as_str(), m.rust_name.as_str())),
-    );
+    let models = wire_rust(api.all_models());
     assert_eq!(
         models,
-        expect(&[
+        [
             ("RESTRequest", "RestRequest"),
             ("RTPstat", "RtpStat"),
             ("RtpStat", "RtpStat2"),
@@ -38,7 +26,7 @@ fn type_names_acronyms_and_collisions() {
             ("Message", "Message"),
             ("Event", "Event"),
             ("RESTResponse", "RestResponse"),
-        ])
+        ]
     );
     // The enum's default name `WidgetState` is a model's: it yields.
     let names: Vec<&str> = api.enums.keys().map(String::as_str).collect();
@@ -49,15 +37,10 @@ fn type_names_acronyms_and_collisions() {
 #[test]
 fn field_names_keywords_and_collisions() {
     let api = api();
-    let fields = pairs(
-        api.models["Widget"]
-            .fields
-            .iter()
-            .map(|f| (f.wire_name.as_str(), f.rust_name.as_str())),
-    );
+    let fields = wire_rust(&api.models["Widget"].fields);
     assert_eq!(
         fields,
-        expect(&[
+        [
             ("3pcc", "v3pcc"),
             ("ChannelId", "channel_id"),
             ("channelId", "channel_id_2"),
@@ -67,7 +50,7 @@ fn field_names_keywords_and_collisions() {
             ("self", "self_"),
             ("state", "state"),
             ("type", "type_"),
-        ])
+        ]
     );
     assert_eq!(api.models["RESTRequest"].fields[0].rust_name, "kind");
     assert_eq!(api.events.message.fields[0].rust_name, "kind");
@@ -76,15 +59,10 @@ fn field_names_keywords_and_collisions() {
 #[test]
 fn variant_names() {
     let api = api();
-    let variants = pairs(
-        api.enums["WidgetState2"]
-            .values
-            .iter()
-            .map(|v| (v.wire.as_str(), v.rust_name.as_str())),
-    );
+    let variants = wire_rust(&api.enums["WidgetState2"].values);
     assert_eq!(
         variants,
-        expect(&[
+        [
             ("in", "In"),
             ("In", "In2"),
             ("*", "Star"),
@@ -93,7 +71,7 @@ fn variant_names() {
             ("", "Empty"),
             ("Self", "Self_"),
             ("NOT_INUSE", "NotInuse"),
-        ])
+        ]
     );
 }
 
@@ -106,36 +84,28 @@ fn resource_operation_and_param_names() {
         ("deviceStates", "device_states")
     );
     // Sorted by (path, method); names claimed in nickname order.
-    let ops = pairs(
-        res.operations
-            .iter()
-            .map(|o| (o.nickname.as_str(), o.rust_name.as_str())),
-    );
+    let ops = wire_rust(&res.operations);
     assert_eq!(
         ops,
-        expect(&[
+        [
             ("getThing", "get_thing"),
             ("move", "move_to"),
             ("get_thing", "get_thing_2")
-        ])
+        ]
     );
     let mv = api.operation("deviceStates", "move").unwrap();
-    let params = pairs(
-        mv.params
-            .iter()
-            .map(|p| (p.wire_name.as_str(), p.rust_name.as_str())),
-    );
+    let params = wire_rust(&mv.params);
     // Claimed in parameter order: the path param first.
     assert_eq!(
         params,
-        expect(&[
+        [
             ("channelId", "channel_id"),
             ("channel_id", "channel_id_2"),
             ("type", "kind"),
             ("kind", "kind_2"),
             ("reason_code", "reason_code"),
             ("in", "in_"),
-        ])
+        ]
     );
 }
 

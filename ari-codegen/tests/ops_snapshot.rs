@@ -12,31 +12,18 @@
 //! `ari-sdk/tests/ops_fixture.rs`. Update with
 //! `UPDATE_EXPECT=1 cargo test -p ari-codegen --test ops_snapshot`.
 
-use std::collections::{BTreeMap, BTreeSet};
+#[path = "common/build.rs"]
+mod build;
+
+use std::collections::BTreeMap;
 
 use ari_codegen::emit::{generate, EmitError};
 use ari_codegen::ir::*;
+use build::{all, model_ref, version, versions as vs, NEW, OLD};
 use expect_test::expect_file;
 
-fn v(parts: &[u32]) -> Version {
-    Version {
-        parts: parts.to_vec(),
-    }
-}
-
-const OLD: &[u32] = &[16, 30, 1];
-const NEW: &[u32] = &[22, 10, 1];
-
-fn all() -> VersionSet {
-    VersionSet([v(OLD), v(NEW)].into_iter().collect::<BTreeSet<_>>())
-}
-
 fn new_only() -> VersionSet {
-    VersionSet([v(NEW)].into_iter().collect::<BTreeSet<_>>())
-}
-
-fn model_ref(name: &str) -> TypeRef {
-    TypeRef::Model(name.into())
+    vs(&[NEW])
 }
 
 #[allow(clippy::too_many_arguments)] // one call per spec parameter reads like the spec
@@ -125,16 +112,7 @@ fn field(wire: &str, ty: TypeRef, required: bool) -> Field {
 }
 
 fn model(wire: &str, rust: &str, fields: Vec<Field>) -> Model {
-    let mut fields = fields;
-    fields.sort_by(|a, b| a.wire_name.cmp(&b.wire_name));
-    Model {
-        wire_name: wire.into(),
-        rust_name: rust.into(),
-        description: format!("The {wire} model."),
-        fields,
-        defined_in: "fixture".into(),
-        versions: all(),
-    }
+    build::model(wire, rust, &format!("The {wire} model."), fields)
 }
 
 fn enumeration(name: &str, values: &[&str], used_by: &str) -> Enum {
@@ -310,6 +288,38 @@ fn enums() -> BTreeMap<String, Enum> {
     .collect()
 }
 
+/// The parameters of `originate` and `originateWithId` (the same but for `channelId`: a path parameter of
+/// the second, an optional query parameter of the first).
+#[rustfmt::skip] // one call per spec parameter, with the spec's own text
+fn originate_params(with_id: bool) -> Vec<Param> {
+    let channel_id = |location, required| param("channelId", "channel_id", location, TypeRef::String, required, false, None, None, "The unique id to assign the channel on creation.", all());
+    let mut params = Vec::new();
+    if with_id {
+        params.push(channel_id(ParamLocation::Path, true));
+    }
+    params.extend([
+        param("endpoint", "endpoint", ParamLocation::Query, TypeRef::String, true, false, None, None, "Endpoint to call.", all()),
+        param("extension", "extension", ParamLocation::Query, TypeRef::String, false, false, None, None, "The extension to dial after the endpoint answers. Mutually exclusive with 'app'.", all()),
+        param("context", "context", ParamLocation::Query, TypeRef::String, false, false, None, None, "The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.", all()),
+        param("priority", "priority", ParamLocation::Query, TypeRef::Long, false, false, None, None, "The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.", all()),
+        param("label", "label", ParamLocation::Query, TypeRef::String, false, false, None, None, "The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.", all()),
+        param("app", "app", ParamLocation::Query, TypeRef::String, false, false, None, None, "The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.", all()),
+        param("appArgs", "app_args", ParamLocation::Query, TypeRef::String, false, false, None, None, "The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.", all()),
+        param("callerId", "caller_id", ParamLocation::Query, TypeRef::String, false, false, None, None, "CallerID to use when dialing the endpoint or extension.", all()),
+        param("timeout", "timeout", ParamLocation::Query, TypeRef::Int, false, false, Some(serde_json::json!(30)), None, "Timeout (in seconds) before giving up dialing, or -1 for no timeout.", all()),
+        param("variables", "variables", ParamLocation::Body, TypeRef::Object, false, false, None, None, "The \"variables\" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing \"value\" (string) and optional \"report_events\" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { \"endpoint\": \"SIP/Alice\", \"variables\": { \"CALLERID(name)\": \"Alice\", \"Call_State\": { \"value\": \"WaitingForAgent\", \"report_events\": true } } }", all()),
+    ]);
+    if !with_id {
+        params.push(channel_id(ParamLocation::Query, false));
+    }
+    params.extend([
+        param("otherChannelId", "other_channel_id", ParamLocation::Query, TypeRef::String, false, false, None, None, "The unique id to assign the second channel when using local channels.", all()),
+        param("originator", "originator", ParamLocation::Query, TypeRef::String, false, false, None, None, "The unique id of the channel which is originating this one.", all()),
+        param("formats", "formats", ParamLocation::Query, TypeRef::String, false, false, None, None, "The format name capability list to use if originator is not specified. Ex. \"ulaw,slin16\".  Format names can be found with \"core show codecs\".", all()),
+    ]);
+    params
+}
+
 #[rustfmt::skip] // one call per spec operation, with the spec's own text
 fn operations() -> Vec<Op> {
     vec![
@@ -456,40 +466,10 @@ fn operations() -> Vec<Op> {
         ],
         &[(400, "Invalid reason for hangup provided"), (404, "Channel not found")]),
     op("channels", "originate", "originate", HttpMethod::Post, "/channels", ResponseType::Json(model_ref("Channel")), "Create a new channel (originate).", Some("The new channel is created immediately and a snapshot of it returned. If a Stasis application is provided it will be automatically subscribed to the originated channel for further events and updates.".into()), false, all(),
-        vec![
-        param("endpoint", "endpoint", ParamLocation::Query, TypeRef::String, true, false, None, None, "Endpoint to call.", all()),
-        param("extension", "extension", ParamLocation::Query, TypeRef::String, false, false, None, None, "The extension to dial after the endpoint answers. Mutually exclusive with 'app'.", all()),
-        param("context", "context", ParamLocation::Query, TypeRef::String, false, false, None, None, "The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.", all()),
-        param("priority", "priority", ParamLocation::Query, TypeRef::Long, false, false, None, None, "The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.", all()),
-        param("label", "label", ParamLocation::Query, TypeRef::String, false, false, None, None, "The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.", all()),
-        param("app", "app", ParamLocation::Query, TypeRef::String, false, false, None, None, "The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.", all()),
-        param("appArgs", "app_args", ParamLocation::Query, TypeRef::String, false, false, None, None, "The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.", all()),
-        param("callerId", "caller_id", ParamLocation::Query, TypeRef::String, false, false, None, None, "CallerID to use when dialing the endpoint or extension.", all()),
-        param("timeout", "timeout", ParamLocation::Query, TypeRef::Int, false, false, Some(serde_json::json!(30)), None, "Timeout (in seconds) before giving up dialing, or -1 for no timeout.", all()),
-        param("variables", "variables", ParamLocation::Body, TypeRef::Object, false, false, None, None, "The \"variables\" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing \"value\" (string) and optional \"report_events\" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { \"endpoint\": \"SIP/Alice\", \"variables\": { \"CALLERID(name)\": \"Alice\", \"Call_State\": { \"value\": \"WaitingForAgent\", \"report_events\": true } } }", all()),
-        param("channelId", "channel_id", ParamLocation::Query, TypeRef::String, false, false, None, None, "The unique id to assign the channel on creation.", all()),
-        param("otherChannelId", "other_channel_id", ParamLocation::Query, TypeRef::String, false, false, None, None, "The unique id to assign the second channel when using local channels.", all()),
-        param("originator", "originator", ParamLocation::Query, TypeRef::String, false, false, None, None, "The unique id of the channel which is originating this one.", all()),
-        param("formats", "formats", ParamLocation::Query, TypeRef::String, false, false, None, None, "The format name capability list to use if originator is not specified. Ex. \"ulaw,slin16\".  Format names can be found with \"core show codecs\".", all()),
-        ],
+        originate_params(false),
         &[(400, "Invalid parameters for originating a channel."), (409, "Channel with given unique ID already exists.")]),
     op("channels", "originateWithId", "originate_with_id", HttpMethod::Post, "/channels/{channelId}", ResponseType::Json(model_ref("Channel")), "Create a new channel (originate with id).", Some("The new channel is created immediately and a snapshot of it returned. If a Stasis application is provided it will be automatically subscribed to the originated channel for further events and updates.".into()), false, all(),
-        vec![
-        param("channelId", "channel_id", ParamLocation::Path, TypeRef::String, true, false, None, None, "The unique id to assign the channel on creation.", all()),
-        param("endpoint", "endpoint", ParamLocation::Query, TypeRef::String, true, false, None, None, "Endpoint to call.", all()),
-        param("extension", "extension", ParamLocation::Query, TypeRef::String, false, false, None, None, "The extension to dial after the endpoint answers. Mutually exclusive with 'app'.", all()),
-        param("context", "context", ParamLocation::Query, TypeRef::String, false, false, None, None, "The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.", all()),
-        param("priority", "priority", ParamLocation::Query, TypeRef::Long, false, false, None, None, "The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.", all()),
-        param("label", "label", ParamLocation::Query, TypeRef::String, false, false, None, None, "The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.", all()),
-        param("app", "app", ParamLocation::Query, TypeRef::String, false, false, None, None, "The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.", all()),
-        param("appArgs", "app_args", ParamLocation::Query, TypeRef::String, false, false, None, None, "The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.", all()),
-        param("callerId", "caller_id", ParamLocation::Query, TypeRef::String, false, false, None, None, "CallerID to use when dialing the endpoint or extension.", all()),
-        param("timeout", "timeout", ParamLocation::Query, TypeRef::Int, false, false, Some(serde_json::json!(30)), None, "Timeout (in seconds) before giving up dialing, or -1 for no timeout.", all()),
-        param("variables", "variables", ParamLocation::Body, TypeRef::Object, false, false, None, None, "The \"variables\" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing \"value\" (string) and optional \"report_events\" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { \"endpoint\": \"SIP/Alice\", \"variables\": { \"CALLERID(name)\": \"Alice\", \"Call_State\": { \"value\": \"WaitingForAgent\", \"report_events\": true } } }", all()),
-        param("otherChannelId", "other_channel_id", ParamLocation::Query, TypeRef::String, false, false, None, None, "The unique id to assign the second channel when using local channels.", all()),
-        param("originator", "originator", ParamLocation::Query, TypeRef::String, false, false, None, None, "The unique id of the channel which is originating this one.", all()),
-        param("formats", "formats", ParamLocation::Query, TypeRef::String, false, false, None, None, "The format name capability list to use if originator is not specified. Ex. \"ulaw,slin16\".  Format names can be found with \"core show codecs\".", all()),
-        ],
+        originate_params(true),
         &[(400, "Invalid parameters for originating a channel."), (409, "Channel with given unique ID already exists.")]),
     op("channels", "play", "play", HttpMethod::Post, "/channels/{channelId}/play", ResponseType::Json(model_ref("Playback")), "Start playback of media.", Some("The media URI may be any of a number of URI's. Currently sound:, recording:, number:, digits:, characters:, and tone: URI's are supported. This operation creates a playback resource that can be used to control the playback of media (pause, rewind, fast forward, etc.)".into()), false, all(),
         vec![
@@ -721,7 +701,7 @@ pub fn fixture_api() -> Api {
     resources.sort_by(|a, b| a.wire_name.cmp(&b.wire_name));
     let base = |wire: &str, fields: Vec<Field>| model(wire, wire, fields);
     Api {
-        versions: vec![v(OLD), v(NEW)],
+        versions: vec![version(OLD), version(NEW)],
         resources,
         models: models(),
         events: EventTree {

@@ -3,6 +3,7 @@
 mod common;
 
 use ari_codegen::ir::{Api, ParamLocation, TypeRef, VersionSet};
+use common::named::wire_versions;
 use common::{fixture, v};
 
 fn load(ver: &str) -> ari_codegen::spec::SpecVersion {
@@ -27,11 +28,7 @@ fn operations_carry_their_versions() {
     assert_eq!(api.versions, [v("1.0.0"), v("2.0.0")]);
     let things = api.resource("things").unwrap();
     assert_eq!(things.versions, set(&["1.0.0", "2.0.0"]));
-    let ops: Vec<(&str, VersionSet)> = things
-        .operations
-        .iter()
-        .map(|o| (o.nickname.as_str(), o.versions.clone()))
-        .collect();
+    let ops = wire_versions(&things.operations);
     assert_eq!(
         ops,
         [
@@ -52,11 +49,7 @@ fn operations_carry_their_versions() {
 fn params_and_errors_carry_their_versions() {
     let api = api();
     let get = api.operation("things", "get").unwrap();
-    let params: Vec<(&str, VersionSet)> = get
-        .params
-        .iter()
-        .map(|p| (p.wire_name.as_str(), p.versions.clone()))
-        .collect();
+    let params = wire_versions(&get.params);
     // Newest order first, then what only older versions have; path params first.
     assert_eq!(
         params,
@@ -91,11 +84,7 @@ fn params_and_errors_carry_their_versions() {
 fn models_fields_events_and_enum_values_carry_their_versions() {
     let api = api();
     let thing = &api.models["Thing"];
-    let fields: Vec<(&str, VersionSet)> = thing
-        .fields
-        .iter()
-        .map(|f| (f.wire_name.as_str(), f.versions.clone()))
-        .collect();
+    let fields = wire_versions(&thing.fields);
     assert_eq!(
         fields,
         [
@@ -105,12 +94,7 @@ fn models_fields_events_and_enum_values_carry_their_versions() {
             ("size", set(&["1.0.0", "2.0.0"])),
         ]
     );
-    let events: Vec<(&str, VersionSet)> = api
-        .events
-        .events
-        .iter()
-        .map(|e| (e.wire_name.as_str(), e.versions.clone()))
-        .collect();
+    let events = wire_versions(&api.events.events);
     assert_eq!(
         events,
         [
@@ -130,11 +114,7 @@ fn models_fields_events_and_enum_values_carry_their_versions() {
     // `list.mode` and `Thing.mode` have different default names (ListMode, ThingMode): two enums.
     let names: Vec<&str> = api.enums.keys().map(String::as_str).collect();
     assert_eq!(names, ["ListMode", "ThingMode"]);
-    let values: Vec<(&str, VersionSet)> = api.enums["ListMode"]
-        .values
-        .iter()
-        .map(|x| (x.wire.as_str(), x.versions.clone()))
-        .collect();
+    let values = wire_versions(&api.enums["ListMode"].values);
     assert_eq!(
         values,
         [

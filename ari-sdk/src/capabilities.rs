@@ -54,8 +54,27 @@ use futures::future::{BoxFuture, FutureExt as _, Shared, WeakShared};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::generated::availability::{OperationAvailability, OPERATIONS, VERSIONS};
+use crate::generated::availability::{OPERATIONS, VERSIONS};
 use crate::request::{Method, Request};
+
+/// One REST operation's availability: a row of [`availability::OPERATIONS`](crate::availability::OPERATIONS),
+/// the table generated from the specs' availability sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationAvailability {
+    /// The resource (api-docs file), e.g. `channels`.
+    pub resource: &'static str,
+    /// The spec's nickname, e.g. `getChannelVars`.
+    pub operation: &'static str,
+    /// The HTTP method.
+    pub method: &'static str,
+    /// The spec's path template, e.g. `/channels/{channelId}/variables`.
+    pub path: &'static str,
+    /// The versions that serve it (a mask over [`availability::VERSIONS`](crate::availability::VERSIONS)).
+    pub versions: u32,
+    /// Query and body parameters that fewer versions know than the operation, with
+    /// the mask of those that do (parameters missing here exist wherever it does).
+    pub params: &'static [(&'static str, u32)],
+}
 
 /// What one server serves, known from its version.
 #[derive(Debug, Clone, PartialEq, Eq)]

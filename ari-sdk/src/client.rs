@@ -859,32 +859,28 @@ mod tests {
                     .ok_or(VarError::NotPresent)
             }
         };
-        let err = super::ClientBuilder::from_lookup(env(&[])).err().unwrap();
-        assert!(
-            err.to_string()
-                .contains("ARI_URL (ARI's base URL, e.g. http://127.0.0.1:8088/ari) is not set"),
-            "{err}"
-        );
-        let err = super::ClientBuilder::from_lookup(env(&[("ARI_URL", "http://127.0.0.1:1/ari")]))
-            .err()
-            .unwrap();
-        assert!(
-            err.to_string()
-                .contains("ARI_USER (the ARI user) is not set"),
-            "{err}"
-        );
-        let err = super::ClientBuilder::from_lookup(env(&[
-            ("ARI_URL", "http://127.0.0.1:1/ari"),
-            ("ARI_USER", "u"),
-            ("ARI_PASSWORD", " "),
-        ]))
-        .err()
-        .unwrap();
-        assert!(
-            err.to_string()
-                .contains("ARI_PASSWORD (the ARI user's password) is empty"),
-            "{err}"
-        );
+        let missing: [(&'static [(&'static str, &'static str)], &str); 3] = [
+            (
+                &[],
+                "ARI_URL (ARI's base URL, e.g. http://127.0.0.1:8088/ari) is not set",
+            ),
+            (
+                &[("ARI_URL", "http://127.0.0.1:1/ari")],
+                "ARI_USER (the ARI user) is not set",
+            ),
+            (
+                &[
+                    ("ARI_URL", "http://127.0.0.1:1/ari"),
+                    ("ARI_USER", "u"),
+                    ("ARI_PASSWORD", " "),
+                ],
+                "ARI_PASSWORD (the ARI user's password) is empty",
+            ),
+        ];
+        for (set, message) in missing {
+            let err = super::ClientBuilder::from_lookup(env(set)).err().unwrap();
+            assert!(err.to_string().contains(message), "{err}");
+        }
         let client = super::ClientBuilder::from_lookup(env(&[
             ("ARI_URL", "http://127.0.0.1:1/ari/"),
             ("ARI_USER", "u"),

@@ -816,7 +816,11 @@ impl crate::PlaybackHandle {
         match finished_within(&mut events, awaited, deadline, timeout).await {
             Ok(finished) => Ok((response, finished)),
             Err(FlowError::Wait { error, .. }) => {
-                let undone = undo(format!("playback {}", self.id()), self.stop()).await;
+                let undone = undo(
+                    format!("playback {}", self.id()),
+                    self.stop_started(UNDO_TIMEOUT),
+                )
+                .await;
                 Err(FlowError::Wait { error, undone })
             }
             Err(e) => Err(e),

@@ -9,6 +9,7 @@
 use crate::events::{EventStream, EventsError, ObjectKind};
 use crate::generated::handles::{BridgeHandle, ChannelHandle, LiveRecordingHandle, PlaybackHandle};
 use crate::Event;
+use std::time::Duration;
 
 impl ChannelHandle {
     /// The events of this channel — those carrying a channel whose id is exactly this handle's — from now on,
@@ -63,7 +64,31 @@ impl PlaybackHandle {
     pub fn events(&self) -> Result<EventStream<Event>, EventsError> {
         self.client.object_events(ObjectKind::Playback, self.id())
     }
+
+    /// Stops this playback like [`stop`](Self::stop), riding out a moment in Asterisk's playback start: the
+    /// playback turns `playing` (and `PlaybackStarted` is sent) just before it can be controlled, and a stop in
+    /// between answers 500 `Could not stop playback` although the playback then plays on. A 500 is therefore
+    /// retried every 10 ms for up to `within`; any other answer (success, 404 for a playback already gone) is
+    /// returned as it comes.
+    ///
+    /// # Errors
+    ///
+    /// As [`stop`](Self::stop); the last 500 when it still answers so after `within`.
+    pub async fn stop_started(&self, within: Duration) -> crate::Result<()> {
+        let started = tokio::time::Instant::now();
+        loop {
+            match self.stop().await {
+                Err(e) if e.status() == Some(500) && started.elapsed() < within => {
+                    tokio::time::sleep(STOP_RETRY_INTERVAL).await;
+                }
+                answer => return answer,
+            }
+        }
+    }
 }
+
+/// How long [`PlaybackHandle::stop_started`] waits between two stops.
+const STOP_RETRY_INTERVAL: Duration = Duration::from_millis(10);
 
 impl LiveRecordingHandle {
     /// The events of this live recording (exact name match) from now on, through the client's event connection;

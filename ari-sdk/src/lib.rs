@@ -80,6 +80,11 @@
 //! ```
 #![warn(missing_docs)]
 
+// The test support shared with the integration tests (`tests/support/mod.rs`, compiled into the
+// contract harness too) names this crate `ari_sdk`, as the test crates do.
+#[cfg(test)]
+extern crate self as ari_sdk;
+
 #[doc(hidden)]
 pub mod __private;
 pub mod app;
@@ -116,6 +121,8 @@ pub use generated::events as event_types;
 pub use generated::events::{Event, UnknownEvent};
 pub use generated::handles::*;
 pub use generated::{availability, enums, models, operations};
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub use response::{Binary, BinaryStream, ResponseFuture};
 pub use timestamp::{ParseTimestampError, Timestamp};
 pub use variable::VariableValue;

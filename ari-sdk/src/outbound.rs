@@ -53,7 +53,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -69,6 +69,7 @@ use tokio_tungstenite::WebSocketStream;
 use crate::events::config::Settings;
 use crate::events::connection::{self, Io, Ws, SUBPROTOCOL};
 use crate::events::{ConnectionState, EventStream, ReconnectPolicy};
+use crate::flows::IncomingCalls;
 use crate::{Client, Event};
 
 /// The largest upgrade request head read (Asterisk's is a few hundred bytes).
@@ -178,7 +179,9 @@ impl ListenerBuilder {
         let limits = self.limits;
         let (sender, receiver) = mpsc::channel(limits.max_connections);
         let stats = Arc::new(Counters::default());
+        let prepare_calls = Arc::new(AtomicBool::new(false));
         let shared = Arc::new(Shared {
+            prepare_calls: Arc::clone(&prepare_calls),
             authorization,
             tls: self.tls.map(tokio_rustls::TlsAcceptor::from),
             slots: Arc::new(Semaphore::new(limits.max_connections)),
@@ -191,6 +194,7 @@ impl ListenerBuilder {
             local_addr,
             receiver,
             stats,
+            prepare_calls,
             task,
         })
     }
@@ -204,6 +208,8 @@ pub struct Listener {
     local_addr: SocketAddr,
     receiver: mpsc::Receiver<Connection>,
     stats: Arc<Counters>,
+    /// Set by the application runner: connections accepted from then on carry [`PreparedCalls`].
+    prepare_calls: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -256,6 +262,20 @@ impl Listener {
     pub fn stats(&self) -> ListenerStats {
         self.stats.snapshot()
     }
+
+    /// From now on, each accepted connection subscribes the application runner's streams before it reads its
+    /// first event (a per-call connection's `StasisStart` comes right after the upgrade).
+    pub(crate) fn prepare_calls(&self) {
+        self.prepare_calls.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The application runner's subscriptions on one connection, registered before its first event was read.
+pub(crate) struct PreparedCalls {
+    /// The connection's `StasisEnd`s.
+    pub(crate) ends: EventStream<Event>,
+    /// The channels entering its applications.
+    pub(crate) incoming: IncomingCalls,
 }
 
 /// Counts of a [`Listener`]'s work; from [`Listener::stats`].
@@ -309,6 +329,7 @@ pub struct Connection {
     events: EventStream<Event>,
     peer_addr: SocketAddr,
     path: String,
+    prepared: Option<PreparedCalls>,
 }
 
 impl fmt::Debug for Connection {
@@ -347,10 +368,17 @@ impl Connection {
     pub fn path(&self) -> &str {
         &self.path
     }
+
+    /// The application runner's subscriptions, when the listener was given to it before this connection came.
+    pub(crate) fn take_prepared(&mut self) -> Option<PreparedCalls> {
+        self.prepared.take()
+    }
 }
 
 /// What every accepting task needs.
 struct Shared {
+    /// Whether connections are prepared for the application runner ([`Listener::prepare_calls`]).
+    prepare_calls: Arc<AtomicBool>,
     /// The expected `Authorization` header value.
     authorization: Option<Vec<u8>>,
     tls: Option<tokio_rustls::TlsAcceptor>,
@@ -586,8 +614,21 @@ async fn upgrade(
         // Never redialled: there is no gap to resync after.
         resync: None,
     };
-    let (handle, events) = connection::adopt::<Event>(ws, settings);
-    let client = Client::over_connection(&handle, shared.limits.request_timeout, peer);
+    let prepare = shared.prepare_calls.load(Ordering::Relaxed);
+    let timeout = shared.limits.request_timeout;
+    let (handle, events, (client, prepared)) = connection::adopt::<Event, _>(ws, settings, |h| {
+        let client = Client::over_connection(h, timeout, peer);
+        // The ends first, so a call's `StasisEnd` is never read before its `StasisStart`. The connection was
+        // registered with the client just now: `incoming_calls` finds it.
+        let prepared = prepare
+            .then(|| {
+                let ends = h.subscribe_matching(|event| matches!(event, Event::StasisEnd(_)));
+                let incoming = client.incoming_calls().ok()?;
+                Some(PreparedCalls { ends, incoming })
+            })
+            .flatten();
+        (client, prepared)
+    });
     stats.accepted.fetch_add(1, Ordering::Relaxed);
     stats.open.fetch_add(1, Ordering::Relaxed);
     tracing::info!(%peer, path = %request.path, "ARI outbound connection accepted");
@@ -606,6 +647,7 @@ async fn upgrade(
         events,
         peer_addr: peer,
         path: request.path,
+        prepared,
     }))
 }
 

@@ -14,6 +14,7 @@ mod events_support;
 use std::time::Duration;
 
 use ari_sdk::{Client, Error, Transport};
+use events_support::joined;
 use futures::StreamExt as _;
 use serde_json::{json, Value};
 use support::{Recorded, Response, Stub};
@@ -44,11 +45,7 @@ async fn server(version: &str) -> Stub {
 }
 
 fn client(stub: &Stub) -> Client {
-    Client::builder(&stub.base_url)
-        .basic_auth("asterisk", "secret")
-        .request_timeout(LIMIT)
-        .build()
-        .expect("client")
+    stub.client(|b| b.request_timeout(LIMIT))
 }
 
 fn targets(stub: &Stub) -> Vec<String> {
@@ -156,11 +153,7 @@ async fn one_info_request_per_client_for_concurrent_and_sequential_calls_and_clo
         })
         .collect();
     for call in calls {
-        tokio::time::timeout(LIMIT, call)
-            .await
-            .expect("bounded")
-            .expect("task")
-            .expect("list");
+        joined(LIMIT, call).await.expect("list");
     }
     // Then sequential calls, on the client and a clone made afterwards.
     let late_clone = client.clone();
@@ -360,11 +353,7 @@ async fn over_rest_on_the_websocket_the_version_is_learned_on_the_socket() {
         json!({"system": {"version": VERSION_16}}),
     ))
     .await;
-    let err = tokio::time::timeout(LIMIT, refused)
-        .await
-        .expect("bounded")
-        .expect("task")
-        .expect_err("refused");
+    let err = joined(LIMIT, refused).await.expect_err("refused");
     assert!(
         matches!(
             &err,
@@ -383,11 +372,7 @@ async fn over_rest_on_the_websocket_the_version_is_learned_on_the_socket() {
     let next = next_request(&mut ws).await;
     assert_eq!(next["uri"], "channels");
     ws.send(rest_response(&next, 200, json!([]))).await;
-    let channels = tokio::time::timeout(LIMIT, listing)
-        .await
-        .expect("bounded")
-        .expect("task")
-        .expect("list");
+    let channels = joined(LIMIT, listing).await.expect("list");
     assert!(channels.is_empty());
 }
 
@@ -403,12 +388,7 @@ async fn a_websocket_client_without_a_socket_learns_over_http_for_its_download()
             .into(),
     ])
     .await;
-    let client = Client::builder(&stub.base_url)
-        .basic_auth("asterisk", "secret")
-        .request_timeout(LIMIT)
-        .transport(Transport::WebSocket)
-        .build()
-        .expect("client");
+    let client = stub.client(|b| b.request_timeout(LIMIT).transport(Transport::WebSocket));
     tokio::time::timeout(LIMIT, client.stored_recording("r1").get_stored_file())
         .await
         .expect("bounded")

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ari_sdk::events::{EventsError, ObjectKind, RawEvent, StreamItem};
 use ari_sdk::{Client, Event};
-use events_support::TestServer;
+use events_support::{Accepted, TestServer};
 use futures::StreamExt as _;
 
 /// Guards against hangs only; never a performance threshold.
@@ -183,6 +183,27 @@ async fn start_registers_before_connecting() {
     handle.close();
 }
 
+/// `originate_and_wait` on `stream` with an originate that succeeds but no `StasisStart` after it: the
+/// error it ends with, after `timeout`.
+async fn unanswered_originate(
+    stream: ari_sdk::events::EventStream<Event>,
+    timeout: Duration,
+) -> ari_sdk::flows::FlowError {
+    let originate = async { Ok::<_, ari_sdk::Error>(()) };
+    ari_sdk::flows::originate_and_wait(stream, originate, timeout)
+        .await
+        .unwrap_err()
+}
+
+/// Connects the event socket of the client `builder` makes and reads its first event.
+async fn first_event_over(builder: ari_sdk::ClientBuilder) {
+    let client = builder.build().unwrap();
+    let mut events = client.events().app("a").connect().await.unwrap();
+    let first = tokio::time::timeout(HANG, events.next()).await.unwrap();
+    assert!(matches!(first, Some(Ok(StreamItem::Event(_)))), "{first:?}");
+    events.handle().close();
+}
+
 #[tokio::test]
 async fn wss_uses_the_clients_tls_settings() {
     let events_support::WssServer {
@@ -199,24 +220,11 @@ async fn wss_uses_the_clients_tls_settings() {
     assert!(matches!(err, EventsError::Connect { .. }), "{err}");
 
     // The client's extra root certificate is trusted by the event socket too.
-    let trusting = Client::builder(base.as_str())
-        .add_root_certificate_pem(pem)
-        .build()
-        .unwrap();
-    let mut events = trusting.events().app("a").connect().await.unwrap();
-    let first = tokio::time::timeout(HANG, events.next()).await.unwrap();
-    assert!(matches!(first, Some(Ok(StreamItem::Event(_)))), "{first:?}");
-    events.handle().close();
-
+    let trusting = Client::builder(base.as_str()).add_root_certificate_pem(pem);
+    first_event_over(trusting).await;
     // And so is "accept invalid certificates".
-    let careless = Client::builder(base.as_str())
-        .danger_accept_invalid_certs(true)
-        .build()
-        .unwrap();
-    let mut events = careless.events().app("a").connect().await.unwrap();
-    let first = tokio::time::timeout(HANG, events.next()).await.unwrap();
-    assert!(matches!(first, Some(Ok(StreamItem::Event(_)))), "{first:?}");
-    events.handle().close();
+    let careless = Client::builder(base.as_str()).danger_accept_invalid_certs(true);
+    first_event_over(careless).await;
     tokio::time::timeout(HANG, server).await.unwrap().unwrap();
 }
 
@@ -299,13 +307,7 @@ mod flows {
         let handle = client.event_connection().unwrap();
         let before = handle.subscription_count();
         let stream = client.object_events(ObjectKind::Channel, "never").unwrap();
-        let err = originate_and_wait(
-            stream,
-            async { Ok::<_, ari_sdk::Error>(()) },
-            Duration::from_millis(50),
-        )
-        .await
-        .unwrap_err();
+        let err = unanswered_originate(stream, Duration::from_millis(50)).await;
         assert!(
             matches!(wait_error(&err), Some(WaitError::Timeout { .. })),
             "{err}"
@@ -425,27 +427,39 @@ mod first_ivr {
         event.to_string()
     }
 
+    /// Sends, in order, events of channel `id` of the given types with the given extra fields.
+    async fn send_channel_events<const N: usize>(
+        conn: &mut Accepted,
+        id: &str,
+        events: [(&str, serde_json::Value); N],
+    ) {
+        for (kind, extra) in events {
+            conn.send(channel_event(kind, id, extra)).await;
+        }
+    }
+
     #[tokio::test]
     async fn a_typed_wait_returns_the_variant_and_skips_others() {
         let (_server, client, mut conn, _events) = connected().await;
         let mut stream = client.channel("c7").events().unwrap();
-        conn.send(channel_event(
-            "ChannelVarset",
+        send_channel_events(
+            &mut conn,
             "c7",
-            serde_json::json!({"variable": "X", "value": "1"}),
-        ))
-        .await;
-        conn.send(channel_event(
-            "ChannelDtmfReceived",
-            "c7",
-            serde_json::json!({"digit": "2", "duration_ms": 100}),
-        ))
-        .await;
-        conn.send(channel_event(
-            "ChannelDtmfReceived",
-            "c7",
-            serde_json::json!({"digit": "#", "duration_ms": 100}),
-        ))
+            [
+                (
+                    "ChannelVarset",
+                    serde_json::json!({"variable": "X", "value": "1"}),
+                ),
+                (
+                    "ChannelDtmfReceived",
+                    serde_json::json!({"digit": "2", "duration_ms": 100}),
+                ),
+                (
+                    "ChannelDtmfReceived",
+                    serde_json::json!({"digit": "#", "duration_ms": 100}),
+                ),
+            ],
+        )
         .await;
         let dtmf: ChannelDtmfReceived = stream.next_of(HANG).await.unwrap();
         assert_eq!(dtmf.digit, "2");
@@ -496,13 +510,7 @@ mod first_ivr {
 
         // The flow helpers too: which channel was awaited, for what.
         let stream = client.channel("c-never").events().unwrap();
-        let err = ari_sdk::flows::originate_and_wait(
-            stream,
-            async { Ok::<_, ari_sdk::Error>(()) },
-            Duration::from_millis(20),
-        )
-        .await
-        .unwrap_err();
+        let err = unanswered_originate(stream, Duration::from_millis(20)).await;
         assert_eq!(
             err.to_string(),
             "no StasisStart of channel c-never within 20ms"
@@ -539,19 +547,18 @@ mod first_ivr {
     async fn an_incoming_call_taken_late_has_missed_nothing_after_its_stasis_start() {
         let (_server, client, mut conn, mut all) = connected().await;
         let mut calls = client.incoming_calls().unwrap();
-        conn.send(channel_event("StasisStart", "in-1", serde_json::json!({})))
-            .await;
-        conn.send(channel_event(
-            "ChannelVarset",
+        send_channel_events(
+            &mut conn,
             "in-1",
-            serde_json::json!({"variable": "FIRST", "value": "1"}),
-        ))
-        .await;
-        conn.send(channel_event(
-            "ChannelStateChange",
-            "in-1",
-            serde_json::json!({}),
-        ))
+            [
+                ("StasisStart", serde_json::json!({})),
+                (
+                    "ChannelVarset",
+                    serde_json::json!({"variable": "FIRST", "value": "1"}),
+                ),
+                ("ChannelStateChange", serde_json::json!({})),
+            ],
+        )
         .await;
         // Everything has been dispatched (the app stream saw it all) before the program takes the call.
         for _ in 0..3 {

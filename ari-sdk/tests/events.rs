@@ -8,7 +8,7 @@ use ari_sdk::events::{
     unique_id, ConnectionState, EventStream, EventsBuilder, EventsError, EventsHandle, RawEvent,
     ReconnectPolicy, StreamItem, WaitError,
 };
-use events_support::{fixture_lines, TestServer};
+use events_support::{assert_quiet, fixture_lines, Accepted, TestServer};
 use futures::StreamExt as _;
 use serde_json::Value;
 use tokio::time::Instant;
@@ -29,6 +29,16 @@ async fn open(builder: EventsBuilder<RawEvent>) -> (EventStream<RawEvent>, Event
     (events, handle)
 }
 
+/// Connects `builder` to `server`: the stream (to keep the connection open) and the upgrade request the
+/// server accepted.
+async fn handshake(
+    server: &mut TestServer,
+    builder: EventsBuilder<RawEvent>,
+) -> (EventStream<RawEvent>, Accepted) {
+    let events = builder.connect().await.unwrap();
+    (events, server.accept().await)
+}
+
 /// A stream connected to `server` that reconnects fast, and its handle.
 async fn reconnecting(server: &TestServer) -> (EventStream<RawEvent>, EventsHandle<RawEvent>) {
     open(builder(server).reconnect(fast_reconnect())).await
@@ -47,6 +57,17 @@ async fn next(
     tokio::time::timeout(HANG, stream.next())
         .await
         .expect("stream hung")
+}
+
+/// The error the next item of `stream` must be: `ReconnectGaveUp` after `attempts` attempts; its last error.
+async fn gave_up(stream: &mut EventStream<RawEvent>, attempts: u32) -> EventsError {
+    match next(stream).await {
+        Some(Err(EventsError::ReconnectGaveUp {
+            attempts: made,
+            last_error,
+        })) if made == attempts => *last_error,
+        other => panic!("expected ReconnectGaveUp after {attempts} attempts, got {other:?}"),
+    }
 }
 
 async fn next_event(stream: &mut EventStream<RawEvent>) -> RawEvent {
@@ -88,14 +109,11 @@ fn seq_of(e: &RawEvent) -> u64 {
 #[tokio::test]
 async fn connects_with_basic_auth_subprotocol_and_apps() {
     let mut server = TestServer::start().await;
-    let _events = builder(&server)
+    let with_header = builder(&server)
         .app("probe-b")
         .subscribe_all(true)
-        .basic_auth("asterisk", "s3cret")
-        .connect()
-        .await
-        .unwrap();
-    let conn = server.accept().await;
+        .basic_auth("asterisk", "s3cret");
+    let (_events, conn) = handshake(&mut server, with_header).await;
     assert_eq!(
         conn.uri,
         "/ari/events?app=probe-app,probe-b&subscribeAll=true"
@@ -103,13 +121,10 @@ async fn connects_with_basic_auth_subprotocol_and_apps() {
     assert_eq!(conn.headers["authorization"], "Basic YXN0ZXJpc2s6czNjcmV0");
     assert_eq!(conn.headers["sec-websocket-protocol"], "ari");
 
-    let _events = builder(&server)
+    let in_query = builder(&server)
         .basic_auth("asterisk", "s3cret")
-        .credentials_in_query(true)
-        .connect()
-        .await
-        .unwrap();
-    let conn = server.accept().await;
+        .credentials_in_query(true);
+    let (_events, conn) = handshake(&mut server, in_query).await;
     assert_eq!(
         conn.uri,
         "/ari/events?app=probe-app&api_key=asterisk:s3cret"
@@ -341,12 +356,7 @@ async fn a_slow_subscriber_lags_with_bounded_memory_while_a_fast_one_gets_everyt
     for n in TOTAL - CAPACITY..TOTAL {
         assert_eq!(seq_of(&next_event(&mut slow).await), n as u64);
     }
-    assert!(
-        tokio::time::timeout(Duration::from_millis(50), slow.next())
-            .await
-            .is_err(),
-        "nothing more"
-    );
+    assert_quiet(Duration::from_millis(50), slow.next(), "nothing more").await;
 }
 
 #[tokio::test]
@@ -612,24 +622,16 @@ async fn never_reconnect_ends_on_the_first_loss() {
         }))
         .await
         .unwrap();
-    match next(&mut events).await {
-        Some(Err(EventsError::ReconnectGaveUp {
-            attempts: 0,
-            last_error,
-        })) => {
-            assert_eq!(
-                last_error.to_string(),
-                "the server closed the event WebSocket (code 1001: restarting)"
-            );
-        }
-        other => panic!("{other:?}"),
-    }
+    let last_error = gave_up(&mut events, 0).await;
+    assert_eq!(
+        last_error.to_string(),
+        "the server closed the event WebSocket (code 1001: restarting)"
+    );
 }
 
 #[tokio::test]
 async fn wss_uses_the_given_tls_config() {
     use std::sync::Arc;
-    use tokio_rustls::rustls;
 
     // The client without our certificate fails the TLS handshake; the next one succeeds.
     let events_support::WssServer {
@@ -638,7 +640,6 @@ async fn wss_uses_the_given_tls_config() {
         task: server,
         ..
     } = events_support::wss_server(1, &seq_event(7)).await;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let base = format!("https://localhost:{port}/ari");
     // the default configuration (webpki roots) does not trust a self-signed certificate
     let err = EventsBuilder::<RawEvent>::new(base.as_str())
@@ -648,16 +649,9 @@ async fn wss_uses_the_given_tls_config() {
         .unwrap_err();
     assert!(matches!(err, EventsError::Connect { .. }), "{err}");
 
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert).unwrap();
-    let client_config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
     let mut events = EventsBuilder::<RawEvent>::new(base.as_str())
         .app("a")
-        .tls_config(Arc::new(client_config))
+        .tls_config(Arc::new(events_support::trusting(cert)))
         .connect()
         .await
         .unwrap();
@@ -714,18 +708,11 @@ async fn start_gives_up_by_the_policy() {
         .start()
         .unwrap();
     let mut stream = handle.subscribe();
-    match next(&mut stream).await {
-        Some(Err(EventsError::ReconnectGaveUp {
-            attempts: 2,
-            last_error,
-        })) => {
-            assert!(
-                matches!(*last_error, EventsError::Connect { .. }),
-                "{last_error}"
-            );
-        }
-        other => panic!("{other:?}"),
-    }
+    let last_error = gave_up(&mut stream, 2).await;
+    assert!(
+        matches!(last_error, EventsError::Connect { .. }),
+        "{last_error}"
+    );
     assert!(matches!(
         handle.closed().await,
         ConnectionState::Closed { error: Some(_) }

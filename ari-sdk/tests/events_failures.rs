@@ -15,7 +15,7 @@ use ari_sdk::events::{
     RawEvent, ReconnectPolicy, StreamItem,
 };
 use ari_sdk::Event;
-use events_support::{fixture_lines, TestServer};
+use events_support::{assert_quiet, fixture_lines, probe_app, TestServer};
 use futures::StreamExt as _;
 use serde_json::Value;
 use tokio::time::Instant;
@@ -92,11 +92,7 @@ impl EventPayload for Fragile {
 #[tokio::test]
 async fn a_panicking_connection_task_ends_every_stream_with_an_error_and_closes() {
     let mut server = TestServer::start().await;
-    let mut events = EventsBuilder::<Fragile>::new(server.base_url())
-        .app("probe-app")
-        .connect()
-        .await
-        .expect("connect");
+    let mut events = probe_app::<Fragile>(&server).await;
     let handle = events.handle().clone();
     let mut channel = handle.channel("c1");
     let mut conn = server.accept().await;
@@ -352,22 +348,18 @@ async fn application_replaced_is_delivered_then_ends_the_connection() {
         }
     ));
     // the connection is given up, not re-established
-    assert!(
-        tokio::time::timeout(Duration::from_millis(300), server.accept())
-            .await
-            .is_err(),
-        "the connection was re-established after ApplicationReplaced"
-    );
+    assert_quiet(
+        Duration::from_millis(300),
+        server.accept(),
+        "the connection was re-established after ApplicationReplaced",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_filter_may_use_and_own_streams_of_its_own_connection() {
     let mut server = TestServer::start().await;
-    let events = EventsBuilder::<RawEvent>::new(server.base_url())
-        .app("probe-app")
-        .connect()
-        .await
-        .expect("connect");
+    let events = probe_app::<RawEvent>(&server).await;
     let handle = events.handle().clone();
     let owned = handle.subscribe();
     let counting = handle.clone();
@@ -401,11 +393,7 @@ async fn a_filter_may_use_and_own_streams_of_its_own_connection() {
 #[tokio::test]
 async fn an_event_whose_shape_changed_is_routed_by_its_ids_and_still_ends_its_object() {
     let mut server = TestServer::start().await;
-    let events = EventsBuilder::<Event>::new(server.base_url())
-        .app("probe-app")
-        .connect()
-        .await
-        .expect("connect");
+    let events = probe_app::<Event>(&server).await;
     let handle = events.handle().clone();
     let mut c1 = handle.channel("c1");
     let mut c2 = handle.channel("c2");

@@ -16,7 +16,7 @@ use ari_sdk::events::{
     StreamItem, WaitError,
 };
 use ari_sdk::Client;
-use events_support::TestServer;
+use events_support::{assert_quiet, Accepted, TestServer};
 use futures::StreamExt as _;
 use support::{Reply, Response, Stub};
 
@@ -59,11 +59,7 @@ async fn rest_after_the_gap(app_status: u16) -> Stub {
 /// The client the resync reads through. The stub serves only the resync's reads (the tests count
 /// them exactly), so the capability check, tested in `capabilities.rs`, is off.
 fn rest_client(stub: &Stub) -> Client {
-    Client::builder(&stub.base_url)
-        .basic_auth("asterisk", "s3cret")
-        .check_capabilities(false)
-        .build()
-        .expect("client")
+    stub.client(|b| b.check_capabilities(false))
 }
 
 async fn next(stream: &mut EventStream<RawEvent>, what: &str) -> StreamItem<RawEvent> {
@@ -90,6 +86,52 @@ fn fast() -> ReconnectPolicy {
         .jitter(0.0)
 }
 
+/// The event stream of [`APP`] on `server`, reconnecting fast and, when `resync`, resyncing through `rest`.
+async fn connect(server: &TestServer, rest: &Stub, resync: bool) -> EventStream<RawEvent> {
+    EventsBuilder::<RawEvent>::new(server.base_url())
+        .app(APP)
+        .reconnect(fast())
+        .resync_with(&rest_client(rest))
+        .resync(resync)
+        .connect()
+        .await
+        .expect("connect")
+}
+
+/// Connects (see [`connect`]) with a stream of channel c1 taken first, and delivers c1's `StasisStart` on the
+/// first connection: the whole stream, c1's stream (its start still unread) and the connection.
+async fn c1_started(
+    server: &mut TestServer,
+    rest: &Stub,
+    resync: bool,
+) -> (EventStream<RawEvent>, EventStream<RawEvent>, Accepted) {
+    let mut all = connect(server, rest, resync).await;
+    let c1 = all.handle().channel("c1");
+    let mut conn = server.accept().await;
+    conn.send(event("StasisStart", "channel", "c1")).await;
+    next_event(&mut all, "the start").await;
+    (all, c1, conn)
+}
+
+/// Asserts that the next item of `stream` is an event.
+async fn next_event(stream: &mut EventStream<RawEvent>, what: &str) {
+    let item = next(stream, what).await;
+    assert!(matches!(item, StreamItem::Event(_)), "{what}: {item:?}");
+}
+
+/// Drops the connection, accepts the reconnect and asserts that `stream` reports the gap.
+async fn lose(
+    conn: Accepted,
+    server: &mut TestServer,
+    stream: &mut EventStream<RawEvent>,
+) -> Accepted {
+    drop(conn);
+    let conn = server.accept().await;
+    let item = next(stream, "the gap").await;
+    assert!(matches!(item, StreamItem::Gap(_)), "the gap: {item:?}");
+    conn
+}
+
 fn event(kind: &str, object: &str, id: &str) -> String {
     format!(r#"{{"type":"{kind}","application":"{APP}","{object}":{{"id":"{id}"}}}}"#)
 }
@@ -108,13 +150,7 @@ fn triples(list: &[EndedInGap]) -> Vec<(ObjectKind, String, GapEnd)> {
 async fn after_a_reconnect_streams_of_objects_gone_end_and_objects_that_appeared_are_reported() {
     let rest = rest_after_the_gap(200).await;
     let mut server = TestServer::start().await;
-    let mut all = EventsBuilder::<RawEvent>::new(server.base_url())
-        .app(APP)
-        .reconnect(fast())
-        .resync_with(&rest_client(&rest))
-        .connect()
-        .await
-        .expect("connect");
+    let mut all = connect(&server, &rest, true).await;
     let handle = all.handle().clone();
     let mut c1 = handle.channel("c1");
     let mut c2 = handle.channel("c2");
@@ -131,19 +167,10 @@ async fn after_a_reconnect_streams_of_objects_gone_end_and_objects_that_appeared
     last.await.expect("the events before the loss");
     let mut c3 = handle.channel("c3");
     for _ in 0..4 {
-        assert!(matches!(
-            next(&mut all, "events").await,
-            StreamItem::Event(_)
-        ));
+        next_event(&mut all, "events").await;
     }
 
-    drop(conn);
-    let _conn = server.accept().await;
-
-    assert!(matches!(
-        next(&mut all, "the gap").await,
-        StreamItem::Gap(_)
-    ));
+    let _conn = lose(conn, &mut server, &mut all).await;
     let StreamItem::Resync(resync) = next(&mut all, "the resync").await else {
         panic!("the item after the gap is not the resync");
     };
@@ -159,7 +186,7 @@ async fn after_a_reconnect_streams_of_objects_gone_end_and_objects_that_appeared
 
     // c1 and p1 saw their start before the loss; c3's stream was taken after it.
     for stream in [&mut c1, &mut p1, &mut c2] {
-        assert!(matches!(next(stream, "start").await, StreamItem::Event(_)));
+        next_event(stream, "start").await;
     }
     for (stream, id, reason) in [
         (&mut c1, "c1", GapEnd::Gone),
@@ -178,12 +205,8 @@ async fn after_a_reconnect_streams_of_objects_gone_end_and_objects_that_appeared
     // c2 is still in the application; c5 was never seen: both stay open.
     for (stream, id) in [(&mut c2, "c2"), (&mut c5, "c5")] {
         assert!(matches!(next(stream, id).await, StreamItem::Gap(_)), "{id}");
-        assert!(
-            tokio::time::timeout(Duration::from_millis(200), stream.next())
-                .await
-                .is_err(),
-            "{id}: the stream yielded or ended after the gap"
-        );
+        let what = format!("{id}: the stream yielded or ended after the gap");
+        assert_quiet(Duration::from_millis(200), stream.next(), &what).await;
     }
     let mut targets: Vec<String> = rest.requests().into_iter().map(|r| r.target).collect();
     targets.sort();
@@ -204,21 +227,9 @@ async fn after_a_reconnect_streams_of_objects_gone_end_and_objects_that_appeared
 async fn a_wait_on_a_stream_whose_object_ended_in_the_gap_says_so() {
     let rest = rest_after_the_gap(200).await;
     let mut server = TestServer::start().await;
-    let all = EventsBuilder::<RawEvent>::new(server.base_url())
-        .app(APP)
-        .reconnect(fast())
-        .resync_with(&rest_client(&rest))
-        .connect()
-        .await
-        .expect("connect");
-    let handle = all.handle().clone();
-    let mut c1 = handle.channel("c1");
-    let mut conn = server.accept().await;
-    conn.send(event("StasisStart", "channel", "c1")).await;
-    assert!(matches!(next(&mut c1, "c1").await, StreamItem::Event(_)));
-    drop(conn);
-    let _conn = server.accept().await;
-    assert!(matches!(next(&mut c1, "the gap").await, StreamItem::Gap(_)));
+    let (all, mut c1, conn) = c1_started(&mut server, &rest, true).await;
+    next_event(&mut c1, "c1").await;
+    let _conn = lose(conn, &mut server, &mut c1).await;
     let error = c1
         .wait_for(|e| e.type_name() == "ChannelDtmfReceived", HANG)
         .await
@@ -242,26 +253,8 @@ async fn a_wait_on_a_stream_whose_object_ended_in_the_gap_says_so() {
 async fn a_resync_that_cannot_read_the_state_says_why_and_ends_nothing() {
     let rest = rest_after_the_gap(500).await;
     let mut server = TestServer::start().await;
-    let mut all = EventsBuilder::<RawEvent>::new(server.base_url())
-        .app(APP)
-        .reconnect(fast())
-        .resync_with(&rest_client(&rest))
-        .connect()
-        .await
-        .expect("connect");
-    let mut c1 = all.handle().channel("c1");
-    let mut conn = server.accept().await;
-    conn.send(event("StasisStart", "channel", "c1")).await;
-    assert!(matches!(
-        next(&mut all, "the start").await,
-        StreamItem::Event(_)
-    ));
-    drop(conn);
-    let _conn = server.accept().await;
-    assert!(matches!(
-        next(&mut all, "the gap").await,
-        StreamItem::Gap(_)
-    ));
+    let (mut all, mut c1, conn) = c1_started(&mut server, &rest, true).await;
+    let _conn = lose(conn, &mut server, &mut all).await;
     let StreamItem::Resync(Resync { ended, error, .. }) = next(&mut all, "the resync").await else {
         panic!("the item after the gap is not the resync");
     };
@@ -271,49 +264,23 @@ async fn a_resync_that_cannot_read_the_state_says_why_and_ends_nothing() {
         error.contains("reading application probe-app") && error.contains("500"),
         "{error}"
     );
-    assert!(matches!(next(&mut c1, "c1").await, StreamItem::Event(_)));
+    next_event(&mut c1, "c1").await;
     assert!(matches!(next(&mut c1, "c1").await, StreamItem::Gap(_)));
-    assert!(
-        tokio::time::timeout(Duration::from_millis(200), c1.next())
-            .await
-            .is_err(),
-        "c1 stays open when its state could not be read"
-    );
+    let what = "c1 stays open when its state could not be read";
+    assert_quiet(Duration::from_millis(200), c1.next(), what).await;
 }
 
 #[tokio::test]
 async fn resync_off_gives_the_gap_only() {
     let rest = rest_after_the_gap(200).await;
     let mut server = TestServer::start().await;
-    let mut all = EventsBuilder::<RawEvent>::new(server.base_url())
-        .app(APP)
-        .reconnect(fast())
-        .resync_with(&rest_client(&rest))
-        .resync(false)
-        .connect()
-        .await
-        .expect("connect");
-    let mut c1 = all.handle().channel("c1");
-    let mut conn = server.accept().await;
-    conn.send(event("StasisStart", "channel", "c1")).await;
-    assert!(matches!(
-        next(&mut all, "the start").await,
-        StreamItem::Event(_)
-    ));
-    drop(conn);
-    let mut conn = server.accept().await;
-    assert!(matches!(
-        next(&mut all, "the gap").await,
-        StreamItem::Gap(_)
-    ));
+    let (mut all, mut c1, conn) = c1_started(&mut server, &rest, false).await;
+    let mut conn = lose(conn, &mut server, &mut all).await;
     conn.send(event("ChannelVarset", "channel", "c1")).await;
     // The next item is the event: no resync item came between.
-    assert!(matches!(
-        next(&mut all, "the event").await,
-        StreamItem::Event(_)
-    ));
-    assert!(matches!(next(&mut c1, "c1").await, StreamItem::Event(_)));
+    next_event(&mut all, "the event").await;
+    next_event(&mut c1, "c1").await;
     assert!(matches!(next(&mut c1, "c1").await, StreamItem::Gap(_)));
-    assert!(matches!(next(&mut c1, "c1").await, StreamItem::Event(_)));
+    next_event(&mut c1, "c1").await;
     assert!(rest.requests().is_empty(), "no state was read");
 }

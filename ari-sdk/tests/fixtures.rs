@@ -8,7 +8,7 @@ mod support;
 use std::path::PathBuf;
 
 use ari_sdk::request::{Method, Request};
-use ari_sdk::{Client, Error};
+use ari_sdk::Error;
 use support::{Response, Stub};
 
 #[derive(Debug, serde::Deserialize)]
@@ -102,12 +102,8 @@ async fn every_recorded_exchange_replays() {
             .into()
     });
     let stub = Stub::scripted(replies.collect::<Vec<_>>()).await;
-    let client = Client::builder(&stub.base_url)
-        .basic_auth("asterisk", "secret")
-        // The stub answers the recorded exchanges in order, and nothing else.
-        .check_capabilities(false)
-        .build()
-        .expect("client");
+    // The stub answers the recorded exchanges in order, and nothing else.
+    let client = stub.client(|b| b.check_capabilities(false));
 
     let (mut json, mut void, mut binary, mut errors) = (0, 0, 0, 0);
     for exchange in &exchanges {

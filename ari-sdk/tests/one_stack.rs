@@ -49,6 +49,13 @@ async fn connect_error(port: u16) -> EventsError {
     result.expect_err("refused")
 }
 
+/// Asserts that connecting to `port` fails as a connection error whose message contains `message`.
+async fn connect_fails_with(port: u16, message: &str) {
+    let err = connect_error(port).await;
+    assert!(matches!(err, EventsError::Connect { .. }), "{err:?}");
+    assert!(err.to_string().contains(message), "{err}");
+}
+
 #[tokio::test]
 async fn the_upgrade_answer_is_checked() {
     let wrong_accept = answering(
@@ -56,13 +63,7 @@ async fn the_upgrade_answer_is_checked() {
          Sec-WebSocket-Accept: bm90IHRoZSByaWdodCBrZXk=\r\nSec-WebSocket-Protocol: ari\r\n\r\n",
     )
     .await;
-    let err = connect_error(wrong_accept).await;
-    assert!(matches!(err, EventsError::Connect { .. }), "{err:?}");
-    assert!(
-        err.to_string()
-            .contains("Sec-WebSocket-Accept does not match"),
-        "{err}"
-    );
+    connect_fails_with(wrong_accept, "Sec-WebSocket-Accept does not match").await;
 
     // An answer that is not an upgrade at all is a rejection with its status.
     let not_upgraded = answering("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").await;
@@ -80,13 +81,7 @@ async fn an_upgrade_without_the_ari_subprotocol_is_refused() {
             let _ = tokio_tungstenite::accept_async(tcp).await;
         }
     });
-    let err = connect_error(port).await;
-    assert!(matches!(err, EventsError::Connect { .. }), "{err:?}");
-    assert!(
-        err.to_string()
-            .contains("did not accept the `ari` WebSocket subprotocol"),
-        "{err}"
-    );
+    connect_fails_with(port, "did not accept the `ari` WebSocket subprotocol").await;
 }
 
 fn client(port: u16, root: Option<&str>, transport: Transport) -> Client {
@@ -127,12 +122,8 @@ async fn rest_and_wss_trust_the_extra_roots_and_nothing_else() {
     }
     events.handle().close();
     let over_ws = client(server.port, Some(&ca_pem), Transport::WebSocket);
-    let events = tokio::time::timeout(LIMIT, over_ws.events().app("a").connect())
-        .await
-        .expect("bounded")
-        .expect("wss with the extra root, REST probe answered");
-    let ping = over_ws.asterisk().ping().await.expect("REST over wss");
-    assert_eq!(ping.ping, "pong");
+    let what = "wss with the extra root, REST over it";
+    let events = loopback::events_and_ping(&over_ws, LIMIT, what).await;
     events.handle().close();
 
     // Without it, both fail the same way: the CA is in no store the back end trusts (webpki roots with rustls,

@@ -13,6 +13,16 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 
+#[allow(
+    dead_code,
+    reason = "the support module serves several test binaries; this one uses part of it"
+)]
+mod events_support;
+
+use events_support::assert_quiet;
+
+/// How long nothing must happen where nothing may.
+const QUIET: Duration = Duration::from_millis(200);
 /// Every wait of these tests is bounded by this.
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -222,11 +232,7 @@ async fn wrong_credentials_missing_subprotocol_and_garbage_are_refused_and_nothi
         "{stats:?}"
     );
     // Nothing reached the application.
-    assert!(
-        tokio::time::timeout(Duration::from_millis(200), listener.accept())
-            .await
-            .is_err()
-    );
+    assert_quiet(QUIET, listener.accept(), "a refused connection got through").await;
 }
 
 #[tokio::test]
@@ -258,30 +264,18 @@ async fn connections_beyond_the_limit_get_503() {
 #[tokio::test]
 async fn tls_listener() {
     use std::sync::Arc;
-    use tokio_rustls::rustls;
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let cert = certified.cert.der().clone();
-    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let server = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.clone()], key.into())
-        .unwrap();
+    let events_support::SelfSigned {
+        cert,
+        server_config,
+        ..
+    } = events_support::self_signed();
     let mut listener = Listener::builder("127.0.0.1:0")
         .basic_auth("asterisk", "s3cret")
-        .tls(Arc::new(server))
+        .tls(Arc::new(server_config))
         .bind()
         .await
         .unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert).unwrap();
-    let client = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let client = events_support::trusting(cert);
     let mut request = format!("wss://localhost:{}/tls", listener.local_addr().port())
         .into_client_request()
         .unwrap();

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use ari_sdk::events::{EventStream, EventsBuilder, EventsError, ReconnectPolicy};
 use ari_sdk::{Client, Error, Transport};
-use events_support::{Accepted, TestServer};
+use events_support::{joined, Accepted, TestServer};
 use futures::StreamExt as _;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
@@ -126,10 +126,7 @@ async fn many_requests_in_flight_complete_from_their_own_response() {
         ws.send(response(request, 200, Some(channel))).await;
     }
     for (i, call) in calls.into_iter().enumerate() {
-        let result = tokio::time::timeout(LIMIT, call)
-            .await
-            .expect("bounded")
-            .expect("task");
+        let result = joined(LIMIT, call).await;
         let want = format!("chan {i}/x");
         if want.ends_with("3/x") {
             let err = result.expect_err("404");
@@ -153,11 +150,7 @@ async fn a_request_without_an_answer_times_out() {
     let call = tokio::spawn(client.channel("c").answer().send());
     let request = next_request(&mut ws).await.expect("the request");
     assert_eq!(request["method"], "POST");
-    let err = tokio::time::timeout(LIMIT, call)
-        .await
-        .expect("bounded")
-        .expect("task")
-        .expect_err("timeout");
+    let err = joined(LIMIT, call).await.expect_err("timeout");
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(err.is_outcome_unknown());
     // A late answer is consumed without harm, and the connection goes on serving.
@@ -165,11 +158,7 @@ async fn a_request_without_an_answer_times_out() {
     let call = tokio::spawn(client.channel("c").answer().send());
     let request = next_request(&mut ws).await.expect("the request");
     ws.send(response(&request, 204, None)).await;
-    tokio::time::timeout(LIMIT, call)
-        .await
-        .expect("bounded")
-        .expect("task")
-        .expect("answered");
+    joined(LIMIT, call).await.expect("answered");
 }
 
 #[tokio::test]
@@ -189,11 +178,7 @@ async fn requests_in_flight_when_the_socket_drops_fail_as_outcome_unknown() {
     drop(ws);
     for call in calls {
         // Far sooner than the 60 s request timeout: the loss fails them at once.
-        let err = tokio::time::timeout(LIMIT, call)
-            .await
-            .expect("bounded")
-            .expect("task")
-            .expect_err("lost");
+        let err = joined(LIMIT, call).await.expect_err("lost");
         assert!(matches!(err, Error::Transport { .. }), "{err:?}");
         assert!(err.is_outcome_unknown(), "{err:?}");
     }
@@ -236,11 +221,7 @@ async fn a_server_that_ignores_rest_requests_is_refused_at_connect() {
     let mut ws = server.accept().await;
     let probe = next_request(&mut ws).await.expect("the probe");
     assert_eq!(probe["uri"], "asterisk/ping");
-    let err = tokio::time::timeout(LIMIT, connecting)
-        .await
-        .expect("bounded")
-        .expect("task")
-        .expect_err("unsupported");
+    let err = joined(LIMIT, connecting).await.expect_err("unsupported");
     assert!(
         matches!(err, EventsError::RestUnsupported { .. }),
         "{err:?}"

@@ -35,12 +35,7 @@ async fn exercise(port: u16, ca: Option<&str>, transport: Transport, api_key: bo
         builder = builder.add_root_certificate_pem(pem.as_bytes().to_vec());
     }
     let client = builder.build().expect("client");
-    let events = tokio::time::timeout(LIMIT, client.events().app("a").connect())
-        .await
-        .expect("bounded")
-        .expect("event socket");
-    let ping = client.asterisk().ping().await.expect("REST");
-    assert_eq!(ping.ping, "pong");
+    let events = loopback::events_and_ping(&client, LIMIT, "the traced client").await;
     events.handle().close();
     tokio::time::timeout(LIMIT, events.handle().closed())
         .await

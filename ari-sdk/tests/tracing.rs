@@ -33,6 +33,17 @@ fn answer(id: &str) -> Request {
         .errors(&[(404, "Channel not found")])
 }
 
+/// A client of `base_url` as `asterisk`/`hunter2`, sent as `api_key` or by basic auth.
+fn client_of(base_url: &str, api_key: bool) -> Client {
+    let builder = Client::builder(base_url).check_capabilities(false);
+    let builder = if api_key {
+        builder.api_key("asterisk", "hunter2")
+    } else {
+        builder.basic_auth("asterisk", "hunter2")
+    };
+    builder.build().expect("client")
+}
+
 #[tokio::test]
 async fn spans_carry_the_request_and_never_credentials() {
     let (captured, subscriber) = capture();
@@ -45,27 +56,15 @@ async fn spans_carry_the_request_and_never_credentials() {
         Response::empty(204).into(),
     ])
     .await;
-    let basic = Client::builder(&stub.base_url)
-        .check_capabilities(false)
-        .basic_auth("asterisk", "hunter2")
-        .build()
-        .expect("client");
+    let basic = client_of(&stub.base_url, false);
     basic.execute_void(answer("chan-a")).await.expect("answer");
     basic.execute_void(answer("nosuch")).await.expect_err("404");
-    let api_key = Client::builder(&stub.base_url)
-        .check_capabilities(false)
-        .api_key("asterisk", "hunter2")
-        .build()
-        .expect("client");
+    let api_key = client_of(&stub.base_url, true);
     api_key
         .execute_void(answer("chan-b"))
         .await
         .expect("answer");
-    let refused = Client::builder(refused_base_url().await)
-        .check_capabilities(false)
-        .api_key("asterisk", "hunter2")
-        .build()
-        .expect("client");
+    let refused = client_of(&refused_base_url().await, true);
     refused
         .execute_void(answer("chan-c"))
         .await

@@ -6,6 +6,7 @@
 //! application (with the same argument) once the served side answers. Whatever the driver does to its `;1` half
 //! (DTMF, music on hold) reaches the served `;2` half.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
@@ -30,6 +31,43 @@ pub fn call_number(call: &Call) -> Result<usize, BoxError> {
         .first()
         .and_then(|a| a.parse().ok())
         .ok_or("no call number")?)
+}
+
+/// Answers `call` and collects the three digits [`Rig::keying_driver`] keys (a beep as the prompt, 20 s for the
+/// first digit); returns the call number and the digits.
+pub async fn answer_and_collect_three(call: &mut Call) -> Result<(usize, String), BoxError> {
+    let n = call_number(call)?;
+    call.channel.answer().await?;
+    let got = call
+        .collect(
+            ari_sdk::app::Collect::prompt(["sound:beep"])
+                .max_digits(3)
+                .first_digit_timeout(Duration::from_secs(20)),
+        )
+        .await?;
+    Ok((n, got.digits))
+}
+
+/// Originates the calls `originations` makes, all at once, within [`CALLS_LIMIT`].
+pub async fn originate_all<F: Future>(what: &str, originations: impl IntoIterator<Item = F>) {
+    within(what, CALLS_LIMIT, futures::future::join_all(originations)).await;
+}
+
+/// The handlers' `(call number, outcome)` reports until `count` calls have reported, within [`CALLS_LIMIT`].
+pub async fn outcomes<T>(
+    reports: &mut mpsc::UnboundedReceiver<(usize, T)>,
+    count: usize,
+    what: &str,
+) -> BTreeMap<usize, T> {
+    let mut outcomes = BTreeMap::new();
+    within(what, CALLS_LIMIT, async {
+        while outcomes.len() < count {
+            let (n, outcome) = reports.recv().await.expect("the handlers' results");
+            outcomes.insert(n, outcome);
+        }
+    })
+    .await;
+    outcomes
 }
 
 /// A running `App`: stop it with [`Served::stop`].
@@ -93,7 +131,11 @@ pub struct Rig {
 impl Rig {
     /// Connects; names both applications after `what`.
     pub async fn new(what: &str) -> Rig {
-        let ari = connect().await;
+        Rig::on(connect().await, what)
+    }
+
+    /// A rig on the Asterisk `ari` talks to; names both applications after `what`.
+    pub fn on(ari: Ari, what: &str) -> Rig {
         let served_app = ari.unique(what);
         let driver_app = ari.unique(&format!("{what}-drv"));
         Rig {

@@ -5,6 +5,8 @@
 //! * [`within`]: one future, at most `limit`; panics naming `what`.
 //! * [`poll_until`]: an attempt repeated until it yields a value, at most `limit` in all (each
 //!   attempt is cut at the deadline too, so a slow request cannot stretch it).
+//! * [`first_error`]: a request repeated until it fails — for what Asterisk forgets a moment
+//!   after it answered (a hung-up channel, a stopped playback).
 //! * [`watch_this_test`] (called by [`connect`](crate::connect)): registers the running test
 //!   with the watchdog, and makes the test's thread wait, when it ends, for the cleanup requests
 //!   its [`Cleanup`](crate::Cleanup) guards handed to the cleanup worker.
@@ -155,6 +157,62 @@ fn watchdog(limit: Duration) {
             std::process::exit(101);
         }
     }
+}
+
+/// Reads `stream` until an item `want` accepts, for at most `limit` in all; panics naming `what`
+/// and the items it skipped on a stream error, at the stream's end and at the deadline.
+pub async fn next_matching(
+    stream: &mut ari_sdk::events::EventStream,
+    what: &str,
+    limit: Duration,
+    mut want: impl FnMut(&ari_sdk::events::StreamItem) -> bool,
+) -> ari_sdk::events::StreamItem {
+    use futures::StreamExt as _;
+
+    phase(what);
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut seen = Vec::new();
+    loop {
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(item))) if want(&item) => return item,
+            Ok(Some(Ok(item))) => seen.push(describe(&item)),
+            Ok(Some(Err(e))) => panic!("{what}: stream error {e}; seen {seen:?}"),
+            Ok(None) => panic!("{what}: the stream ended; seen {seen:?}"),
+            Err(_) => panic!("no {what} within {limit:?}; seen {seen:?}"),
+        }
+    }
+}
+
+/// A stream item in a few words: an event's type, a gap's length, a lag's count.
+pub fn describe(item: &ari_sdk::events::StreamItem) -> String {
+    use ari_sdk::events::StreamItem;
+
+    match item {
+        StreamItem::Event(e) => e.type_name().to_owned(),
+        StreamItem::Gap(g) => format!("Gap({:?})", g.duration()),
+        StreamItem::Lagged { missed } => format!("Lagged({missed})"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Repeats the request `attempt` every 20 ms, for at most [`EVENT_TIMEOUT`](crate::EVENT_TIMEOUT)
+/// in all, until it fails, and returns that error (`what` names what the failure means). Asterisk
+/// answers a hangup or a stop before it forgets the channel or playback: a GET right after may
+/// still find it.
+pub async fn first_error<T, Fut>(what: &str, attempt: impl Fn() -> Fut) -> ari_sdk::Error
+where
+    Fut: std::future::IntoFuture<Output = Result<T, ari_sdk::Error>>,
+{
+    poll_until(
+        what,
+        crate::EVENT_TIMEOUT,
+        Duration::from_millis(20),
+        || {
+            let request = attempt().into_future();
+            async move { request.await.err() }
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

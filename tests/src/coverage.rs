@@ -113,6 +113,21 @@ pub fn check_api_status<T: fmt::Debug>(
     check_api(request, result, status, None)
 }
 
+/// The route of `request` (`METHOD /path/{template}`) and the error `result` must be; a success
+/// panics, naming the route and what was `expected` instead.
+#[track_caller]
+fn failure<T: fmt::Debug>(
+    request: &ari_sdk::request::Request,
+    result: ari_sdk::Result<T>,
+    expected: &str,
+) -> (String, ari_sdk::Error) {
+    let route = format!("{} {}", request.method(), request.path_template());
+    match result {
+        Ok(value) => panic!("{route}: expected {expected}, got success: {value:?}"),
+        Err(error) => (route, error),
+    }
+}
+
 #[track_caller]
 fn check_api<T: fmt::Debug>(
     request: &ari_sdk::request::Request,
@@ -120,11 +135,8 @@ fn check_api<T: fmt::Debug>(
     status: u16,
     message: Option<&str>,
 ) -> ari_sdk::Error {
-    let route = format!("{} {}", request.method(), request.path_template());
-    let error = match result {
-        Ok(value) => panic!("{route}: expected HTTP {status} {message:?}, got success: {value:?}"),
-        Err(error) => error,
-    };
+    let expected = format!("HTTP {status} {message:?}");
+    let (route, error) = failure(request, result, &expected);
     match &error {
         ari_sdk::Error::Api {
             status: got_status,
@@ -208,11 +220,7 @@ pub async fn check_refused<T: fmt::Debug>(
     result: ari_sdk::Result<T>,
     parameter: Option<&str>,
 ) -> ari_sdk::Error {
-    let route = format!("{} {}", request.method(), request.path_template());
-    let error = match result {
-        Ok(value) => panic!("{route}: expected a refusal before sending, got success: {value:?}"),
-        Err(error) => error,
-    };
+    let (route, error) = failure(request, result, "a refusal before sending");
     let ari = crate::connect().await;
     let info = ari.get_json("asterisk/info").await;
     let reported = info["system"]["version"]

@@ -19,7 +19,7 @@ pub mod live;
 pub mod proxy;
 pub mod sip;
 
-pub use bounded::{poll_until, within};
+pub use bounded::{first_error, poll_until, within};
 pub use cleanup::Cleanup;
 pub use live::{connect_suite, encode, AppEvents, Scene};
 
@@ -93,6 +93,11 @@ impl Target {
             ),
             Err(err) => panic!("Cannot read the sandbox settings: {err:#}. {HOW_TO_START}"),
         };
+        Self::from_settings(settings, &path)
+    }
+
+    /// The target a sandbox settings file (read from `path`) describes.
+    pub fn from_settings(settings: SandboxSettings, path: &std::path::Path) -> Self {
         Self {
             url: settings.url,
             user: settings.user,
@@ -119,8 +124,38 @@ pub struct Ari {
 ///
 /// Panics with instructions when no Asterisk answers.
 pub async fn connect() -> Ari {
+    connect_to(Target::from_env()).await
+}
+
+/// The environment variable naming the settings file of a second sandbox Asterisk, for the tests that use two
+/// servers at once; `.sandbox/ari-16.json` of the workspace when unset.
+pub const SECOND_SANDBOX_ENV: &str = "ARI_SECOND_SANDBOX_SETTINGS";
+
+/// A second Asterisk besides [`connect`]'s (see [`SECOND_SANDBOX_ENV`]): `cargo xtask asterisk up --asterisk 16`
+/// next to the default sandbox. Panics with what to start when it is not there.
+pub async fn connect_second() -> Ari {
+    let path = std::env::var_os(SECOND_SANDBOX_ENV)
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            xtask::workspace_root()
+                .join(".sandbox")
+                .join(xtask::asterisk::Server::Asterisk16.settings_file())
+        });
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "this test needs a second Asterisk: no settings at {} ({e}); start it with              `cargo xtask asterisk up --asterisk 16` or name its settings file in {SECOND_SANDBOX_ENV}",
+            path.display()
+        )
+    });
+    let settings: SandboxSettings =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()));
+    connect_to(Target::from_settings(settings, &path)).await
+}
+
+/// Checks that `target` answers `GET /asterisk/ping` and returns a connection to it.
+pub async fn connect_to(target: Target) -> Ari {
     bounded::watch_this_test();
-    let target = Target::from_env();
     let http = reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(20))

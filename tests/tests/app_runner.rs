@@ -6,11 +6,12 @@
 //! application (a second runner, on its own client) once the served handler answers. The driver keys the digits
 //! of call `n`, plays music on hold into the call (what the recording hears) and keys `#` until its call ends.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ari_live_tests::app_rig::{call_number, digits_of, Rig, Served, CALLS_LIMIT};
+use ari_live_tests::app_rig::{
+    call_number, digits_of, originate_all, outcomes, Rig, Served, CALLS_LIMIT,
+};
 use ari_live_tests::within;
 use ari_sdk::app::{BoxError, Call, Collect, CollectEnd, Record, RecordEnd};
 use tokio::sync::mpsc;
@@ -80,21 +81,8 @@ async fn fifty_concurrent_calls_each_get_their_own_task_and_a_panicking_one_dist
     });
     rig.registered().await;
 
-    let originate = (0..CALLS).map(|n| rig.originate(n));
-    within(
-        "originating 50 calls",
-        CALLS_LIMIT,
-        futures::future::join_all(originate),
-    )
-    .await;
-    let mut outcomes = BTreeMap::new();
-    within("49 calls' outcomes", CALLS_LIMIT, async {
-        while outcomes.len() < CALLS - 1 {
-            let (n, outcome) = rx.recv().await.expect("the handlers' results");
-            outcomes.insert(n, outcome);
-        }
-    })
-    .await;
+    originate_all("originating 50 calls", (0..CALLS).map(|n| rig.originate(n))).await;
+    let outcomes = outcomes(&mut rx, CALLS - 1, "49 calls' outcomes").await;
     let report = served.stop().await;
     let driver_report = driver.stop().await;
     println!("served: {report:?}\ndriver: {driver_report:?}");

@@ -6,12 +6,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use ari_live_tests::bounded::next_matching;
 use ari_live_tests::proxy::FaultProxy;
 use ari_live_tests::{connect, Ari};
 use ari_sdk::events::{ConnectionState, EventStream, GapEnd, ReconnectPolicy, StreamItem};
 use ari_sdk::{Client, Event};
 use futures::StreamExt as _;
-use tokio::time::Instant;
 
 /// Guards against hangs only.
 const HANG: Duration = Duration::from_secs(30);
@@ -41,32 +41,21 @@ fn proxied_client(ari: &Ari, proxy: &FaultProxy) -> Client {
         .expect("building the proxied client")
 }
 
+/// What each test starts from: the sandbox, a client straight to it, a fault proxy in front of it, a
+/// client through the proxy, and a unique application name (`what`-…).
+async fn rig(what: &str) -> (Ari, Client, FaultProxy, Client, String) {
+    let ari = connect().await;
+    let direct = ari.client();
+    let proxy = FaultProxy::start(upstream(&ari)).await;
+    let proxied = proxied_client(&ari, &proxy);
+    let app = ari.unique(what);
+    (ari, direct, proxy, proxied, app)
+}
+
 fn fast() -> ReconnectPolicy {
     ReconnectPolicy::default()
         .initial_delay(Duration::from_millis(50))
         .max_delay(Duration::from_millis(200))
-}
-
-/// Reads `stream` until an item `want` accepts, within [`HANG`]; names what it saw otherwise.
-async fn until(
-    stream: &mut EventStream,
-    what: &str,
-    mut want: impl FnMut(&StreamItem) -> bool,
-) -> StreamItem {
-    let deadline = Instant::now() + HANG;
-    let mut seen = Vec::new();
-    loop {
-        match tokio::time::timeout_at(deadline, stream.next()).await {
-            Ok(Some(Ok(item))) if want(&item) => return item,
-            Ok(Some(Ok(item))) => seen.push(match &item {
-                StreamItem::Event(e) => e.type_name().to_owned(),
-                other => format!("{other:?}"),
-            }),
-            Ok(Some(Err(e))) => panic!("{what}: stream error {e}; seen {seen:?}"),
-            Ok(None) => panic!("{what}: the stream ended; seen {seen:?}"),
-            Err(_) => panic!("no {what} within {HANG:?}; seen {seen:?}"),
-        }
-    }
 }
 
 async fn wait_state(events: &EventStream, what: &str, want: impl Fn(&ConnectionState) -> bool) {
@@ -90,11 +79,7 @@ async fn originate(ari: &Ari, direct: &Client, id: &str, app: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partition_while_a_channel_hangs_up_and_another_enters_is_resolved_by_the_resync() {
-    let ari = connect().await;
-    let direct = ari.client();
-    let proxy = FaultProxy::start(upstream(&ari)).await;
-    let proxied = proxied_client(&ari, &proxy);
-    let app = ari.unique("cut");
+    let (ari, direct, proxy, proxied, app) = rig("cut").await;
     let mut events = proxied
         .events()
         .app(&app)
@@ -110,9 +95,10 @@ async fn a_partition_while_a_channel_hangs_up_and_another_enters_is_resolved_by_
 
     let mut hung_stream = events.handle().channel(&hung);
     originate(&ari, &direct, &hung, &app).await;
-    until(
+    next_matching(
         &mut hung_stream,
         "StasisStart of the channel to hang up",
+        HANG,
         |i| matches!(i, StreamItem::Event(Event::StasisStart(_))),
     )
     .await;
@@ -157,7 +143,7 @@ async fn a_partition_while_a_channel_hangs_up_and_another_enters_is_resolved_by_
     );
 
     proxy.restore();
-    let resync = match until(&mut events, "the Resync item", |i| {
+    let resync = match next_matching(&mut events, "the Resync item", HANG, |i| {
         matches!(i, StreamItem::Resync(_))
     })
     .await
@@ -177,9 +163,12 @@ async fn a_partition_while_a_channel_hangs_up_and_another_enters_is_resolved_by_
             .any(|e| e.id == hung && e.reason == GapEnd::Gone),
         "the channel hung up during the cut is reported ended: {resync:?}"
     );
-    match until(&mut hung_stream, "EndedInGap of the hung-up channel", |i| {
-        matches!(i, StreamItem::EndedInGap(_))
-    })
+    match next_matching(
+        &mut hung_stream,
+        "EndedInGap of the hung-up channel",
+        HANG,
+        |i| matches!(i, StreamItem::EndedInGap(_)),
+    )
     .await
     {
         StreamItem::EndedInGap(ended) => assert_eq!(ended.id, hung),
@@ -207,9 +196,10 @@ async fn a_partition_while_a_channel_hangs_up_and_another_enters_is_resolved_by_
         .hangup()
         .await
         .unwrap_or_else(|e| panic!("hanging up {entered}: {e}"));
-    until(
+    next_matching(
         &mut entered_stream,
         "StasisEnd of the entered channel",
+        HANG,
         |i| matches!(i, StreamItem::Event(Event::StasisEnd(_))),
     )
     .await;
@@ -219,11 +209,7 @@ async fn a_partition_while_a_channel_hangs_up_and_another_enters_is_resolved_by_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_link_is_found_by_the_ping_deadline_and_a_slow_one_still_delivers_in_order() {
     const PING: Duration = Duration::from_millis(300);
-    let ari = connect().await;
-    let direct = ari.client();
-    let proxy = FaultProxy::start(upstream(&ari)).await;
-    let proxied = proxied_client(&ari, &proxy);
-    let app = ari.unique("stall");
+    let (ari, direct, proxy, proxied, app) = rig("stall").await;
     let mut events = proxied
         .events()
         .app(&app)
@@ -254,7 +240,7 @@ async fn a_stalled_link_is_found_by_the_ping_deadline_and_a_slow_one_still_deliv
         ConnectionState::is_connected,
     )
     .await;
-    until(&mut events, "the Gap item", |i| {
+    next_matching(&mut events, "the Gap item", HANG, |i| {
         matches!(i, StreamItem::Gap(_))
     })
     .await;
@@ -265,12 +251,12 @@ async fn a_stalled_link_is_found_by_the_ping_deadline_and_a_slow_one_still_deliv
     cleanup.channel(&id);
     let mut stream = events.handle().channel(&id);
     originate(&ari, &direct, &id, &app).await;
-    until(&mut stream, "StasisStart over the slow link", |i| {
+    next_matching(&mut stream, "StasisStart over the slow link", HANG, |i| {
         matches!(i, StreamItem::Event(Event::StasisStart(_)))
     })
     .await;
     direct.channel(&id).hangup().await.expect("hang up");
-    until(&mut stream, "StasisEnd over the slow link", |i| {
+    next_matching(&mut stream, "StasisEnd over the slow link", HANG, |i| {
         matches!(i, StreamItem::Event(Event::StasisEnd(_)))
     })
     .await;

@@ -12,6 +12,7 @@ mod isolated {
     use std::collections::BTreeSet;
     use std::time::Duration;
 
+    use ari_live_tests::bounded::{describe, next_matching};
     use ari_live_tests::{connect, Ari};
     use ari_sdk::events::{ConnectionState, EventStream, EventsError, GapEnd, StreamItem};
     use ari_sdk::{Client, Event};
@@ -108,38 +109,6 @@ mod isolated {
         }
     }
 
-    /// Reads `stream` until an item matching `want`, panicking on errors and at the end.
-    async fn next_matching(
-        stream: &mut EventStream,
-        what: &str,
-        mut want: impl FnMut(&StreamItem) -> bool,
-    ) -> StreamItem {
-        let deadline = Instant::now() + HANG;
-        let mut seen = Vec::new();
-        loop {
-            match tokio::time::timeout_at(deadline, stream.next()).await {
-                Ok(Some(Ok(item))) => {
-                    if want(&item) {
-                        return item;
-                    }
-                    seen.push(describe(&item));
-                }
-                Ok(Some(Err(e))) => panic!("stream error while waiting for {what}: {e}"),
-                Ok(None) => panic!("stream ended while waiting for {what}; seen {seen:?}"),
-                Err(_) => panic!("no {what} within {HANG:?}; seen {seen:?}"),
-            }
-        }
-    }
-
-    fn describe(item: &StreamItem) -> String {
-        match item {
-            StreamItem::Event(e) => e.type_name().to_owned(),
-            StreamItem::Gap(g) => format!("Gap({:?})", g.duration()),
-            StreamItem::Lagged { missed } => format!("Lagged({missed})"),
-            other => format!("{other:?}"),
-        }
-    }
-
     fn is_start_of(item: &StreamItem, id: &str) -> bool {
         matches!(item, StreamItem::Event(Event::StasisStart(s)) if s.channel.id == id)
     }
@@ -157,7 +126,7 @@ mod isolated {
             .app(app)
             .await
             .unwrap_or_else(|e| panic!("originate: {e}"));
-        next_matching(events, "StasisStart of a new originate", |i| {
+        next_matching(events, "StasisStart of a new originate", HANG, |i| {
             is_start_of(i, &id)
         })
         .await;
@@ -165,6 +134,7 @@ mod isolated {
         next_matching(
             events,
             "its StasisEnd",
+            HANG,
             |i| matches!(i, StreamItem::Event(Event::StasisEnd(e)) if e.channel.id == id),
         )
         .await;
@@ -216,7 +186,7 @@ mod isolated {
             let (connected_at, _) =
                 wait_state(&mut states, "Connected", ConnectionState::is_connected).await;
             let reconnect = connected_at.saturating_duration_since(port_open);
-            let gap = match next_matching(&mut events, "the Gap item", |i| {
+            let gap = match next_matching(&mut events, "the Gap item", HANG, |i| {
                 matches!(i, StreamItem::Gap(_))
             })
             .await
@@ -321,7 +291,7 @@ mod isolated {
             })
             .collect();
         let resync_reader = tokio::spawn(async move {
-            let item = next_matching(&mut events, "the Resync item", |i| {
+            let item = next_matching(&mut events, "the Resync item", HANG, |i| {
                 matches!(i, StreamItem::Resync(_))
             })
             .await;
@@ -454,7 +424,7 @@ mod isolated {
         drop(thaw);
         let (connected_at, _) =
             wait_state(&mut states, "Connected", ConnectionState::is_connected).await;
-        let gap = match next_matching(&mut events, "the Gap item", |i| {
+        let gap = match next_matching(&mut events, "the Gap item", HANG, |i| {
             matches!(i, StreamItem::Gap(_))
         })
         .await

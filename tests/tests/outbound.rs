@@ -273,7 +273,9 @@ mod outbound {
         )
         .await;
         // The channel is gone: the same typed error over the socket as over HTTP.
-        let err = client.channel(&id).get().await.expect_err("gone");
+        let channel = client.channel(&id);
+        let err =
+            ari_live_tests::first_error("the channel gone after StasisEnd", || channel.get()).await;
         assert!(matches!(err, Error::Api { status: 404, .. }), "{err:?}");
 
         // Removing the configuration makes Asterisk close the connection: the stream ends.
@@ -517,6 +519,136 @@ mod outbound {
             asterisk_after.saturating_sub(asterisk_before) < 4096,
             "Asterisk grew by {} KiB over {MEASURED} refused attempts",
             asterisk_after - asterisk_before
+        );
+    }
+
+    /// What the runner's handler saw on one call.
+    #[derive(Debug)]
+    struct Served {
+        digits: String,
+        application: String,
+        server: String,
+        transport: Transport,
+    }
+
+    /// The application runner on an outbound listener: `calls` calls, each a Local channel whose `;2` half enters
+    /// the outbound application (served by `App::outbound`) and whose `;1` half enters an inbound driver that keys
+    /// the call's digits. The handler answers, collects 3 digits over the socket and hangs up. Checks each call's
+    /// digits, transport and application (`app` or `app:<channel name>`) and the runner's report; returns how many
+    /// connections the calls came on.
+    /// [`runner_on`] with its turn and sandbox, a `kind` connection configured as `id` at `/<id>`; `None` on a
+    /// server without outbound WebSocket (checked there).
+    async fn runner_test(id: &str, kind: &str, calls: usize) -> Option<usize> {
+        let _turn = EXCLUSIVE.lock().await;
+        let sandbox = sandbox().await?;
+        let path = format!("/{id}");
+        let point = Point {
+            id,
+            kind,
+            path: &path,
+            wrong_password: None,
+            extra: "",
+        };
+        Some(runner_on(&sandbox, point, calls).await)
+    }
+
+    async fn runner_on(sandbox: &Sandbox, point: Point<'_>, calls: usize) -> usize {
+        use ari_live_tests::app_rig::{
+            answer_and_collect_three, digits_of, originate_all, outcomes, Rig, Served as Running,
+        };
+        use ari_sdk::app::{App, BoxError, Call};
+
+        let persistent = point.kind == "persistent";
+        let (listener, app) = sandbox
+            .listen(point, |b| b.max_connections(calls + 2))
+            .await;
+        let mut rig = Rig::new("outbound-runner").await;
+        rig.served_app = app.clone();
+        let driver = rig.keying_driver();
+        rig.ari.wait_registered(&[&rig.driver_app]).await;
+        if persistent {
+            // The application exists once Asterisk's connection is up (per call: only during each call).
+            rig.ari.wait_registered(&[&app]).await;
+        }
+        let address = listener.local_addr();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let served = Running::start(
+            App::outbound(listener, &app).max_calls(calls),
+            move |mut call: Call| {
+                let tx = tx.clone();
+                async move {
+                    let (n, digits) = answer_and_collect_three(&mut call).await?;
+                    call.channel.hangup().await?;
+                    let _ = tx.send((
+                        n,
+                        Served {
+                            digits,
+                            application: call.app().to_owned(),
+                            server: call.client.base_url().to_owned(),
+                            transport: call.client.transport(),
+                        },
+                    ));
+                    Ok::<_, BoxError>(())
+                }
+            },
+        );
+        originate_all(
+            "originating the calls",
+            (0..calls).map(|n| rig.originate(n)),
+        )
+        .await;
+        let outcomes = outcomes(&mut rx, calls, "every call's outcome").await;
+        let report = served.stop().await;
+        let driver_report = driver.stop().await;
+        eprintln!("outbound runner on {address}: {report:?}\ndriver: {driver_report:?}");
+        sandbox.unconfigure().await;
+        for (n, outcome) in &outcomes {
+            assert_eq!(outcome.digits, digits_of(*n), "call {n}: {outcome:?}");
+            assert_eq!(outcome.transport, Transport::WebSocket, "call {n}");
+            assert!(
+                outcome.server.starts_with("outbound:127.0.0.1:"),
+                "call {n}: {outcome:?}"
+            );
+            assert!(
+                outcome.application == app || outcome.application.starts_with(&format!("{app}:")),
+                "call {n}: {outcome:?}"
+            );
+        }
+        assert_eq!(
+            (report.calls, report.succeeded),
+            (calls as u64, calls as u64),
+            "{report:?}"
+        );
+        assert_eq!(
+            (
+                report.failed,
+                report.panicked,
+                report.cancelled,
+                report.rejected
+            ),
+            (0, 0, 0, 0),
+            "{report:?}"
+        );
+        assert_eq!(driver_report.calls, calls as u64, "{driver_report:?}");
+        let connections: BTreeSet<&str> = outcomes.values().map(|o| o.server.as_str()).collect();
+        connections.len()
+    }
+
+    #[tokio::test]
+    async fn runner_per_call_serves_ten_calls_each_on_its_own_connection() {
+        let connections = runner_test("ari-sdk-out-rc", "per_call_config", 10).await;
+        assert!(
+            connections.is_none_or(|n| n == 10),
+            "one connection per call"
+        );
+    }
+
+    #[tokio::test]
+    async fn runner_persistent_serves_calls_on_one_connection() {
+        let connections = runner_test("ari-sdk-out-rp", "persistent", 5).await;
+        assert!(
+            connections.is_none_or(|n| n == 1),
+            "every call on the persistent connection"
         );
     }
 }

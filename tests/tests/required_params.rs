@@ -81,40 +81,32 @@ impl Sweep {
     async fn created_channel(&mut self) -> String {
         let id = self.scene.unique("created");
         self.scene.cleanup.channel(&id);
-        let response = self
-            .scene
-            .ari
-            .post(
-                "channels/create",
-                &[
-                    ("endpoint", &self.scene.local("wait")),
-                    ("app", &self.scene.app),
-                    ("channelId", &id),
-                ],
-            )
-            .await;
-        assert!(
-            response.status().is_success(),
-            "creating a channel: {}",
-            response.status()
-        );
+        let endpoint = self.scene.local("wait");
+        let query = [
+            ("endpoint", endpoint.as_str()),
+            ("app", &self.scene.app),
+            ("channelId", &id),
+        ];
+        self.create("a channel", "channels/create", &query).await;
         id
     }
 
     async fn bridge(&mut self) -> String {
         let id = self.scene.unique("bridge");
         self.scene.cleanup.bridge(&id);
-        let response = self
-            .scene
-            .ari
-            .post(&format!("bridges/{}", encode(&id)), &[])
-            .await;
+        let path = format!("bridges/{}", encode(&id));
+        self.create("a bridge", &path, &[]).await;
+        id
+    }
+
+    /// `POST path` with `query`, which must succeed (`what` names what it makes).
+    async fn create(&self, what: &str, path: &str, query: &[(&str, &str)]) {
+        let response = self.scene.ari.post(path, query).await;
         assert!(
             response.status().is_success(),
-            "creating a bridge: {}",
+            "creating {what}: {}",
             response.status()
         );
-        id
     }
 
     /// The value for path parameter `name` of `op`.

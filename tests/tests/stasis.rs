@@ -2,42 +2,68 @@
 
 use std::time::Duration;
 
-use ari_live_tests::{connect, expect_json, poll_until, until_dtmf_echoed, EVENT_TIMEOUT};
+use ari_live_tests::{
+    connect, expect_json, poll_until, until_dtmf_echoed, Ari, Cleanup, Events, EVENT_TIMEOUT,
+};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
+
+/// The sandbox, a unique application `what`-…, its event socket (raw, over plain HTTP) and a cleanup guard.
+async fn stage(what: &str) -> (Ari, String, Events, Cleanup) {
+    let ari = connect().await;
+    let app = ari.unique(what);
+    let events = ari.events(&[&app]).await;
+    let cleanup = ari.cleanup();
+    (ari, app, events, cleanup)
+}
+
+/// `POST /channels` over plain HTTP: originates `Local/{exten}@` the sandbox's context with the further
+/// `query` parameters (and the JSON `body`, if any); the new channel (status 200 asserted).
+async fn originate(ari: &Ari, exten: &str, query: &[(&str, &str)], body: Option<&Value>) -> Value {
+    let endpoint = format!("Local/{exten}@{}", ari.target.context);
+    let mut all = vec![("endpoint", endpoint.as_str())];
+    all.extend_from_slice(query);
+    let response = match body {
+        Some(body) => ari.post_json("channels", &all, body).await,
+        None => ari.post("channels", &all).await,
+    };
+    expect_json(response, 200, &format!("POST /channels {all:?}")).await
+}
+
+/// The `StasisStart` of channel `id`, within [`EVENT_TIMEOUT`].
+async fn stasis_start(events: &mut Events, id: &str) -> Value {
+    events
+        .wait_for("StasisStart", EVENT_TIMEOUT, |e| e["channel"]["id"] == id)
+        .await
+}
+
+/// `DELETE /channels/{id}` over plain HTTP (204 asserted); the channel's `StasisEnd`, within [`EVENT_TIMEOUT`].
+async fn hang_up(ari: &Ari, events: &mut Events, id: &str) -> Value {
+    let response = ari.delete(&format!("channels/{id}")).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    events
+        .wait_for("StasisEnd", EVENT_TIMEOUT, |e| e["channel"]["id"] == id)
+        .await
+}
 
 #[tokio::test]
 async fn originate_into_stasis_then_hang_up() {
-    let ari = connect().await;
-    let app = ari.unique("originate");
-    let mut events = ari.events(&[&app]).await;
-    let mut cleanup = ari.cleanup();
+    let (ari, app, mut events, mut cleanup) = stage("originate").await;
     let id = ari.unique("chan");
     let other = ari.unique("chan2");
     cleanup.channel(&id);
     cleanup.channel(&other);
 
-    let endpoint = format!("Local/wait@{}", ari.target.context);
-    let response = ari
-        .post(
-            "channels",
-            &[
-                ("endpoint", endpoint.as_str()),
-                ("app", app.as_str()),
-                ("appArgs", "first,second"),
-                ("channelId", id.as_str()),
-                ("otherChannelId", other.as_str()),
-            ],
-        )
-        .await;
-    let channel = expect_json(response, 200, "POST /channels").await;
+    let query = [
+        ("app", app.as_str()),
+        ("appArgs", "first,second"),
+        ("channelId", id.as_str()),
+        ("otherChannelId", other.as_str()),
+    ];
+    let channel = originate(&ari, "wait", &query, None).await;
     assert_eq!(channel["id"], id.as_str());
 
-    let start = events
-        .wait_for("StasisStart", EVENT_TIMEOUT, |e| {
-            e["channel"]["id"] == id.as_str()
-        })
-        .await;
+    let start = stasis_start(&mut events, &id).await;
     assert_eq!(start["application"], app.as_str());
     assert_eq!(start["args"], json!(["first", "second"]));
     assert_eq!(start["channel"]["state"], "Up");
@@ -46,13 +72,7 @@ async fn originate_into_stasis_then_hang_up() {
     let listed = ari.get_json(&format!("channels/{id}")).await;
     assert_eq!(listed["id"], id.as_str());
 
-    let response = ari.delete(&format!("channels/{id}")).await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let end = events
-        .wait_for("StasisEnd", EVENT_TIMEOUT, |e| {
-            e["channel"]["id"] == id.as_str()
-        })
-        .await;
+    let end = hang_up(&ari, &mut events, &id).await;
     assert_eq!(end["application"], app.as_str());
 
     // Asterisk sends StasisEnd before it destroys the channel: the GET may still find it for a
@@ -82,29 +102,18 @@ async fn dialplan_enters_stasis_by_variable_and_by_extension() {
     let mut events = ari.events(&[&by_variable, &by_extension]).await;
     let mut cleanup = ari.cleanup();
     let context = ari.target.context.clone();
-    let endpoint = format!("Local/wait@{context}");
 
     // `stasis`: the application comes from the channel variable ARI_APP.
     let id = ari.unique("var");
     cleanup.channel(&id);
-    let response = ari
-        .post_json(
-            "channels",
-            &[
-                ("endpoint", endpoint.as_str()),
-                ("context", context.as_str()),
-                ("extension", "stasis"),
-                ("channelId", id.as_str()),
-            ],
-            &json!({"variables": {"ARI_APP": by_variable, "ARI_ARGS": "x"}}),
-        )
-        .await;
-    expect_json(response, 200, "POST /channels (stasis)").await;
-    let start = events
-        .wait_for("StasisStart", EVENT_TIMEOUT, |e| {
-            e["channel"]["id"] == id.as_str()
-        })
-        .await;
+    let query = [
+        ("context", context.as_str()),
+        ("extension", "stasis"),
+        ("channelId", id.as_str()),
+    ];
+    let variables = json!({"variables": {"ARI_APP": by_variable, "ARI_ARGS": "x"}});
+    originate(&ari, "wait", &query, Some(&variables)).await;
+    let start = stasis_start(&mut events, &id).await;
     assert_eq!(start["application"], by_variable.as_str());
     assert_eq!(start["args"], json!(["x"]));
 
@@ -112,62 +121,29 @@ async fn dialplan_enters_stasis_by_variable_and_by_extension() {
     let id2 = ari.unique("exten");
     cleanup.channel(&id2);
     let extension = format!("stasis-{by_extension}");
-    let response = ari
-        .post(
-            "channels",
-            &[
-                ("endpoint", endpoint.as_str()),
-                ("context", context.as_str()),
-                ("extension", extension.as_str()),
-                ("channelId", id2.as_str()),
-            ],
-        )
-        .await;
-    expect_json(response, 200, "POST /channels (stasis-<app>)").await;
-    let start = events
-        .wait_for("StasisStart", EVENT_TIMEOUT, |e| {
-            e["channel"]["id"] == id2.as_str()
-        })
-        .await;
+    let query = [
+        ("context", context.as_str()),
+        ("extension", extension.as_str()),
+        ("channelId", id2.as_str()),
+    ];
+    originate(&ari, "wait", &query, None).await;
+    let start = stasis_start(&mut events, &id2).await;
     assert_eq!(start["application"], by_extension.as_str());
 
     for channel in [&id, &id2] {
-        let response = ari.delete(&format!("channels/{channel}")).await;
-        assert_eq!(response.status(), StatusCode::NO_CONTENT);
-        events
-            .wait_for("StasisEnd", EVENT_TIMEOUT, |e| {
-                e["channel"]["id"] == channel.as_str()
-            })
-            .await;
+        hang_up(&ari, &mut events, channel).await;
     }
     events.close().await;
 }
 
 #[tokio::test]
 async fn echo_extension_sends_dtmf_back() {
-    let ari = connect().await;
-    let app = ari.unique("echo");
-    let mut events = ari.events(&[&app]).await;
-    let mut cleanup = ari.cleanup();
+    let (ari, app, mut events, mut cleanup) = stage("echo").await;
     let id = ari.unique("echochan");
     cleanup.channel(&id);
-    let endpoint = format!("Local/echo@{}", ari.target.context);
-    let response = ari
-        .post(
-            "channels",
-            &[
-                ("endpoint", endpoint.as_str()),
-                ("app", app.as_str()),
-                ("channelId", id.as_str()),
-            ],
-        )
-        .await;
-    expect_json(response, 200, "POST /channels (echo)").await;
-    events
-        .wait_for("StasisStart", EVENT_TIMEOUT, |e| {
-            e["channel"]["id"] == id.as_str()
-        })
-        .await;
+    let query = [("app", app.as_str()), ("channelId", id.as_str())];
+    originate(&ari, "echo", &query, None).await;
+    stasis_start(&mut events, &id).await;
 
     // The far end plays hello-world first (it does not listen meanwhile), then echoes: send the
     // digit until it comes back, a bounded number of times.
@@ -188,12 +164,6 @@ async fn echo_extension_sends_dtmf_back() {
     .await;
     assert_eq!(echoed["digit"], "7");
 
-    let response = ari.delete(&format!("channels/{id}")).await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    events
-        .wait_for("StasisEnd", EVENT_TIMEOUT, |e| {
-            e["channel"]["id"] == id.as_str()
-        })
-        .await;
+    hang_up(&ari, &mut events, &id).await;
     events.close().await;
 }

@@ -136,6 +136,9 @@ fn steps() -> Vec<Step> {
         Step::cargo("fmt", &["fmt", "--all", "--check"]),
         Step::cargo("clippy", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
         Step::cargo("offline tests", &["test", "--workspace", "--exclude", "ari-live-tests"]),
+        Step::cargo("clippy (testkit)", &["clippy", "-p", "ari-sdk", "--features", "testkit", "--all-targets", "--", "-D", "warnings"]),
+        Step::cargo("testkit (fake Asterisk, example apps)", &["test", "-p", "ari-sdk", "--features", "testkit", "--test", "testkit", "--test", "example_apps"]),
+        Step::cargo("testkit README (its IVR test)", &["test", "-p", "ari-sdk", "--features", "testkit", "--doc", "testkit"]),
         Step::cargo("contract coverage", &["test", "-p", "ari-sdk", "--lib", "generated::contract::coverage_of_every_operation", "--", "--exact", "--nocapture"]),
         Step::cargo("docs", &["doc", "-p", "ari-sdk", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
         Step::xtask("native-tls", &["native-tls"]),
@@ -162,7 +165,7 @@ fn live_steps(server: Server) -> Vec<Step> {
     let mut steps = vec![
         with(Step::xtask(format!("asterisk up ({v})"), &["asterisk", "up"])),
         with(Step::xtask(format!("live coverage reset ({v})"), &["live-coverage", "--reset"])),
-        with(Step::cargo(format!("live tests ({v})"), &["test", "-p", "ari-live-tests", "--", "--test-threads=4", "--show-output", "--skip", "isolated::", "--skip", "the_ivr_example_", "--skip", "asterisk_demands_exactly_"])).without_env(TARGET_ENV).sandbox_log_on_failure(),
+        with(Step::cargo(format!("live tests ({v})"), &["test", "-p", "ari-live-tests", "--", "--test-threads=4", "--show-output", "--skip", "isolated::", "--skip", "the_ivr_example_", "--skip", "asterisk_demands_exactly_", "--skip", "one_runner_two_asterisks"])).without_env(TARGET_ENV).sandbox_log_on_failure(),
         with(Step::cargo(format!("live isolated tests ({v})"), &["test", "-p", "ari-live-tests", "--test", "isolated", "--", "--test-threads=1", "--show-output"])).without_env(TARGET_ENV).sandbox_log_on_failure(),
     ];
     if server == Server::default() {
@@ -176,6 +179,12 @@ fn live_steps(server: Server) -> Vec<Step> {
         steps.push(with(Step::cargo(format!("ivr example: live, key 1, key 2, no key ({v})"), &["test", "-p", "ari-live-tests", "--test", "ivr_example", "--", "--nocapture"])).without_env(TARGET_ENV).sandbox_log_on_failure());
         steps.push(with(Step::cargo(format!("live tests (REST over WebSocket, {v})"), &["test", "-p", "ari-live-tests", "--test", "operations", "--", "--test-threads=4", "--show-output"])).env(coverage_env, &websocket_coverage).env("ARI_TRANSPORT", "websocket").without_env(TARGET_ENV).sandbox_log_on_failure());
         steps.push(with(Step::xtask(format!("live coverage ({v})"), &["live-coverage", "--websocket"])));
+        // One application runner on two Asterisks at once: the other sandbox comes up beside this one (its own
+        // live steps follow, and stop it).
+        let other = Server::ALL.into_iter().find(|s| *s != server).unwrap_or(server);
+        let other_settings = crate::workspace_root().join(".sandbox").join(other.settings_file());
+        steps.push(Step::xtask(format!("asterisk up ({}, beside {v})", other.name()), &["asterisk", "up"]).env(SERVER_ENV, other.name()).env(xtask::settings::SETTINGS_ENV, &other_settings));
+        steps.push(with(Step::cargo(format!("live: one runner, two Asterisks ({v} + {})", other.name()), &["test", "-p", "ari-live-tests", "--test", "two_servers", "--", "--nocapture"])).env("ARI_SECOND_SANDBOX_SETTINGS", &other_settings).without_env(TARGET_ENV).sandbox_log_on_failure());
         steps.push(with(Step::xtask("demo", &["demo"])).without_env(TARGET_ENV));
         steps.push(with(Step::xtask("demo (REST over WebSocket)", &["demo", "--transport", "websocket"])).without_env(TARGET_ENV));
         steps.push(with(Step::xtask("demo (outbound WebSocket)", &["demo", "--outbound"])).without_env(TARGET_ENV));

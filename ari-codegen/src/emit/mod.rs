@@ -118,69 +118,31 @@ pub fn generate(api: &Api) -> Result<Vec<GeneratedFile>, EmitError> {
 pub fn modules(api: &Api) -> Result<Vec<Module>, EmitError> {
     let cx = Cx::new(api);
     let plan = ops_plan::plan(&cx)?;
-    // (name, doc, tokens, test-only)
-    let children: Vec<(&'static str, &'static str, TokenStream, bool)> = vec![
-        (
-            "availability",
-            "Which Asterisk versions serve each operation and parameter (for the capability check).",
-            availability::emit(&cx)?,
-            false,
-        ),
-        (
-            "contract",
-            "Test-only: the offline contract test of every REST operation.",
-            contract::emit(&cx, &plan)?,
-            true,
-        ),
-        (
-            "enums",
-            "Every value list of the specs as an open enum.",
-            enums::emit(&cx)?,
-            false,
-        ),
-        (
-            "events",
-            "The typed event stream: `Event` and one struct per message type.",
-            events::emit(&cx)?,
-            false,
-        ),
-        (
-            "handles",
-            "Resource accessors and object handles: the `Client` methods that reach every operation.",
-            operations::emit_handles(&cx, &plan)?,
-            false,
-        ),
-        (
-            "models",
-            "Every model of the specs (except the event hierarchy).",
-            models::emit(&cx)?,
-            false,
-        ),
+    // (name, tokens, test-only). Each module documents itself (its `//!` text): the root adds no
+    // second doc comment to its `mod` line.
+    let children: Vec<(&'static str, TokenStream, bool)> = vec![
+        ("availability", availability::emit(&cx)?, false),
+        ("contract", contract::emit(&cx, &plan)?, true),
+        ("enums", enums::emit(&cx)?, false),
+        ("events", events::emit(&cx)?, false),
+        ("handles", operations::emit_handles(&cx, &plan)?, false),
+        ("models", models::emit(&cx)?, false),
         (
             "operations",
-            "One builder per REST operation, in one module per resource.",
             operations::emit_operations(&cx, &plan)?,
             false,
         ),
-        (
-            "responses",
-            "Test-only: each operation's declared JSON response type, by method and path template.",
-            responses::emit(&cx)?,
-            true,
-        ),
+        ("responses", responses::emit(&cx)?, true),
     ];
-    let decls = children.iter().map(|(name, doc, _, test_only)| {
+    let decls = children.iter().map(|(name, _, test_only)| {
         let ident = Ident::new(name, Span::call_site());
-        let doc = format!(" {doc}");
         if *test_only {
             quote! {
-                #[doc = #doc]
                 #[cfg(test)]
                 pub(crate) mod #ident;
             }
         } else {
             quote! {
-                #[doc = #doc]
                 pub mod #ident;
             }
         }
@@ -196,7 +158,7 @@ pub fn modules(api: &Api) -> Result<Vec<Module>, EmitError> {
     out.extend(
         children
             .into_iter()
-            .map(|(name, _, tokens, _)| Module { name, tokens }),
+            .map(|(name, tokens, _)| Module { name, tokens }),
     );
     Ok(out)
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod known;
+pub mod named;
 pub mod rewrite;
 
 use std::collections::BTreeMap;

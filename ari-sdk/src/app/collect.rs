@@ -181,9 +181,10 @@ impl Input<'_> {
     }
 }
 
-/// Stops a playback, bounded by [`UNDO_TIMEOUT`]; one that already ended is fine.
+/// Stops a playback, bounded by [`UNDO_TIMEOUT`]; one that already ended is fine, one that has only just started
+/// is stopped once it can be ([`PlaybackHandle::stop_started`](crate::PlaybackHandle::stop_started)).
 pub(crate) async fn stop_playback(playback: &crate::PlaybackHandle) {
-    let _ = tokio::time::timeout(UNDO_TIMEOUT, playback.stop().send()).await;
+    let _ = tokio::time::timeout(UNDO_TIMEOUT, playback.stop_started(UNDO_TIMEOUT)).await;
 }
 
 /// Plays the prompts of `spec` (if any) and collects digits from `events`, the channel's own stream (for a call

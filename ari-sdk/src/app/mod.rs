@@ -41,6 +41,9 @@
 //!   handler sends is logged inside it.
 //! * **Several servers**: [`App::server`] adds another Asterisk; each call's handles talk to the server the call
 //!   is on (they hold that server's [`Client`](crate::Client)).
+//! * **Outbound WebSocket**: [`App::outbound`] (or [`App::listener`]) serves the connections Asterisk opens to
+//!   an [`outbound::Listener`](crate::outbound::Listener), persistent ones (many calls each) and per-call ones
+//!   (one connection is one call) alike; each call's handles talk over the connection it came on.
 //! * **Scaling out**: with [`App::claim_broadcasts`], the runner claims channels offered by `StasisBroadcast`
 //!   (`CallBroadcast`, `POST /events/claim`; first claim wins), so several instances share one Asterisk's calls.
 //!

@@ -18,6 +18,7 @@ use crate::enums::HangupReason;
 use crate::event_types::StasisStart;
 use crate::events::{EventStream, EventsError, EventsHandle, StreamItem};
 use crate::flows::{Incoming, IncomingCalls, UNDO_TIMEOUT};
+use crate::outbound::{Connection, Listener};
 use crate::{ChannelHandle, Client, Event};
 
 /// The tracing target of the runner's own log lines.
@@ -277,6 +278,7 @@ type Handler =
 pub struct App {
     name: String,
     servers: Vec<Client>,
+    listeners: Vec<Listener>,
     max_calls: usize,
     on_error: OnError,
     linger: Duration,
@@ -297,6 +299,14 @@ impl fmt::Debug for App {
                     .map(Client::base_url)
                     .collect::<Vec<_>>(),
             )
+            .field(
+                "listeners",
+                &self
+                    .listeners
+                    .iter()
+                    .map(Listener::local_addr)
+                    .collect::<Vec<_>>(),
+            )
             .field("max_calls", &self.max_calls)
             .field("on_error", &self.on_error)
             .field("linger", &self.linger)
@@ -313,8 +323,55 @@ impl App {
     /// one for `name` when served, and closes it when done.
     pub fn new(client: Client, name: impl Into<String>) -> App {
         App {
-            name: name.into(),
             servers: vec![client],
+            ..App::outbound_only(name.into())
+        }
+    }
+
+    /// An application served on the outbound WebSocket connections Asterisk opens to `listener` (see
+    /// [`outbound`](crate::outbound)); `name` is the application configured in Asterisk's `outbound_websocket`
+    /// section.
+    ///
+    /// Both connection types are served: a `persistent` connection carries many calls, each in its own task as
+    /// on an inbound connection; a `per_call_config` connection carries one call (its application is
+    /// `<name>:<channel name>`), and Asterisk closes it after the call. Each call's handles talk over the
+    /// connection it arrived on. More listeners or inbound servers: [`listener`](Self::listener),
+    /// [`server`](Self::server).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ari_sdk::app::{App, BoxError};
+    /// use ari_sdk::outbound::Listener;
+    ///
+    /// let listener = Listener::builder("127.0.0.1:8765").basic_auth("asterisk", "secret").bind().await?;
+    /// let report = App::outbound(listener, "per-call-app")
+    ///     .serve(|call| async move {
+    ///         call.channel.answer().await?;
+    ///         call.channel.hangup().await?;
+    ///         Ok::<_, BoxError>(())
+    ///     })
+    ///     .await?;
+    /// println!("served {} calls", report.calls);
+    /// # Ok(()) }
+    /// ```
+    pub fn outbound(listener: Listener, name: impl Into<String>) -> App {
+        App::outbound_only(name.into()).listener(listener)
+    }
+
+    /// Serves the outbound WebSocket connections Asterisk opens to `listener` as well (see
+    /// [`outbound`](Self::outbound)).
+    pub fn listener(mut self, listener: Listener) -> Self {
+        // From now on, connections subscribe the runner's streams before their first event.
+        listener.prepare_calls();
+        self.listeners.push(listener);
+        self
+    }
+
+    fn outbound_only(name: String) -> App {
+        App {
+            name,
+            servers: Vec::new(),
+            listeners: Vec::new(),
             max_calls: 1000,
             on_error: OnError::default(),
             linger: Duration::from_secs(5),
@@ -391,7 +448,11 @@ impl App {
     /// # Errors
     ///
     /// As [`serve`](Self::serve).
-    pub async fn serve_until<H, Fut, S>(self, handler: H, signal: S) -> Result<Report, EventsError>
+    pub async fn serve_until<H, Fut, S>(
+        mut self,
+        handler: H,
+        signal: S,
+    ) -> Result<Report, EventsError>
     where
         H: Fn(Call) -> Fut + Send + Sync + 'static,
         Fut: Future + Send + 'static,
@@ -400,8 +461,13 @@ impl App {
     {
         let mut servers = Vec::with_capacity(self.servers.len());
         for client in &self.servers {
-            servers.push(ServerConn::open(client.clone(), &self.name).await?);
+            let mut server = ServerConn::open(client.clone(), &self.name).await?;
+            // Right after connecting, not in the dispatcher's task: the application is registered now, and a
+            // call originated by someone who saw it must find the subscriptions in place.
+            server.prepared = Some(subscribe(&server.client, &server.handle, self.claim)?);
+            servers.push(server);
         }
+        let listeners = std::mem::take(&mut self.listeners);
         let shared = self.shared(handler);
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut dispatchers = tokio::task::JoinSet::new();
@@ -410,6 +476,13 @@ impl App {
                 Arc::clone(&shared),
                 server,
                 self.claim,
+                stop_rx.clone(),
+            ));
+        }
+        for listener in listeners {
+            dispatchers.spawn(serve_listener(
+                Arc::clone(&shared),
+                listener,
                 stop_rx.clone(),
             ));
         }
@@ -575,12 +648,53 @@ impl Shared {
     }
 }
 
+/// Takes the connections of an outbound listener until `stop`, each served like a server of its own; returns
+/// why it stopped (the listener's end stops the application).
+async fn serve_listener(
+    shared: Arc<Shared>,
+    mut listener: Listener,
+    mut stop: watch::Receiver<bool>,
+) -> Stopped {
+    let address = listener.local_addr();
+    let each = stop.clone();
+    let mut connections = tokio::task::JoinSet::new();
+    let stopped = loop {
+        tokio::select! {
+            biased;
+            _ = stop.wait_for(|s| *s) => break Stopped::Shutdown,
+            accepted = listener.accept() => match accepted {
+                Some(connection) => {
+                    connections.spawn(dispatch(
+                        Arc::clone(&shared),
+                        ServerConn::outbound(connection),
+                        false,
+                        each.clone(),
+                    ));
+                }
+                None => break Stopped::ConnectionClosed {
+                    server: format!("outbound listener {address}"),
+                    error: Some("the listener stopped accepting".to_owned()),
+                },
+            },
+            // A connection's end (a per-call connection after its call) is no reason to stop.
+            Some(_) = connections.join_next() => {}
+        }
+    };
+    // Each connection's dispatcher stops with `stop` (after the drain) or when Asterisk closes it.
+    while connections.join_next().await.is_some() {}
+    stopped
+}
+
 /// One server: its client and its event connection.
 struct ServerConn {
     client: Client,
     handle: EventsHandle<Event>,
     /// Whether the runner opened the connection itself (and closes it at the end).
     owned: bool,
+    /// Subscriptions made before the connection's first event (outbound connections).
+    prepared: Option<Subscriptions>,
+    /// An outbound connection: when it ends, its calls have left (their handles talked over it).
+    outbound: bool,
 }
 
 impl ServerConn {
@@ -591,6 +705,8 @@ impl ServerConn {
                 client,
                 handle,
                 owned: false,
+                prepared: None,
+                outbound: false,
             }),
             Err(EventsError::NoConnection) => {
                 let stream = client.events().app(name).connect().await?;
@@ -599,9 +715,30 @@ impl ServerConn {
                     client,
                     handle,
                     owned: true,
+                    prepared: None,
+                    outbound: false,
                 })
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// A connection accepted by an outbound listener (Asterisk closes it; the runner does not).
+    fn outbound(mut connection: Connection) -> ServerConn {
+        let prepared = connection.take_prepared().map(|p| Subscriptions {
+            ends: p.ends,
+            incoming: p.incoming,
+            broadcasts: None,
+        });
+        // The stream of all events is not needed: the client and the handle keep the connection.
+        let (client, events) = connection.into_parts();
+        let handle = events.handle().clone();
+        ServerConn {
+            client,
+            handle,
+            owned: false,
+            prepared,
+            outbound: true,
         }
     }
 }
@@ -641,8 +778,14 @@ async fn dispatch(
         client,
         handle,
         owned,
+        prepared,
+        outbound,
     } = server;
-    let stopped = match subscribe(&client, &handle, claim) {
+    let subs = match prepared {
+        Some(subs) => Ok(subs),
+        None => subscribe(&client, &handle, claim),
+    };
+    let stopped = match subs {
         Ok(subs) => {
             Dispatcher {
                 shared,
@@ -650,6 +793,7 @@ async fn dispatch(
                 own: OwnChannels::default(),
                 left: HashMap::new(),
                 done: mpsc::unbounded_channel(),
+                outbound,
             }
             .run(subs, &mut stop)
             .await
@@ -679,6 +823,8 @@ struct Dispatcher {
         mpsc::UnboundedSender<Finished>,
         mpsc::UnboundedReceiver<Finished>,
     ),
+    /// An outbound connection: its end is expected (per-call) and means its calls have left.
+    outbound: bool,
 }
 
 impl Dispatcher {
@@ -705,9 +851,17 @@ impl Dispatcher {
                 _ = stop.wait_for(|s| *s) => return Stopped::Shutdown,
                 item = subs.incoming.next() => match item {
                     None => {
-                        // Let the other servers' calls and this one's drain; the caller stops us.
                         let stopped = Stopped::ConnectionClosed { server: base, error: last_error };
-                        tracing::warn!(target: TARGET, reason = ?stopped, "event connection ended");
+                        if self.outbound {
+                            // Its calls' handles talked over it: they have left (their linger starts).
+                            tracing::debug!(target: TARGET, reason = ?stopped, "outbound connection ended");
+                            for (_, (_, left)) in self.left.drain() {
+                                let _ = left.send(());
+                            }
+                        } else {
+                            // Let the other servers' calls and this one's drain; the caller stops us.
+                            tracing::warn!(target: TARGET, reason = ?stopped, "event connection ended");
+                        }
                         return stopped;
                     }
                     Some(Err(e)) => {

@@ -39,19 +39,25 @@ pub(crate) async fn connect<E: EventPayload>(
 ) -> Result<EventStream<E>, EventsError> {
     ensure_runtime()?;
     let ws = handshake(&settings).await?;
-    let (_, stream) = spawn(Some(ws), settings, ConnectionState::Connected, true);
-    stream.ok_or_else(|| EventsError::InvalidConfig("internal: no stream".to_owned()))
+    let (_, stream) = spawn(Some(ws), settings, ConnectionState::Connected, |h| {
+        h.subscribe()
+    });
+    Ok(stream)
 }
 
 /// Spawns the task for a connection accepted by the outbound listener, already upgraded: it is never redialled,
-/// and its streams end when it is lost. The registered stream of all events is returned with the handle.
-pub(crate) fn adopt<E: EventPayload>(
+/// and its streams end when it is lost. The registered stream of all events is returned with the handle, and
+/// what `prepare` made of the handle before the first event was read (the subscriptions of the application
+/// runner, which must not miss a call's `StasisStart`).
+pub(crate) fn adopt<E: EventPayload, T>(
     ws: Ws,
     settings: Settings,
-) -> (EventsHandle<E>, EventStream<E>) {
-    let (handle, stream) = spawn(Some(ws), settings, ConnectionState::Connected, true);
-    let stream = stream.unwrap_or_else(|| handle.subscribe());
-    (handle, stream)
+    prepare: impl FnOnce(&EventsHandle<E>) -> T,
+) -> (EventsHandle<E>, EventStream<E>, T) {
+    let (handle, (stream, prepared)) = spawn(Some(ws), settings, ConnectionState::Connected, |h| {
+        (h.subscribe(), prepare(h))
+    });
+    (handle, stream, prepared)
 }
 
 /// Spawns the task, which makes the first connection in the background.
@@ -61,7 +67,7 @@ pub(crate) fn start<E: EventPayload>(settings: Settings) -> Result<EventsHandle<
         attempt: 1,
         last_error: None,
     };
-    Ok(spawn(None, settings, initial, false).0)
+    Ok(spawn(None, settings, initial, |_| ()).0)
 }
 
 fn ensure_runtime() -> Result<(), EventsError> {
@@ -72,13 +78,14 @@ fn ensure_runtime() -> Result<(), EventsError> {
         })
 }
 
-/// Spawns the connection task; with `subscribe`, a stream of all events is registered before it starts reading.
-fn spawn<E: EventPayload>(
+/// Spawns the connection task; `prepare` registers what must see every event (a stream of all events, …) before
+/// it starts reading.
+fn spawn<E: EventPayload, T>(
     ws: Option<Ws>,
     settings: Settings,
     initial: ConnectionState,
-    subscribe: bool,
-) -> (EventsHandle<E>, Option<EventStream<E>>) {
+    prepare: impl FnOnce(&EventsHandle<E>) -> T,
+) -> (EventsHandle<E>, T) {
     let mut hub = Hub::with_apps(settings.capacity, settings.apps.clone());
     if settings.resync.is_some() {
         hub = hub.tracking_objects();
@@ -95,14 +102,14 @@ fn spawn<E: EventPayload>(
         }),
         state: state_rx,
     };
-    let stream = subscribe.then(|| handle.subscribe());
+    let prepared = prepare(&handle);
     let end = EndGuard {
         hub,
         state: state_tx,
         armed: true,
     };
     tokio::spawn(supervise(ws, settings, end, cmd_rx, rest_rx));
-    (handle, stream)
+    (handle, prepared)
 }
 
 /// How many answers of 401 or 403 in a row end the connection: credentials that are refused (a wrong password, a

@@ -418,6 +418,16 @@ impl EventPayload for RawEvent {
     }
 }
 
+/// The events of a call flow recorded from Asterisk 22.10.1 (`../shared/fixtures`), one JSON text a line.
+#[cfg(test)]
+pub(crate) fn recorded_events() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/fixtures/asterisk-22.10.1/events.jsonl"
+    );
+    std::fs::read_to_string(path).expect("shared fixtures beside the repository")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -498,11 +508,7 @@ mod tests {
 
     #[test]
     fn every_fixture_line_decodes_as_raw_event() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/asterisk-22.10.1/events.jsonl"
-        );
-        let text = std::fs::read_to_string(path).expect("shared fixtures beside the repository");
+        let text = recorded_events();
         let mut n = 0;
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let e = RawEvent::decode(line).unwrap();

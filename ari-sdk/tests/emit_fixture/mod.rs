@@ -2,21 +2,13 @@
 // Do not edit: change ari-codegen and rerun `cargo xtask codegen`.
 
 //! Code generated from Asterisk's ARI specs. Do not edit: run `cargo xtask codegen`.
-/// Which Asterisk versions serve each operation and parameter (for the capability check).
 pub mod availability;
-/// Test-only: the offline contract test of every REST operation.
 #[cfg(test)]
 pub(crate) mod contract;
-/// Every value list of the specs as an open enum.
 pub mod enums;
-/// The typed event stream: `Event` and one struct per message type.
 pub mod events;
-/// Resource accessors and object handles: the `Client` methods that reach every operation.
 pub mod handles;
-/// Every model of the specs (except the event hierarchy).
 pub mod models;
-/// One builder per REST operation, in one module per resource.
 pub mod operations;
-/// Test-only: each operation's declared JSON response type, by method and path template.
 #[cfg(test)]
 pub(crate) mod responses;

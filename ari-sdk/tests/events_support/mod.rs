@@ -169,19 +169,11 @@ pub struct WssServer {
 /// each and keeping it open until the client closes it.
 #[allow(dead_code, reason = "used by the TLS tests of some test crates only")]
 pub async fn wss_server(connections: usize, first: &str) -> WssServer {
-    use tokio_rustls::rustls;
-
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let pem = certified.cert.pem().into_bytes();
-    let cert = certified.cert.der().clone();
-    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let server_config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.clone()], key.into())
-        .unwrap();
+    let SelfSigned {
+        pem,
+        cert,
+        server_config,
+    } = self_signed();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -213,4 +205,84 @@ pub async fn wss_server(connections: usize, first: &str) -> WssServer {
         cert,
         task,
     }
+}
+
+/// A throwaway self-signed certificate for `localhost` and a rustls server configuration serving it.
+pub struct SelfSigned {
+    /// The certificate, PEM.
+    pub pem: Vec<u8>,
+    /// The certificate, DER.
+    pub cert: tokio_rustls::rustls::pki_types::CertificateDer<'static>,
+    /// A server configuration with that certificate and no client authentication.
+    pub server_config: tokio_rustls::rustls::ServerConfig,
+}
+
+/// A new [`SelfSigned`] certificate and server configuration.
+pub fn self_signed() -> SelfSigned {
+    use tokio_rustls::rustls;
+
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let pem = certified.cert.pem().into_bytes();
+    let cert = certified.cert.der().clone();
+    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server_config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key.into())
+        .unwrap();
+    SelfSigned {
+        pem,
+        cert,
+        server_config,
+    }
+}
+
+/// A rustls client configuration that trusts exactly `cert` (a test server's self-signed certificate).
+#[allow(dead_code, reason = "used by the TLS tests of some test crates only")]
+pub fn trusting(
+    cert: tokio_rustls::rustls::pki_types::CertificateDer<'static>,
+) -> tokio_rustls::rustls::ClientConfig {
+    use tokio_rustls::rustls;
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert).unwrap();
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
+/// Asserts that `pending` (the next item of a stream, the next connection, …) does not complete
+/// within `quiet`; `what` says what must not happen.
+#[allow(dead_code, reason = "not every test crate waits for silence")]
+pub async fn assert_quiet(quiet: Duration, pending: impl std::future::IntoFuture, what: &str) {
+    assert!(
+        tokio::time::timeout(quiet, pending).await.is_err(),
+        "{what}"
+    );
+}
+
+/// What the spawned `task` returned; it must end within `limit` and not panic.
+#[allow(dead_code, reason = "not every test crate spawns its calls")]
+pub async fn joined<T>(limit: Duration, task: JoinHandle<T>) -> T {
+    tokio::time::timeout(limit, task)
+        .await
+        .expect("the task did not end in time")
+        .expect("the task panicked")
+}
+
+/// A connection of `probe-app` to `server`, with the default settings.
+#[allow(dead_code, reason = "not every test crate connects this way")]
+pub async fn probe_app<E: ari_sdk::events::EventPayload>(
+    server: &TestServer,
+) -> ari_sdk::events::EventStream<E> {
+    ari_sdk::events::EventsBuilder::<E>::new(server.base_url())
+        .app("probe-app")
+        .connect()
+        .await
+        .expect("connect")
 }

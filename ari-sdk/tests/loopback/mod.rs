@@ -167,3 +167,22 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(io: S) -> std
         return Ok(());
     }
 }
+
+/// Connects `client`'s event socket to the loopback server and pings over REST, each bounded by `limit`
+/// (`what` names the connection in a failure); the event stream, still open.
+pub async fn events_and_ping(
+    client: &ari_sdk::Client,
+    limit: std::time::Duration,
+    what: &str,
+) -> ari_sdk::events::EventStream {
+    let events = tokio::time::timeout(limit, client.events().app("a").connect())
+        .await
+        .unwrap_or_else(|_| panic!("{what}: the event socket did not connect in time"))
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let ping = tokio::time::timeout(limit, client.asterisk().ping())
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no ping answer in time"))
+        .unwrap_or_else(|e| panic!("{what}: ping: {e}"));
+    assert_eq!(ping.ping, "pong");
+    events
+}

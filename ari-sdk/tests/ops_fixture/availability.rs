@@ -6,23 +6,7 @@
 /// The Asterisk versions the SDK was generated from, ascending. Bit `i` of a mask below
 /// stands for `VERSIONS[i]`.
 pub const VERSIONS: &[&str] = &["16.30.1", "22.10.1"];
-/// One REST operation's availability.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OperationAvailability {
-    /// The resource (api-docs file), e.g. `channels`.
-    pub resource: &'static str,
-    /// The spec's nickname, e.g. `getChannelVars`.
-    pub operation: &'static str,
-    /// The HTTP method.
-    pub method: &'static str,
-    /// The spec's path template, e.g. `/channels/{channelId}/variables`.
-    pub path: &'static str,
-    /// The versions that serve it (a mask over [`VERSIONS`]).
-    pub versions: u32,
-    /// Query and body parameters that fewer versions know than the operation, with
-    /// the mask of those that do (parameters missing here exist wherever it does).
-    pub params: &'static [(&'static str, u32)],
-}
+pub use crate::capabilities::OperationAvailability;
 /// Every REST operation (the events WebSocket excepted), in IR order.
 pub const OPERATIONS: &[OperationAvailability] = &[
     OperationAvailability {

@@ -8,8 +8,8 @@
 // ari-sdk's sources, without recorded responses (a fixture's models are deliberately small).
 
 pub use ari_sdk::{
-    __private, request, Binary, BinaryStream, Error, ResponseFuture, Result, Timestamp,
-    VariableValue,
+    __private, capabilities, request, Binary, BinaryStream, Error, ResponseFuture, Result,
+    Timestamp, VariableValue,
 };
 
 /// Stands in for `ari_sdk::Client`.

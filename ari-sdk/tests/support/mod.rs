@@ -124,6 +124,16 @@ pub struct Stub {
 }
 
 impl Stub {
+    /// A client of this stub as user `asterisk` (password `secret`), configured further by `configure`.
+    pub fn client(
+        &self,
+        configure: impl FnOnce(ari_sdk::ClientBuilder) -> ari_sdk::ClientBuilder,
+    ) -> ari_sdk::Client {
+        configure(ari_sdk::Client::builder(&self.base_url).basic_auth("asterisk", "secret"))
+            .build()
+            .expect("client")
+    }
+
     /// Starts a stub answering every request with `handler`.
     pub async fn start(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

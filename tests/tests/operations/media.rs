@@ -106,6 +106,22 @@ async fn channel_playback_control_and_stop() {
     expect_api_error_eventually!(client.playback(&bad.id).get(), 404, "Playback not found");
 }
 
+/// Sends the bridge playback `$play` with `announcer_format("ulaw")` where the server has that parameter
+/// (it came with 20); on an `$old` server that call is refused before sending, and `$play` goes without it.
+macro_rules! with_announcer_format {
+    ($old:expr, $play:expr) => {
+        if $old {
+            expect_refused!(
+                $play.announcer_format("ulaw"),
+                parameter = "announcer_format"
+            );
+            $play.await
+        } else {
+            $play.announcer_format("ulaw").await
+        }
+    };
+}
+
 #[tokio::test]
 async fn bridge_playback() {
     let mut scene = Scene::new("bridgeplay").await;
@@ -125,17 +141,7 @@ async fn bridge_playback() {
             .skipms(1000)
     };
     let old = scene.ari.major().await < 20;
-    let first = if old {
-        // announcer_format came with 20: refused before sending.
-        expect_refused!(
-            play().announcer_format("ulaw"),
-            parameter = "announcer_format"
-        );
-        play().await
-    } else {
-        play().announcer_format("ulaw").await
-    }
-    .expect("bridge play");
+    let first = with_announcer_format!(old, play()).expect("bridge play");
     assert_eq!(first.target_uri, format!("bridge:{bridge_id}"));
     let handle = client.playback(&first.id);
     let got = handle.get().await.expect("get");
@@ -148,16 +154,7 @@ async fn bridge_playback() {
 
     let chosen = scene.unique("pb");
     let play_with_id = || bridge.play_with_id(&chosen, ["sound:beep"]);
-    let second = if old {
-        expect_refused!(
-            play_with_id().announcer_format("ulaw"),
-            parameter = "announcer_format"
-        );
-        play_with_id().await
-    } else {
-        play_with_id().announcer_format("ulaw").await
-    }
-    .expect("bridge playWithId");
+    let second = with_announcer_format!(old, play_with_id()).expect("bridge playWithId");
     assert_eq!(second.id, chosen);
     assert_eq!(second.target_uri, format!("bridge:{bridge_id}"));
     bridge.destroy().await.expect("destroy");
@@ -359,11 +356,56 @@ async fn cancelled_recording_leaves_nothing() {
     );
 }
 
+/// Asterisk marks a playback `playing` and sends `PlaybackStarted` a moment before the playback
+/// can be controlled: a stop inside that moment answers 500 "Could not stop playback" and the
+/// sound plays on. `PlaybackHandle::stop_started` rides that out; every playback here is stopped
+/// the instant its `PlaybackStarted` arrives, and must end stopped, not played to its end.
+#[tokio::test]
+async fn stop_right_after_playback_started() {
+    let mut scene = Scene::new("stopearly").await;
+    let client = scene.client.clone();
+    let channel = scene.channel("wait").await;
+    let mut refused = 0;
+    for round in 0..20 {
+        let playback_id = scene.unique(&format!("early{round}"));
+        client
+            .channel(&channel)
+            .play([LONG_SOUND])
+            .playback_id(&playback_id)
+            .await
+            .expect("play");
+        scene
+            .object_event("PlaybackStarted", "playback", &playback_id)
+            .await;
+        let handle = client.playback(&playback_id);
+        match handle.stop().await {
+            Ok(()) => {}
+            Err(e) if e.status() == Some(500) => {
+                refused += 1;
+                handle
+                    .stop_started(Duration::from_secs(2))
+                    .await
+                    .unwrap_or_else(|e| panic!("stop_started after a 500: {e}"));
+            }
+            Err(e) => panic!("stop of {playback_id}: {e}"),
+        }
+        let finished = scene
+            .object_event("PlaybackFinished", "playback", &playback_id)
+            .await;
+        // The wait is bounded by 10 s (`EVENT_TIMEOUT`): a sound that was not stopped would finish
+        // only after its ~30 s.
+        assert_eq!(finished["playback"]["state"], "done", "{finished}");
+    }
+    eprintln!("stops refused with 500 right after PlaybackStarted: {refused} of 20");
+}
+
 #[tokio::test]
 async fn bridge_recording() {
     let mut scene = Scene::new("bridgerec").await;
     let client = scene.client.clone();
-    let id = scene.channel("echo").await;
+    // The bridge's audio is a playback into the bridge that runs for the whole recording: the
+    // channel itself is silent (`wait`). (A channel's own greeting raced the recording's start.)
+    let id = scene.channel("wait").await;
     let bridge_id = scene.unique("bridge");
     scene.cleanup.bridge(&bridge_id);
     let bridge = client.bridge(&bridge_id);
@@ -394,8 +436,23 @@ async fn bridge_recording() {
     .expect("bridge record");
     assert_eq!(live.target_uri, format!("bridge:{bridge_id}"));
     live_state(&client, &name, LiveRecordingState::Recording).await;
+    let playback_id = scene.unique("bridgepb");
+    bridge
+        .play([LONG_SOUND])
+        .playback_id(&playback_id)
+        .await
+        .expect("play into the bridge");
+    scene
+        .object_event("PlaybackStarted", "playback", &playback_id)
+        .await;
+    // 1 s of a playing sound is 16,000 bytes of 8 kHz 16-bit audio; half of it is asserted.
     tokio::time::sleep(Duration::from_millis(1000)).await;
     client.live_recording(&name).stop().await.expect("stop");
+    client
+        .playback(&playback_id)
+        .stop_started(Duration::from_secs(2))
+        .await
+        .expect("stop the bridge's playback");
     let stored = poll_until(
         &format!("the bridge recording {name} stored"),
         ari_live_tests::EVENT_TIMEOUT,

@@ -9,6 +9,10 @@
 //! name.
 
 use ari_live_tests::{encode, Scene};
+use std::time::Duration;
+
+/// How long a stop right after `PlaybackStarted` may ride out Asterisk's start-up window.
+const STOP_WITHIN: Duration = Duration::from_secs(2);
 
 const TRICKY: &[(&str, &str)] = &[
     ("slash", "a/b"),
@@ -173,7 +177,12 @@ async fn playback_ids() {
         let started = scene.object_event("PlaybackStarted", "playback", &id).await;
         assert_eq!(started["playback"]["id"], id.as_str());
         assert_eq!(client.playback(&id).get().await.expect("get").id, id);
-        client.playback(&id).stop().await.expect("stop");
+        // Right after PlaybackStarted Asterisk may not let it be stopped yet: `stop_started`.
+        client
+            .playback(&id)
+            .stop_started(STOP_WITHIN)
+            .await
+            .expect("stop");
         scene
             .object_event("PlaybackFinished", "playback", &id)
             .await;
@@ -190,7 +199,11 @@ async fn playback_ids() {
             client.playback(&by_query).get().await.expect("get").id,
             by_query
         );
-        client.playback(&by_query).stop().await.expect("stop");
+        client
+            .playback(&by_query)
+            .stop_started(STOP_WITHIN)
+            .await
+            .expect("stop");
     }
 }
 

@@ -31,12 +31,20 @@ async fn lacks_rest_over_websocket(ari: &Ari) -> bool {
     true
 }
 
+/// A scene whose client sends REST over the WebSocket, or `None` where the server lacks it (what a
+/// user gets there is checked by [`lacks_rest_over_websocket`]).
+async fn websocket_scene(what: &str) -> Option<Scene> {
+    if lacks_rest_over_websocket(&connect().await).await {
+        return None;
+    }
+    Some(Scene::over(what, Transport::WebSocket).await)
+}
+
 #[tokio::test]
 async fn the_same_results_and_errors_as_over_http() {
-    if lacks_rest_over_websocket(&connect().await).await {
+    let Some(scene) = websocket_scene("ws-same").await else {
         return;
-    }
-    let scene = Scene::over("ws-same", Transport::WebSocket).await;
+    };
     let ws = scene.client.clone();
     let http = scene.ari.client();
     assert_eq!(ws.transport(), Transport::WebSocket);
@@ -91,10 +99,9 @@ async fn the_same_results_and_errors_as_over_http() {
 
 #[tokio::test]
 async fn many_requests_in_flight_on_one_socket() {
-    if lacks_rest_over_websocket(&connect().await).await {
+    let Some(scene) = websocket_scene("ws-many").await else {
         return;
-    }
-    let scene = Scene::over("ws-many", Transport::WebSocket).await;
+    };
     let client = scene.client.clone();
     let bridges: Vec<String> = (0..50).map(|_| scene.unique("br")).collect();
     let mut cleanup = ari_live_tests::Cleanup::new(&scene.ari);

@@ -289,7 +289,42 @@ struct State {
     /// The root it runs in (absent in state files of older `up`s: the sid root).
     #[serde(default)]
     root: Option<PathBuf>,
+    /// [`config_fingerprint`] of the configuration it was started with (absent in state files of
+    /// older `up`s: such an instance counts as stale).
+    #[serde(default)]
+    config_fingerprint: Option<String>,
     settings: SandboxSettings,
+}
+
+/// What the configuration writer makes of this sandbox, apart from what differs per start
+/// (ports, passwords): when it differs from a running instance's, that instance was started by an
+/// older configuration writer and `up` restarts it.
+fn config_fingerprint(
+    sandbox: &Sandbox,
+    module_dir: &str,
+    modules: &std::collections::BTreeSet<String>,
+) -> String {
+    let files = config::all_files(
+        &sandbox.instance_inside(),
+        module_dir,
+        0,
+        config::SipPorts { a: 0, b: 0 },
+        "",
+        "",
+        modules,
+    );
+    let mut digest = Sha256::new();
+    for (name, text) in files {
+        digest.update(name.as_bytes());
+        digest.update([0]);
+        digest.update(text.as_bytes());
+        digest.update([0]);
+    }
+    digest
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl Sandbox {
@@ -433,8 +468,21 @@ pub fn up() -> Result<()> {
     let _lock = sandbox.lock()?;
     let client = http_client()?;
 
+    // No root yet: no instance can run from it either.
+    let fingerprint = root::module_dir(&sandbox.root).ok().and_then(|module_dir| {
+        let modules = root::available_modules(&sandbox.root, &module_dir).ok()?;
+        Some(config_fingerprint(&sandbox, &module_dir, &modules))
+    });
     if let Some(state) = sandbox.read_state()? {
-        if is_alive(state.pid, state.start_ticks) {
+        let stale = fingerprint.is_none() || state.config_fingerprint != fingerprint;
+        if is_alive(state.pid, state.start_ticks) && stale {
+            println!(
+                "asterisk up: instance {} (pid {}) runs a configuration this workspace no longer \
+                 writes; restarting it",
+                sandbox.instance, state.pid
+            );
+            stop_instance(&sandbox, &state)?;
+        } else if is_alive(state.pid, state.start_ticks) {
             if ping(&client, &state.settings).is_ok() {
                 write_settings(&state.settings)?;
                 println!(
@@ -520,6 +568,7 @@ pub fn up() -> Result<()> {
         config: config.clone(),
         workspace: sandbox.workspace.clone(),
         root: Some(sandbox.root.clone()),
+        config_fingerprint: Some(config_fingerprint(&sandbox, &module_dir, &modules)),
         settings: settings.clone(),
     };
     sandbox.write_state(&state)?;
