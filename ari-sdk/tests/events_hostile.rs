@@ -10,29 +10,13 @@ mod events_support;
 
 use std::time::Duration;
 
-use ari_sdk::events::{
-    EventStream, EventsBuilder, EventsError, RawEvent, ReconnectPolicy, StreamItem,
-};
-use events_support::TestServer;
+use ari_sdk::events::{EventStream, EventsError, RawEvent, StreamItem};
+use events_support::{connected, TestServer};
 use futures::{SinkExt as _, StreamExt as _};
 use tokio_tungstenite::tungstenite::Message;
 
 /// Guards against hangs only; never a performance threshold.
 const HANG: Duration = Duration::from_secs(20);
-
-async fn connected(server: &TestServer) -> EventStream<RawEvent> {
-    EventsBuilder::<RawEvent>::new(server.base_url())
-        .app("probe-app")
-        .reconnect(
-            ReconnectPolicy::default()
-                .initial_delay(Duration::from_millis(20))
-                .max_delay(Duration::from_millis(40))
-                .jitter(0.0),
-        )
-        .connect()
-        .await
-        .expect("connect")
-}
 
 async fn next(
     stream: &mut EventStream<RawEvent>,
