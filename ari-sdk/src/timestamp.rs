@@ -18,8 +18,9 @@ const ASTERISK_FORMAT: &[BorrowedFormatItem<'static>] = format_description!(
 /// Asterisk writes timestamps as `2026-11-26T05:06:00.285+0000`: millisecond precision and a UTC
 /// offset without a colon. Parsing accepts that shape (with or without the fraction, with any
 /// offset sign) and RFC 3339 (`2026-11-26T05:06:00.285+00:00`, `…Z`). [`Display`](fmt::Display)
-/// and serialisation write Asterisk's shape back, with exactly three fraction digits and the
-/// original offset, so a timestamp read from Asterisk serialises to the same string.
+/// and serialisation write Asterisk's shape back, with three fraction digits (six or nine only for
+/// an instant finer than a millisecond) and the original offset, so a timestamp read from Asterisk
+/// serialises to the same string, and any timestamp reads back as the same instant.
 ///
 /// Equality, ordering and hashing compare instants: `05:06:00+0000` equals `06:06:00+0100`.
 ///
@@ -87,8 +88,9 @@ impl FromStr for Timestamp {
 }
 
 impl fmt::Display for Timestamp {
-    /// Writes `YYYY-MM-DDTHH:MM:SS.mmm+HHMM`. An offset with seconds (which this shape cannot
-    /// express) is written as the same instant in UTC.
+    /// Writes `YYYY-MM-DDTHH:MM:SS.mmm+HHMM`: three fraction digits, or six or nine for an instant
+    /// finer than a millisecond (parsed from another source), so the value reads back unchanged. An
+    /// offset with seconds (which this shape cannot express) is written as the same instant in UTC.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut value = self.0;
         if value.offset().seconds_past_minute() != 0 {
@@ -108,14 +110,27 @@ impl fmt::Display for Timestamp {
         };
         write!(
             f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}{}{:02}{:02}",
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.",
             year.unsigned_abs(),
             u8::from(value.month()),
             value.day(),
             value.hour(),
             value.minute(),
             value.second(),
-            value.millisecond(),
+        )?;
+        // Asterisk's three digits; more only for a finer instant (which Asterisk never sends), so that
+        // writing and reading back gives the same instant.
+        let nanos = value.nanosecond();
+        if nanos % 1_000_000 == 0 {
+            write!(f, "{:03}", nanos / 1_000_000)?;
+        } else if nanos % 1_000 == 0 {
+            write!(f, "{:06}", nanos / 1_000)?;
+        } else {
+            write!(f, "{nanos:09}")?;
+        }
+        write!(
+            f,
+            "{}{:02}{:02}",
             offset_sign,
             hours.unsigned_abs(),
             minutes.unsigned_abs(),
@@ -215,6 +230,26 @@ mod tests {
     }
 
     #[test]
+    fn finer_than_milliseconds_round_trips() {
+        // Found by the fuzz target: `.6806` was written as `.680`, and read back as another instant.
+        for (input, written) in [
+            (
+                "2026-11-26T05:06:00.6806+0000",
+                "2026-11-26T05:06:00.680600+0000",
+            ),
+            (
+                "2026-11-26T05:06:00.123456789+0000",
+                "2026-11-26T05:06:00.123456789+0000",
+            ),
+            ("2026-11-26T05:06:00.5+0000", "2026-11-26T05:06:00.500+0000"),
+        ] {
+            let t = parse(input);
+            assert_eq!(t.to_string(), written);
+            assert_eq!(parse(written), t);
+        }
+    }
+
+    #[test]
     fn without_millis() {
         let t = parse("2026-11-26T05:06:00+0000");
         assert_eq!(t.as_offset_date_time().nanosecond(), 0);
@@ -239,10 +274,10 @@ mod tests {
             parse("2026-11-26T05:06:00.285-05:00").to_string(),
             "2026-11-26T05:06:00.285-0500"
         );
-        // Longer fractions are kept internally and truncated to millis on output.
+        // Longer fractions are kept, and written in full so that they read back the same.
         let t = parse("2026-11-26T05:06:00.123456789+01:00");
         assert_eq!(t.as_offset_date_time().nanosecond(), 123_456_789);
-        assert_eq!(t.to_string(), "2026-11-26T05:06:00.123+0100");
+        assert_eq!(t.to_string(), "2026-11-26T05:06:00.123456789+0100");
     }
 
     #[test]

@@ -15,30 +15,15 @@ use ari_sdk::events::{
     RawEvent, ReconnectPolicy, StreamItem,
 };
 use ari_sdk::Event;
-use events_support::{assert_quiet, fixture_lines, probe_app, TestServer};
+use events_support::{
+    assert_quiet, connected, fast_reconnect, fixture_lines, probe_app, TestServer,
+};
 use futures::StreamExt as _;
 use serde_json::Value;
 use tokio::time::Instant;
 
 /// Guards against hangs only; never a performance threshold.
 const HANG: Duration = Duration::from_secs(20);
-
-fn fast_reconnect() -> ReconnectPolicy {
-    ReconnectPolicy::default()
-        .initial_delay(Duration::from_millis(20))
-        .max_delay(Duration::from_millis(40))
-        .jitter(0.0)
-}
-
-/// A connection to `server` for `probe-app` that reconnects fast.
-async fn connected(server: &TestServer) -> EventStream<RawEvent> {
-    EventsBuilder::<RawEvent>::new(server.base_url())
-        .app("probe-app")
-        .reconnect(fast_reconnect())
-        .connect()
-        .await
-        .expect("connect")
-}
 
 async fn next<E: EventPayload>(
     stream: &mut EventStream<E>,

@@ -286,3 +286,25 @@ pub async fn probe_app<E: ari_sdk::events::EventPayload>(
         .await
         .expect("connect")
 }
+
+/// A reconnect policy that retries within tens of milliseconds, for tests.
+#[allow(dead_code, reason = "not every test crate reconnects")]
+pub fn fast_reconnect() -> ari_sdk::events::ReconnectPolicy {
+    ari_sdk::events::ReconnectPolicy::default()
+        .initial_delay(Duration::from_millis(20))
+        .max_delay(Duration::from_millis(40))
+        .jitter(0.0)
+}
+
+/// A connection to `server` for `probe-app` that reconnects fast.
+#[allow(dead_code, reason = "not every test crate connects this way")]
+pub async fn connected(
+    server: &TestServer,
+) -> ari_sdk::events::EventStream<ari_sdk::events::RawEvent> {
+    ari_sdk::events::EventsBuilder::<ari_sdk::events::RawEvent>::new(server.base_url())
+        .app("probe-app")
+        .reconnect(fast_reconnect())
+        .connect()
+        .await
+        .expect("connect")
+}
