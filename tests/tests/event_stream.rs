@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::future::IntoFuture as _;
 use std::time::Duration;
 
-use ari_live_tests::{connect, Ari, EVENT_TIMEOUT};
+use ari_live_tests::{connect, poll_until, Ari, EVENT_TIMEOUT};
 use ari_sdk::enums::{BridgeType, PlaybackState};
 use ari_sdk::events::{unique_id, EventStream, EventsError, StreamItem, WaitError};
 use ari_sdk::flows::FlowError;
@@ -148,10 +148,25 @@ async fn a_full_call_flow_arrives_in_order_and_every_object_stream_ends_by_itsel
         .kind([BridgeType::Mixing])
         .await
         .expect("create bridge");
-    bridge
-        .add_channel([channel.id()])
-        .await
-        .expect("add channel");
+    // Asterisk sends RecordingFinished a moment before the channel forgets its recording: an
+    // addChannel in between answers 409 "currently recording" (1 loop run in 20). Retried, bounded.
+    poll_until(
+        "the channel added to the bridge after its recording",
+        EVENT_TIMEOUT,
+        Duration::from_millis(20),
+        || async {
+            match bridge.add_channel([channel.id()]).await {
+                Ok(()) => Some(()),
+                Err(ari_sdk::Error::Api {
+                    status: 409,
+                    message: Some(m),
+                    ..
+                }) if m.contains("recording") => None,
+                Err(e) => panic!("add channel: {e}"),
+            }
+        },
+    )
+    .await;
     let mut bridge_seen = until(&mut bridge_events, "bridge stream", |e| {
         matches!(e, Event::ChannelEnteredBridge(_))
     })
