@@ -12,31 +12,24 @@
 
 use std::time::Duration;
 
-use ari_sdk::app::{App, BoxError};
+use ari_sdk::app::BoxError;
 use ari_sdk::Client;
 
+#[path = "apps/serving.rs"]
+mod serving;
 #[path = "apps/voicemail.rs"]
 mod voicemail;
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    let client = Client::from_env()?;
-    let name = std::env::var("ARI_APP").unwrap_or_else(|_| "voicemail".to_owned());
-    let report = App::new(client, name)
-        .serve_until(
-            |call| async move {
-                let id = call.id().to_owned();
-                let limits = voicemail::Limits {
-                    message: Duration::from_secs(60),
-                    menu: Duration::from_secs(5),
-                };
-                let outcome = voicemail::voicemail(call, limits).await?;
-                println!("{id}: {outcome:?}");
-                Ok::<_, BoxError>(())
-            },
-            tokio::signal::ctrl_c(),
-        )
-        .await?;
-    println!("{report:?}");
-    Ok(())
+    let limits = voicemail::Limits {
+        message: Duration::from_secs(60),
+        menu: Duration::from_secs(5),
+    };
+    serving::serve_until_ctrl_c(
+        Client::from_env()?,
+        serving::app_name("voicemail"),
+        move |call| voicemail::voicemail(call, limits),
+    )
+    .await
 }

@@ -1,13 +1,19 @@
 //! The example apps' call logic (`examples/apps/`) against `ari_sdk::testkit`: the same handlers the examples
 //! serve and the live tests run against the sandbox (`tests/tests/example_apps.rs`).
 
+#[path = "../examples/apps/conference.rs"]
+mod conference;
+#[path = "../examples/apps/two_party.rs"]
+mod two_party;
 #[path = "../examples/apps/voicemail.rs"]
 mod voicemail;
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use ari_sdk::app::{App, BoxError, Shutdown};
-use ari_sdk::testkit::FakeAsterisk;
+use ari_sdk::app::{App, BoxError, Call, Dial, Shutdown, Side};
+use ari_sdk::testkit::{DialAnswer, FakeAsterisk};
 use tokio::sync::mpsc;
 use voicemail::{Limits, Outcome};
 
@@ -19,20 +25,24 @@ const LIMITS: Limits = Limits {
     menu: Duration::from_millis(300),
 };
 
-/// Serves the voicemail app on a fresh fake; each call's outcome comes out of the receiver.
-async fn voicemail_on_a_fake() -> (
-    FakeAsterisk,
-    Shutdown,
-    mpsc::UnboundedReceiver<Result<Outcome, String>>,
-) {
-    let fake = FakeAsterisk::start().await.expect("the fake");
-    let app = App::new(fake.client().expect("a client"), "voicemail");
+/// Each call's outcome, or its error's text.
+type Outcomes<T> = mpsc::UnboundedReceiver<Result<T, String>>;
+
+/// Serves `handler` as application `name` on `fake`; each call's outcome comes out of the receiver.
+fn serve<T, H, Fut>(fake: &FakeAsterisk, name: &str, handler: H) -> (Shutdown, Outcomes<T>)
+where
+    T: Clone + Send + 'static,
+    H: Fn(Call) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, BoxError>> + Send + 'static,
+{
+    let app = App::new(fake.client().expect("a client"), name);
     let shutdown = app.shutdown_handle();
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(app.serve(move |call| {
         let tx = tx.clone();
+        let handled = handler(call);
         async move {
-            let outcome = voicemail::voicemail(call, LIMITS).await;
+            let outcome = handled.await;
             let _ = tx.send(
                 outcome
                     .as_ref()
@@ -42,6 +52,15 @@ async fn voicemail_on_a_fake() -> (
             outcome.map(drop)
         }
     }));
+    (shutdown, rx)
+}
+
+/// Serves the voicemail app on a fresh fake.
+async fn voicemail_on_a_fake() -> (FakeAsterisk, Shutdown, Outcomes<Outcome>) {
+    let fake = FakeAsterisk::start().await.expect("the fake");
+    let (shutdown, rx) = serve(&fake, "voicemail", |call| {
+        voicemail::voicemail(call, LIMITS)
+    });
     (fake, shutdown, rx)
 }
 
@@ -63,7 +82,7 @@ async fn caller_keys(digits: &str) -> Result<(FakeAsterisk, Shutdown, String, Ou
     Ok((fake, shutdown, caller, outcome))
 }
 
-async fn outcome(rx: &mut mpsc::UnboundedReceiver<Result<Outcome, String>>) -> Outcome {
+async fn outcome<T>(rx: &mut Outcomes<T>) -> T {
     tokio::time::timeout(LIMIT, rx.recv())
         .await
         .expect("the call's outcome within 10 s")
@@ -159,6 +178,167 @@ async fn voicemail_a_failing_answer_hangs_the_call_up() -> Result<(), BoxError> 
     // The runner hung the channel up after the handler's error.
     until("the hangup", || fake.channel_state(&caller).is_none()).await;
     assert_eq!(fake.requests_of("channels.hangup").len(), 1);
+    shutdown.trigger();
+    Ok(())
+}
+
+/// How long a bridged call may last in these tests.
+const TALK: Duration = Duration::from_secs(10);
+
+/// Serves the two-party app on `fake`, dialing the endpoint each call names as its first argument (3 fake
+/// seconds of ringing).
+fn two_party_on(fake: &FakeAsterisk) -> (Shutdown, Outcomes<two_party::Outcome>) {
+    serve(fake, "two-party", |call| {
+        let callee = call.args.first().cloned().unwrap_or_default();
+        two_party::two_party(
+            call,
+            Dial::new(callee).timeout(Duration::from_secs(3)),
+            TALK,
+        )
+    })
+}
+
+/// Whether bridge `id` exists on `fake` (polled through its REST API).
+async fn bridge_exists(fake: &FakeAsterisk, id: &str) -> bool {
+    let client = fake.client().expect("a client");
+    match client.bridge(id).get().await {
+        Ok(_) => true,
+        Err(e) if e.is_not_found() => false,
+        Err(e) => panic!("GET bridge {id}: {e}"),
+    }
+}
+
+/// The channels in bridge `id`, sorted.
+async fn members_of(fake: &FakeAsterisk, id: &str) -> Vec<String> {
+    let client = fake.client().expect("a client");
+    let mut channels = client.bridge(id).get().await.expect("the bridge").channels;
+    channels.sort();
+    channels
+}
+
+#[tokio::test]
+async fn two_party_answered_is_bridged_until_the_callee_hangs_up() -> Result<(), BoxError> {
+    let fake = FakeAsterisk::start().await?;
+    let (shutdown, mut rx) = two_party_on(&fake);
+    let caller = fake.call("two-party", &["PJSIP/bob"]).await?;
+    until("the two legs bridged", || {
+        fake.requests_of("bridges.addChannel").len() == 1
+    })
+    .await;
+    let callee = fake
+        .channel_ids()
+        .into_iter()
+        .find(|id| *id != caller)
+        .expect("the dialed leg");
+    let bridge_id = fake.requests_of("bridges.createWithId")[0]
+        .path
+        .rsplit('/')
+        .next()
+        .expect("a bridge id")
+        .to_owned();
+    let mut both = vec![caller.clone(), callee.clone()];
+    both.sort();
+    assert_eq!(members_of(&fake, &bridge_id).await, both);
+    assert_eq!(fake.channel_state(&callee).as_deref(), Some("Up"));
+
+    fake.hang_up(&callee)?;
+    let ended = outcome(&mut rx).await;
+    assert_eq!(
+        ended,
+        two_party::Outcome::Bridged {
+            first_to_leave: Side::Callee,
+            bridge_id: bridge_id.clone(),
+        }
+    );
+    assert_eq!(fake.channel_state(&caller), None, "the caller hung up");
+    assert!(
+        !bridge_exists(&fake, &bridge_id).await,
+        "the bridge destroyed"
+    );
+    shutdown.trigger();
+    Ok(())
+}
+
+#[tokio::test]
+async fn two_party_busy_and_no_answer_hang_the_caller_up_without_a_bridge() -> Result<(), BoxError>
+{
+    let fake = FakeAsterisk::start().await?;
+    fake.dial_answer("PJSIP/busy", DialAnswer::Busy);
+    fake.dial_answer("PJSIP/away", DialAnswer::NoAnswer);
+    let (shutdown, mut rx) = two_party_on(&fake);
+    for (endpoint, expected) in [("PJSIP/busy", "busy"), ("PJSIP/away", "no answer")] {
+        let caller = fake.call("two-party", &[endpoint]).await?;
+        assert_eq!(
+            outcome(&mut rx).await,
+            two_party::Outcome::NotConnected(expected),
+            "{endpoint}"
+        );
+        assert_eq!(fake.channel_state(&caller), None, "{endpoint}: hung up");
+    }
+    assert_eq!(fake.requests_of("channels.dial").len(), 2);
+    assert!(fake.requests_of("bridges.createWithId").is_empty());
+    assert!(fake.channel_ids().is_empty(), "{:?}", fake.channel_ids());
+    shutdown.trigger();
+    Ok(())
+}
+
+#[tokio::test]
+async fn conference_three_callers_share_one_bridge_gone_after_the_last_leaves(
+) -> Result<(), BoxError> {
+    let fake = FakeAsterisk::start().await?;
+    let room = Arc::new(conference::Conference::new(fake.client()?, "room"));
+    let (shutdown, mut rx) = serve(&fake, "conference", {
+        let room = Arc::clone(&room);
+        move |call| {
+            let room = Arc::clone(&room);
+            async move { room.join(call, TALK).await }
+        }
+    });
+    let mut callers = Vec::new();
+    for _ in 0..3 {
+        callers.push(fake.call("conference", &[]).await?);
+    }
+    until("three callers greeted", || room.greeted() == 3).await;
+    let mut all = callers.clone();
+    all.sort();
+    assert_eq!(members_of(&fake, room.bridge_id()).await, all);
+    assert_eq!(
+        fake.requests_of("bridges.createWithId").len(),
+        1,
+        "one bridge"
+    );
+    // Each caller heard the join sound on its own channel.
+    let mut greeted: Vec<String> = fake
+        .requests_of("channels.playWithId")
+        .into_iter()
+        .filter(|r| r.param("media") == Some(conference::JOIN_SOUND))
+        .map(|r| r.path.split('/').nth(2).expect("a channel id").to_owned())
+        .collect();
+    greeted.sort();
+    assert_eq!(greeted, all);
+
+    let mut sizes = Vec::new();
+    for (left, caller) in callers.iter().enumerate() {
+        fake.hang_up(caller)?;
+        sizes.push(outcome(&mut rx).await);
+        let mut staying = callers[left + 1..].to_vec();
+        staying.sort();
+        if staying.is_empty() {
+            until("nothing else", || {
+                fake.requests_of("bridges.destroy").len() == 1
+            })
+            .await;
+            assert!(
+                !bridge_exists(&fake, room.bridge_id()).await,
+                "the bridge destroyed"
+            );
+        } else {
+            assert_eq!(members_of(&fake, room.bridge_id()).await, staying);
+            assert!(fake.requests_of("bridges.destroy").is_empty());
+        }
+    }
+    sizes.sort_unstable();
+    assert_eq!(sizes, [1, 2, 3], "each caller's room size on joining");
     shutdown.trigger();
     Ok(())
 }
