@@ -65,7 +65,7 @@ pub struct Binary {
 /// [request timeout](crate::ClientBuilder::request_timeout) bounds only the wait for the response's
 /// head; the body is bounded per chunk by the
 /// [download idle timeout](crate::ClientBuilder::download_idle_timeout), so a long download that keeps
-/// delivering is never cut, and one that stalls ends with [`Error::Timeout`].
+/// delivering is never cut, and one that stalls ends with [`Error::Timeout`](crate::Error::Timeout).
 pub struct BinaryStream {
     content_type: Option<String>,
     content_length: Option<u64>,
