@@ -796,3 +796,58 @@ fn client_and_futures_are_send_and_sync() {
     let _boxed: std::pin::Pin<Box<dyn std::future::Future<Output = ari_sdk::Result<()>> + Send>> =
         Box::pin(async move { client.execute_void(answer("c")).await });
 }
+
+const NOT_CONTROLLABLE: &str = r#"{"message":"Could not stop playback"}"#;
+
+/// Asterisk's "not controllable yet" 500 is retried until the stop goes through.
+#[tokio::test]
+async fn stop_started_retries_the_not_yet_controllable_500_until_the_stop_goes_through() {
+    let stub = Stub::scripted([
+        Reply::Respond(Response::json(500, NOT_CONTROLLABLE)),
+        Reply::Respond(Response::json(500, NOT_CONTROLLABLE)),
+        Reply::Respond(Response::empty(204)),
+    ])
+    .await;
+    client(&stub)
+        .playback("pb-1")
+        .stop_started(Duration::from_secs(2))
+        .await
+        .expect("stopped on the third try");
+    let requests = stub.requests();
+    assert_eq!(requests.len(), 3, "{requests:?}");
+    assert!(requests
+        .iter()
+        .all(|r| r.method == "DELETE" && r.target == "/ari/playbacks/pb-1"));
+}
+
+/// Any other answer comes back at once; a 500 that outlasts the bound is returned.
+#[tokio::test]
+async fn stop_started_returns_other_answers_at_once_and_a_lasting_500_after_its_bound() {
+    let gone = Stub::always(Reply::Respond(Response::json(
+        404,
+        r#"{"message":"Playback not found"}"#,
+    )))
+    .await;
+    let err = client(&gone)
+        .playback("pb-2")
+        .stop_started(Duration::from_secs(2))
+        .await
+        .expect_err("404");
+    assert!(err.is_not_found(), "{err}");
+    assert_eq!(gone.requests().len(), 1);
+
+    let stuck = Stub::always(Reply::Respond(Response::json(500, NOT_CONTROLLABLE))).await;
+    let began = Instant::now();
+    let err = client(&stuck)
+        .playback("pb-3")
+        .stop_started(Duration::from_millis(200))
+        .await
+        .expect_err("still 500");
+    assert_eq!(err.status(), Some(500), "{err}");
+    assert!(
+        began.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        began.elapsed()
+    );
+    assert!(stuck.requests().len() >= 2, "it was retried");
+}
