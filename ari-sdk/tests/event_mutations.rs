@@ -263,3 +263,20 @@ fn mutated_corpus_lines_never_panic_and_both_decoders_agree() {
         "{typed_ok} of {cases}"
     );
 }
+
+/// Found by the `event_decode` fuzz target: a number with more digits than an `f64` holds must read
+/// the same before and after a round trip (serde_json's exact float parsing, `float_roundtrip`).
+#[test]
+fn a_long_decimal_fraction_survives_decode_encode_decode() {
+    for number in [
+        "111111111.0111111111111111111111111111111111111",
+        "0.30000000000000000444089209850062616169452667236328125",
+        "2.2250738585072011e-308",
+    ] {
+        let text = format!(r#"{{"type":"ContactStatusChang&","t@imh]annel_ids":{number}}}"#);
+        let typed = <Event as EventPayload>::decode(&text).expect("an unknown event decodes");
+        let encoded = serde_json::to_string(&typed).expect("an event encodes");
+        let again = <Event as EventPayload>::decode(&encoded).expect("an encoded event decodes");
+        assert_eq!(again, typed, "decode → encode → decode of {number}");
+    }
+}
