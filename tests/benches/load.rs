@@ -89,9 +89,12 @@ async fn run() -> bool {
     runs.iter().all(|(_, verdict)| verdict.is_clean())
 }
 
+/// One number of a run, for one row of the table.
+type Measure = Box<dyn Fn(&LoadRun, &Verdict) -> f64>;
+
 /// The numbers of both runs side by side, with the ratio of the second to the first.
 fn print_table(runs: &[(LoadRun, Verdict)]) {
-    let rows: Vec<(&str, Box<dyn Fn(&LoadRun, &Verdict) -> f64>)> = vec![
+    let rows: Vec<(&str, Measure)> = vec![
         ("calls", Box::new(|r, _| r.calls.len() as f64)),
         ("wall time, s", Box::new(|r, _| r.wall.as_secs_f64())),
         (
