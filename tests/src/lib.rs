@@ -16,6 +16,7 @@ pub mod bounded;
 pub mod cleanup;
 pub mod coverage;
 pub mod live;
+pub mod load;
 pub mod proxy;
 pub mod sip;
 

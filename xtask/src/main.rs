@@ -75,6 +75,10 @@ enum Command {
     /// Benchmark the SDK against bare reqwest on the same requests to the sandbox Asterisk
     /// (start it first with `cargo xtask asterisk up`); prints both rates and the ratio.
     BenchLive,
+    /// 500 calls at once through one application on the sandbox Asterisk, over HTTP and over
+    /// WebSocket: lost and duplicated events, events/s, memory and CPU (starts the sandbox when it
+    /// is not running, and stops it after).
+    BenchLoad,
 }
 
 fn main() {
@@ -111,6 +115,7 @@ fn main() {
         },
         Command::LiveCoverage(args) => live_coverage_cmd::run(args),
         Command::BenchLive => bench_live(),
+        Command::BenchLoad => bench_load(),
         Command::Msrv => xtask::release::check_msrv(),
         Command::NativeTls => xtask::release::check_native_tls(),
         Command::Package { allow_dirty } => xtask::release::check_package(allow_dirty),
@@ -130,6 +135,33 @@ fn bench_live() -> Result<()> {
         .status()?;
     if !status.success() {
         anyhow::bail!("the live benchmark failed ({status})");
+    }
+    Ok(())
+}
+
+/// `cargo xtask bench-load`: `cargo bench -p ari-live-tests --bench load` (release build) against this
+/// workspace's sandbox Asterisk — the running one (left running), or one started for the run and stopped
+/// after, also when the benchmark fails.
+fn bench_load() -> Result<()> {
+    let started = if asterisk::running()?.is_some() {
+        false
+    } else {
+        println!("bench-load: starting the sandbox Asterisk");
+        asterisk::up()?;
+        true
+    };
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["bench", "-p", "ari-live-tests", "--bench", "load"])
+        .current_dir(workspace_root())
+        .status();
+    if started {
+        println!("bench-load: stopping the sandbox Asterisk");
+        asterisk::down()?;
+    }
+    let status = status?;
+    if !status.success() {
+        anyhow::bail!("the load benchmark failed ({status}): see the lines above");
     }
     Ok(())
 }
