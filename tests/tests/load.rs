@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use ari_live_tests::load::{self, LoadPlan};
-use ari_live_tests::Target;
-use ari_sdk::Transport;
+use ari_live_tests::{connect, Target};
+use ari_sdk::{Client, Transport};
 
 /// Calls per run, all at once.
 const CALLS: usize = 100;
@@ -63,5 +63,32 @@ async fn a_hundred_calls_at_once_lose_and_duplicate_nothing_over_http() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_calls_at_once_lose_and_duplicate_nothing_over_websocket() {
+    let major = connect().await.major().await;
+    if major < 20 {
+        // REST over WebSocket came with 20.14/21.9/22.4: before it, connecting says so instead of stalling.
+        let target = Target::from_env();
+        let client = Client::builder(&target.url)
+            .basic_auth(&target.user, &target.password)
+            .transport(Transport::WebSocket)
+            .build()
+            .expect("building the SDK client");
+        let app = format!("{}-load100-ws-{}", target.app_prefix, std::process::id());
+        let err = tokio::time::timeout(
+            Duration::from_secs(30),
+            client.events().app(&app).connect(),
+        )
+        .await
+        .expect(
+            "connecting with REST over WebSocket to an Asterisk without it: an answer within 30 s",
+        )
+        .expect_err("Asterisk {major} has no REST over WebSocket");
+        assert!(
+            err.to_string()
+                .contains("REST over WebSocket needs Asterisk"),
+            "{err}"
+        );
+        eprintln!("Asterisk {major}: no REST over WebSocket, as expected: {err}");
+        return;
+    }
     hundred_calls(Transport::WebSocket, "ws").await;
 }
