@@ -159,13 +159,20 @@ fn key(event: &Event) -> String {
         .unwrap_or_else(|e| format!("{} (not encodable: {e})", event.type_name()))
 }
 
+/// The ids of the channels `event` concerns.
+fn channels_of(event: &Event) -> Vec<String> {
+    let mut ids = Vec::new();
+    event.for_each_object(&mut |object| {
+        if object.kind == ObjectKind::Channel {
+            ids.push(object.id.to_owned());
+        }
+    });
+    ids
+}
+
 /// Whether `event` concerns channel `id`.
 fn concerns(event: &Event, id: &str) -> bool {
-    let mut found = false;
-    event.for_each_object(&mut |object| {
-        found |= object.kind == ObjectKind::Channel && object.id == id;
-    });
-    found
+    channels_of(event).iter().any(|c| c == id)
 }
 
 /// Counts the events of `events` seen more than once.
@@ -197,13 +204,7 @@ impl LoadRun {
         let mut per_channel: HashMap<&str, Vec<Event>> = HashMap::new();
         let mut ended: HashSet<&str> = HashSet::new();
         for event in &self.app_events {
-            let mut objects = Vec::new();
-            event.for_each_object(&mut |o| {
-                if o.kind == ObjectKind::Channel {
-                    objects.push(o.id.to_owned());
-                }
-            });
-            for id in objects {
+            for id in channels_of(event) {
                 if let Some(&id) = ids.get(id.as_str()) {
                     if !ended.contains(id) {
                         per_channel.entry(id).or_default().push(event.clone());
@@ -334,14 +335,7 @@ pub async fn run(plan: &LoadPlan) -> LoadRun {
             plan.app, plan.limit
         ),
     };
-    let ari = crate::Ari {
-        target: plan.target.clone(),
-        http: reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .expect("building an HTTP client"),
-    };
+    let ari = crate::connect_to(plan.target.clone()).await;
     ari.wait_registered(&[&plan.app]).await;
 
     // Every id chosen here and every stream taken before anything is originated.
