@@ -2,7 +2,7 @@
 //! their parameters, models and their fields, events, and enum values, grouped by resource,
 //! as text, Markdown (release notes) or JSON.
 //!
-//! Each side is one version lowered on its own (see [`crate::lower`]), so a parameter's
+//! Each side is one version lowered on its own (see [`mod@crate::lower`]), so a parameter's
 //! `required`, type and default compare directly.
 
 use std::collections::BTreeMap;

@@ -15,8 +15,8 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use serde_json::{json, Map, Value};
 
-use super::operations::{kind, Kind};
 use super::ops_plan::{Handle, OpPlan, Plan};
+use super::params::{kind, Kind};
 use super::types::{presence, Presence};
 use super::{ident, unraw, Cx, EmitError};
 use crate::ir::{Param, ParamLocation, PathSegment, ResponseType, TypeRef};

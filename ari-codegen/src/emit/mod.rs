@@ -16,9 +16,12 @@ mod contract;
 mod docs;
 mod enums;
 mod events;
+mod handles;
 mod models;
+mod op_docs;
 mod operations;
 mod ops_plan;
+mod params;
 mod responses;
 mod types;
 
@@ -126,7 +129,7 @@ pub fn modules(api: &Api) -> Result<Vec<Module>, EmitError> {
         ("contract", contract::emit(&cx, &plan)?, true),
         ("enums", enums::emit(&cx)?, false),
         ("events", events::emit(&cx)?, false),
-        ("handles", operations::emit_handles(&cx, &plan)?, false),
+        ("handles", handles::emit_handles(&cx, &plan)?, false),
         ("models", models::emit(&cx)?, false),
         ("operations", builders, false),
         ("responses", responses::emit(&cx)?, true),
