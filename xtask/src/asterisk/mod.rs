@@ -14,32 +14,41 @@
 //! (where the connection settings for the tests go; default `.sandbox/ari.json`).
 
 mod config;
+mod health;
+mod instance;
 pub use config::{
     outbound_websocket_section, websocket_client_section, OUTBOUND_ARI_CONF, OUTBOUND_CLIENT_CONF,
 };
+mod ports;
 mod process;
 mod progress;
 #[cfg(test)]
 mod readme_dialplan;
 mod root;
 pub mod server;
+mod stop;
 
 pub use server::{Server, SERVER_ENV};
 
 use std::fs::{File, OpenOptions};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use crate::settings::{settings_path, SandboxSettings};
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use rustix::process::Signal;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use health::{
+    get_json, http_client, ping, report_module_problems, wait_until_ready, START_TIMEOUT,
+};
+use instance::{
+    config_fingerprint, now_unix, prepare_instance_dir, random_hex, spawn_asterisk, write_private,
+    Sandbox, State,
+};
+use ports::{choose_port, choose_sip_ports, port_of};
 use process::{is_alive, is_root, proc_stat, processes_with_arg, tail, unmount_all_under};
+use stop::{stop_instance, stop_strays, wait_gone, wait_vanished};
 
 /// `cargo xtask asterisk [--asterisk 22|16] <command>`.
 #[derive(clap::Args)]
@@ -184,13 +193,6 @@ pub fn restart() -> Result<Restarted> {
     })
 }
 
-/// The port of `http://127.0.0.1:PORT/ari`.
-fn port_of(url: &str) -> Option<u16> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split('/').next()?;
-    authority.rsplit_once(':')?.1.parse().ok()
-}
-
 /// Freezes this workspace's running sandbox Asterisk with SIGSTOP: its sockets stay open, the kernel still
 /// accepts connections, but nothing answers (a half-open peer). Returns its pid. Undo with [`thaw`];
 /// `cargo xtask asterisk down` thaws before stopping.
@@ -220,230 +222,6 @@ fn running_state(sandbox: &Sandbox) -> Result<State> {
              `cargo xtask asterisk up`",
             sandbox.instance
         ),
-    }
-}
-
-/// Starts Asterisk in the root with the instance's configuration, output to `out`, in its own process group (a
-/// Ctrl-C meant for cargo does not reach it; `down` stops it).
-///
-/// Descriptors this process inherited without close-on-exec (e.g. the lock of
-/// `flock /tmp/ari-build.lock cargo xtask asterisk up`) would otherwise live as long as Asterisk
-/// and keep such a lock held: the root's bash closes every one of them before it execs Asterisk.
-fn spawn_asterisk(sandbox: &Sandbox, config: &str, out: File) -> Result<std::process::Child> {
-    let script = format!(
-        "{}exec /usr/sbin/asterisk -f -U asterisk -G asterisk -C \"$0\"",
-        close_inherited_fds()
-    );
-    let mut command = root::in_root(&sandbox.root, &["/bin/bash", "-c", &script, config]);
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    command
-        .stdin(Stdio::null())
-        .stdout(out.try_clone()?)
-        .stderr(out)
-        .spawn()
-        .context("starting chroot … /usr/sbin/asterisk")
-}
-
-/// `exec N>&- ` for every descriptor above 2 open in this process (the shell ignores ones
-/// already closed by close-on-exec).
-fn close_inherited_fds() -> String {
-    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
-        return String::new();
-    };
-    let mut fds: Vec<u32> = entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse().ok())
-        .filter(|fd| *fd > 2)
-        .collect();
-    fds.sort_unstable();
-    fds.iter().map(|fd| format!("exec {fd}>&- ; ")).collect()
-}
-
-/// Cache directory override.
-const CACHE_ENV: &str = "ARI_SANDBOX_CACHE";
-/// Fixed HTTP port override.
-const PORT_ENV: &str = "ARI_SANDBOX_PORT";
-const DEFAULT_CACHE: &str = "/var/cache/ari-sdk";
-/// How long Asterisk may take to answer its first ping.
-const START_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Where things are for this workspace's instance.
-struct Sandbox {
-    server: Server,
-    cache: PathBuf,
-    root: PathBuf,
-    instance: String,
-    workspace: PathBuf,
-}
-
-/// The running instance, as recorded by `up` (root-only file: it holds the passwords).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct State {
-    pid: u32,
-    start_ticks: u64,
-    started_unix: u64,
-    /// `asterisk.conf` of the instance, as Asterisk sees it (its `-C` argument).
-    config: String,
-    /// The workspace that started it.
-    workspace: PathBuf,
-    /// The root it runs in (absent in state files of older `up`s: the sid root).
-    #[serde(default)]
-    root: Option<PathBuf>,
-    /// [`config_fingerprint`] of the configuration it was started with (absent in state files of
-    /// older `up`s: such an instance counts as stale).
-    #[serde(default)]
-    config_fingerprint: Option<String>,
-    settings: SandboxSettings,
-}
-
-/// What the configuration writer makes of this sandbox, apart from what differs per start
-/// (ports, passwords): when it differs from a running instance's, that instance was started by an
-/// older configuration writer and `up` restarts it.
-fn config_fingerprint(
-    sandbox: &Sandbox,
-    module_dir: &str,
-    modules: &std::collections::BTreeSet<String>,
-) -> String {
-    let files = config::all_files(
-        &sandbox.instance_inside(),
-        module_dir,
-        0,
-        config::SipPorts { a: 0, b: 0 },
-        "",
-        "",
-        modules,
-    );
-    let mut digest = Sha256::new();
-    for (name, text) in files {
-        digest.update(name.as_bytes());
-        digest.update([0]);
-        digest.update(text.as_bytes());
-        digest.update([0]);
-    }
-    digest
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-impl Sandbox {
-    fn from_env() -> Result<Self> {
-        let server = Server::from_env()?;
-        let cache = match std::env::var_os(CACHE_ENV) {
-            Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-            _ => PathBuf::from(DEFAULT_CACHE),
-        };
-        if !cache.is_absolute() {
-            bail!(
-                "{CACHE_ENV} must be an absolute path, not {}",
-                cache.display()
-            );
-        }
-        let workspace = crate::workspace_root();
-        let canonical = workspace
-            .canonicalize()
-            .unwrap_or_else(|_| workspace.clone());
-        let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
-        let instance = format!(
-            "ws-{}{}",
-            digest[..4]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>(),
-            server.instance_suffix()
-        );
-        Ok(Self {
-            server,
-            root: cache.join(server.root_dir()),
-            cache,
-            instance,
-            workspace,
-        })
-    }
-
-    /// The instance directory as Asterisk sees it.
-    fn instance_inside(&self) -> String {
-        format!("/var/lib/ari-sdk/{}", self.instance)
-    }
-
-    fn instance_dir(&self) -> PathBuf {
-        root::inside(&self.root, &self.instance_inside())
-    }
-
-    fn config_inside(&self) -> String {
-        format!("{}/etc/asterisk.conf", self.instance_inside())
-    }
-
-    fn state_path(&self) -> PathBuf {
-        self.cache
-            .join("instances")
-            .join(format!("{}.json", self.instance))
-    }
-
-    fn log_dir(&self) -> PathBuf {
-        self.instance_dir().join("log")
-    }
-
-    fn read_state(&self) -> Result<Option<State>> {
-        read_state_file(&self.state_path())
-    }
-
-    fn write_state(&self, state: &State) -> Result<()> {
-        let path = self.state_path();
-        std::fs::create_dir_all(path.parent().expect("state file has a parent"))?;
-        write_private(&path, &serde_json::to_string_pretty(state)?)
-    }
-
-    /// Whether any instance (of any workspace) runs from this sandbox's cached root.
-    fn root_in_use(&self) -> bool {
-        let Ok(entries) = std::fs::read_dir(self.cache.join("instances")) else {
-            return false;
-        };
-        let sid_root = self.cache.join(Server::Asterisk22.root_dir());
-        entries.flatten().any(|entry| {
-            matches!(read_state_file(&entry.path()), Ok(Some(state))
-                if is_alive(state.pid, state.start_ticks)
-                    && state.root.as_ref().unwrap_or(&sid_root) == &self.root)
-        })
-    }
-
-    /// Takes the cache's lock, so concurrent `up`/`down` runs (from any clone) take turns.
-    fn lock(&self) -> Result<File> {
-        std::fs::create_dir_all(&self.cache)
-            .with_context(|| format!("creating the cache directory {}", self.cache.display()))?;
-        let path = self.cache.join("lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("opening {}", path.display()))?;
-        use rustix::fs::{flock, FlockOperation};
-        if flock(&file, FlockOperation::NonBlockingLockExclusive).is_err() {
-            println!("asterisk: waiting for another `cargo xtask asterisk` run to finish…");
-            flock(&file, FlockOperation::LockExclusive)
-                .with_context(|| format!("locking {}", path.display()))?;
-        }
-        Ok(file)
-    }
-
-    /// A command inside the root talking to this instance's control socket.
-    fn remote(&self, config: &str, cli: &str) -> Command {
-        let mut command = root::in_root(
-            &self.root,
-            &["/usr/sbin/asterisk", "-n", "-C", config, "-rx", cli],
-        );
-        command.stdin(Stdio::null());
-        command
-    }
-}
-
-fn read_state_file(path: &Path) -> Result<Option<State>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(serde_json::from_str(&text).ok()),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
     }
 }
 
@@ -618,92 +396,6 @@ pub fn up() -> Result<()> {
     Ok(())
 }
 
-/// Waits for `GET /asterisk/ping` to answer 200 and for Asterisk to finish booting, checks the
-/// modules ARI needs, and returns the version Asterisk reports.
-fn wait_until_ready(
-    sandbox: &Sandbox,
-    client: &reqwest::blocking::Client,
-    child: &mut std::process::Child,
-    settings: &SandboxSettings,
-    port: u16,
-) -> Result<String> {
-    let deadline = Instant::now() + START_TIMEOUT;
-    let mut last_error;
-    loop {
-        if let Some(status) = child.try_wait()? {
-            bail!(
-                "Asterisk failed to start: it exited ({status}) before answering ARI pings.\n{}",
-                log_report(sandbox)
-            );
-        }
-        match ping(client, settings) {
-            Ok(()) => break,
-            Err(err) => last_error = format!("{err:#}"),
-        }
-        if Instant::now() >= deadline {
-            let busy =
-                tail(&sandbox.log_dir().join("messages.log"), 200).contains("Unable to bind");
-            let hint = if busy {
-                format!("\nIts HTTP server could not bind 127.0.0.1:{port}: the port is busy.")
-            } else {
-                String::new()
-            };
-            bail!(
-                "Asterisk failed to start: no answer to GET {}/asterisk/ping within {} s \
-                 (last: {last_error}).{hint}\n{}",
-                settings.url,
-                START_TIMEOUT.as_secs(),
-                log_report(sandbox)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-
-    let (status, output) = process::run_with_timeout(
-        &mut sandbox.remote(&sandbox.config_inside(), "core waitfullybooted"),
-        Duration::from_secs(30),
-    )?;
-    if !matches!(status, Some(s) if s.success()) {
-        bail!(
-            "Asterisk answered pings but did not finish booting (core waitfullybooted: {}).\n{}",
-            output.trim(),
-            log_report(sandbox)
-        );
-    }
-
-    let info = get_json(client, settings, "asterisk/info")?;
-    let version = info
-        .pointer("/system/version")
-        .and_then(serde_json::Value::as_str)
-        .context("GET /asterisk/info: no system.version")?
-        .to_owned();
-
-    let modules = get_json(client, settings, "asterisk/modules")?;
-    let running: std::collections::BTreeSet<&str> = modules
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter(|m| m.get("status").and_then(|s| s.as_str()) == Some("Running"))
-                .filter_map(|m| m.get("name").and_then(|n| n.as_str()))
-                .map(|n| n.trim_end_matches(".so"))
-                .collect()
-        })
-        .unwrap_or_default();
-    let missing: Vec<&str> = config::REQUIRED_MODULES
-        .iter()
-        .copied()
-        .filter(|m| !running.contains(m))
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "Asterisk started but these modules the ARI work needs are not running: {}.\n{}",
-            missing.join(", "),
-            log_report(sandbox)
-        );
-    }
-    Ok(version)
-}
-
 /// `cargo xtask asterisk down`: stops this workspace's sandbox Asterisk and checks that no process
 /// and no mount of it is left.
 pub fn down() -> Result<()> {
@@ -798,242 +490,6 @@ fn status() -> Result<()> {
     Ok(())
 }
 
-/// Stops the recorded process: `core stop now`, then SIGTERM, then SIGKILL.
-fn stop_instance(sandbox: &Sandbox, state: &State) -> Result<()> {
-    let (pid, ticks) = (state.pid, state.start_ticks);
-    if !is_alive(pid, ticks) {
-        process::reap(pid);
-        return Ok(());
-    }
-    // A frozen instance (`freeze`, a fault test that failed half-way) answers nothing until resumed.
-    process::send_signal(pid, Signal::CONT);
-    let _ = process::run_with_timeout(
-        &mut sandbox.remote(&state.config, "core stop now"),
-        Duration::from_secs(10),
-    );
-    if wait_gone(pid, ticks, Duration::from_secs(10)) {
-        return Ok(());
-    }
-    println!("asterisk: pid {pid} ignored `core stop now`; sending SIGTERM");
-    process::send_signal(pid, Signal::TERM);
-    if wait_gone(pid, ticks, Duration::from_secs(5)) {
-        return Ok(());
-    }
-    println!("asterisk: pid {pid} ignored SIGTERM; sending SIGKILL");
-    process::send_signal(pid, Signal::KILL);
-    if wait_gone(pid, ticks, Duration::from_secs(5)) {
-        return Ok(());
-    }
-    bail!("could not stop Asterisk pid {pid}")
-}
-
-/// After the process ended: waits (up to 10 s) until its parent has reaped it, so not even a
-/// zombie entry is left for `pgrep` to find. Asterisk outlives the `up` that started it, so
-/// its parent is then the system's init, which reaps on its own schedule.
-fn wait_vanished(pid: u32, ticks: u64) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while matches!(proc_stat(pid), Some(stat) if stat.start_ticks == ticks) {
-        process::reap(pid);
-        if Instant::now() >= deadline {
-            println!("asterisk: note: pid {pid} has exited but its parent has not reaped it yet (zombie)");
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Stops processes (left by a lost state file) that run with this instance's configuration.
-fn stop_strays(config: &str) -> Result<()> {
-    let strays = processes_with_arg(config);
-    if strays.is_empty() {
-        return Ok(());
-    }
-    println!("asterisk: stopping leftover processes of this instance: {strays:?}");
-    for signal in [Signal::TERM, Signal::KILL] {
-        for pid in processes_with_arg(config) {
-            process::send_signal(pid, signal);
-        }
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline && !processes_with_arg(config).is_empty() {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    let left = processes_with_arg(config);
-    if !left.is_empty() {
-        bail!("could not stop leftover processes {left:?} of this sandbox");
-    }
-    Ok(())
-}
-
-fn wait_gone(pid: u32, ticks: u64, timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        process::reap(pid);
-        if !is_alive(pid, ticks) {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-}
-
-/// A fresh instance directory: configuration plus empty run/spool/log/db/cache directories,
-/// owned by the root's `asterisk` user.
-fn prepare_instance_dir(
-    sandbox: &Sandbox,
-    module_dir: &str,
-    modules: &std::collections::BTreeSet<String>,
-    port: u16,
-    sip_ports: config::SipPorts,
-    password: &str,
-    read_only_password: &str,
-) -> Result<()> {
-    let dir = sandbox.instance_dir();
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir)
-            .with_context(|| format!("removing the old {}", dir.display()))?;
-    }
-    for sub in ["etc", "lib", "spool/recording", "run", "log", "cache"] {
-        std::fs::create_dir_all(dir.join(sub))
-            .with_context(|| format!("creating {}", dir.join(sub).display()))?;
-    }
-    let files = config::all_files(
-        &sandbox.instance_inside(),
-        module_dir,
-        port,
-        sip_ports,
-        password,
-        read_only_password,
-        modules,
-    );
-    for (name, text) in files {
-        let path = dir.join("etc").join(name);
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-    }
-    let (uid, gid) = root::user_ids(&sandbox.root, "asterisk")?;
-    chown_tree(&dir, uid, gid)?;
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o750))?;
-    Ok(())
-}
-
-fn chown_tree(path: &Path, uid: u32, gid: u32) -> Result<()> {
-    std::os::unix::fs::chown(path, Some(uid), Some(gid))
-        .with_context(|| format!("chown {}", path.display()))?;
-    if path.is_dir() {
-        for entry in std::fs::read_dir(path)? {
-            chown_tree(&entry?.path(), uid, gid)?;
-        }
-    }
-    Ok(())
-}
-
-/// `ARI_SANDBOX_PORT` when set (and free), else a free loopback port.
-fn choose_port() -> Result<u16> {
-    if let Some(value) = std::env::var_os(PORT_ENV).filter(|v| !v.is_empty()) {
-        let port: u16 = value
-            .to_string_lossy()
-            .parse()
-            .with_context(|| format!("{PORT_ENV}={value:?} is not a port number"))?;
-        return match TcpListener::bind(("127.0.0.1", port)) {
-            Ok(_) => Ok(port),
-            Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => bail!(
-                "port {port} on 127.0.0.1 ({PORT_ENV}) is busy: another program listens there. \
-                 Free it, choose another port, or unset {PORT_ENV} to use a free one"
-            ),
-            Err(err) => Err(err).with_context(|| format!("checking port {port} on 127.0.0.1")),
-        };
-    }
-    let listener =
-        TcpListener::bind(("127.0.0.1", 0)).context("finding a free port on 127.0.0.1")?;
-    Ok(listener.local_addr()?.port())
-}
-
-/// Two distinct free UDP ports on 127.0.0.1 for the SIP transports.
-fn choose_sip_ports() -> Result<config::SipPorts> {
-    let a = std::net::UdpSocket::bind(("127.0.0.1", 0)).context("finding a free UDP port")?;
-    let b = std::net::UdpSocket::bind(("127.0.0.1", 0)).context("finding a free UDP port")?;
-    Ok(config::SipPorts {
-        a: a.local_addr()?.port(),
-        b: b.local_addr()?.port(),
-    })
-}
-
-fn http_client() -> Result<reqwest::blocking::Client> {
-    reqwest::blocking::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .context("building the HTTP client")
-}
-
-fn ping(client: &reqwest::blocking::Client, settings: &SandboxSettings) -> Result<()> {
-    let response = client
-        .get(format!("{}/asterisk/ping", settings.url))
-        .basic_auth(&settings.user, Some(&settings.password))
-        .send()?;
-    if response.status() != reqwest::StatusCode::OK {
-        bail!("ping answered {}", response.status());
-    }
-    Ok(())
-}
-
-fn get_json(
-    client: &reqwest::blocking::Client,
-    settings: &SandboxSettings,
-    path: &str,
-) -> Result<serde_json::Value> {
-    let url = format!("{}/{path}", settings.url);
-    let response = client
-        .get(&url)
-        .basic_auth(&settings.user, Some(&settings.password))
-        .send()
-        .with_context(|| format!("GET {url}"))?;
-    let status = response.status();
-    if !status.is_success() {
-        bail!("GET {url}: {status}");
-    }
-    let body = response
-        .text()
-        .with_context(|| format!("GET {url}: reading the body"))?;
-    serde_json::from_str(&body).with_context(|| format!("GET {url}: not JSON"))
-}
-
-/// The last lines of the instance's logs, for error messages.
-fn log_report(sandbox: &Sandbox) -> String {
-    let mut report = String::new();
-    for name in ["messages.log", "asterisk.out"] {
-        let path = sandbox.log_dir().join(name);
-        let text = tail(&path, 30);
-        if !text.trim().is_empty() {
-            report.push_str(&format!(
-                "--- last lines of {} ---\n{text}\n",
-                path.display()
-            ));
-        }
-    }
-    if report.is_empty() {
-        report = format!("(nothing in {})", sandbox.log_dir().display());
-    }
-    report
-}
-
-/// Prints module-loader complaints from the start-up log (optional modules that failed).
-fn report_module_problems(messages: &Path) {
-    let text = tail(messages, 5000);
-    let problems: Vec<&str> = text
-        .lines()
-        .filter(|line| {
-            line.contains("loader.c") && (line.contains("ERROR") || line.contains("WARNING"))
-        })
-        .collect();
-    for line in problems.iter().take(10) {
-        println!("asterisk up: module loader: {line}");
-    }
-}
-
 fn write_settings(settings: &SandboxSettings) -> Result<()> {
     let path = settings_path();
     if let Some(parent) = path.parent() {
@@ -1048,37 +504,6 @@ fn print_connection(settings: &SandboxSettings) {
     println!("ARI_USER={}", settings.user);
     println!("ARI_PASSWORD={}", settings.password);
     println!("ARI_SANDBOX_SETTINGS={}", settings_path().display());
-}
-
-/// Writes a file readable by its owner only (it holds passwords).
-fn write_private(path: &Path, text: &str) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    file.write_all(text.as_bytes())
-        .with_context(|| format!("writing {}", path.display()))
-}
-
-fn random_hex(bytes: usize) -> Result<String> {
-    use std::io::Read;
-    let mut buf = vec![0u8; bytes];
-    File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut buf))
-        .context("reading /dev/urandom")?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 fn format_duration(seconds: u64) -> String {
@@ -1113,36 +538,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ports_of_urls() {
-        assert_eq!(port_of("http://127.0.0.1:41234/ari"), Some(41234));
-        assert_eq!(port_of("http://127.0.0.1/ari"), None);
-        assert_eq!(port_of("nonsense"), None);
-    }
-
-    #[test]
     fn durations() {
         assert_eq!(format_duration(5), "5s");
         assert_eq!(format_duration(65), "1m 05s");
         assert_eq!(format_duration(3725), "1h 02m 05s");
-    }
-
-    #[test]
-    fn instance_names_are_per_workspace_and_stable() {
-        let a = Sandbox::from_env().unwrap();
-        let b = Sandbox::from_env().unwrap();
-        assert_eq!(a.instance, b.instance);
-        assert!(a.instance.starts_with("ws-") && a.instance.len() == 11);
-        assert_eq!(
-            a.config_inside(),
-            format!("/var/lib/ari-sdk/{}/etc/asterisk.conf", a.instance)
-        );
-        assert!(a.workspace.join("Cargo.toml").is_file());
-    }
-
-    #[test]
-    fn passwords_are_random() {
-        let a = random_hex(16).unwrap();
-        assert_eq!(a.len(), 32);
-        assert_ne!(a, random_hex(16).unwrap());
     }
 }
