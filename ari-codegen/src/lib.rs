@@ -10,6 +10,7 @@
 //! the fixups, lowers, and merges them into one [`ir::Api`].
 #![warn(missing_docs)]
 
+pub mod curated;
 pub mod diff;
 pub mod doc_notes;
 pub mod emit;

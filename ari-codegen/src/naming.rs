@@ -64,6 +64,8 @@ use std::collections::BTreeSet;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
+use crate::curated::ENUM_NAMES;
+
 /// Acronyms that upstream glues to the next lowercase word (`RTPstat`).
 pub const KNOWN_ACRONYMS: &[&str] = &["RTP"];
 
@@ -74,30 +76,6 @@ pub const SYMBOL_WORDS: &[(char, &str)] = &[
     ('+', "plus"),
     ('&', "and"),
     ('@', "at"),
-];
-
-/// Curated enum names: site key → enum name. A site key is `Model.field` or
-/// `resource.nickname.param`. Entries sharing a name also join their sites
-/// into one enum. Every entry must match a site of the real specs (checked by
-/// the real-spec test), so a stale entry is noticed.
-pub const ENUM_NAMES: &[(&str, &str)] = &[
-    // The bridge's type as reported, and the prose list of type attributes on create.
-    ("Bridge.bridge_type", "BridgeType"),
-    ("bridges.create.type", "BridgeType"),
-    ("bridges.createWithId.type", "BridgeType"),
-    // A device state as reported and as set.
-    ("DeviceState.state", "DeviceStateValue"),
-    ("deviceStates.update.deviceState", "DeviceStateValue"),
-    // Audio directions for mute/unmute/externalMedia ({both, in, out}).
-    ("channels.mute.direction", "MediaDirection"),
-    // Snoop spy/whisper ({none, both, out, in}).
-    ("channels.snoopChannel.spy", "SnoopDirection"),
-    // The `only` filter of GET /asterisk/info names sections of AsteriskInfo.
-    ("asterisk.getInfo.only", "InfoSection"),
-    // playbacks control `operation`.
-    ("playbacks.control.operation", "PlaybackOperation"),
-    // transfer_progress `states` takes one state.
-    ("channels.transfer_progress.states", "TransferProgressState"),
 ];
 
 /// Rust keywords (strict, reserved and edition-2024 `gen`) that cannot be plain identifiers.

@@ -1,13 +1,15 @@
 //! The generated API's layout on the real spec versions of `specs/specs.lock` (imported into
 //! `specs/` by `cargo xtask specs import ../shared/specs`): every operation of every version
-//! placed once; and, on the versions of `common/known.rs`, the handles and accessors the
-//! design names, every naming override still needed, and the calls users write.
+//! placed once, and every curated body object and concern still matching the specs; and, on the
+//! versions of `common/known.rs`, the handles and accessors the design names, every naming
+//! override still needed, and the calls users write.
 
 mod common;
 
 use std::collections::BTreeSet;
 
-use ari_codegen::emit::{layout, Layout, LayoutEntry, HANDLE_NAME_OVERRIDES};
+use ari_codegen::curated::HANDLE_NAME_OVERRIDES;
+use ari_codegen::emit::{layout, Layout, LayoutEntry};
 use common::known::KNOWN_REST_OPERATIONS;
 
 /// The layout of the known versions' union (the pinned facts are about those).
@@ -259,4 +261,33 @@ fn variables_that_take_reported_values() {
             "events.userEvent",
         ])
     );
+}
+
+#[test]
+fn every_curated_body_object_and_concern_matches_the_specs() {
+    use ari_codegen::curated::{BODY_OBJECTS, CONCERNS};
+    use ari_codegen::ir::{ParamLocation, TypeRef};
+    let api = common::api_all();
+    for (wire, object) in BODY_OBJECTS {
+        let uses = api
+            .resources
+            .iter()
+            .flat_map(|r| &r.operations)
+            .flat_map(|o| &o.params)
+            .filter(|p| {
+                p.location == ParamLocation::Body && p.wire_name == *wire && p.ty == TypeRef::Object
+            })
+            .count();
+        assert!(uses > 0, "body object {wire} ({object:?}) is stale");
+    }
+    for concern in CONCERNS {
+        let model = api.models.get(concern.model);
+        let id = model.and_then(|m| m.fields.iter().find(|f| f.wire_name == concern.id_field));
+        assert!(
+            id.is_some_and(|f| f.ty == TypeRef::String),
+            "concern {}.{} is stale (no such string field)",
+            concern.model,
+            concern.id_field
+        );
+    }
 }

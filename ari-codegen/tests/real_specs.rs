@@ -157,7 +157,7 @@ fn enums_and_their_names() {
         ]
     );
     // Every curated name is in use, on the site it names (no stale entries).
-    for (site, name) in ari_codegen::naming::ENUM_NAMES {
+    for (site, name) in ari_codegen::curated::ENUM_NAMES {
         assert!(
             api.enums[*name].used_by.iter().any(|s| s == site),
             "{site} → {name} is unused"

@@ -8,37 +8,8 @@ use quote::quote;
 
 use super::types::{self, Place, Presence};
 use super::{docs, ident, Cx, EmitError};
+use crate::curated::{Concern, CONCERNS};
 use crate::ir::{Field, Model, TypeRef};
-
-/// Model types whose ids an event "concerns": (model wire name, id field,
-/// accessor returning the models, accessor returning their ids, noun, the runtime's `ObjectKind` variant).
-const CONCERNS: &[(&str, &str, &str, &str, &str, &str)] = &[
-    (
-        "Channel",
-        "id",
-        "channels",
-        "channel_ids",
-        "channel",
-        "Channel",
-    ),
-    ("Bridge", "id", "bridges", "bridge_ids", "bridge", "Bridge"),
-    (
-        "Playback",
-        "id",
-        "playbacks",
-        "playback_ids",
-        "playback",
-        "Playback",
-    ),
-    (
-        "LiveRecording",
-        "name",
-        "recordings",
-        "recording_names",
-        "live recording",
-        "Recording",
-    ),
-];
 
 /// One row of the object table: in messages of type `type_wire`, an object of kind `kind` (an `ObjectKind`
 /// variant) sits at the wire property path `path`, identified by its `key`.
@@ -405,7 +376,7 @@ impl PathFinder<'_, '_> {
                 self.out.push(p);
                 continue;
             }
-            let is_concern = CONCERNS.iter().any(|c| c.0 == model_name);
+            let is_concern = CONCERNS.iter().any(|c| c.model == model_name);
             if is_concern || depth + 1 >= MAX_DEPTH || self.visiting.contains(model_name) {
                 continue;
             }
@@ -444,14 +415,14 @@ fn path_iter(path: &[Step]) -> TokenStream {
 fn concern_accessors(
     cx: &Cx<'_>,
     msgs: &[Message<'_>],
-    &(target, id_field, models_fn, ids_fn, noun, kind): &(
-        &str,
-        &'static str,
-        &str,
-        &str,
-        &str,
-        &'static str,
-    ),
+    &Concern {
+        model: target,
+        id_field,
+        models_accessor: models_fn,
+        ids_accessor: ids_fn,
+        noun,
+        object_kind: kind,
+    }: &Concern,
     rows: &mut Vec<ObjectRow>,
 ) -> Result<Option<TokenStream>, EmitError> {
     let Some(target_model) = cx.api.models.get(target) else {

@@ -34,7 +34,7 @@ use crate::ir::{Api, Enum, Model, VersionSet};
 use crate::render;
 
 pub use docs::{escape as escape_doc, version_list, version_string};
-pub use ops_plan::{layout, Layout, LayoutEntry, HANDLE_NAME_OVERRIDES, RESERVED_CLIENT_METHODS};
+pub use ops_plan::{layout, Layout, LayoutEntry};
 
 /// An error found while emitting (an IR the emitter cannot turn into valid Rust).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -37,41 +37,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
 use super::{Cx, EmitError};
+use crate::curated::{HANDLE_NAME_OVERRIDES, RESERVED_BUILDER_NAMES, RESERVED_CLIENT_METHODS};
 use crate::ir::{
     HttpMethod, Operation, Param, ParamLocation, PathSegment, PathTemplate, Resource, ResponseType,
     TypeRef,
 };
-
-/// Handle base names the rule does not get right, by owner path template. An entry that
-/// matches no object is ignored by the emitter and reported by the real-spec test.
-pub const HANDLE_NAME_OVERRIDES: &[(&str, &str)] = &[
-    // The object read and written here is a device state; `client.device(..)` would suggest
-    // an endpoint.
-    ("/deviceStates/{deviceName}", "device_state"),
-    // A sorcery object of the dynamic configuration; the rule would say `dynamic`.
-    (
-        "/asterisk/config/dynamic/{configClass}/{objectType}/{id}",
-        "config_object",
-    ),
-];
-
-/// Methods the hand-written runtime defines (or reserves) on `Client`: no accessor or handle
-/// may take these names.
-pub const RESERVED_CLIENT_METHODS: &[&str] = &[
-    "builder",
-    "base_url",
-    "execute_json",
-    "execute_void",
-    "execute_binary",
-    "execute_stream",
-    "transport",
-    "events",
-    "clone",
-];
-
-/// Names a builder reserves for itself (its client field and its own methods).
-pub const RESERVED_BUILDER_NAMES: &[&str] =
-    &["client", "send", "stream", "into_request", "parts", "new"];
 
 /// The placement of every operation.
 pub(crate) struct Plan<'a> {

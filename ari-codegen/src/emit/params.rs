@@ -7,6 +7,7 @@ use quote::quote;
 
 use super::types::{rust_type, Place};
 use super::{Cx, EmitError};
+use crate::curated::{BodyObject, BODY_OBJECTS};
 use crate::ir::{Operation, Param, ParamLocation, TypeRef};
 
 /// How a parameter is held and sent.
@@ -32,7 +33,8 @@ pub(super) enum Kind {
     BodyField(TypeRef),
 }
 
-/// Decides how a parameter is held and sent (the body-parameter table lives here).
+/// Decides how a parameter is held and sent (body parameters of type `object` by
+/// [`BODY_OBJECTS`]).
 pub(super) fn kind(op: &Operation, p: &Param) -> Result<Kind, EmitError> {
     let unsupported = |what: &str| EmitError::Operation {
         operation: op.nickname.clone(),
@@ -71,15 +73,21 @@ pub(super) fn kind(op: &Operation, p: &Param) -> Result<Kind, EmitError> {
                 Kind::Query(elem.clone())
             }
         }
-        ParamLocation::Body => match (p.wire_name.as_str(), &p.ty) {
-            ("variables", TypeRef::Object) => Kind::Variables {
-                // The spec says so in the parameter's description, the only place it does.
-                reported: p.description.contains("report_events"),
-            },
-            ("fields", TypeRef::Object) => Kind::ConfigFields,
-            ("filter", TypeRef::Object) => Kind::WholeBody,
-            (_, ty) => Kind::BodyField(ty.clone()),
-        },
+        ParamLocation::Body => {
+            let object = BODY_OBJECTS
+                .iter()
+                .find(|(wire, _)| *wire == p.wire_name && p.ty == TypeRef::Object)
+                .map(|(_, object)| *object);
+            match object {
+                Some(BodyObject::Variables) => Kind::Variables {
+                    // The spec says so in the parameter's description, the only place it does.
+                    reported: p.description.contains("report_events"),
+                },
+                Some(BodyObject::ConfigFields) => Kind::ConfigFields,
+                Some(BodyObject::WholeBody) => Kind::WholeBody,
+                None => Kind::BodyField(p.ty.clone()),
+            }
+        }
     })
 }
 
