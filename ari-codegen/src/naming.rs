@@ -24,6 +24,16 @@
 //! A name starting with a digit gets a `v`/`V` prefix; an empty one becomes
 //! `empty`/`Empty`.
 //!
+//! # Handles and builders
+//! An object handle is named from its path: the one path parameter less an
+//! `Id`/`Name` suffix ([`object_name_from_param`]), or else the path word before
+//! its parameters in the singular ([`object_name_from_literal`]); its type is
+//! that name + `Handle` ([`handle_type`]). Builders and accessors are the
+//! UpperCamelCase of their method ([`builder_type`], [`accessor_type`]). Where
+//! these names go, and how clashes between them are qualified, is the
+//! emitter's plan (`emit/ops_plan.rs`); the SDK's overrides are in
+//! [`crate::curated`].
+//!
 //! # Collisions
 //! Within one scope (the fields of a model, the params of an operation, the
 //! operations of a resource, the variants of an enum, all type names) a
@@ -286,6 +296,49 @@ pub fn common_suffix_name(names: &[String]) -> Option<String> {
     Some(camel(&tail))
 }
 
+/// The handle name for an object keyed by one path parameter: the parameter less an `Id`/`Name`
+/// suffix, snake_case (`channelId` → `channel`, `deviceName` → `device`, `recordingName` →
+/// `recording`).
+pub fn object_name_from_param(param: &str) -> String {
+    let stem = ["Id", "Name", "_id", "_name"]
+        .iter()
+        .find_map(|s| param.strip_suffix(s).filter(|stem| !stem.is_empty()))
+        .unwrap_or(param);
+    snake(stem)
+}
+
+/// The handle name for an object keyed by the path literal before its parameters: that word
+/// in the singular, snake_case (`variables` → `variable`, `mailboxes` → `mailbox`).
+pub fn object_name_from_literal(literal: &str) -> String {
+    snake(&singular(literal))
+}
+
+/// A plural path word in the singular (`channels` → `channel`, `mailboxes` → `mailbox`); a word
+/// without a plural ending is kept.
+pub fn singular(word: &str) -> String {
+    for suffix in ["xes", "ches", "shes", "sses"] {
+        if let Some(stem) = word.strip_suffix(suffix) {
+            return format!("{stem}{}", &suffix[..suffix.len() - 2]);
+        }
+    }
+    word.strip_suffix('s').unwrap_or(word).to_owned()
+}
+
+/// The builder type of an operation, from its Rust name: `play_with_id` → `PlayWithId`.
+pub fn builder_type(operation: &str) -> String {
+    camel(operation)
+}
+
+/// The handle type for a handle method: `device_state` → `DeviceStateHandle`.
+pub fn handle_type(method: &str) -> String {
+    format!("{}Handle", camel(method))
+}
+
+/// The accessor type for a resource accessor method: `device_states` → `DeviceStates`.
+pub fn accessor_type(method: &str) -> String {
+    camel(method)
+}
+
 /// The curated name for a site key, if [`ENUM_NAMES`] has one.
 pub fn curated_enum_name(site: &str) -> Option<&'static str> {
     ENUM_NAMES.iter().find(|(s, _)| *s == site).map(|(_, n)| *n)
@@ -294,6 +347,22 @@ pub fn curated_enum_name(site: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn handle_builder_and_accessor_names() {
+        assert_eq!(object_name_from_param("channelId"), "channel");
+        assert_eq!(object_name_from_param("recordingName"), "recording");
+        assert_eq!(object_name_from_param("playback_id"), "playback");
+        // A suffix alone is the name.
+        assert_eq!(object_name_from_param("Id"), "id");
+        assert_eq!(object_name_from_literal("variables"), "variable");
+        assert_eq!(object_name_from_literal("mailboxes"), "mailbox");
+        assert_eq!(object_name_from_literal("matches"), "match_");
+        assert_eq!(singular("sound"), "sound");
+        assert_eq!(builder_type("play_with_id"), "PlayWithId");
+        assert_eq!(handle_type("device_state"), "DeviceStateHandle");
+        assert_eq!(accessor_type("device_states"), "DeviceStates");
+    }
 
     #[test]
     fn words_split_known_acronyms() {

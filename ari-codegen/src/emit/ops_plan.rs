@@ -34,14 +34,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
-
 use super::{Cx, EmitError};
 use crate::curated::{HANDLE_NAME_OVERRIDES, RESERVED_BUILDER_NAMES, RESERVED_CLIENT_METHODS};
 use crate::ir::{
     HttpMethod, Operation, Param, ParamLocation, PathSegment, PathTemplate, Resource, ResponseType,
     TypeRef,
 };
+use crate::naming;
 
 /// The placement of every operation.
 pub(crate) struct Plan<'a> {
@@ -124,15 +123,6 @@ fn is_object(resource: &Resource, key: &PathTemplate) -> bool {
     })
 }
 
-fn singular(word: &str) -> String {
-    for suffix in ["xes", "ches", "shes", "sses"] {
-        if let Some(stem) = word.strip_suffix(suffix) {
-            return format!("{stem}{}", &suffix[..suffix.len() - 2]);
-        }
-    }
-    word.strip_suffix('s').unwrap_or(word).to_owned()
-}
-
 /// The literal right before the key's parameters.
 fn last_literal(key: &PathTemplate) -> Option<&str> {
     key.segments().iter().rev().find_map(|s| match s {
@@ -151,13 +141,9 @@ fn base_name(key: &PathTemplate) -> String {
     }
     let params: Vec<&str> = key.params().collect();
     if let [param] = params.as_slice() {
-        let stem = ["Id", "Name", "_id", "_name"]
-            .iter()
-            .find_map(|s| param.strip_suffix(s).filter(|stem| !stem.is_empty()))
-            .unwrap_or(param);
-        return stem.to_snake_case();
+        return naming::object_name_from_param(param);
     }
-    singular(last_literal(key).unwrap_or("object")).to_snake_case()
+    naming::object_name_from_literal(last_literal(key).unwrap_or("object"))
 }
 
 /// Checks that each placeholder of an operation's path is one of its path parameters.
@@ -196,7 +182,7 @@ fn op_plan<'a>(op: &'a Operation, owner: Option<&PathTemplate>) -> Result<OpPlan
             optional.push(p);
         }
     }
-    let builder = op.rust_name.trim_start_matches("r#").to_upper_camel_case();
+    let builder = naming::builder_type(op.rust_name.trim_start_matches("r#"));
     // Names inside the builder: fields and setters.
     let mut seen = BTreeSet::new();
     for p in &op.params {
@@ -249,7 +235,7 @@ pub(crate) fn plan<'a>(cx: &Cx<'a>) -> Result<Plan<'a>, EmitError> {
         .zip(&bases)
         .map(|((_, key), base)| {
             if count[base.as_str()] > 1 {
-                let qualifier = last_literal(key).unwrap_or("object").to_snake_case();
+                let qualifier = naming::snake(last_literal(key).unwrap_or("object"));
                 format!("{qualifier}_{base}")
             } else {
                 base.clone()
@@ -283,7 +269,7 @@ pub(crate) fn plan<'a>(cx: &Cx<'a>) -> Result<Plan<'a>, EmitError> {
             if *i != ri {
                 continue;
             }
-            let type_name = format!("{}Handle", name.to_upper_camel_case());
+            let type_name = naming::handle_type(name);
             claim(name, &type_name, format!("the object {key}"))?;
             handles.push(Handle {
                 key: key.clone(),
@@ -322,7 +308,7 @@ pub(crate) fn plan<'a>(cx: &Cx<'a>) -> Result<Plan<'a>, EmitError> {
             } else {
                 base
             };
-            let type_name = method.to_upper_camel_case();
+            let type_name = naming::accessor_type(&method);
             claim(
                 &method,
                 &type_name,
@@ -495,7 +481,8 @@ mod tests {
         );
         assert_eq!(base_name(&key("/endpoints/{tech}/{resource}")), "endpoint");
         assert_eq!(base_name(&key("/mailboxes/{mailboxName}")), "mailbox");
-        assert_eq!(base_name(&key("/x/boxes/{a}/{b}")), "box");
+        // `box` is a reserved word: the naming rules give it a trailing `_`.
+        assert_eq!(base_name(&key("/x/boxes/{a}/{b}")), "box_");
         assert_eq!(
             base_name(&key("/deviceStates/{deviceName}")),
             "device_state"
