@@ -2,7 +2,8 @@
 //!
 //! Stages, each pure and separately tested:
 //! [`spec`] (serde mirror of the dialect) → [`fixups`] (known upstream defects) →
-//! [`mod@lower`] + [`mod@union`] (the normalised multi-version [`ir`], named by [`naming`]) →
+//! [`mod@lower`] + [`mod@union`] (the normalised multi-version [`ir`], named by
+//! [`naming::assign`] with the rules of [`naming`]) →
 //! [`emit`] (IR → tokens) → [`render`] (tokens → formatted text).
 //!
 //! The entry point for code generation is [`load_union`]: it verifies the

@@ -76,6 +76,8 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 
 use crate::curated::ENUM_NAMES;
 
+pub mod assign;
+
 /// Acronyms that upstream glues to the next lowercase word (`RTPstat`).
 pub const KNOWN_ACRONYMS: &[&str] = &["RTP"];
 
