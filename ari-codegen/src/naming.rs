@@ -352,18 +352,24 @@ mod tests {
 
     #[test]
     fn handle_builder_and_accessor_names() {
-        assert_eq!(object_name_from_param("channelId"), "channel");
-        assert_eq!(object_name_from_param("recordingName"), "recording");
-        assert_eq!(object_name_from_param("playback_id"), "playback");
-        // A suffix alone is the name.
-        assert_eq!(object_name_from_param("Id"), "id");
-        assert_eq!(object_name_from_literal("variables"), "variable");
-        assert_eq!(object_name_from_literal("mailboxes"), "mailbox");
-        assert_eq!(object_name_from_literal("matches"), "match_");
-        assert_eq!(singular("sound"), "sound");
-        assert_eq!(builder_type("play_with_id"), "PlayWithId");
-        assert_eq!(handle_type("device_state"), "DeviceStateHandle");
-        assert_eq!(accessor_type("device_states"), "DeviceStates");
+        type Rule = fn(&str) -> String;
+        let cases: [(Rule, &str, &str); 11] = [
+            (object_name_from_param, "channelId", "channel"),
+            (object_name_from_param, "recordingName", "recording"),
+            (object_name_from_param, "playback_id", "playback"),
+            // A suffix alone is the name.
+            (object_name_from_param, "Id", "id"),
+            (object_name_from_literal, "variables", "variable"),
+            (object_name_from_literal, "mailboxes", "mailbox"),
+            (object_name_from_literal, "matches", "match_"),
+            (singular, "sound", "sound"),
+            (builder_type, "play_with_id", "PlayWithId"),
+            (handle_type, "device_state", "DeviceStateHandle"),
+            (accessor_type, "device_states", "DeviceStates"),
+        ];
+        for (rule, input, expected) in cases {
+            assert_eq!(rule(input), expected, "{input}");
+        }
     }
 
     #[test]

@@ -8,8 +8,8 @@ use crate::settings::SandboxSettings;
 use anyhow::{bail, Context, Result};
 
 use super::config;
-use super::instance::Sandbox;
 use super::process::{self, tail};
+use super::Sandbox;
 
 /// How long Asterisk may take to answer its first ping.
 pub(super) const START_TIMEOUT: Duration = Duration::from_secs(60);

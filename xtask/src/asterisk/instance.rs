@@ -1,53 +1,24 @@
-//! One workspace's sandbox instance: where its files are ([`Sandbox`]), the state `up` records
-//! for it ([`State`], root-only: it holds the passwords), its configuration fingerprint, its fresh
-//! instance directory, and how Asterisk is started in the root.
+//! One workspace's sandbox instance: where its files are (the methods of [`Sandbox`]), the state
+//! file `up` records ([`State`], root-only: it holds the passwords), its configuration
+//! fingerprint, its fresh instance directory, and how Asterisk is started in the root. The two
+//! structs are declared in the parent module, so their fields stay private to the sandbox code.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::settings::SandboxSettings;
 use anyhow::{bail, Context, Result};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::process::is_alive;
 use super::server::Server;
 use super::{config, root};
+use super::{Sandbox, State};
 
 /// Cache directory override.
 const CACHE_ENV: &str = "ARI_SANDBOX_CACHE";
 const DEFAULT_CACHE: &str = "/var/cache/ari-sdk";
-
-/// Where things are for this workspace's instance.
-pub(super) struct Sandbox {
-    pub(super) server: Server,
-    pub(super) cache: PathBuf,
-    pub(super) root: PathBuf,
-    pub(super) instance: String,
-    pub(super) workspace: PathBuf,
-}
-
-/// The running instance, as recorded by `up` (root-only file: it holds the passwords).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct State {
-    pub(super) pid: u32,
-    pub(super) start_ticks: u64,
-    pub(super) started_unix: u64,
-    /// `asterisk.conf` of the instance, as Asterisk sees it (its `-C` argument).
-    pub(super) config: String,
-    /// The workspace that started it.
-    pub(super) workspace: PathBuf,
-    /// The root it runs in (absent in state files of older `up`s: the sid root).
-    #[serde(default)]
-    pub(super) root: Option<PathBuf>,
-    /// [`config_fingerprint`] of the configuration it was started with (absent in state files of
-    /// older `up`s: such an instance counts as stale).
-    #[serde(default)]
-    pub(super) config_fingerprint: Option<String>,
-    pub(super) settings: SandboxSettings,
-}
 
 /// What the configuration writer makes of this sandbox, apart from what differs per start
 /// (ports, passwords): when it differs from a running instance's, that instance was started by an
@@ -159,6 +130,15 @@ impl Sandbox {
                 if is_alive(state.pid, state.start_ticks)
                     && state.root.as_ref().unwrap_or(&sid_root) == &self.root)
         })
+    }
+
+    /// The sandbox of this workspace with the cache's lock held (see [`Self::lock`]), for the
+    /// `what` command, which must run as root.
+    pub(super) fn locked(what: &str) -> Result<(Self, File)> {
+        super::require_root(what)?;
+        let sandbox = Self::from_env()?;
+        let lock = sandbox.lock()?;
+        Ok((sandbox, lock))
     }
 
     /// Takes the cache's lock, so concurrent `up`/`down` runs (from any clone) take turns.

@@ -38,13 +38,13 @@ use crate::settings::{settings_path, SandboxSettings};
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use rustix::process::Signal;
+use serde::{Deserialize, Serialize};
 
 use health::{
     get_json, http_client, ping, report_module_problems, wait_until_ready, START_TIMEOUT,
 };
 use instance::{
     config_fingerprint, now_unix, prepare_instance_dir, random_hex, spawn_asterisk, write_private,
-    Sandbox, State,
 };
 use ports::{choose_port, choose_sip_ports, port_of};
 use process::{is_alive, is_root, proc_stat, processes_with_arg, tail, unmount_all_under};
@@ -149,9 +149,7 @@ pub struct Restarted {
 ///
 /// Needs root, like `cargo xtask asterisk up`, and a running sandbox.
 pub fn restart() -> Result<Restarted> {
-    require_root("restart")?;
-    let sandbox = Sandbox::from_env()?;
-    let _lock = sandbox.lock()?;
+    let (sandbox, _lock) = Sandbox::locked("restart")?;
     let mut state = running_state(&sandbox)?;
     let old_pid = state.pid;
     // SIGKILL works on a frozen process too; the kernel resets its connections.
@@ -237,13 +235,40 @@ fn require_root(what: &str) -> Result<()> {
     Ok(())
 }
 
+/// Where things are for this workspace's instance.
+struct Sandbox {
+    server: Server,
+    cache: PathBuf,
+    root: PathBuf,
+    instance: String,
+    workspace: PathBuf,
+}
+
+/// The running instance, as recorded by `up` (root-only file: it holds the passwords).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct State {
+    pid: u32,
+    start_ticks: u64,
+    started_unix: u64,
+    /// `asterisk.conf` of the instance, as Asterisk sees it (its `-C` argument).
+    config: String,
+    /// The workspace that started it.
+    workspace: PathBuf,
+    /// The root it runs in (absent in state files of older `up`s: the sid root).
+    #[serde(default)]
+    root: Option<PathBuf>,
+    /// [`config_fingerprint`] of the configuration it was started with (absent in state files of
+    /// older `up`s: such an instance counts as stale).
+    #[serde(default)]
+    config_fingerprint: Option<String>,
+    settings: SandboxSettings,
+}
+
 /// `cargo xtask asterisk up`: starts this workspace's sandbox Asterisk (building the cached root
 /// first if needed) and writes the settings file; reports a running one instead.
 pub fn up() -> Result<()> {
     let started = Instant::now();
-    require_root("up")?;
-    let sandbox = Sandbox::from_env()?;
-    let _lock = sandbox.lock()?;
+    let (sandbox, _lock) = Sandbox::locked("up")?;
     let client = http_client()?;
 
     // No root yet: no instance can run from it either.
@@ -400,9 +425,7 @@ pub fn up() -> Result<()> {
 /// and no mount of it is left.
 pub fn down() -> Result<()> {
     let started = Instant::now();
-    require_root("down")?;
-    let sandbox = Sandbox::from_env()?;
-    let _lock = sandbox.lock()?;
+    let (sandbox, _lock) = Sandbox::locked("down")?;
     let state = sandbox.read_state()?;
     match &state {
         Some(state) => {

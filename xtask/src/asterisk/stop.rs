@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Result};
 use rustix::process::Signal;
 
-use super::instance::{Sandbox, State};
 use super::process::{self, is_alive, proc_stat, processes_with_arg};
+use super::{Sandbox, State};
 
 /// Stops the recorded process: `core stop now`, then SIGTERM, then SIGKILL.
 pub(super) fn stop_instance(sandbox: &Sandbox, state: &State) -> Result<()> {
