@@ -9,8 +9,8 @@
 //! Names: every item keeps its *wire* name exactly as the spec spells it (used
 //! for serde renames, query keys, JSON body keys and the `type` discriminator)
 //! and a *Rust* name produced by the `naming` module (snake_case for fields,
-//! params and operations; UpperCamelCase for types and variants; keywords
-//! escaped with `r#` or a suffix as the naming module decides).
+//! params and operations; UpperCamelCase for types and variants; a keyword
+//! renamed or given a trailing `_`, never a raw identifier).
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 use super::ops_plan::{Handle, OpPlan, Plan};
 use super::params::{kind, Kind};
 use super::types::{presence, Presence};
-use super::{ident, unraw, Cx, EmitError};
+use super::{ident, Cx, EmitError};
 use crate::ir::{Param, ParamLocation, PathSegment, ResponseType, TypeRef};
 
 /// Which bytes the runtime percent-encodes: everything but RFC 3986 unreserved characters and
@@ -222,7 +222,7 @@ pub(crate) fn sample_json(cx: &Cx<'_>, ty: &TypeRef, depth: usize) -> Result<Val
 }
 
 fn test_name(module: &str, op_rust: &str) -> Ident {
-    Ident::new(&format!("{module}_{}", unraw(op_rust)), Span::call_site())
+    Ident::new(&format!("{module}_{}", op_rust), Span::call_site())
 }
 
 /// The case of one operation: data plus the call through the SDK.

@@ -7,7 +7,7 @@ use quote::quote;
 use super::op_docs::{one_line, op_doc, Paths};
 use super::ops_plan::{self, Handle, OpPlan, Plan};
 use super::params::{argument, kind};
-use super::{docs, ident, unraw, Cx, EmitError};
+use super::{docs, ident, Cx, EmitError};
 use crate::ir::{HttpMethod, ResponseType, TypeRef};
 
 /// A method (on an accessor or handle) that starts an operation.
@@ -77,11 +77,10 @@ pub(super) fn emit_handles(cx: &Cx<'_>, plan: &Plan<'_>) -> Result<TokenStream, 
             } else {
                 format!(" ({})", one_line(&rp.resource.description))
             };
-            let renamed = (acc.method != unraw(&rp.resource.rust_name)).then(|| {
+            let renamed = (acc.method != rp.resource.rust_name).then(|| {
                 format!(
                     "Named `{}` because `Client::{}` is taken by the runtime.",
-                    acc.method,
-                    unraw(&rp.resource.rust_name)
+                    acc.method, rp.resource.rust_name
                 )
             });
             let mut paras = vec![format!(

@@ -211,29 +211,21 @@ fn lookup<'a, T>(
     })
 }
 
-/// A Rust identifier from an IR Rust name (`r#type` → raw identifier).
+/// A Rust identifier from an IR Rust name. The naming rules never produce raw identifiers
+/// (a keyword gets a rename or a trailing `_`, see [`crate::naming`]), so a keyword or an `r#`
+/// name here is an error, like any other name that is not an identifier.
 pub(crate) fn ident(name: &str, what: impl FnOnce() -> String) -> Result<Ident, EmitError> {
-    let invalid = |what: String| EmitError::InvalidIdent {
-        name: name.to_owned(),
-        what,
-    };
-    if let Some(raw) = name.strip_prefix("r#") {
-        // `self`, `Self`, `super`, `crate` cannot be raw identifiers.
-        if matches!(raw, "self" | "Self" | "super" | "crate" | "_") || !is_ident_shape(raw) {
-            return Err(invalid(what()));
-        }
-        return Ok(Ident::new_raw(raw, Span::call_site()));
-    }
     if !is_ident_shape(name) {
-        return Err(invalid(what()));
+        return Err(EmitError::InvalidIdent {
+            name: name.to_owned(),
+            what: what(),
+        });
     }
-    // Rejects keywords (which need `r#` or a suffix).
-    syn::parse_str::<Ident>(name).map_err(|_| invalid(what()))
-}
-
-/// The name serde sees for a Rust field (`r#type` → `type`).
-pub(crate) fn unraw(name: &str) -> &str {
-    name.strip_prefix("r#").unwrap_or(name)
+    // Rejects keywords.
+    syn::parse_str::<Ident>(name).map_err(|_| EmitError::InvalidIdent {
+        name: name.to_owned(),
+        what: what(),
+    })
 }
 
 fn is_ident_shape(s: &str) -> bool {
@@ -249,15 +241,14 @@ mod tests {
 
     #[test]
     fn idents() {
-        assert_eq!(ident("r#type", String::new).unwrap().to_string(), "r#type");
         assert_eq!(
             ident("channel_id", String::new).unwrap().to_string(),
             "channel_id"
         );
         assert!(ident("type", || "x".into()).is_err());
+        assert!(ident("r#type", || "x".into()).is_err());
         assert!(ident("r#self", || "x".into()).is_err());
         assert!(ident("2x", || "x".into()).is_err());
         assert!(ident("a-b", || "x".into()).is_err());
-        assert_eq!(unraw("r#move"), "move");
     }
 }

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 
 use super::ops_plan::OpPlan;
 use super::params::{kind, Kind};
-use super::{docs, unraw, Cx, EmitError};
+use super::{docs, Cx, EmitError};
 use crate::ir::{Operation, Param, ResponseType, TypeRef};
 
 /// Spec prose as rustdoc: the HTML line breaks some notes use (`<br />`) become paragraph
@@ -208,7 +208,7 @@ pub(super) fn op_doc(
         lines.push(item(name_of(p), p, &kind(op, p)?, "required"));
     }
     for p in &plan.optional {
-        let name = format!("[`{0}`]({1}::{0})", unraw(&p.rust_name), paths.builder);
+        let name = format!("[`{0}`]({1}::{0})", &p.rust_name, paths.builder);
         lines.push(item(name, p, &kind(op, p)?, "optional setter"));
     }
     if lines.len() == 1 {
@@ -239,5 +239,5 @@ pub(super) fn op_doc(
 }
 
 fn name_of(p: &Param) -> String {
-    format!("`{}`", unraw(&p.rust_name))
+    format!("`{}`", p.rust_name)
 }

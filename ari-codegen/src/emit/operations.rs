@@ -14,7 +14,7 @@ use quote::quote;
 use super::op_docs::{one_line, setter_doc};
 use super::ops_plan::{self, OpPlan, Plan};
 use super::params::{argument, kind, path_of, request_part, stored_type, Kind};
-use super::{docs, ident, unraw, Cx, EmitError};
+use super::{docs, ident, Cx, EmitError};
 use crate::ir::{HttpMethod, Operation, ParamLocation, PathSegment, ResponseType, TypeRef};
 
 fn method_tokens(m: HttpMethod) -> TokenStream {
@@ -288,10 +288,7 @@ fn builder(
         quote!((#status, #reason))
     });
 
-    let handle_path = format!(
-        "super::super::handles::{owner_type}::{}",
-        unraw(&op.rust_name)
-    );
+    let handle_path = format!("super::super::handles::{owner_type}::{}", op.rust_name);
     let summary = if op.summary.trim().is_empty() {
         String::new()
     } else {
@@ -305,7 +302,7 @@ fn builder(
         ),
         format!(
             "Made by [`{owner_type}::{0}`]({handle_path}), which documents the operation. Set optional parameters with the methods below, then send it with `.await` or [`send`](Self::send).",
-            unraw(&op.rust_name)
+            &op.rust_name
         ),
     ]);
     let stream = matches!(op.response, ResponseType::Binary).then(|| {

@@ -182,11 +182,11 @@ fn op_plan<'a>(op: &'a Operation, owner: Option<&PathTemplate>) -> Result<OpPlan
             optional.push(p);
         }
     }
-    let builder = naming::builder_type(op.rust_name.trim_start_matches("r#"));
+    let builder = naming::builder_type(&op.rust_name);
     // Names inside the builder: fields and setters.
     let mut seen = BTreeSet::new();
     for p in &op.params {
-        let name = p.rust_name.trim_start_matches("r#");
+        let name = p.rust_name.as_str();
         if RESERVED_BUILDER_NAMES.contains(&name) || !seen.insert(name.to_owned()) {
             return Err(EmitError::Collision(format!(
                 "operation {}: parameter {} would be named {name}, which is taken",
@@ -302,7 +302,7 @@ pub(crate) fn plan<'a>(cx: &Cx<'a>) -> Result<Plan<'a>, EmitError> {
         let accessor = if accessor_ops.is_empty() {
             None
         } else {
-            let base = res.rust_name.trim_start_matches("r#").to_owned();
+            let base = res.rust_name.to_owned();
             let method = if RESERVED_CLIENT_METHODS.contains(&base.as_str()) {
                 format!("{base}_api")
             } else {
@@ -347,7 +347,7 @@ pub(crate) fn plan<'a>(cx: &Cx<'a>) -> Result<Plan<'a>, EmitError> {
         }
         resources.push(ResourcePlan {
             resource: res,
-            module: res.rust_name.trim_start_matches("r#").to_owned(),
+            module: res.rust_name.to_owned(),
             accessor,
             handles,
         });
@@ -402,7 +402,7 @@ pub fn layout(api: &crate::ir::Api) -> Result<Layout, EmitError> {
 pub(crate) fn layout_entries(plan: &Plan<'_>) -> Vec<LayoutEntry> {
     let names = |ps: &[&Param]| {
         ps.iter()
-            .map(|p| p.rust_name.trim_start_matches("r#"))
+            .map(|p| p.rust_name.as_str())
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -423,13 +423,9 @@ pub(crate) fn layout_entries(plan: &Plan<'_>) -> Vec<LayoutEntry> {
                     resource: rp.resource.wire_name.clone(),
                     nickname: o.op.nickname.clone(),
                     http: format!("{method} {}", o.op.path),
-                    call: format!(
-                        "{starter}.{}({})",
-                        o.op.rust_name.trim_start_matches("r#"),
-                        names(&o.positional)
-                    ),
+                    call: format!("{starter}.{}({})", o.op.rust_name, names(&o.positional)),
                     builder: format!("{}::{}", rp.module, o.builder),
-                    starter: format!("{owner}::{}", o.op.rust_name.trim_start_matches("r#")),
+                    starter: format!("{owner}::{}", o.op.rust_name),
                 },
             ));
         };
@@ -457,10 +453,7 @@ pub(crate) fn layout_entries(plan: &Plan<'_>) -> Vec<LayoutEntry> {
 pub(crate) fn handle_getters<'a>(h: &Handle<'a>) -> Vec<(String, &'a Param)> {
     match h.params.as_slice() {
         [single] => vec![("id".to_owned(), *single)],
-        many => many
-            .iter()
-            .map(|p| (p.rust_name.trim_start_matches("r#").to_owned(), *p))
-            .collect(),
+        many => many.iter().map(|p| (p.rust_name.to_owned(), *p)).collect(),
     }
 }
 

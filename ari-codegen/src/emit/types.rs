@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{docs, ident, unraw, Cx, EmitError};
+use super::{docs, ident, Cx, EmitError};
 use crate::ir::{Field, Model, TypeRef};
 
 /// Which module the emitted code sits in (decides how model paths are spelled).
@@ -117,7 +117,7 @@ pub(crate) fn field(
     }
     let doc = docs::doc_attrs(paras);
 
-    let rename = (unraw(&f.rust_name) != f.wire_name).then_some(f.wire_name.as_str());
+    let rename = (f.rust_name != f.wire_name).then_some(f.wire_name.as_str());
     let mut serde_args: Vec<TokenStream> = Vec::new();
     if let Some(wire) = rename {
         serde_args.push(quote!(rename = #wire));

@@ -10,6 +10,14 @@ pub use crate::capabilities::OperationAvailability;
 /// Every REST operation (the events WebSocket excepted), in IR order.
 pub const OPERATIONS: &[OperationAvailability] = &[
     OperationAvailability {
+        resource: "bridges",
+        operation: "create",
+        method: "POST",
+        path: "/bridges",
+        versions: 0b11,
+        params: &[],
+    },
+    OperationAvailability {
         resource: "channels",
         operation: "list",
         method: "GET",

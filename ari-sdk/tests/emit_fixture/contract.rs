@@ -7,6 +7,7 @@
 use crate::contract_harness::{check, coverage, Case, Decoded, Response};
 /// Every operation of the specs, `(resource, nickname)`, REST or not.
 const OPERATIONS: &[(&str, &str)] = &[
+    ("bridges", "create"),
     ("channels", "list"),
     ("channels", "get"),
     ("channels", "hangup"),
@@ -17,13 +18,17 @@ const NOT_REST: &[(&str, &str, &str)] = &[];
 /// Every REST operation's case, in IR order.
 fn all_cases() -> Vec<Case> {
     vec![
-        case_channels_list(), case_channels_get(), case_channels_hangup(),
-        case_channels_get_variable()
+        case_bridges_create(), case_channels_list(), case_channels_get(),
+        case_channels_hangup(), case_channels_get_variable()
     ]
 }
 #[tokio::test]
 async fn coverage_of_every_operation() {
     coverage(OPERATIONS, NOT_REST, &all_cases()).await;
+}
+#[tokio::test]
+async fn bridges_create() {
+    check(&case_bridges_create(), &all_cases()).await;
 }
 #[tokio::test]
 async fn channels_list() {
@@ -40,6 +45,31 @@ async fn channels_hangup() {
 #[tokio::test]
 async fn channels_get_variable() {
     check(&case_channels_get_variable(), &all_cases()).await;
+}
+fn case_bridges_create() -> Case {
+    Case {
+        resource: "bridges",
+        operation: "create",
+        method: "POST",
+        template: "/bridges",
+        path: "/bridges",
+        segments: &["bridges"],
+        query: "type=mixing,holding",
+        query_pairs: &[("type", "mixing,holding")],
+        body: None,
+        response: Response::Json {
+            minimal: "{\"bridge_type\":\"mixing\",\"channels\":[\"text\"],\"id\":\"text\"}",
+        },
+        errors: &[],
+        call: |client| {
+            Box::pin(async move {
+                let builder = client.bridges().create().kind(["mixing", "holding"]);
+                let request = builder.clone().into_request();
+                let value = builder.await?;
+                Ok(Decoded::json(request, &value))
+            })
+        },
+    }
 }
 fn case_channels_list() -> Case {
     Case {
@@ -80,7 +110,7 @@ fn case_channels_get() -> Case {
         response: Response::Json {
             minimal: "{\"caller\":{\"name\":\"text\",\"number\":\"text\"},\"creationtime\":\"2026-11-26T05:06:00.285+0000\",\"id\":\"text\",\"name\":\"text\",\"state\":\"Down\",\"tenantid\":\"text\"}",
         },
-        errors: &[],
+        errors: &[(404u16, "Channel not found")],
         call: |client| {
             Box::pin(async move {
                 let builder = client.channel("channelId a/b?c#d%2F+f&g=h;ü😀").get();
@@ -103,7 +133,7 @@ fn case_channels_hangup() -> Case {
         query_pairs: &[],
         body: None,
         response: Response::Void,
-        errors: &[],
+        errors: &[(404u16, "Channel not found")],
         call: |client| {
             Box::pin(async move {
                 let builder = client
@@ -124,16 +154,18 @@ fn case_channels_get_variable() -> Case {
         template: "/channels/{channelId}/variable",
         path: "/channels/channelId%20a%2Fb%3Fc%23d%252F%2Bf%26g%3Dh%3B%C3%BC%F0%9F%98%80/variable",
         segments: &["channels", "channelId a/b?c#d%2F+f&g=h;ü😀", "variable"],
-        query: "",
-        query_pairs: &[],
+        query: "variable=variable:%201%2B1%20%26%20%C3%BC/x",
+        query_pairs: &[("variable", "variable: 1+1 & ü/x")],
         body: None,
-        response: Response::Json { minimal: "{}" },
-        errors: &[],
+        response: Response::Json {
+            minimal: "{\"value\":\"text\"}",
+        },
+        errors: &[(404u16, "Channel or variable not found")],
         call: |client| {
             Box::pin(async move {
                 let builder = client
                     .channel("channelId a/b?c#d%2F+f&g=h;ü😀")
-                    .get_variable();
+                    .get_variable("variable: 1+1 & ü/x");
                 let request = builder.clone().into_request();
                 let value = builder.await?;
                 Ok(Decoded::json(request, &value))

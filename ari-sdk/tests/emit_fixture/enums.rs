@@ -10,9 +10,9 @@
 //! Always build values with `From<&str>` / `parse()` rather than constructing the
 //! fallback variant directly: a listed value placed in the fallback does not compare
 //! equal to its own variant.
-/// Bridge type: mixing, holding, dtmf_events, proxy_media, video_sfu, …
+/// Type of bridge technology
 ///
-/// Used by: `Bridge.bridge_type`, `create.type`.
+/// Used by: `Bridge.bridge_type`, `bridges.create.type`.
 ///
 /// The specs list these values only in prose; the SDK lists them here.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -103,7 +103,7 @@ impl<'de> serde::Deserialize<'de> for BridgeType {
             )
     }
 }
-/// State of a channel
+/// Allowed values of Channel.state.
 ///
 /// Used by: `Channel.state`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -111,8 +111,8 @@ impl<'de> serde::Deserialize<'de> for BridgeType {
 pub enum ChannelState {
     /// `Down`
     Down,
-    /// `Rsrved`
-    Rsrved,
+    /// `Rsrvd`
+    Rsrvd,
     /// `Up`
     Up,
     /// `Dialing Offhook`
@@ -121,6 +121,8 @@ pub enum ChannelState {
     PreRing,
     /// `Unknown`
     Unknown,
+    /// `Mute`
+    Mute,
     /// A value not listed here (the server sends values the specs never list), kept verbatim.
     Other(String),
 }
@@ -128,21 +130,23 @@ impl ChannelState {
     /// Every listed value, in spec order.
     pub const KNOWN: &'static [Self] = &[
         Self::Down,
-        Self::Rsrved,
+        Self::Rsrvd,
         Self::Up,
         Self::DialingOffhook,
         Self::PreRing,
         Self::Unknown,
+        Self::Mute,
     ];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Down => "Down",
-            Self::Rsrved => "Rsrved",
+            Self::Rsrvd => "Rsrvd",
             Self::Up => "Up",
             Self::DialingOffhook => "Dialing Offhook",
             Self::PreRing => "Pre-ring",
             Self::Unknown => "Unknown",
+            Self::Mute => "Mute",
             Self::Other(other) => other,
         }
     }
@@ -151,11 +155,12 @@ impl From<&str> for ChannelState {
     fn from(s: &str) -> Self {
         match s {
             "Down" => Self::Down,
-            "Rsrved" => Self::Rsrved,
+            "Rsrvd" => Self::Rsrvd,
             "Up" => Self::Up,
             "Dialing Offhook" => Self::DialingOffhook,
             "Pre-ring" => Self::PreRing,
             "Unknown" => Self::Unknown,
+            "Mute" => Self::Mute,
             other => Self::Other(other.to_owned()),
         }
     }
@@ -164,11 +169,12 @@ impl From<String> for ChannelState {
     fn from(s: String) -> Self {
         match s.as_str() {
             "Down" => Self::Down,
-            "Rsrved" => Self::Rsrved,
+            "Rsrvd" => Self::Rsrvd,
             "Up" => Self::Up,
             "Dialing Offhook" => Self::DialingOffhook,
             "Pre-ring" => Self::PreRing,
             "Unknown" => Self::Unknown,
+            "Mute" => Self::Mute,
             _ => Self::Other(s),
         }
     }
@@ -204,7 +210,7 @@ impl<'de> serde::Deserialize<'de> for ChannelState {
             )
     }
 }
-/// Values of `PlaybackState`.
+/// Current state of the playback operation.
 ///
 /// Used by: `Playback.state`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -5,6 +5,10 @@
 //!
 //! Making an accessor or a handle sends nothing and costs a client clone (a reference count); their methods return the operation builders of [`operations`](super::operations).
 impl crate::Client {
+    /// The `bridges` resource (Bridge resources): its operations that address no single object.
+    pub fn bridges(&self) -> Bridges {
+        Bridges { client: self.clone() }
+    }
     /// The `channels` resource (Channel resources): its operations that address no single object.
     pub fn channels(&self) -> Channels {
         Channels { client: self.clone() }
@@ -19,6 +23,26 @@ impl crate::Client {
         }
     }
 }
+/// The `bridges` resource (Bridge resources): its operations that address no single object.
+///
+/// Made by [`Client::bridges`](crate::Client::bridges).
+#[derive(Debug, Clone)]
+pub struct Bridges {
+    client: crate::Client,
+}
+impl Bridges {
+    /// Create a new bridge.
+    ///
+    /// HTTP: `POST /bridges` (operation `create`).
+    ///
+    /// # Parameters
+    /// - [`kind`](super::operations::bridges::Create::kind) (optional setter; query parameter `type`, values sent comma-separated): Comma separated list of bridge type attributes (mixing, holding, dtmf_events, video_sfu). Values: [`BridgeType`](super::enums::BridgeType).
+    ///
+    /// Returns the [`Bridge`](super::models::Bridge).
+    pub fn create(&self) -> super::operations::bridges::Create {
+        super::operations::bridges::Create::new(self.client.clone())
+    }
+}
 /// The `channels` resource (Channel resources): its operations that address no single object.
 ///
 /// Made by [`Client::channels`](crate::Client::channels).
@@ -27,7 +51,7 @@ pub struct Channels {
     client: crate::Client,
 }
 impl Channels {
-    /// The `list` operation.
+    /// List all active channels in Asterisk.
     ///
     /// HTTP: `GET /channels` (operation `list`).
     ///
@@ -53,46 +77,63 @@ impl ChannelHandle {
     pub fn id(&self) -> &str {
         &self.channel_id
     }
-    /// The `get` operation.
+    /// Channel details.
     ///
     /// HTTP: `GET /channels/{channelId}` (operation `get`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's ID.
     ///
     /// Returns the [`Channel`](super::models::Channel).
+    ///
+    /// # Errors
+    /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
+    /// - 404: Channel not found
     pub fn get(&self) -> super::operations::channels::Get {
         super::operations::channels::Get::new(
             self.client.clone(),
             self.channel_id.clone(),
         )
     }
-    /// The `hangup` operation.
+    /// Delete (i.e. hangup) a channel.
     ///
     /// HTTP: `DELETE /channels/{channelId}` (operation `hangup`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's ID.
     ///
     /// Returns `()`: Asterisk answers with no body (204, or 202 when it accepts the request for later).
+    ///
+    /// # Errors
+    /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
+    /// - 404: Channel not found
     pub fn hangup(&self) -> super::operations::channels::Hangup {
         super::operations::channels::Hangup::new(
             self.client.clone(),
             self.channel_id.clone(),
         )
     }
-    /// The `getVariable` operation.
+    /// Get the value of a channel variable or function.
     ///
     /// HTTP: `GET /channels/{channelId}/variable` (operation `getVariable`).
     ///
     /// # Parameters
-    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's id.
+    /// - `channel_id` (from the handle; path parameter `channelId`): Channel's ID.
+    /// - `variable` (required; query parameter `variable`): The channel variable or function to get.
     ///
-    /// Returns the JSON value.
-    pub fn get_variable(&self) -> super::operations::channels::GetVariable {
+    /// Returns the [`Variable`](super::models::Variable).
+    ///
+    /// # Errors
+    /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
+    /// - 404: Channel or variable not found
+    pub fn get_variable(
+        &self,
+        variable: impl Into<String>,
+    ) -> super::operations::channels::GetVariable {
         super::operations::channels::GetVariable::new(
             self.client.clone(),
             self.channel_id.clone(),
+            variable.into(),
         )
     }
 }

@@ -80,7 +80,8 @@ pub struct LogChannel {
     /// Whether or not a log type is enabled
     pub status: String,
     /// Types of logs for the log channel
-    pub r#type: String,
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 /// Object representing the playback of media to a channel
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -119,4 +120,11 @@ pub struct ReferTo {
     pub destination_channel: Option<Channel>,
     /// The `requested_destination` field.
     pub requested_destination: String,
+}
+/// The value of a channel variable
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Variable {
+    /// The value of the variable requested
+    pub value: String,
 }

@@ -17,14 +17,71 @@
 //!
 //! | Operation | HTTP | Call | Builder |
 //! |---|---|---|---|
+//! | `bridges.create` | `POST /bridges` | [`client.bridges().create()`](crate::Bridges::create) | [`bridges::Create`](crate::operations::bridges::Create) |
 //! | `channels.list` | `GET /channels` | [`client.channels().list()`](crate::Channels::list) | [`channels::List`](crate::operations::channels::List) |
 //! | `channels.get` | `GET /channels/{channelId}` | [`client.channel(channel_id).get()`](crate::ChannelHandle::get) | [`channels::Get`](crate::operations::channels::Get) |
 //! | `channels.hangup` | `DELETE /channels/{channelId}` | [`client.channel(channel_id).hangup()`](crate::ChannelHandle::hangup) | [`channels::Hangup`](crate::operations::channels::Hangup) |
-//! | `channels.getVariable` | `GET /channels/{channelId}/variable` | [`client.channel(channel_id).get_variable()`](crate::ChannelHandle::get_variable) | [`channels::GetVariable`](crate::operations::channels::GetVariable) |
+//! | `channels.getVariable` | `GET /channels/{channelId}/variable` | [`client.channel(channel_id).get_variable(variable)`](crate::ChannelHandle::get_variable) | [`channels::GetVariable`](crate::operations::channels::GetVariable) |
+use super::enums;
 use super::models;
+/// Builders of the `bridges` resource's operations: Bridge resources
+pub mod bridges {
+    /// `POST /bridges`: Create a new bridge.
+    ///
+    /// Made by [`Bridges::create`](super::super::handles::Bridges::create), which documents the operation. Set optional parameters with the methods below, then send it with `.await` or [`send`](Self::send).
+    #[derive(Debug, Clone)]
+    #[must_use = "an operation is sent only when awaited or sent with .send()"]
+    pub struct Create {
+        client: crate::Client,
+        kind: Option<Vec<super::enums::BridgeType>>,
+    }
+    impl Create {
+        /// A builder with the required parameters and no optional ones (see [`Bridges`](super::super::handles::Bridges)).
+        pub(crate) fn new(client: crate::Client) -> Self {
+            Self { client, kind: None }
+        }
+        /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, video_sfu).
+        ///
+        /// Sent as the query parameter `type`, values sent comma-separated. Values: [`BridgeType`](super::enums::BridgeType).
+        pub fn kind(
+            mut self,
+            kind: impl IntoIterator<Item = impl Into<super::enums::BridgeType>>,
+        ) -> Self {
+            self.kind = Some(kind.into_iter().map(Into::into).collect());
+            self
+        }
+        /// The call as a transport-independent [`Request`](crate::request::Request): what
+        /// [`send`](Self::send) hands to the client's transport.
+        pub fn into_request(self) -> crate::request::Request {
+            self.parts().1
+        }
+        fn parts(self) -> (crate::Client, crate::request::Request) {
+            let request = crate::request::Request::new(
+                    "bridges.create",
+                    crate::request::Method::Post,
+                )
+                .segment("bridges")
+                .query_list_opt("type", self.kind)
+                .errors(&[]);
+            (self.client, request)
+        }
+        /// Sends the request; the same as `.await` on the builder.
+        pub fn send(self) -> crate::ResponseFuture<super::models::Bridge> {
+            let (client, request) = self.parts();
+            crate::__private::send_json(client, request)
+        }
+    }
+    impl std::future::IntoFuture for Create {
+        type Output = crate::Result<super::models::Bridge>;
+        type IntoFuture = crate::ResponseFuture<super::models::Bridge>;
+        fn into_future(self) -> Self::IntoFuture {
+            self.send()
+        }
+    }
+}
 /// Builders of the `channels` resource's operations: Channel resources
 pub mod channels {
-    /// `GET /channels`
+    /// `GET /channels`: List all active channels in Asterisk.
     ///
     /// Made by [`Channels::list`](super::super::handles::Channels::list), which documents the operation. Set optional parameters with the methods below, then send it with `.await` or [`send`](Self::send).
     #[derive(Debug, Clone)]
@@ -64,7 +121,7 @@ pub mod channels {
             self.send()
         }
     }
-    /// `GET /channels/{channelId}`
+    /// `GET /channels/{channelId}`: Channel details.
     ///
     /// Made by [`ChannelHandle::get`](super::super::handles::ChannelHandle::get), which documents the operation. Set optional parameters with the methods below, then send it with `.await` or [`send`](Self::send).
     #[derive(Debug, Clone)]
@@ -90,7 +147,7 @@ pub mod channels {
                 )
                 .segment("channels")
                 .param("channelId", self.channel_id)
-                .errors(&[]);
+                .errors(&[(404u16, "Channel not found")]);
             (self.client, request)
         }
         /// Sends the request; the same as `.await` on the builder.
@@ -106,7 +163,7 @@ pub mod channels {
             self.send()
         }
     }
-    /// `DELETE /channels/{channelId}`
+    /// `DELETE /channels/{channelId}`: Delete (i.e. hangup) a channel.
     ///
     /// Made by [`ChannelHandle::hangup`](super::super::handles::ChannelHandle::hangup), which documents the operation. Set optional parameters with the methods below, then send it with `.await` or [`send`](Self::send).
     #[derive(Debug, Clone)]
@@ -132,7 +189,7 @@ pub mod channels {
                 )
                 .segment("channels")
                 .param("channelId", self.channel_id)
-                .errors(&[]);
+                .errors(&[(404u16, "Channel not found")]);
             (self.client, request)
         }
         /// Sends the request; the same as `.await` on the builder.
@@ -148,7 +205,7 @@ pub mod channels {
             self.send()
         }
     }
-    /// `GET /channels/{channelId}/variable`
+    /// `GET /channels/{channelId}/variable`: Get the value of a channel variable or function.
     ///
     /// Made by [`ChannelHandle::get_variable`](super::super::handles::ChannelHandle::get_variable), which documents the operation. Set optional parameters with the methods below, then send it with `.await` or [`send`](Self::send).
     #[derive(Debug, Clone)]
@@ -156,11 +213,20 @@ pub mod channels {
     pub struct GetVariable {
         client: crate::Client,
         channel_id: String,
+        variable: String,
     }
     impl GetVariable {
         /// A builder with the required parameters and no optional ones (see [`ChannelHandle`](super::super::handles::ChannelHandle)).
-        pub(crate) fn new(client: crate::Client, channel_id: String) -> Self {
-            Self { client, channel_id }
+        pub(crate) fn new(
+            client: crate::Client,
+            channel_id: String,
+            variable: String,
+        ) -> Self {
+            Self {
+                client,
+                channel_id,
+                variable,
+            }
         }
         /// The call as a transport-independent [`Request`](crate::request::Request): what
         /// [`send`](Self::send) hands to the client's transport.
@@ -175,18 +241,19 @@ pub mod channels {
                 .segment("channels")
                 .param("channelId", self.channel_id)
                 .segment("variable")
-                .errors(&[]);
+                .query("variable", self.variable)
+                .errors(&[(404u16, "Channel or variable not found")]);
             (self.client, request)
         }
         /// Sends the request; the same as `.await` on the builder.
-        pub fn send(self) -> crate::ResponseFuture<serde_json::Value> {
+        pub fn send(self) -> crate::ResponseFuture<super::models::Variable> {
             let (client, request) = self.parts();
             crate::__private::send_json(client, request)
         }
     }
     impl std::future::IntoFuture for GetVariable {
-        type Output = crate::Result<serde_json::Value>;
-        type IntoFuture = crate::ResponseFuture<serde_json::Value>;
+        type Output = crate::Result<super::models::Variable>;
+        type IntoFuture = crate::ResponseFuture<super::models::Variable>;
         fn into_future(self) -> Self::IntoFuture {
             self.send()
         }

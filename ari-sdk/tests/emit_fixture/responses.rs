@@ -7,6 +7,13 @@ use crate::contract_harness::{decode_as, ResponseType};
 /// Every operation with a JSON response, in IR order.
 pub(crate) const RESPONSE_TYPES: &[ResponseType] = &[
     ResponseType {
+        method: "POST",
+        path: "/bridges",
+        operation: "create",
+        type_name: "super::models::Bridge",
+        decode: decode_as::<super::models::Bridge>,
+    },
+    ResponseType {
         method: "GET",
         path: "/channels",
         operation: "list",
@@ -24,7 +31,7 @@ pub(crate) const RESPONSE_TYPES: &[ResponseType] = &[
         method: "GET",
         path: "/channels/{channelId}/variable",
         operation: "getVariable",
-        type_name: "serde_json::Value",
-        decode: decode_as::<serde_json::Value>,
+        type_name: "super::models::Variable",
+        decode: decode_as::<super::models::Variable>,
     },
 ];
