@@ -285,6 +285,18 @@ impl Scene {
         id
     }
 
+    /// A new bridge holding a channel to `exten` (as [`Self::channel`]), both cleaned up with
+    /// the scene: the bridge's id and its handle.
+    pub async fn bridge_with_channel(&mut self, exten: &str) -> (String, ari_sdk::BridgeHandle) {
+        let id = self.channel(exten).await;
+        let bridge_id = self.unique("bridge");
+        self.cleanup.bridge(&bridge_id);
+        let bridge = self.client.bridge(&bridge_id);
+        bridge.create_with_id().await.expect("create bridge");
+        bridge.add_channel([id]).await.expect("addChannel");
+        (bridge_id, bridge)
+    }
+
     /// Waits for the StasisStart of channel `id`.
     pub async fn stasis_start(&mut self, id: &str) -> Value {
         self.events

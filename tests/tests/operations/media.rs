@@ -126,12 +126,7 @@ macro_rules! with_announcer_format {
 async fn bridge_playback() {
     let mut scene = Scene::new("bridgeplay").await;
     let client = scene.client.clone();
-    let id = scene.channel("wait").await;
-    let bridge_id = scene.unique("bridge");
-    scene.cleanup.bridge(&bridge_id);
-    let bridge = client.bridge(&bridge_id);
-    bridge.create_with_id().await.expect("create bridge");
-    bridge.add_channel([id.clone()]).await.expect("addChannel");
+    let (bridge_id, bridge) = scene.bridge_with_channel("wait").await;
 
     let play = || {
         bridge
@@ -405,12 +400,7 @@ async fn bridge_recording() {
     let client = scene.client.clone();
     // The bridge's audio is a playback into the bridge that runs for the whole recording: the
     // channel itself is silent (`wait`). (A channel's own greeting raced the recording's start.)
-    let id = scene.channel("wait").await;
-    let bridge_id = scene.unique("bridge");
-    scene.cleanup.bridge(&bridge_id);
-    let bridge = client.bridge(&bridge_id);
-    bridge.create_with_id().await.expect("create bridge");
-    bridge.add_channel([id.clone()]).await.expect("addChannel");
+    let (bridge_id, bridge) = scene.bridge_with_channel("wait").await;
     let name = scene.unique("rec");
     scene.cleanup.recording(&name);
 

@@ -479,7 +479,9 @@ pub struct SipPorts {
 /// message from `alice`. RTP binds to 127.0.0.1 too (`bind_rtp_to_media_address`).
 pub fn pjsip_conf(ports: SipPorts) -> String {
     let SipPorts { a, b } = ports;
-    let endpoint = |name: &str, transport: &str| {
+    // One endpoint on `transport` whose requests go to (and are identified as coming from) the
+    // other transport's port `far`.
+    let peer = |name: &str, transport: &str, far: u16| {
         format!(
             "[{name}]\n\
              type = endpoint\n\
@@ -493,7 +495,15 @@ pub fn pjsip_conf(ports: SipPorts) -> String {
              media_address = 127.0.0.1\n\
              bind_rtp_to_media_address = yes\n\
              rtp_timeout = 0\n\
-             \n"
+             \n\
+             [{name}]\n\
+             type = aor\n\
+             contact = sip:{name}@127.0.0.1:{far}\n\
+             \n\
+             [{name}]\n\
+             type = identify\n\
+             endpoint = {name}\n\
+             match = 127.0.0.1:{far}\n"
         )
     };
     format!(
@@ -514,26 +524,10 @@ pub fn pjsip_conf(ports: SipPorts) -> String {
          bind = 127.0.0.1:{b}\n\
          \n\
          {bob}\
-         [{SIP_CALLER}]\n\
-         type = aor\n\
-         contact = sip:{SIP_CALLER}@127.0.0.1:{b}\n\
          \n\
-         [{SIP_CALLER}]\n\
-         type = identify\n\
-         endpoint = {SIP_CALLER}\n\
-         match = 127.0.0.1:{b}\n\
-         \n\
-         {alice}\
-         [{SIP_CALLEE}]\n\
-         type = aor\n\
-         contact = sip:{SIP_CALLEE}@127.0.0.1:{a}\n\
-         \n\
-         [{SIP_CALLEE}]\n\
-         type = identify\n\
-         endpoint = {SIP_CALLEE}\n\
-         match = 127.0.0.1:{a}\n",
-        bob = endpoint(SIP_CALLER, "transport-a"),
-        alice = endpoint(SIP_CALLEE, "transport-b"),
+         {alice}",
+        bob = peer(SIP_CALLER, "transport-a", b),
+        alice = peer(SIP_CALLEE, "transport-b", a),
     )
 }
 
