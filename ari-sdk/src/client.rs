@@ -561,40 +561,30 @@ impl ClientBuilder {
         self
     }
 
-    /// How long to wait for a TCP (and TLS) connection; default 10 s. Only for the HTTP
-    /// client this builder makes.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
+    setters! {
+        /// How long to wait for a TCP (and TLS) connection; default 10 s. Only for the HTTP
+        /// client this builder makes.
+        connect_timeout(timeout: Duration) => connect_timeout = Some(timeout);
 
-    /// How long one request may take in total, reading the response body included; default
-    /// 30 s, `None` for no limit. When it elapses the request fails with
-    /// [`Error::Timeout`].
-    ///
-    /// A streamed download ([`BinaryStream`], e.g. a stored recording's file read with `.stream()`) is
-    /// the exception: the request timeout bounds only the wait for the response's head, and the body
-    /// is bounded by the [download idle timeout](Self::download_idle_timeout) instead, so a long
-    /// recording that keeps arriving is never cut.
-    pub fn request_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.request_timeout = timeout.into();
-        self
-    }
+        /// How long one request may take in total, reading the response body included; default
+        /// 30 s, `None` for no limit. When it elapses the request fails with
+        /// [`Error::Timeout`].
+        ///
+        /// A streamed download ([`BinaryStream`], e.g. a stored recording's file read with `.stream()`) is
+        /// the exception: the request timeout bounds only the wait for the response's head, and the body
+        /// is bounded by the [download idle timeout](Self::download_idle_timeout) instead, so a long
+        /// recording that keeps arriving is never cut.
+        request_timeout(timeout: impl Into<Option<Duration>>) => request_timeout = timeout.into();
 
-    /// How long a streamed download ([`BinaryStream`]) may go without receiving a byte; default 30 s,
-    /// `None` for no limit. The clock restarts with every chunk, so a download of any length succeeds
-    /// as long as it keeps delivering; one that stalls longer ends with one [`Error::Timeout`] item
-    /// (and then the stream's end). Downloads read whole ([`Binary`]) stay under the
-    /// [request timeout](Self::request_timeout).
-    pub fn download_idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.download_idle_timeout = timeout.into();
-        self
-    }
+        /// How long a streamed download ([`BinaryStream`]) may go without receiving a byte; default 30 s,
+        /// `None` for no limit. The clock restarts with every chunk, so a download of any length succeeds
+        /// as long as it keeps delivering; one that stalls longer ends with one [`Error::Timeout`] item
+        /// (and then the stream's end). Downloads read whole ([`Binary`]) stay under the
+        /// [request timeout](Self::request_timeout).
+        download_idle_timeout(timeout: impl Into<Option<Duration>>) => download_idle_timeout = timeout.into();
 
-    /// The `User-Agent` header; default `ari-sdk/<version>`.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
+        /// The `User-Agent` header; default `ari-sdk/<version>`.
+        user_agent(user_agent: impl Into<String>) => user_agent = Some(user_agent.into());
     }
 
     /// Sends through this `reqwest::Client` (shared pool, proxies, your TLS setup) instead of
@@ -631,23 +621,19 @@ impl ClientBuilder {
         self
     }
 
-    /// How requests travel: [`Transport::Http`] (the default) or [`Transport::WebSocket`] (REST over the
-    /// event connection).
-    pub fn transport(mut self, transport: Transport) -> Self {
-        self.transport = transport;
-        self
-    }
+    setters! {
+        /// How requests travel: [`Transport::Http`] (the default) or [`Transport::WebSocket`] (REST over the
+        /// event connection).
+        transport(transport: Transport) => transport = transport;
 
-    /// Whether to refuse, before sending, what the server does not serve (default `true`): an
-    /// operation its version does not have, or an optional parameter it does not know, fails with
-    /// [`Error::Unsupported`]. The client then learns the server's version with one
-    /// `GET /asterisk/info` before its first request (shared by its clones and by requests made
-    /// meanwhile). With `false` nothing is learned or refused, and the server answers what it
-    /// lacks itself (404 `Resource not found`, 405, or an ignored parameter). See
-    /// [`capabilities`](crate::capabilities).
-    pub fn check_capabilities(mut self, check: bool) -> Self {
-        self.check_capabilities = check;
-        self
+        /// Whether to refuse, before sending, what the server does not serve (default `true`): an
+        /// operation its version does not have, or an optional parameter it does not know, fails with
+        /// [`Error::Unsupported`]. The client then learns the server's version with one
+        /// `GET /asterisk/info` before its first request (shared by its clones and by requests made
+        /// meanwhile). With `false` nothing is learned or refused, and the server answers what it
+        /// lacks itself (404 `Resource not found`, 405, or an ignored parameter). See
+        /// [`capabilities`](crate::capabilities).
+        check_capabilities(check: bool) => check_capabilities = check;
     }
 
     /// Checks the configuration and builds the client.

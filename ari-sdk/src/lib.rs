@@ -86,6 +86,9 @@
 extern crate self as ari_sdk;
 
 #[doc(hidden)]
+#[macro_use]
+mod setters;
+
 pub mod __private;
 pub mod app;
 pub mod capabilities;

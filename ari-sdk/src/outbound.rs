@@ -122,45 +122,29 @@ impl ListenerBuilder {
         self
     }
 
-    /// How many connections may be open at once (default 256, at least 1); an upgrade beyond them is answered
-    /// `503` and closed.
-    pub fn max_connections(mut self, max: usize) -> Self {
-        self.limits.max_connections = max.max(1);
-        self
-    }
+    setters! {
+        /// How many connections may be open at once (default 256, at least 1); an upgrade beyond them is answered
+        /// `503` and closed.
+        max_connections(max: usize) => limits.max_connections = max.max(1);
 
-    /// How long a peer has for the TLS and WebSocket handshakes (default 10 s).
-    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
-        self.limits.handshake_timeout = timeout.max(Duration::from_millis(1));
-        self
-    }
+        /// How long a peer has for the TLS and WebSocket handshakes (default 10 s).
+        handshake_timeout(timeout: Duration) => limits.handshake_timeout = timeout.max(Duration::from_millis(1));
 
-    /// The request timeout of each connection's [`Client`] (default 30 s; `None` for no limit), as
-    /// [`ClientBuilder::request_timeout`](crate::ClientBuilder::request_timeout).
-    pub fn request_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.limits.request_timeout = timeout.into();
-        self
-    }
+        /// The request timeout of each connection's [`Client`] (default 30 s; `None` for no limit), as
+        /// [`ClientBuilder::request_timeout`](crate::ClientBuilder::request_timeout).
+        request_timeout(timeout: impl Into<Option<Duration>>) => limits.request_timeout = timeout.into();
 
-    /// How often each connection is pinged (default 5 s), as
-    /// [`EventsBuilder::ping_interval`](crate::events::EventsBuilder::ping_interval).
-    pub fn ping_interval(mut self, interval: Duration) -> Self {
-        self.limits.ping_interval = interval.max(Duration::from_millis(1));
-        self
-    }
+        /// How often each connection is pinged (default 5 s), as
+        /// [`EventsBuilder::ping_interval`](crate::events::EventsBuilder::ping_interval).
+        ping_interval(interval: Duration) => limits.ping_interval = interval.max(Duration::from_millis(1));
 
-    /// How long after a ping a silent connection is declared dead (default 5 s), as
-    /// [`EventsBuilder::pong_timeout`](crate::events::EventsBuilder::pong_timeout).
-    pub fn pong_timeout(mut self, timeout: Duration) -> Self {
-        self.limits.pong_timeout = timeout.max(Duration::from_millis(1));
-        self
-    }
+        /// How long after a ping a silent connection is declared dead (default 5 s), as
+        /// [`EventsBuilder::pong_timeout`](crate::events::EventsBuilder::pong_timeout).
+        pong_timeout(timeout: Duration) => limits.pong_timeout = timeout.max(Duration::from_millis(1));
 
-    /// How many items each subscriber of a connection may have waiting (default 1024), as
-    /// [`EventsBuilder::buffer_capacity`](crate::events::EventsBuilder::buffer_capacity).
-    pub fn buffer_capacity(mut self, capacity: usize) -> Self {
-        self.limits.buffer_capacity = capacity.max(1);
-        self
+        /// How many items each subscriber of a connection may have waiting (default 1024), as
+        /// [`EventsBuilder::buffer_capacity`](crate::events::EventsBuilder::buffer_capacity).
+        buffer_capacity(capacity: usize) => limits.buffer_capacity = capacity.max(1);
     }
 
     /// Binds the address and starts accepting. Must be called within a Tokio runtime.

@@ -69,47 +69,28 @@ impl Collect {
         }
     }
 
-    /// The prompts' language (the play operation's `lang`).
-    pub fn lang(mut self, lang: impl Into<String>) -> Self {
-        self.lang = Some(lang.into());
-        self
-    }
+    setters! {
+        /// The prompts' language (the play operation's `lang`).
+        lang(lang: impl Into<String>) => lang = Some(lang.into());
 
-    /// Stop after `n` digits (default 1); `0` means no limit (a terminator or a timeout ends it).
-    pub fn max_digits(mut self, n: usize) -> Self {
-        self.max_digits = n;
-        self
-    }
+        /// Stop after `n` digits (default 1); `0` means no limit (a terminator or a timeout ends it).
+        max_digits(n: usize) => max_digits = n;
 
-    /// The digits that end the input (default `#`; not part of the result); `""` for none.
-    pub fn terminators(mut self, digits: impl Into<String>) -> Self {
-        self.terminators = digits.into();
-        self
-    }
+        /// The digits that end the input (default `#`; not part of the result); `""` for none.
+        terminators(digits: impl Into<String>) => terminators = digits.into();
 
-    /// How long to wait for the first digit after the prompt ended (default 5 s).
-    pub fn first_digit_timeout(mut self, timeout: Duration) -> Self {
-        self.first_digit_timeout = timeout;
-        self
-    }
+        /// How long to wait for the first digit after the prompt ended (default 5 s).
+        first_digit_timeout(timeout: Duration) => first_digit_timeout = timeout;
 
-    /// How long to wait for each further digit (default 3 s).
-    pub fn inter_digit_timeout(mut self, timeout: Duration) -> Self {
-        self.inter_digit_timeout = timeout;
-        self
-    }
+        /// How long to wait for each further digit (default 3 s).
+        inter_digit_timeout(timeout: Duration) => inter_digit_timeout = timeout;
 
-    /// Whether the first digit stops the prompt (default `true`). Without barge-in, digits keyed during the
-    /// prompt still count, and the prompt plays to its end unless the input is complete.
-    pub fn barge_in(mut self, barge_in: bool) -> Self {
-        self.barge_in = barge_in;
-        self
-    }
+        /// Whether the first digit stops the prompt (default `true`). Without barge-in, digits keyed during the
+        /// prompt still count, and the prompt plays to its end unless the input is complete.
+        barge_in(barge_in: bool) => barge_in = barge_in;
 
-    /// The longest the prompt may play (default 5 minutes); after it the prompt is stopped and the helper fails.
-    pub fn prompt_timeout(mut self, timeout: Duration) -> Self {
-        self.prompt_timeout = timeout;
-        self
+        /// The longest the prompt may play (default 5 minutes); after it the prompt is stopped and the helper fails.
+        prompt_timeout(timeout: Duration) => prompt_timeout = timeout;
     }
 }
 
@@ -321,22 +302,15 @@ impl<T: Clone> Menu<T> {
         self
     }
 
-    /// How many times the menu is offered again after an invalid choice or no input (default 2).
-    pub fn retries(mut self, retries: u32) -> Self {
-        self.retries = retries;
-        self
-    }
+    setters! {
+        /// How many times the menu is offered again after an invalid choice or no input (default 2).
+        retries(retries: u32) => retries = retries;
 
-    /// Played after an invalid choice, before the menu again.
-    pub fn invalid(mut self, media: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.invalid = media.into_iter().map(Into::into).collect();
-        self
-    }
+        /// Played after an invalid choice, before the menu again.
+        invalid(media: impl IntoIterator<Item = impl Into<String>>) => invalid = media.into_iter().map(Into::into).collect();
 
-    /// Played when nothing was keyed, before the menu again.
-    pub fn no_input(mut self, media: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.no_input = media.into_iter().map(Into::into).collect();
-        self
+        /// Played when nothing was keyed, before the menu again.
+        no_input(media: impl IntoIterator<Item = impl Into<String>>) => no_input = media.into_iter().map(Into::into).collect();
     }
 
     /// How long to wait for the first digit after the prompt (default 5 s).

@@ -57,23 +57,16 @@ impl Dial {
         }
     }
 
-    /// How long the leg may ring (whole seconds, at least 1; default 30 s); then the outcome is
-    /// [`DialOutcome::NoAnswer`].
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
+    setters! {
+        /// How long the leg may ring (whole seconds, at least 1; default 30 s); then the outcome is
+        /// [`DialOutcome::NoAnswer`].
+        timeout(timeout: Duration) => timeout = timeout;
 
-    /// What the caller hears meanwhile (default [`Ringback::Ring`]).
-    pub fn ringback(mut self, ringback: Ringback) -> Self {
-        self.ringback = ringback;
-        self
-    }
+        /// What the caller hears meanwhile (default [`Ringback::Ring`]).
+        ringback(ringback: Ringback) => ringback = ringback;
 
-    /// The caller id the leg shows (`"Name" <number>`).
-    pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
-        self.caller_id = Some(caller_id.into());
-        self
+        /// The caller id the leg shows (`"Name" <number>`).
+        caller_id(caller_id: impl Into<String>) => caller_id = Some(caller_id.into());
     }
 
     /// A channel variable to set on the leg.

@@ -59,52 +59,30 @@ impl Record {
         Record::default()
     }
 
-    /// The stored recording's name (default: a fresh unique one).
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
+    setters! {
+        /// The stored recording's name (default: a fresh unique one).
+        name(name: impl Into<String>) => name = Some(name.into());
 
-    /// The file format (default `wav`).
-    pub fn format(mut self, format: impl Into<String>) -> Self {
-        self.format = format.into();
-        self
-    }
+        /// The file format (default `wav`).
+        format(format: impl Into<String>) => format = format.into();
 
-    /// Whether a beep is played first (default `true`).
-    pub fn beep(mut self, beep: bool) -> Self {
-        self.beep = beep;
-        self
-    }
+        /// Whether a beep is played first (default `true`).
+        beep(beep: bool) => beep = beep;
 
-    /// Stop after this long (whole seconds, at least 1).
-    pub fn max_duration(mut self, max: Duration) -> Self {
-        self.max_duration = Some(max);
-        self
-    }
+        /// Stop after this long (whole seconds, at least 1).
+        max_duration(max: Duration) => max_duration = Some(max);
 
-    /// Stop after this much silence (whole seconds, at least 1).
-    pub fn max_silence(mut self, max: Duration) -> Self {
-        self.max_silence = Some(max);
-        self
-    }
+        /// Stop after this much silence (whole seconds, at least 1).
+        max_silence(max: Duration) => max_silence = Some(max);
 
-    /// Which DTMF ends the recording (default `#`).
-    pub fn terminate_on(mut self, on: RecordTerminateOn) -> Self {
-        self.terminate_on = on;
-        self
-    }
+        /// Which DTMF ends the recording (default `#`).
+        terminate_on(on: RecordTerminateOn) => terminate_on = on;
 
-    /// What to do when a recording of that name exists (default: overwrite).
-    pub fn if_exists(mut self, if_exists: RecordIfExists) -> Self {
-        self.if_exists = if_exists;
-        self
-    }
+        /// What to do when a recording of that name exists (default: overwrite).
+        if_exists(if_exists: RecordIfExists) => if_exists = if_exists;
 
-    /// The longest the whole recording may take before the helper stops it and fails.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
+        /// The longest the whole recording may take before the helper stops it and fails.
+        timeout(timeout: Duration) => timeout = Some(timeout);
     }
 
     fn wait_limit(&self) -> Duration {

@@ -387,38 +387,25 @@ impl App {
         self
     }
 
-    /// At most `n` handlers at once, over every server (default 1000); a call beyond that is hung up with cause
-    /// `congestion`. `0` is taken as 1.
-    pub fn max_calls(mut self, n: usize) -> Self {
-        self.max_calls = n.max(1);
-        self
-    }
+    setters! {
+        /// At most `n` handlers at once, over every server (default 1000); a call beyond that is hung up with cause
+        /// `congestion`. `0` is taken as 1.
+        max_calls(n: usize) => max_calls = n.max(1);
 
-    /// What to do with the channel when a handler fails or panics (default [`OnError::HangUp`]).
-    pub fn on_error(mut self, policy: OnError) -> Self {
-        self.on_error = policy;
-        self
-    }
+        /// What to do with the channel when a handler fails or panics (default [`OnError::HangUp`]).
+        on_error(policy: OnError) => on_error = policy;
 
-    /// How long a handler may keep running after its channel left the application before it is cancelled
-    /// (default 5 s): time to clean up what it created.
-    pub fn linger(mut self, linger: Duration) -> Self {
-        self.linger = linger;
-        self
-    }
+        /// How long a handler may keep running after its channel left the application before it is cancelled
+        /// (default 5 s): time to clean up what it created.
+        linger(linger: Duration) => linger = linger;
 
-    /// How long a shutdown waits for running handlers before it hangs up their channels (default 30 s).
-    pub fn shutdown_deadline(mut self, deadline: Duration) -> Self {
-        self.shutdown_deadline = deadline;
-        self
-    }
+        /// How long a shutdown waits for running handlers before it hangs up their channels (default 30 s).
+        shutdown_deadline(deadline: Duration) => shutdown_deadline = deadline;
 
-    /// Claim the channels `StasisBroadcast` offers to this application (`CallBroadcast` → `POST /events/claim`);
-    /// the first claim wins, so several instances of the application can share one Asterisk's calls. Asterisk
-    /// 20.20.1, 22.10.1 and 23.4.1 have it (21.12.3 and older do not: nothing is offered there).
-    pub fn claim_broadcasts(mut self, claim: bool) -> Self {
-        self.claim = claim;
-        self
+        /// Claim the channels `StasisBroadcast` offers to this application (`CallBroadcast` → `POST /events/claim`);
+        /// the first claim wins, so several instances of the application can share one Asterisk's calls. Asterisk
+        /// 20.20.1, 22.10.1 and 23.4.1 have it (21.12.3 and older do not: nothing is offered there).
+        claim_broadcasts(claim: bool) => claim = claim;
     }
 
     /// A handle that starts a graceful shutdown of this application once it is served.

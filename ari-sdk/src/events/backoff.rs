@@ -51,25 +51,18 @@ impl ReconnectPolicy {
         ReconnectPolicy::default().max_attempts(Some(0))
     }
 
-    /// The wait before the first attempt (default 100 ms).
-    #[must_use]
-    pub fn initial_delay(mut self, delay: Duration) -> Self {
-        self.initial_delay = delay;
-        self
-    }
+    setters! {
+        /// The wait before the first attempt (default 100 ms).
+        #[must_use]
+        initial_delay(delay: Duration) => initial_delay = delay;
 
-    /// The longest wait between two attempts (default 500 ms). A value below `initial_delay` caps it too.
-    #[must_use]
-    pub fn max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
-        self
-    }
+        /// The longest wait between two attempts (default 500 ms). A value below `initial_delay` caps it too.
+        #[must_use]
+        max_delay(delay: Duration) => max_delay = delay;
 
-    /// The growth factor between attempts (default 2). Values below 1 (and NaN) are taken as 1.
-    #[must_use]
-    pub fn multiplier(mut self, multiplier: f64) -> Self {
-        self.multiplier = if multiplier >= 1.0 { multiplier } else { 1.0 };
-        self
+        /// The growth factor between attempts (default 2). Values below 1 (and NaN) are taken as 1.
+        #[must_use]
+        multiplier(multiplier: f64) => multiplier = if multiplier >= 1.0 { multiplier } else { 1.0 };
     }
 
     /// The largest fraction removed at random from each wait, in `0.0..=1.0` (default 0.5). Out-of-range values

@@ -313,36 +313,23 @@ impl<E: EventPayload> EventsBuilder<E> {
         self
     }
 
-    /// How to reconnect after losing the connection (default: [`ReconnectPolicy::default`]).
-    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
-        self.settings.reconnect = policy;
-        self
-    }
+    setters! {
+        /// How to reconnect after losing the connection (default: [`ReconnectPolicy::default`]).
+        reconnect(policy: ReconnectPolicy) => settings.reconnect = policy;
 
-    /// How often a WebSocket ping is sent (default 5 s; zero is taken as 1 ms).
-    pub fn ping_interval(mut self, interval: Duration) -> Self {
-        self.settings.ping_interval = interval.max(Duration::from_millis(1));
-        self
-    }
+        /// How often a WebSocket ping is sent (default 5 s; zero is taken as 1 ms).
+        ping_interval(interval: Duration) => settings.ping_interval = interval.max(Duration::from_millis(1));
 
-    /// How long after a ping the connection is declared dead if nothing at all has arrived (default 5 s; zero is
-    /// taken as 1 ms). A frozen server is detected within `ping_interval + pong_timeout` of its last message.
-    pub fn pong_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.pong_timeout = timeout.max(Duration::from_millis(1));
-        self
-    }
+        /// How long after a ping the connection is declared dead if nothing at all has arrived (default 5 s; zero is
+        /// taken as 1 ms). A frozen server is detected within `ping_interval + pong_timeout` of its last message.
+        pong_timeout(timeout: Duration) => settings.pong_timeout = timeout.max(Duration::from_millis(1));
 
-    /// The limit for one connection attempt: TCP, TLS and the WebSocket handshake (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.connect_timeout = timeout.max(Duration::from_millis(1));
-        self
-    }
+        /// The limit for one connection attempt: TCP, TLS and the WebSocket handshake (default 10 s).
+        connect_timeout(timeout: Duration) => settings.connect_timeout = timeout.max(Duration::from_millis(1));
 
-    /// How many items each subscriber may have waiting before the oldest are dropped and reported as
-    /// [`StreamItem::Lagged`](super::StreamItem::Lagged) (default 1024; at least 1).
-    pub fn buffer_capacity(mut self, capacity: usize) -> Self {
-        self.settings.capacity = capacity.max(1);
-        self
+        /// How many items each subscriber may have waiting before the oldest are dropped and reported as
+        /// [`StreamItem::Lagged`](super::StreamItem::Lagged) (default 1024; at least 1).
+        buffer_capacity(capacity: usize) => settings.capacity = capacity.max(1);
     }
 
     /// Whether to resync after each reconnect (default: yes for a builder from
