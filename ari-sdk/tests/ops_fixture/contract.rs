@@ -1825,9 +1825,9 @@ fn case_events_user_event() -> Case {
         ),
         response: Response::Void,
         errors: &[
+            (400u16, "Invalid even tsource URI or userevent data."),
             (404u16, "Application does not exist."),
             (422u16, "Event source not found."),
-            (400u16, "Invalid even tsource URI or userevent data."),
         ],
         call: |client| {
             Box::pin(async move {

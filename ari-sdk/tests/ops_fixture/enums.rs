@@ -10,9 +10,9 @@
 //! Always build values with `From<&str>` / `parse()` rather than constructing the
 //! fallback variant directly: a listed value placed in the fallback does not compare
 //! equal to its own variant.
-/// Values of `BridgeType`.
+/// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
 ///
-/// Used by: `bridges.create.type`.
+/// Used by: `Bridge.bridge_type`, `bridges.create.type`, `bridges.createWithId.type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BridgeType {
@@ -99,9 +99,9 @@ impl<'de> serde::Deserialize<'de> for BridgeType {
             )
     }
 }
-/// Values of `DeviceStateValue`.
+/// Device state value
 ///
-/// Used by: `deviceStates.update.deviceState`.
+/// Used by: `DeviceState.state`, `deviceStates.update.deviceState`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeviceStateValue {
@@ -190,7 +190,7 @@ impl<'de> serde::Deserialize<'de> for DeviceStateValue {
             )
     }
 }
-/// Values of `HangupReason`.
+/// Reason for hanging up the channel for simple use. Mutually exclusive with 'reason_code'.
 ///
 /// Used by: `channels.hangup.reason`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -269,7 +269,7 @@ impl<'de> serde::Deserialize<'de> for HangupReason {
             )
     }
 }
-/// Values of `InfoSection`.
+/// Filter information returned
 ///
 /// Used by: `asterisk.getInfo.only`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -358,7 +358,7 @@ impl<'de> serde::Deserialize<'de> for InfoSection {
             )
     }
 }
-/// Values of `MediaDirection`.
+/// Direction in which to mute audio
 ///
 /// Used by: `channels.mute.direction`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -437,7 +437,7 @@ impl<'de> serde::Deserialize<'de> for MediaDirection {
             )
     }
 }
-/// Values of `PlaybackOperation`.
+/// Operation to perform on the playback.
 ///
 /// Used by: `playbacks.control.operation`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -534,9 +534,9 @@ impl<'de> serde::Deserialize<'de> for PlaybackOperation {
             )
     }
 }
-/// Values of `SnoopDirection`.
+/// Direction of audio to spy on
 ///
-/// Used by: `channels.snoopChannel.spy`.
+/// Used by: `channels.snoopChannel.spy`, `channels.snoopChannel.whisper`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SnoopDirection {

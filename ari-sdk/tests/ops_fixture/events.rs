@@ -14,35 +14,6 @@
 //! map goes straight into the variant's struct; keys that precede `type`
 //! are buffered, and only they. An unknown `type` becomes
 //! `Event::Unknown` with the raw JSON.
-/// The StasisStart model.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "type", rename = "StasisStart")]
-#[non_exhaustive]
-pub struct StasisStart {
-    /// The `application` field.
-    pub application: String,
-    /// The `channel` field.
-    pub channel: super::models::Channel,
-}
-impl StasisStart {
-    /// The `type` of this message on the wire: `StasisStart`.
-    pub const TYPE: &'static str = "StasisStart";
-}
-impl crate::events::EventKind for StasisStart {
-    const TYPE: &'static str = "StasisStart";
-    fn from_event(event: Event) -> Result<Self, Event> {
-        match event {
-            Event::StasisStart(e) => Ok(e),
-            other => Err(other),
-        }
-    }
-    fn from_ref(event: &Event) -> Option<&Self> {
-        match event {
-            Event::StasisStart(e) => Some(e),
-            _ => None,
-        }
-    }
-}
 /// The BridgeCreated model.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename = "BridgeCreated")]
@@ -130,6 +101,35 @@ impl crate::events::EventKind for RecordingStarted {
         }
     }
 }
+/// The StasisStart model.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename = "StasisStart")]
+#[non_exhaustive]
+pub struct StasisStart {
+    /// The `application` field.
+    pub application: String,
+    /// The `channel` field.
+    pub channel: super::models::Channel,
+}
+impl StasisStart {
+    /// The `type` of this message on the wire: `StasisStart`.
+    pub const TYPE: &'static str = "StasisStart";
+}
+impl crate::events::EventKind for StasisStart {
+    const TYPE: &'static str = "StasisStart";
+    fn from_event(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::StasisStart(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+    fn from_ref(event: &Event) -> Option<&Self> {
+        match event {
+            Event::StasisStart(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 /// A message of the ARI event stream.
 ///
 /// Decode it with serde (`serde_json::from_str::<Event>(text)`); serialising gives
@@ -141,14 +141,14 @@ impl crate::events::EventKind for RecordingStarted {
 #[non_exhaustive]
 #[allow(clippy::large_enum_variant)]
 pub enum Event {
-    /// `StasisStart`: The StasisStart model.
-    StasisStart(StasisStart),
     /// `BridgeCreated`: The BridgeCreated model.
     BridgeCreated(BridgeCreated),
     /// `PlaybackStarted`: The PlaybackStarted model.
     PlaybackStarted(PlaybackStarted),
     /// `RecordingStarted`: The RecordingStarted model.
     RecordingStarted(RecordingStarted),
+    /// `StasisStart`: The StasisStart model.
+    StasisStart(StasisStart),
     /// A message whose `type` this SDK does not know.
     Unknown(UnknownEvent),
 }
@@ -165,27 +165,27 @@ impl Event {
     /// The message's `type`, e.g. `StasisStart`.
     pub fn type_name(&self) -> &str {
         match self {
-            Self::StasisStart(_) => StasisStart::TYPE,
             Self::BridgeCreated(_) => BridgeCreated::TYPE,
             Self::PlaybackStarted(_) => PlaybackStarted::TYPE,
             Self::RecordingStarted(_) => RecordingStarted::TYPE,
+            Self::StasisStart(_) => StasisStart::TYPE,
             Self::Unknown(e) => &e.type_name,
         }
     }
     /// Every `type` this SDK decodes into a typed variant.
     pub const TYPE_NAMES: &'static [&'static str] = &[
-        "StasisStart",
         "BridgeCreated",
         "PlaybackStarted",
         "RecordingStarted",
+        "StasisStart",
     ];
     /// The id of the Asterisk instance that sent the message, if present.
     pub fn asterisk_id(&self) -> Option<&str> {
         match self {
-            Self::StasisStart(_) => None,
             Self::BridgeCreated(_) => None,
             Self::PlaybackStarted(_) => None,
             Self::RecordingStarted(_) => None,
+            Self::StasisStart(_) => None,
             Self::Unknown(e) => {
                 e.raw.get("asterisk_id").and_then(serde_json::Value::as_str)
             }
@@ -194,10 +194,10 @@ impl Event {
     /// The application the event was sent to (`None` for messages that are not events).
     pub fn application(&self) -> Option<&str> {
         match self {
-            Self::StasisStart(e) => Some(e.application.as_str()),
             Self::BridgeCreated(e) => Some(e.application.as_str()),
             Self::PlaybackStarted(e) => Some(e.application.as_str()),
             Self::RecordingStarted(e) => Some(e.application.as_str()),
+            Self::StasisStart(e) => Some(e.application.as_str()),
             Self::Unknown(e) => {
                 e.raw.get("application").and_then(serde_json::Value::as_str)
             }
@@ -207,10 +207,10 @@ impl Event {
     /// [`Event::Unknown`]).
     pub fn timestamp(&self) -> Option<&crate::Timestamp> {
         match self {
-            Self::StasisStart(_) => None,
             Self::BridgeCreated(_) => None,
             Self::PlaybackStarted(_) => None,
             Self::RecordingStarted(_) => None,
+            Self::StasisStart(_) => None,
             Self::Unknown(_) => None,
         }
     }
@@ -266,15 +266,6 @@ impl Event {
     /// not know, every top-level property that holds such an object in some known type.
     pub fn object_paths(type_name: &str) -> &'static [crate::events::ObjectPath] {
         match type_name {
-            "StasisStart" => {
-                &[
-                    crate::events::ObjectPath {
-                        kind: crate::events::ObjectKind::Channel,
-                        path: &["channel"],
-                        key: "id",
-                    },
-                ]
-            }
             "BridgeCreated" => {
                 &[
                     crate::events::ObjectPath {
@@ -299,6 +290,15 @@ impl Event {
                         kind: crate::events::ObjectKind::Recording,
                         path: &["recording"],
                         key: "name",
+                    },
+                ]
+            }
+            "StasisStart" => {
+                &[
+                    crate::events::ObjectPath {
+                        kind: crate::events::ObjectKind::Channel,
+                        path: &["channel"],
+                        key: "id",
                     },
                 ]
             }
@@ -332,10 +332,10 @@ const UNKNOWN_TYPE_OBJECT_PATHS: &[crate::events::ObjectPath] = &[
 impl serde::Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::StasisStart(e) => e.serialize(serializer),
             Self::BridgeCreated(e) => e.serialize(serializer),
             Self::PlaybackStarted(e) => e.serialize(serializer),
             Self::RecordingStarted(e) => e.serialize(serializer),
+            Self::StasisStart(e) => e.serialize(serializer),
             Self::Unknown(e) => e.raw.serialize(serializer),
         }
     }
@@ -357,9 +357,6 @@ impl<'de> crate::__private::Tagged<'de> for Event {
         Ok(
             Ok(
                 match type_name {
-                    "StasisStart" => {
-                        Self::StasisStart(serde::Deserialize::deserialize(de(map))?)
-                    }
                     "BridgeCreated" => {
                         Self::BridgeCreated(serde::Deserialize::deserialize(de(map))?)
                     }
@@ -368,6 +365,9 @@ impl<'de> crate::__private::Tagged<'de> for Event {
                     }
                     "RecordingStarted" => {
                         Self::RecordingStarted(serde::Deserialize::deserialize(de(map))?)
+                    }
+                    "StasisStart" => {
+                        Self::StasisStart(serde::Deserialize::deserialize(de(map))?)
                     }
                     _ => return Ok(Err(map)),
                 },

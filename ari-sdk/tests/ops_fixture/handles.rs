@@ -1394,9 +1394,9 @@ impl EventsApi {
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) with the spec's reason for these statuses:
+    /// - 400: Invalid even tsource URI or userevent data.
     /// - 404: Application does not exist.
     /// - 422: Event source not found.
-    /// - 400: Invalid even tsource URI or userevent data.
     pub fn user_event(
         &self,
         event_name: impl Into<String>,

@@ -3173,9 +3173,9 @@ pub mod events {
                 .body_field_opt("variables", self.variables)
                 .errors(
                     &[
+                        (400u16, "Invalid even tsource URI or userevent data."),
                         (404u16, "Application does not exist."),
                         (422u16, "Event source not found."),
-                        (400u16, "Invalid even tsource URI or userevent data."),
                     ],
                 );
             (self.client, request)
