@@ -29,7 +29,7 @@
 //! `Id`/`Name` suffix ([`object_name_from_param`]), or else the path word before
 //! its parameters in the singular ([`object_name_from_literal`]); its type is
 //! that name + `Handle` ([`handle_type`]). Builders and accessors are the
-//! UpperCamelCase of their method ([`builder_type`], [`accessor_type`]). Where
+//! UpperCamelCase of their method ([`method_type`]). Where
 //! these names go, and how clashes between them are qualified, is the
 //! emitter's plan (`emit/ops_plan.rs`); the SDK's overrides are in
 //! [`crate::curated`].
@@ -326,18 +326,14 @@ pub fn singular(word: &str) -> String {
     word.strip_suffix('s').unwrap_or(word).to_owned()
 }
 
-/// The builder type of an operation, from its Rust name: `play_with_id` → `PlayWithId`.
-pub fn builder_type(operation: &str) -> String {
-    camel(operation)
-}
-
 /// The handle type for a handle method: `device_state` → `DeviceStateHandle`.
 pub fn handle_type(method: &str) -> String {
     format!("{}Handle", camel(method))
 }
 
-/// The accessor type for a resource accessor method: `device_states` → `DeviceStates`.
-pub fn accessor_type(method: &str) -> String {
+/// The type named after a method: an operation's builder (`play_with_id` → `PlayWithId`) or a
+/// resource accessor (`device_states` → `DeviceStates`).
+pub fn method_type(method: &str) -> String {
     camel(method)
 }
 
@@ -363,9 +359,9 @@ mod tests {
             (object_name_from_literal, "mailboxes", "mailbox"),
             (object_name_from_literal, "matches", "match_"),
             (singular, "sound", "sound"),
-            (builder_type, "play_with_id", "PlayWithId"),
+            (method_type, "play_with_id", "PlayWithId"),
             (handle_type, "device_state", "DeviceStateHandle"),
-            (accessor_type, "device_states", "DeviceStates"),
+            (method_type, "device_states", "DeviceStates"),
         ];
         for (rule, input, expected) in cases {
             assert_eq!(rule(input), expected, "{input}");

@@ -20,21 +20,11 @@ mod common;
 
 use ari_codegen::emit::{generate, EmitError};
 use ari_codegen::ir::*;
-use ari_codegen::spec::SpecVersion;
-use common::{fixture, fixture_fixups, v};
 use expect_test::expect_file;
-
-/// One version of the fixture, loaded and fixed up.
-fn load(version: &str) -> SpecVersion {
-    let dir = fixture("emit").join(format!("asterisk-{version}"));
-    ari_codegen::load_version(v(version), &dir, fixture_fixups())
-        .unwrap_or_else(|e| panic!("emit fixture {version} loads: {e}"))
-        .spec
-}
 
 /// The fixture API: both versions through fixups, lowering, the union and naming.
 pub fn fixture_api() -> Api {
-    ari_codegen::lower(&[load("16.30.1"), load("22.10.1")]).expect("emit fixture lowers")
+    common::snapshot_api("emit")
 }
 
 fn value(wire: &str, rust: &str, api: &Api) -> EnumValue {
@@ -48,8 +38,7 @@ fn value(wire: &str, rust: &str, api: &Api) -> EnumValue {
 #[test]
 fn the_fixups_ran_on_the_fixture() {
     for version in ["16.30.1", "22.10.1"] {
-        let dir = fixture("emit").join(format!("asterisk-{version}"));
-        let loaded = ari_codegen::load_version(v(version), &dir, fixture_fixups()).unwrap();
+        let loaded = common::snapshot_version("emit", version);
         let applied: Vec<&str> = loaded.fixups.iter().map(|a| a.fixup).collect();
         assert_eq!(
             applied,

@@ -18,18 +18,11 @@ mod common;
 
 use ari_codegen::emit::{generate, EmitError};
 use ari_codegen::ir::*;
-use common::{fixture, fixture_fixups, v};
 use expect_test::expect_file;
 
 /// The fixture API from its spec directories.
 pub fn fixture_api() -> Api {
-    let load = |version: &str| {
-        let dir = fixture("ops").join(format!("asterisk-{version}"));
-        ari_codegen::load_version(v(version), &dir, fixture_fixups())
-            .unwrap_or_else(|e| panic!("ops fixture {version}: {e}"))
-            .spec
-    };
-    ari_codegen::lower(&[load("16.30.1"), load("22.10.1")]).expect("ops fixture lowers")
+    common::snapshot_api("ops")
 }
 
 #[test]

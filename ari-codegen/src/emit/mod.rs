@@ -215,17 +215,15 @@ fn lookup<'a, T>(
 /// (a keyword gets a rename or a trailing `_`, see [`crate::naming`]), so a keyword or an `r#`
 /// name here is an error, like any other name that is not an identifier.
 pub(crate) fn ident(name: &str, what: impl FnOnce() -> String) -> Result<Ident, EmitError> {
-    if !is_ident_shape(name) {
-        return Err(EmitError::InvalidIdent {
+    // The shape check first: `syn` would take `r#type` as a raw identifier. `syn` rejects keywords.
+    if is_ident_shape(name) && syn::parse_str::<Ident>(name).is_ok() {
+        Ok(Ident::new(name, Span::call_site()))
+    } else {
+        Err(EmitError::InvalidIdent {
             name: name.to_owned(),
             what: what(),
-        });
+        })
     }
-    // Rejects keywords.
-    syn::parse_str::<Ident>(name).map_err(|_| EmitError::InvalidIdent {
-        name: name.to_owned(),
-        what: what(),
-    })
 }
 
 fn is_ident_shape(s: &str) -> bool {

@@ -182,7 +182,7 @@ fn op_plan<'a>(op: &'a Operation, owner: Option<&PathTemplate>) -> Result<OpPlan
             optional.push(p);
         }
     }
-    let builder = naming::builder_type(&op.rust_name);
+    let builder = naming::method_type(&op.rust_name);
     // Names inside the builder: fields and setters.
     let mut seen = BTreeSet::new();
     for p in &op.params {
@@ -308,7 +308,7 @@ pub(crate) fn plan<'a>(cx: &Cx<'a>) -> Result<Plan<'a>, EmitError> {
             } else {
                 base
             };
-            let type_name = naming::accessor_type(&method);
+            let type_name = naming::method_type(&method);
             claim(
                 &method,
                 &type_name,

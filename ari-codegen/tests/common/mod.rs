@@ -25,6 +25,21 @@ pub fn v(s: &str) -> Version {
     s.parse().expect("test version")
 }
 
+/// The snapshot fixture `name` (`tests/fixtures/<name>/asterisk-<version>/`) at `version`,
+/// loaded and fixed up with Asterisk's fixups.
+pub fn snapshot_version(name: &str, version: &str) -> LoadedVersion {
+    let dir = fixture(name).join(format!("asterisk-{version}"));
+    ari_codegen::load_version(v(version), &dir, fixture_fixups())
+        .unwrap_or_else(|e| panic!("{name} fixture {version} loads: {e}"))
+}
+
+/// The snapshot fixture `name` at the two versions the snapshots are made of (16.30.1 and
+/// 22.10.1), through the whole pipeline: fixups, lowering, the union and naming.
+pub fn snapshot_api(name: &str) -> ir::Api {
+    let specs = ["16.30.1", "22.10.1"].map(|version| snapshot_version(name, version).spec);
+    ari_codegen::lower(&specs).unwrap_or_else(|e| panic!("{name} fixture lowers: {e}"))
+}
+
 /// Asterisk's fixups (they run on every version, fixtures included).
 pub fn fixture_fixups() -> &'static [Fixup] {
     ASTERISK
