@@ -281,7 +281,7 @@ fn write_files(dir: &Path, files: &BTreeMap<String, PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Replaces specs/asterisk-<ver>/ with the verified files (written to a
+/// Replaces `specs/asterisk-<ver>/` with the verified files (written to a
 /// sibling temporary directory first, then renamed into place).
 fn copy_version(
     specs_root: &Path,

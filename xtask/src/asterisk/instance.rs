@@ -142,7 +142,7 @@ impl Sandbox {
     }
 
     /// Takes the cache's lock, so concurrent `up`/`down` runs (from any clone) take turns.
-    pub(super) fn lock(&self) -> Result<File> {
+    fn lock(&self) -> Result<File> {
         std::fs::create_dir_all(&self.cache)
             .with_context(|| format!("creating the cache directory {}", self.cache.display()))?;
         let path = self.cache.join("lock");

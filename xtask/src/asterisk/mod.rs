@@ -2,16 +2,19 @@
 //!
 //! [`restart`], [`freeze`] and [`thaw`] are also called by the live fault tests.
 //!
-//! Asterisk comes from Debian unstable's packages in a cached debootstrap root (see [`root`]),
+//! Asterisk comes from Debian unstable's packages in a cached debootstrap root (see `root.rs`),
 //! outside the clone: `$ARI_SANDBOX_CACHE`, default `/var/cache/ari-sdk`. Each workspace runs
 //! its own instance in that root (own configuration, port, run/spool/log/database
-//! directories; see [`config`]), so sibling clones can test at the same time. The instance is
+//! directories; see `config.rs`), so sibling clones can test at the same time. The instance is
 //! `chroot <root> /usr/sbin/asterisk -f -U asterisk -G asterisk -C <its asterisk.conf>`, started
 //! detached; its pid and passwords are kept in `<cache>/instances/<name>.json` (root only).
 //!
 //! Environment: `ARI_SANDBOX_CACHE` (cache directory), `ARI_SANDBOX_PORT` (fixed HTTP port
 //! instead of a free one), `ARI_SANDBOX_MIRROR` (debootstrap mirror), `ARI_SANDBOX_SETTINGS`
 //! (where the connection settings for the tests go; default `.sandbox/ari.json`).
+//!
+//! The commands are here; the instance's files, state and start in `instance.rs`, readiness
+//! checks in `health.rs`, stopping in `stop.rs`, port choice in `ports.rs`.
 
 mod config;
 mod health;
